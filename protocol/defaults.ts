@@ -1,0 +1,37 @@
+/** Defaults both sides agree on; every one is an option on the side that owns it. */
+
+export const TRANSPORTS = ['websocket', 'sse', 'long-polling'] as const;
+export type TransportName = (typeof TRANSPORTS)[number];
+
+export function isTransportName(name: unknown): name is TransportName {
+  return typeof name === 'string' && (TRANSPORTS as readonly string[]).includes(name);
+}
+
+/** Room for the envelope header on top of the payload limit (kind + seq + ack + space). */
+export const ENVELOPE_ALLOWANCE = 64;
+
+export const DEFAULTS = {
+  basePath: '/rt',
+  /** Send a ping when a connection has been quiet this long. */
+  heartbeatMs: 25_000,
+  /** A peer that stays silent for heartbeatMs + heartbeatTimeoutMs is treated as gone. */
+  heartbeatTimeoutMs: 20_000,
+  /** How long a session waits for its client to come back before it is dropped. */
+  graceMs: 120_000,
+  /** A parked long-poll is answered (empty) after this long. */
+  pollTimeoutMs: 25_000,
+  /** Largest payload of one message, in bytes (after JSON encoding; before base64). */
+  maxMessageBytes: 1024 * 1024,
+  /** Largest upstream HTTP body (a batch of messages). */
+  maxBatchBytes: 1024 * 1024 + 16 * 1024,
+  /** Unacknowledged outbound bytes a session may hold before the consumer counts as slow. */
+  maxBufferedBytes: 8 * 1024 * 1024,
+  /** Largest request head (request line + headers) when the server listens on its own. */
+  maxHeaderBytes: 8 * 1024,
+  /** A receiver acknowledges after this many unacked messages, or after ackDelayMs. */
+  ackEvery: 64,
+  ackDelayMs: 200,
+  /** How long the client waits for a transport's hello (and WebSocket round trip). */
+  connectTimeoutMs: 4_000,
+  reconnect: { minDelayMs: 250, maxDelayMs: 10_000, factor: 2, jitter: 0.5 },
+} as const;
