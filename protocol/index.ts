@@ -2,3 +2,4 @@ export * from './codes.js';
 export * from './defaults.js';
 export * from './envelope.js';
 export * from './batch.js';
+export * from './payload.js';

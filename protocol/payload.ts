@@ -1,0 +1,46 @@
+/**
+ * How application data maps to envelope kinds, the same on both sides:
+ *   string                          → `t` (UTF-8 text, delivered as a string)
+ *   Uint8Array / Buffer / ArrayBuffer / ArrayBufferView → `b` (bytes; base64 `B` on SSE downstream)
+ *   anything else JSON can encode   → `j` (delivered as the parsed value)
+ */
+import { TransportLabError } from './codes.js';
+import { byteLength, type Envelope } from './envelope.js';
+
+export type Payload = { kind: 't' | 'j'; body: string; bytes: number } | { kind: 'b'; body: Uint8Array; bytes: number };
+
+export function toPayload(data: unknown, maxBytes: number): Payload {
+  let payload: Payload;
+  if (typeof data === 'string') payload = { kind: 't', body: data, bytes: byteLength(data) };
+  else if (data instanceof Uint8Array) payload = { kind: 'b', body: data, bytes: data.byteLength };
+  else if (data instanceof ArrayBuffer) payload = { kind: 'b', body: new Uint8Array(data), bytes: data.byteLength };
+  else if (ArrayBuffer.isView(data)) {
+    const body = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    payload = { kind: 'b', body, bytes: body.byteLength };
+  } else {
+    const json = data === undefined ? undefined : JSON.stringify(data);
+    if (json === undefined) throw new TypeError('send() takes a string, bytes, or a JSON-serialisable value');
+    payload = { kind: 'j', body: json, bytes: byteLength(json) };
+  }
+  if (payload.bytes > maxBytes) {
+    throw new TransportLabError('MESSAGE_TOO_BIG', `Message of ${payload.bytes} bytes exceeds maxMessageBytes (${maxBytes})`);
+  }
+  return payload;
+}
+
+/** Turns a received data envelope's body back into what the sender passed to send(). */
+export function fromPayload(kind: 't' | 'j' | 'b', body: string | Uint8Array): unknown {
+  if (kind === 't') return body;
+  if (kind === 'b') return body;
+  try {
+    return JSON.parse(body as string);
+  } catch {
+    throw new TransportLabError('BAD_JSON');
+  }
+}
+
+
+/** Refuses a received data envelope whose payload is over the limit (a peer that skipped its own check). */
+export function assertPayloadWithin(envelope: Envelope, maxBytes: number): void {
+  if (envelope.type === 'data' && byteLength(envelope.body) > maxBytes) throw new TransportLabError('MESSAGE_TOO_BIG');
+}

@@ -1,0 +1,187 @@
+/**
+ * Budgets: conditions that fail a CI build. One grammar for `--fail-if` and for budget files.
+ *
+ *   expression := [scenario ":"] contender "." metric op number [unit]
+ *   contender  := websocket | sse | long-polling | auto | socketio | socketio-websocket
+ *                 | socketio-polling | raw-ws | "*"
+ *   metric     := a name from reports/metrics.ts, e.g. latency.p99, latency.roundTrip.p50,
+ *                 connect.p99, bytesPerMessage, overheadPerMessage, lost, cpuMsPerConnection
+ *   op         := ">" | ">=" | "<" | "<=" | "==" | "!="
+ *   unit       := ms | s (time) ; B | KB | MB (SI, 1 KB = 1000 B) | KiB | MiB (bytes) ; % ;
+ *                 none = the metric's base unit (ms, bytes, count)
+ *
+ * The expression states the failure: `websocket.latency.p99 > 50ms` fails when it is true.
+ * It is checked against every matching run (all networks and middleboxes of the scenario, or of all
+ * scenarios). A named contender matches its runs whatever their status, so a failed run without the
+ * figure fails the budget; `*` matches only runs that did not fail. A budget matching no run fails.
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import type { Contender, ResultsFile, RunResult } from '../scenarios/results.js';
+import { formatValue } from './format.js';
+import { findMetric, type Metric, type MetricUnit } from './metrics.js';
+
+export type BudgetOp = '>' | '>=' | '<' | '<=' | '==' | '!=';
+
+export interface Budget {
+  source: string; // the expression as written
+  scenario: string | null;
+  contender: Contender | '*';
+  metric: Metric;
+  op: BudgetOp;
+  threshold: number; // in the metric's base unit
+}
+
+export interface BudgetFailure {
+  budget: Budget;
+  run: RunResult | null;
+  value: number | null;
+  /** One printable line: the expression, where it failed, and the measured value. */
+  message: string;
+}
+
+export interface BudgetEvaluation {
+  checked: number; // (budget, run) pairs evaluated
+  failures: BudgetFailure[];
+}
+
+/** A malformed expression or budget file. The CLI maps it to exit code 2. */
+export class BudgetError extends Error {
+  override name = 'BudgetError';
+}
+
+const CONTENDERS: readonly Contender[] = [
+  'websocket',
+  'sse',
+  'long-polling',
+  'auto',
+  'socketio',
+  'socketio-websocket',
+  'socketio-polling',
+  'raw-ws',
+];
+
+const UNITS: Record<string, { unit: MetricUnit; factor: number }> = {
+  ms: { unit: 'ms', factor: 1 },
+  s: { unit: 'ms', factor: 1000 },
+  B: { unit: 'bytes', factor: 1 },
+  KB: { unit: 'bytes', factor: 1e3 },
+  MB: { unit: 'bytes', factor: 1e6 },
+  KiB: { unit: 'bytes', factor: 1024 },
+  MiB: { unit: 'bytes', factor: 1024 * 1024 },
+  '%': { unit: 'percent', factor: 1 },
+};
+
+const METRIC_HELP =
+  'latency.<stat>, latency.<histogram>.<stat> (histograms: serverToClient, clientToServer, roundTrip, connect, ' +
+  'firstMessage, reconnectGap; stats: p50, p90, p99, p999, max, mean), bytesPerMessage, overheadPerMessage, ' +
+  'bytes.total, messages, lost, duplicated, outOfOrder, cpuMsPerConnection, memoryPerConnection, loadGeneratorCpu';
+
+const OPERATOR = /(>=|<=|==|!=|>|<)/;
+const NUMBER_AND_UNIT = /^\s*(-?\d+(?:\.\d+)?)\s*([A-Za-z%]*)\s*$/;
+
+export function parseBudget(expression: string): Budget {
+  const fail = (why: string): never => {
+    throw new BudgetError(`bad budget "${expression}": ${why}`);
+  };
+  const found = OPERATOR.exec(expression) ?? fail('no comparison operator (one of > >= < <= == !=)');
+  const op = found[1] as BudgetOp;
+  const left = expression.slice(0, found.index);
+  const right = expression.slice(found.index + op.length);
+  if (OPERATOR.test(right)) fail('more than one comparison operator');
+
+  const target = left.trim();
+  const colon = target.indexOf(':');
+  const scenario = colon >= 0 ? target.slice(0, colon).trim() : null;
+  if (scenario === '') fail('empty scenario name before ":"');
+  const path = colon >= 0 ? target.slice(colon + 1).trim() : target;
+  const dot = path.indexOf('.');
+  if (dot < 0) fail('expected contender.metric before the operator, e.g. websocket.latency.p99');
+  const contender = path.slice(0, dot);
+  if (contender !== '*' && !CONTENDERS.includes(contender as Contender)) {
+    fail(`unknown contender "${contender}" (one of ${CONTENDERS.join(', ')}, or *)`);
+  }
+  const metricName = path.slice(dot + 1);
+  const metric = findMetric(metricName) ?? fail(`unknown metric "${metricName}" (known: ${METRIC_HELP})`);
+
+  const number = NUMBER_AND_UNIT.exec(right) ?? fail(`expected a number and an optional unit after "${op}", got "${right.trim()}"`);
+  const [, digits, unitName] = number;
+  let factor = 1;
+  if (unitName) {
+    const unit = UNITS[unitName] ?? fail(`unknown unit "${unitName}" (one of ${Object.keys(UNITS).join(', ')})`);
+    if (unit.unit !== metric.unit) fail(`unit "${unitName}" does not fit ${metric.name}, which is measured in ${metric.unit}`);
+    factor = unit.factor;
+  }
+  return {
+    source: expression.trim(),
+    scenario,
+    contender: contender as Contender | '*',
+    metric,
+    op,
+    threshold: Number(digits) * factor,
+  };
+}
+
+const budgetFile = z.object({ failIf: z.array(z.string()) });
+
+/** A budget file is JSON: { "failIf": ["websocket.latency.p99 > 50ms", …] }. */
+export async function loadBudgetFile(path: string): Promise<Budget[]> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new BudgetError(`${path}: cannot read budget file (${(error as Error).message})`);
+  }
+  const parsed = budgetFile.safeParse(json);
+  if (!parsed.success) {
+    throw new BudgetError(`${path}: a budget file is {"failIf": ["expression", …]}\n${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data.failIf.map((expression) => {
+    try {
+      return parseBudget(expression);
+    } catch (error) {
+      throw new BudgetError(`${path}: ${(error as Error).message}`);
+    }
+  });
+}
+
+const COMPARE: Record<BudgetOp, (a: number, b: number) => boolean> = {
+  '>': (a, b) => a > b,
+  '>=': (a, b) => a >= b,
+  '<': (a, b) => a < b,
+  '<=': (a, b) => a <= b,
+  '==': (a, b) => a === b,
+  '!=': (a, b) => a !== b,
+};
+
+function matches(budget: Budget, run: RunResult): boolean {
+  if (budget.scenario !== null && budget.scenario !== run.scenario) return false;
+  return budget.contender === '*' ? run.status !== 'failed' : budget.contender === run.contender;
+}
+
+const where = (run: RunResult) =>
+  `${run.scenario} · ${run.network.name} · ${run.middlebox ?? 'no middlebox'}${run.clientMode === 'browser' ? ' · browser' : ''} · ${run.contender}`;
+
+export function evaluateBudgets(results: ResultsFile, budgets: readonly Budget[]): BudgetEvaluation {
+  const failures: BudgetFailure[] = [];
+  let checked = 0;
+  for (const budget of budgets) {
+    const runs = results.runs.filter((run) => matches(budget, run));
+    if (runs.length === 0) {
+      failures.push({ budget, run: null, value: null, message: `${budget.source} — matched no run` });
+      continue;
+    }
+    for (const run of runs) {
+      checked++;
+      const value = budget.metric.value(run);
+      if (value === null) {
+        const why = run.status === 'ok' ? 'no such figure in this run' : `run ${run.status}${run.error ? `: ${run.error}` : ''}`;
+        failures.push({ budget, run, value, message: `${budget.source} — ${where(run)}: no value (${why})` });
+      } else if (COMPARE[budget.op](value, budget.threshold)) {
+        const shown = formatValue(value, budget.metric.unit);
+        failures.push({ budget, run, value, message: `${budget.source} — ${where(run)}: ${budget.metric.label} = ${shown}` });
+      }
+    }
+  }
+  return { checked, failures };
+}

@@ -1,0 +1,110 @@
+/**
+ * defineScenario(): a workload as plain data, validated with zod. A scenario never holds code, so
+ * the runner can hand it to the server process and the client workers as it is.
+ *
+ * Rates are messages per second. `push`/`broadcast`: the server's rate (one stream, every client
+ * gets every message; push sends per connection, broadcast uses the server's broadcast). `upstream`,
+ * `echo`, `fanout`: each client's rate (echo: the server sends each message back; fanout: the server
+ * relays each message to everyone in the sender's room, the sender included).
+ *
+ * Fields that take a list (payload bytes, network, middlebox, strategy, compression) expand into one
+ * run per value; `contenders` too.
+ */
+import { z } from 'zod';
+import { MIN_PAYLOAD_BYTES } from './payload.js';
+import type { Contender } from './results.js';
+
+export const CONTENDERS = [
+  'websocket',
+  'sse',
+  'long-polling',
+  'auto',
+  'socketio',
+  'socketio-websocket',
+  'socketio-polling',
+  'raw-ws',
+] as const satisfies readonly Contender[];
+
+/** "10s", "500ms", "2m" or a number of milliseconds. */
+export const durationSchema = z.union([
+  z.number().int().positive(),
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?(ms|s|m)$/, 'a duration like "500ms", "10s" or "2m"')
+    .transform((text) => {
+      const [, value, unit] = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text)!;
+      return Math.round(Number(value) * { ms: 1, s: 1000, m: 60_000 }[unit as 'ms' | 's' | 'm']);
+    }),
+]);
+
+const oneOrMany = <T extends z.ZodType>(item: T) =>
+  z.union([item, z.array(item).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
+
+export const trafficSchema = z.object({
+  pattern: z.enum(['push', 'broadcast', 'upstream', 'echo', 'fanout']),
+  rate: z.number().positive().max(100_000),
+  /** fanout: clients are spread over this many rooms (client i joins room i mod rooms). */
+  rooms: z.number().int().positive().default(1),
+});
+
+export const throughputSchema = z.object({
+  /** Rate of the first step, in the traffic pattern's units. */
+  startRate: z.number().positive(),
+  /** Each step multiplies the rate by this. */
+  factor: z.number().gt(1).default(2),
+  maxSteps: z.number().int().positive().max(20).default(8),
+  stepMs: durationSchema.default(2000),
+  /** The run stops at the first step whose p99 passes this bound (or that loses messages). */
+  p99BoundMs: z.number().positive().default(50),
+});
+
+export const scenarioSchema = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lower-case kebab-case'),
+    /** What this tells you: one paragraph, shown in the report. */
+    description: z.string().min(40, 'one paragraph: what this scenario tells you'),
+    clients: z
+      .union([z.number().int().positive(), z.object({ count: z.number().int().positive(), rampMs: durationSchema.default(0) })])
+      .transform((c) => (typeof c === 'number' ? { count: c, rampMs: 0 } : c)),
+    /** How long traffic runs once every client is connected. */
+    duration: durationSchema.optional(),
+    /** Or: stop after each sender (the server, or each client) sent this many messages. */
+    messages: z.number().int().positive().optional(),
+    payload: z.object({
+      bytes: oneOrMany(z.number().int().min(MIN_PAYLOAD_BYTES).max(16 * 1024 * 1024)),
+      kind: z.enum(['text', 'json', 'binary']).default('text'),
+    }),
+    traffic: trafficSchema,
+    network: oneOrMany(z.string().min(1)).default(['loopback']),
+    middlebox: oneOrMany(z.string().min(1).nullable()).default([null]),
+    contenders: z.array(z.enum(CONTENDERS)).min(1).default([...CONTENDERS]),
+    /** For `auto`: our client's strategy (fallback walks the list; upgrade starts low and probes). */
+    strategy: oneOrMany(z.enum(['fallback', 'upgrade'])).default(['fallback']),
+    /** permessage-deflate on the WebSocket contenders. */
+    compression: oneOrMany(z.boolean()).default([false]),
+    /** Server heartbeat, applied to every contender that has one (Socket.IO: pingInterval). */
+    heartbeatMs: z.number().int().positive().optional(),
+    /** Present on the throughput scenario: raise the rate step by step instead of a fixed rate. */
+    throughput: throughputSchema.optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (s.duration === undefined && s.messages === undefined && !s.throughput)
+      ctx.addIssue({ code: 'custom', path: ['duration'], message: 'give a duration or a message count' });
+    if (s.traffic.rooms > s.clients.count)
+      ctx.addIssue({ code: 'custom', path: ['traffic', 'rooms'], message: 'more rooms than clients' });
+  });
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type Scenario = z.output<typeof scenarioSchema>;
+
+export class ScenarioError extends Error {
+  override name = 'ScenarioError';
+}
+
+/** Validates a scenario; throws a ScenarioError that names every bad field. */
+export function defineScenario(input: ScenarioInput): Scenario {
+  const parsed = scenarioSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const name = typeof (input as { name?: unknown })?.name === 'string' ? ` "${(input as { name: string }).name}"` : '';
+  throw new ScenarioError(`Invalid scenario${name}:\n${z.prettifyError(parsed.error)}`);
+}

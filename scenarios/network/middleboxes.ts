@@ -1,0 +1,200 @@
+/**
+ * Middleboxes: the proxies and load balancers that break realtime transports, emulated inside the
+ * network proxy. Each sees a connection's bytes as they arrive from either side and decides what
+ * travels on. Parameters have defaults; `parseMiddlebox('idle-timeout:30')` builds one from a CLI
+ * spec.
+ *
+ *   block-websocket         answers `Upgrade: websocket` itself with 403 and closes; other HTTP passes
+ *   stall-websocket         forwards the upgrade and its 101, then nothing more on that connection
+ *   buffer-streaming[:KB]   holds each response body until complete or KB (default 64) accumulated
+ *   idle-timeout[:s]        destroys connections with no bytes either way for s seconds (default 30)
+ *   flaky[:s]               cuts every open connection every s seconds (default 10)
+ */
+import { createHttpConnection, Http1Tokenizer, isUpgradeRequest, type HttpToken } from './http1.js';
+
+/** What a middlebox may do to its connection. */
+export interface MiddleboxPorts {
+  readonly connectionId: number;
+  toServer(bytes: Buffer): void;
+  toClient(bytes: Buffer): void;
+  /** Closes toward the client (FIN) once everything sent to it has been delivered. */
+  endClient(): void;
+  /** Destroys both sides now (a cut); the proxy reports it as a `cut` event with this reason. */
+  cut(reason: string): void;
+  /** Reports what the middlebox did (a `middlebox` event). */
+  event(detail: string): void;
+}
+
+/** Per-connection hooks: called with each chunk as it arrives at the proxy. */
+export interface MiddleboxSession {
+  fromClient(bytes: Buffer): void;
+  fromServer(bytes: Buffer): void;
+  close(): void;
+}
+
+/** What the proxy as a whole offers a middlebox that acts on all connections at once. */
+export interface ProxyControls {
+  cutAll(reason: string): number;
+}
+
+export interface Middlebox {
+  /** Canonical spec with resolved parameters, e.g. "idle-timeout:30"; reported in results. */
+  readonly spec: string;
+  open(ports: MiddleboxPorts): MiddleboxSession;
+  /** Proxy-wide behaviour; returns a stop function called when the proxy closes. */
+  start?(proxy: ProxyControls): () => void;
+}
+
+export type MiddleboxSpec = string | Middlebox;
+
+function passThrough(ports: MiddleboxPorts, extra: Partial<MiddleboxSession> = {}): MiddleboxSession {
+  return { fromClient: (b) => ports.toServer(b), fromServer: (b) => ports.toClient(b), close: () => {}, ...extra };
+}
+
+const bytesOf = (token: HttpToken): Buffer | null => ('bytes' in token ? token.bytes : null);
+
+export function blockWebSocket(): Middlebox {
+  const body = 'WebSocket upgrade refused by middlebox (block-websocket)\n';
+  const refusal = Buffer.from(
+    `HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+  );
+  return {
+    spec: 'block-websocket',
+    open(ports) {
+      let blocked = false;
+      const requests = new Http1Tokenizer((token) => {
+        if (blocked) return;
+        if (token.kind === 'head' && isUpgradeRequest(token.head)) {
+          blocked = true;
+          ports.event(`block-websocket refused ${token.head.target ?? ''}`);
+          ports.toClient(refusal);
+          ports.endClient();
+          return;
+        }
+        const bytes = bytesOf(token);
+        if (bytes) ports.toServer(bytes);
+      });
+      return passThrough(ports, {
+        fromClient: (b) => requests.push(b),
+        fromServer: (b) => !blocked && ports.toClient(b),
+      });
+    },
+  };
+}
+
+export function stallWebSocket(): Middlebox {
+  return {
+    spec: 'stall-websocket',
+    open(ports) {
+      let stalled = false;
+      const forward = (send: (b: Buffer) => void) => (token: HttpToken) => {
+        const bytes = bytesOf(token);
+        if (token.kind === 'tunnel') {
+          if (!stalled) ports.event('stall-websocket: upgraded connection stalled');
+          stalled = true;
+        } else if (bytes) send(bytes);
+      };
+      const http = createHttpConnection(forward(ports.toServer), forward(ports.toClient));
+      return passThrough(ports, { fromClient: (b) => http.request.push(b), fromServer: (b) => http.response.push(b) });
+    },
+  };
+}
+
+export function bufferStreaming(limitKB = 64): Middlebox {
+  const limit = limitKB * 1024;
+  return {
+    spec: `buffer-streaming:${limitKB}`,
+    open(ports) {
+      let held: Buffer[] = [];
+      let heldBytes = 0;
+      const release = () => {
+        if (heldBytes > 0) ports.toClient(Buffer.concat(held, heldBytes));
+        held = [];
+        heldBytes = 0;
+      };
+      const http = createHttpConnection(
+        () => {},
+        (token) => {
+          const bytes = bytesOf(token);
+          if (token.kind === 'tunnel' || token.kind === 'junk') {
+            release();
+            ports.toClient(token.bytes);
+          } else if (bytes) {
+            held.push(bytes);
+            heldBytes += bytes.length;
+            const interim = token.kind === 'head' && token.head.status !== undefined && token.head.status < 200; // 1xx, 101
+            if (heldBytes >= limit || interim) release();
+          } else if (token.kind === 'end') release();
+        },
+      );
+      return passThrough(ports, {
+        fromClient: (b) => {
+          http.request.push(b); // only to pair responses with requests (HEAD, upgrades)
+          ports.toServer(b);
+        },
+        fromServer: (b) => http.response.push(b),
+      });
+    },
+  };
+}
+
+export function idleTimeout(seconds = 30): Middlebox {
+  return {
+    spec: `idle-timeout:${seconds}`,
+    open(ports) {
+      let timer: NodeJS.Timeout;
+      const arm = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => ports.cut(`idle-timeout: no bytes for ${seconds} s`), seconds * 1000);
+      };
+      arm();
+      return {
+        fromClient: (b) => (arm(), ports.toServer(b)),
+        fromServer: (b) => (arm(), ports.toClient(b)),
+        close: () => clearTimeout(timer),
+      };
+    },
+  };
+}
+
+export function flaky(seconds = 10): Middlebox {
+  return {
+    spec: `flaky:${seconds}`,
+    open: (ports) => passThrough(ports),
+    start(proxy) {
+      const timer = setInterval(() => proxy.cutAll(`flaky: link cut every ${seconds} s`), seconds * 1000);
+      return () => clearInterval(timer);
+    },
+  };
+}
+
+type Factory = { make: (param?: number) => Middlebox; param?: string };
+
+const MIDDLEBOXES: Record<string, Factory> = {
+  'block-websocket': { make: blockWebSocket },
+  'stall-websocket': { make: stallWebSocket },
+  'buffer-streaming': { make: bufferStreaming, param: 'KB' },
+  'idle-timeout': { make: idleTimeout, param: 'seconds' },
+  flaky: { make: flaky, param: 'seconds' },
+};
+
+export const MIDDLEBOX_NAMES = Object.keys(MIDDLEBOXES);
+
+/** Parses "name" or "name:number" (e.g. "flaky:5", "buffer-streaming:16"); throws a clear Error. */
+export function parseMiddlebox(spec: string): Middlebox {
+  const [name, param, ...rest] = spec.trim().split(':');
+  const factory = Object.hasOwn(MIDDLEBOXES, name) ? MIDDLEBOXES[name] : undefined;
+  if (!factory) throw new Error(`Unknown middlebox ${JSON.stringify(name)}; valid middleboxes: ${MIDDLEBOX_NAMES.join(', ')}`);
+  if (param === undefined) return factory.make();
+  if (!factory.param) throw new Error(`Middlebox "${name}" takes no parameter (got ${JSON.stringify(spec)})`);
+  const value = Number(param);
+  if (rest.length > 0 || param.trim() === '' || !Number.isFinite(value) || value <= 0) {
+    throw new Error(`Middlebox "${name}" takes one positive number of ${factory.param}, e.g. "${name}:${name === 'buffer-streaming' ? 64 : 30}" (got ${JSON.stringify(spec)})`);
+  }
+  return factory.make(value);
+}
+
+export function resolveMiddlebox(spec: MiddleboxSpec | null | undefined): Middlebox | null {
+  if (spec === null || spec === undefined) return null;
+  return typeof spec === 'string' ? parseMiddlebox(spec) : spec;
+}

@@ -1,0 +1,202 @@
+/**
+ * The emulated network: a user-space TCP proxy on 127.0.0.1 (port 0) in front of one target. Each
+ * accepted connection gets its own connection to the target and two links (client → server
+ * "upstream", server → client "downstream") that apply the profile's delay (rtt / 2), jitter and
+ * bandwidth cap, with an optional middlebox in the path. Backpressure is honoured: a side is paused
+ * while the other side's link plus socket buffer holds more than `highWaterMark` bytes, so memory
+ * stays bounded whatever the sender does. FIN travels through the link like data (half-close
+ * preserved); errors and cuts destroy both sides at once.
+ *
+ * Byte counting (and the `tap` for the wire meter) happens on the CLIENT-FACING socket: upstream =
+ * bytes read from the client socket, downstream = bytes the client socket has handed to the kernel
+ * (counted in the write callback). A capture on the proxy port sees exactly these bytes.
+ */
+import net from 'node:net';
+import { createLink, type Link, type LinkParams } from './link.js';
+import { resolveMiddlebox, type MiddleboxPorts, type MiddleboxSession, type MiddleboxSpec } from './middleboxes.js';
+import { resolveProfile, type NetworkProfile } from './profiles.js';
+
+export interface ProxyEvent {
+  type: 'open' | 'close' | 'cut' | 'error' | 'middlebox';
+  connectionId: number;
+  detail: string;
+  /** Date.now() when it happened. */
+  at: number;
+}
+
+/** Sees every byte of one connection at the client-facing socket, in order. */
+export interface ConnectionTap {
+  upstream(bytes: Buffer): void; // read from the client
+  downstream(bytes: Buffer): void; // written to the client (write completed)
+  close(): void;
+}
+
+export interface ProxyOptions {
+  target: { host: string; port: number };
+  network?: string | NetworkProfile;
+  middlebox?: MiddleboxSpec | null;
+  onEvent?: (event: ProxyEvent) => void;
+  tap?: (connectionId: number) => ConnectionTap;
+  /** Bytes in flight per direction (link queue + socket buffer) before the sender is paused. */
+  highWaterMark?: number;
+  /** Source of jitter randomness (tests pass a fixed one). */
+  random?: () => number;
+}
+
+export interface ProxyConnectionInfo {
+  id: number;
+  openedAt: number;
+  upstreamBytes: number;
+  downstreamBytes: number;
+}
+
+export interface NetworkProxy {
+  readonly host: '127.0.0.1';
+  readonly port: number;
+  readonly profile: NetworkProfile;
+  /** Canonical middlebox spec (e.g. "flaky:10") or null. */
+  readonly middlebox: string | null;
+  /** Open connections with their client-facing byte counts. */
+  connections(): ProxyConnectionInfo[];
+  /** Destroys every open connection (both sides); returns how many were cut. */
+  cutAll(reason?: string): number;
+  /** Stops accepting, destroys open connections, resolves when the listener is closed. */
+  close(): Promise<void>;
+}
+
+interface Connection {
+  info: ProxyConnectionInfo;
+  cut(reason: string): void;
+  destroy(): void;
+}
+
+const DEFAULT_HIGH_WATER = 1024 * 1024;
+
+export async function createProxy(options: ProxyOptions): Promise<NetworkProxy> {
+  const profile = resolveProfile(options.network);
+  const middlebox = resolveMiddlebox(options.middlebox);
+  const highWater = options.highWaterMark ?? DEFAULT_HIGH_WATER;
+  const random = options.random ?? Math.random;
+  const open = new Map<number, Connection>();
+  let nextId = 0;
+  const emit = (type: ProxyEvent['type'], connectionId: number, detail: string) =>
+    options.onEvent?.({ type, connectionId, detail, at: Date.now() });
+  const half = (kbps: number | null): LinkParams => ({ delayMs: profile.rttMs / 2, jitterMs: profile.jitterMs, rateKbps: kbps });
+
+  function accept(client: net.Socket): void {
+    const id = ++nextId;
+    const info: ProxyConnectionInfo = { id, openedAt: Date.now(), upstreamBytes: 0, downstreamBytes: 0 };
+    const server = net.connect({ host: options.target.host, port: options.target.port, allowHalfOpen: true });
+    client.setNoDelay(true);
+    server.setNoDelay(true);
+    const tap = options.tap?.(id);
+    let done = false;
+    let closedSides = 0;
+    const paused = { client: false, server: false };
+
+    const checkPressure = () => {
+      if (done) return;
+      const toServer = up.queuedBytes + server.writableLength > highWater;
+      const toClient = down.queuedBytes + client.writableLength > highWater;
+      if (toServer !== paused.client) (paused.client = toServer) ? client.pause() : client.resume();
+      if (toClient !== paused.server) (paused.server = toClient) ? server.pause() : server.resume();
+    };
+    const up: Link = createLink(half(profile.upKbps), { deliver: (b) => server.write(b), onEnd: () => server.end(), onFlush: checkPressure }, random);
+    const down: Link = createLink(
+      half(profile.downKbps),
+      {
+        deliver: (b) =>
+          client.write(b, (err) => {
+            if (err) return;
+            info.downstreamBytes += b.length;
+            tap?.downstream(b);
+          }),
+        onEnd: () => client.end(),
+        onFlush: checkPressure,
+      },
+      random,
+    );
+
+    const teardown = (type: 'cut' | 'error' | null, detail: string) => {
+      if (done) return;
+      done = true;
+      open.delete(id);
+      up.destroy();
+      down.destroy();
+      client.destroy();
+      server.destroy();
+      if (type) emit(type, id, detail);
+    };
+    const ports: MiddleboxPorts = {
+      connectionId: id,
+      toServer: (b) => up.send(b),
+      toClient: (b) => down.send(b),
+      endClient: () => down.end(),
+      cut: (reason) => teardown('cut', reason),
+      event: (detail) => emit('middlebox', id, detail),
+    };
+    const session: MiddleboxSession = middlebox?.open(ports) ?? {
+      fromClient: ports.toServer,
+      fromServer: ports.toClient,
+      close: () => {},
+    };
+
+    client.on('data', (b: Buffer) => {
+      info.upstreamBytes += b.length;
+      tap?.upstream(b);
+      if (!done) session.fromClient(b);
+      checkPressure();
+    });
+    server.on('data', (b: Buffer) => {
+      if (!done) session.fromServer(b);
+      checkPressure();
+    });
+    client.on('end', () => up.end());
+    server.on('end', () => down.end());
+    client.on('drain', checkPressure);
+    server.on('drain', checkPressure);
+    client.on('error', (e) => teardown('error', `client side: ${e.message}`));
+    server.on('error', (e) => teardown('error', `server side: ${e.message}`));
+    const onClose = () => {
+      if (++closedSides < 2) return;
+      teardown(null, '');
+      session.close();
+      tap?.close();
+      open.delete(id);
+      emit('close', id, `up ${info.upstreamBytes} B, down ${info.downstreamBytes} B`);
+    };
+    client.on('close', onClose);
+    server.on('close', onClose);
+
+    open.set(id, { info, cut: (reason) => teardown('cut', reason), destroy: () => teardown(null, '') });
+    emit('open', id, `${client.remoteAddress}:${client.remotePort} → ${options.target.host}:${options.target.port}`);
+  }
+
+  const listener = net.createServer({ allowHalfOpen: true }, accept);
+  await new Promise<void>((resolve, reject) => {
+    listener.once('error', reject);
+    listener.listen(0, '127.0.0.1', () => resolve());
+  });
+  const controls = {
+    cutAll(reason = 'cut') {
+      const all = [...open.values()];
+      for (const c of all) c.cut(reason);
+      return all.length;
+    },
+  };
+  const stopMiddlebox = middlebox?.start?.(controls) ?? (() => {});
+
+  return {
+    host: '127.0.0.1',
+    port: (listener.address() as net.AddressInfo).port,
+    profile,
+    middlebox: middlebox?.spec ?? null,
+    connections: () => [...open.values()].map((c) => ({ ...c.info })),
+    cutAll: controls.cutAll,
+    close() {
+      stopMiddlebox();
+      for (const c of open.values()) c.destroy();
+      return new Promise((resolve) => listener.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * The contract every contender implements twice: a server side (runs in the server process) and a
+ * client side (runs in a load-generator worker). The runner and the traffic logic only ever talk to
+ * these interfaces, so our transports and the peers are measured by the same code.
+ *
+ * Application data is a string (text frame), a Uint8Array (binary) or a plain object (JSON).
+ * A peer without JSON framing (raw ws) sends objects as JSON text and hands strings back.
+ */
+import type { AppData } from '../payload.js';
+import type { Contender } from '../results.js';
+
+export interface ServerOptions {
+  /** Heartbeat / ping interval where the contender has one. */
+  heartbeatMs?: number;
+  /** permessage-deflate on WebSocket connections. */
+  compression: boolean;
+  /** Largest application message the scenario sends. */
+  maxMessageBytes: number;
+}
+
+export interface ServerConn {
+  /** The transport this connection is on now. */
+  transport(): string;
+  send(data: AppData): void;
+  join(room: string): void;
+  onMessage(listener: (data: AppData) => void): void;
+  onClose(listener: () => void): void;
+}
+
+export interface ServerAdapter {
+  /** Listens on 127.0.0.1, port 0; resolves the port. */
+  listen(): Promise<number>;
+  onConnection(listener: (conn: ServerConn) => void): void;
+  /** To every connection, or to one room. */
+  broadcast(data: AppData, room?: string): void;
+  close(): Promise<void>;
+}
+
+export interface ClientOptions {
+  contender: Contender;
+  /** Our `auto` client only. */
+  strategy: 'fallback' | 'upgrade';
+  compression: boolean;
+  connectTimeoutMs?: number;
+}
+
+/**
+ * What a client tells the load generator. `open` fires on the first connection and again whenever
+ * the application must start over (a peer's new socket after a reconnect, our session lost);
+ * `down`/`up` bracket a reconnect gap.
+ */
+export interface ClientEvents {
+  open(transport: string): void;
+  message(data: AppData): void;
+  down(reason: string): void;
+  up(): void;
+  /** Anything worth a line in the run's event log: transport switches, errors, session loss. */
+  event(type: string, detail: string): void;
+}
+
+export interface ClientAdapter {
+  transport(): string;
+  send(data: AppData): void;
+  close(): void;
+}
+
+/** `baseUrl` is http://host:port of the proxy in front of the server; adapters add their path. */
+export type ClientFactory = (baseUrl: string, options: ClientOptions, events: ClientEvents) => ClientAdapter;
+export type ServerFactory = (contender: Contender, options: ServerOptions) => ServerAdapter;

@@ -1,0 +1,51 @@
+/**
+ * Our client as a contender: `websocket`, `sse`, `long-polling` pin one transport; `auto` walks the
+ * default list with the scenario's strategy. Our client resumes its session by itself, so a lost
+ * connection is down → up, and only a lost session makes the application start over (`open`).
+ */
+import { connect } from '../../client/index.js';
+import { TRANSPORTS } from '../../protocol/index.js';
+import type { AppData } from '../payload.js';
+import type { ClientFactory } from './adapter.js';
+
+export const createOurClient: ClientFactory = (baseUrl, options, events) => {
+  const pinned = options.contender === 'auto' ? [...TRANSPORTS] : [options.contender];
+  const client = connect(`${baseUrl}/rt`, {
+    transports: pinned as (typeof TRANSPORTS)[number][],
+    strategy: options.strategy,
+    ...(options.connectTimeoutMs ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+  });
+  let isDown = false;
+  client.on('open', () => events.open(String(client.transport)));
+  client.on('message', (data: AppData) => events.message(data));
+  client.on('transport', (change: { from?: string; to?: string; reason?: string }) =>
+    events.event('transport', `${change.from ?? '-'} -> ${change.to ?? '-'}${change.reason ? ` (${change.reason})` : ''}`),
+  );
+  client.on('reconnecting', (info?: unknown) => {
+    if (!isDown) events.down(describe(info));
+    isDown = true;
+    events.event('reconnecting', describe(info));
+  });
+  client.on('resumed', () => {
+    if (isDown) events.up();
+    isDown = false;
+    events.event('resumed', String(client.transport));
+  });
+  client.on('session-lost', (info?: unknown) => {
+    if (isDown) events.up();
+    isDown = false;
+    events.event('session-lost', describe(info));
+  });
+  client.on('error', (err: unknown) => events.event('error', describe(err)));
+  return {
+    transport: () => String(client.transport),
+    send: (data) => client.send(data),
+    close: () => client.close(),
+  };
+};
+
+function describe(info: unknown): string {
+  if (info instanceof Error) return info.message;
+  if (info === undefined) return '';
+  return typeof info === 'string' ? info : JSON.stringify(info);
+}

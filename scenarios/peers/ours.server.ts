@@ -1,0 +1,33 @@
+/** Our message server as a contender: createMessageServer() listening on its own. */
+import { createMessageServer } from '../../server/index.js';
+import type { AppData } from '../payload.js';
+import type { ServerAdapter, ServerOptions } from './adapter.js';
+
+export const OURS_BASE_PATH = '/rt';
+
+export function createOurServer(options: ServerOptions): ServerAdapter {
+  const server = createMessageServer({
+    basePath: OURS_BASE_PATH,
+    perMessageDeflate: options.compression,
+    maxMessageBytes: Math.max(1024 * 1024, options.maxMessageBytes),
+    ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
+  });
+  return {
+    listen: async () => (await server.listen(0, '127.0.0.1')).port,
+    onConnection(listener) {
+      server.on('connection', (conn) => {
+        listener({
+          transport: () => conn.transport,
+          send: (data) => conn.send(data),
+          join: (room) => conn.join(room),
+          onMessage: (fn) => conn.on('message', (data: AppData) => fn(data)),
+          onClose: (fn) => conn.on('close', () => fn()),
+        });
+      });
+    },
+    broadcast: (data, room) => server.broadcast(data, room ? { room } : {}),
+    close: async () => {
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * A run plan: one (scenario × contender × network × middlebox × variant) as plain data, handed to
+ * the server process and every worker. `expandScenario` is the only place the matrix is built.
+ */
+import type { Scenario } from './define.js';
+import type { PayloadKind } from './payload.js';
+import type { Contender } from './results.js';
+
+export interface RunPlan {
+  scenario: string;
+  description: string;
+  contender: Contender;
+  network: string;
+  middlebox: string | null;
+  clients: number;
+  rampMs: number;
+  /** Traffic phase length; with `messages` the run may end sooner. */
+  durationMs: number;
+  messages: number | null;
+  payload: { bytes: number; kind: PayloadKind };
+  traffic: Scenario['traffic'];
+  strategy: 'fallback' | 'upgrade';
+  compression: boolean;
+  heartbeatMs: number | null;
+  throughput: Scenario['throughput'] | null;
+  /** Human label of the variant within the scenario, e.g. "256 KB, deflate on"; null when none. */
+  variant: string | null;
+}
+
+export interface Overrides {
+  contenders?: Contender[];
+  networks?: string[];
+  middleboxes?: Array<string | null>;
+  clients?: number;
+  durationMs?: number;
+}
+
+/** When a scenario gives only a message count, the traffic phase is capped at this. */
+const MESSAGES_ONLY_CAP_MS = 60_000;
+
+export function expandScenario(s: Scenario, o: Overrides = {}): RunPlan[] {
+  const plans: RunPlan[] = [];
+  const durationMs =
+    o.durationMs ??
+    s.duration ??
+    (s.throughput ? s.throughput.maxSteps * s.throughput.stepMs : MESSAGES_ONLY_CAP_MS);
+  for (const network of o.networks ?? s.network)
+    for (const middlebox of o.middleboxes ?? s.middlebox)
+      for (const contender of o.contenders ?? s.contenders)
+        for (const bytes of s.payload.bytes)
+          for (const compression of s.compression)
+            for (const strategy of contender === 'auto' ? s.strategy : [s.strategy[0]]) {
+              const labels = [
+                s.payload.bytes.length > 1 ? formatBytes(bytes) : null,
+                s.compression.length > 1 ? `deflate ${compression ? 'on' : 'off'}` : null,
+                contender === 'auto' && s.strategy.length > 1 ? strategy : null,
+              ].filter(Boolean);
+              plans.push({
+                scenario: s.name,
+                description: s.description,
+                contender,
+                network,
+                middlebox,
+                clients: o.clients ?? s.clients.count,
+                rampMs: s.clients.rampMs,
+                durationMs,
+                messages: s.messages ?? null,
+                payload: { bytes, kind: s.payload.kind },
+                traffic: s.traffic,
+                strategy,
+                compression,
+                heartbeatMs: s.heartbeatMs ?? null,
+                throughput: s.throughput ?? null,
+                variant: labels.length ? labels.join(', ') : null,
+              });
+            }
+  return plans;
+}
+
+/** The resolved parameters recorded with each result. */
+export function planParams(plan: RunPlan): Record<string, unknown> {
+  const { scenario: _s, description: _d, contender: _c, network: _n, middlebox: _m, ...params } = plan;
+  return params;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KB`;
+  return `${bytes} B`;
+}

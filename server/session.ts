@@ -1,0 +1,291 @@
+/**
+ * A Session is what the application calls a connection (`conn`): it outlives the transport
+ * connections under it. It numbers outbound messages, keeps them until the client acknowledges them,
+ * drops inbound duplicates, resends after a reconnect, and ends when its client has been gone longer
+ * than the grace period.
+ */
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import {
+  CloseCodes,
+  type Envelope,
+  type Hello,
+  type Payload,
+  type TransportName,
+  TransportLabError,
+  assertPayloadWithin,
+  fromPayload,
+  toPayload,
+} from '../protocol/index.js';
+import type { ConnectionOwner, ServerConnection } from './transport.js';
+
+export interface SessionOptions {
+  heartbeatMs: number;
+  heartbeatTimeoutMs: number;
+  graceMs: number;
+  maxMessageBytes: number;
+  maxBatchBytes: number;
+  maxBufferedBytes: number;
+  ackEvery: number;
+  ackDelayMs: number;
+}
+
+export interface SessionHooks {
+  ended(session: Session): void;
+  joined(session: Session, room: string): void;
+  left(session: Session, room: string): void;
+}
+
+export interface TransportChange {
+  from: TransportName | null;
+  to: TransportName;
+  reason: 'reconnect' | 'upgrade';
+}
+
+/** 128 bits from the CSPRNG, base64url. */
+export function randomId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+export class Session extends EventEmitter implements ConnectionOwner {
+  readonly id = randomId();
+  readonly token = randomId();
+  readonly rooms = new Set<string>();
+  private connection: ServerConnection | null = null;
+  private probe: ServerConnection | null = null;
+  private readonly outbound: Array<{ seq: number; payload: Payload }> = [];
+  private outSeq = 0;
+  private buffered = 0;
+  private inSeq = 0;
+  private ackedToClient = 0;
+  private ackTimer: ReturnType<typeof setTimeout> | null = null;
+  private detachedAt = Date.now();
+  private ended = false;
+
+  constructor(
+    private readonly options: SessionOptions,
+    private readonly hooks: SessionHooks,
+  ) {
+    super();
+  }
+
+  /** The transport of the active connection, or null while the client is away. */
+  get transport(): TransportName | null {
+    return this.connection?.transport ?? null;
+  }
+
+  get activeConnection(): ServerConnection | null {
+    return this.connection;
+  }
+
+  /** Payload bytes sent but not yet acknowledged by the client. */
+  get bufferedAmount(): number {
+    return this.buffered;
+  }
+
+  get isClosed(): boolean {
+    return this.ended;
+  }
+
+  /**
+   * Queues a message for the client. Throws MESSAGE_TOO_BIG synchronously. Returns false, buffering
+   * nothing, when the unacknowledged buffer would pass maxBufferedBytes: the live connection is then
+   * closed with 1013 so the client reconnects and drains what is buffered.
+   */
+  send(data: unknown): boolean {
+    return this.sendPayload(toPayload(data, this.options.maxMessageBytes));
+  }
+
+  sendPayload(payload: Payload): boolean {
+    if (this.ended) return false;
+    if (this.buffered + payload.bytes > this.options.maxBufferedBytes) {
+      this.connection?.close(CloseCodes.TRY_LATER, 'SLOW_CONSUMER');
+      this.emit('error', new TransportLabError('SLOW_CONSUMER'));
+      return false;
+    }
+    const seq = ++this.outSeq;
+    this.outbound.push({ seq, payload });
+    this.buffered += payload.bytes;
+    this.connection?.send([this.dataEnvelope(seq, payload)]);
+    return true;
+  }
+
+  join(room: string): void {
+    if (!this.ended && !this.rooms.has(room)) this.rooms.add(room), this.hooks.joined(this, room);
+  }
+
+  leave(room: string): void {
+    if (this.rooms.delete(room)) this.hooks.left(this, room);
+  }
+
+  /** Ends the session for good; the client is told and does not reconnect (for 1000). */
+  close(code: number = CloseCodes.NORMAL, reason = ''): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.clearAckTimer();
+    const connection = this.connection;
+    this.connection = null;
+    this.probe?.close(code, reason);
+    connection?.close(code, reason);
+    for (const room of this.rooms) this.hooks.left(this, room);
+    this.hooks.ended(this);
+    this.emit('close', { code, reason });
+  }
+
+  /**
+   * Puts a new connection under this session. A probe (upgrade candidate) only gets the hello and
+   * answers pings until the client sends `u`; anything else replaces the active connection at once.
+   */
+  attach(connection: ServerConnection, opts: { probe: boolean; resumed: boolean; clientAck: number }): void {
+    connection.owner = this;
+    if (opts.resumed && opts.clientAck > this.outSeq) return connection.close(CloseCodes.BAD_DATA, 'BAD_SEQUENCE');
+    if (opts.resumed) this.acknowledge(opts.clientAck);
+    const probe = opts.probe && this.connection !== null;
+    connection.send([{ type: 'hello', hello: this.hello(connection.transport, opts.resumed, probe) }]);
+    this.ackedToClient = this.inSeq;
+    if (probe) {
+      this.probe?.close(CloseCodes.REPLACED, 'replaced by a newer probe');
+      this.probe = connection;
+    } else {
+      this.activate(connection, 'reconnect');
+    }
+  }
+
+  private activate(connection: ServerConnection, reason: TransportChange['reason']): void {
+    const previous = this.connection;
+    this.connection = connection;
+    if (previous && previous !== connection) previous.close(CloseCodes.REPLACED, 'replaced');
+    connection.send(this.outbound.map(({ seq, payload }) => this.dataEnvelope(seq, payload)));
+    const from = previous?.transport ?? null;
+    if (from !== connection.transport && (from !== null || reason === 'upgrade')) {
+      this.emit('transport', { from, to: connection.transport, reason } satisfies TransportChange);
+    }
+  }
+
+  /**
+   * Handles one inbound envelope. `via` is the connection it came on, or null for an upstream POST.
+   * Throws TransportLabError for protocol violations (the caller closes or answers with its code).
+   */
+  receive(envelope: Envelope, via: ServerConnection | null): void {
+    if (this.ended) return;
+    switch (envelope.type) {
+      case 'data': {
+        if (envelope.ack !== undefined) this.acknowledge(envelope.ack);
+        if (envelope.seq <= this.inSeq) return; // duplicate of a resent message
+        if (envelope.seq !== this.inSeq + 1) throw new TransportLabError('BAD_SEQUENCE');
+        assertPayloadWithin(envelope, this.options.maxMessageBytes);
+        const data = fromPayload(envelope.kind, envelope.body);
+        this.inSeq = envelope.seq;
+        if (via) this.scheduleAck();
+        this.emit('message', envelope.kind === 'b' ? Buffer.from(envelope.body as Uint8Array) : data);
+        return;
+      }
+      case 'ack':
+        return this.acknowledge(envelope.ack);
+      case 'ping':
+        return (via ?? this.connection)?.send([{ type: 'pong', id: envelope.id }]);
+      case 'pong':
+        return;
+      case 'upgrade':
+        if (via === null || via !== this.probe) throw new TransportLabError('BAD_ENVELOPE', 'upgrade outside a probe');
+        this.probe = null;
+        return this.activate(via, 'upgrade');
+      case 'close':
+        return this.close(CloseCodes.NORMAL, envelope.reason);
+      default:
+        throw new TransportLabError('BAD_ENVELOPE', `clients do not send ${envelope.type}`);
+    }
+  }
+
+  /** The cumulative ack to put in an upstream POST response; marks it as sent. */
+  takeAckForResponse(): number {
+    this.ackedToClient = this.inSeq;
+    this.clearAckTimer();
+    return this.inSeq;
+  }
+
+  /** Connection-owner side: a frame arrived on a connection. */
+  onEnvelope(connection: ServerConnection, envelope: Envelope): void {
+    if (connection !== this.connection && connection !== this.probe) return; // late frame from a replaced connection
+    try {
+      this.receive(envelope, connection);
+    } catch (error) {
+      const e = error instanceof TransportLabError ? error : new TransportLabError('BAD_ENVELOPE');
+      connection.close(e.closeCode, e.code);
+    }
+  }
+
+  onConnectionGone(connection: ServerConnection): void {
+    if (connection === this.probe) this.probe = null;
+    if (connection !== this.connection) return;
+    this.connection = null;
+    this.detachedAt = Date.now();
+    this.emit('disconnect');
+  }
+
+  /** Called by the server's ticker: heartbeats, dead-peer detection, grace expiry. */
+  tick(now: number): void {
+    if (this.ended) return;
+    const { heartbeatMs, heartbeatTimeoutMs, graceMs } = this.options;
+    const c = this.connection;
+    if (!c) {
+      if (now - this.detachedAt > graceMs) this.close(CloseCodes.GOING_AWAY, 'SESSION_EXPIRED');
+      return;
+    }
+    if (now - c.lastInboundAt > heartbeatMs + heartbeatTimeoutMs) {
+      c.close(CloseCodes.HEARTBEAT_TIMEOUT, 'HEARTBEAT_TIMEOUT');
+    } else if (c.transport !== 'long-polling' && now - c.lastOutboundAt >= heartbeatMs) {
+      c.send([{ type: 'ping' }]);
+    }
+  }
+
+  private acknowledge(ack: number): void {
+    if (ack > this.outSeq) throw new TransportLabError('BAD_SEQUENCE', 'ack beyond what was sent');
+    let drop = 0;
+    while (drop < this.outbound.length && this.outbound[drop].seq <= ack) this.buffered -= this.outbound[drop++].payload.bytes;
+    if (drop > 0) this.outbound.splice(0, drop);
+  }
+
+  private dataEnvelope(seq: number, payload: Payload): Envelope {
+    let ack: number | undefined;
+    if (this.inSeq > this.ackedToClient) {
+      ack = this.ackedToClient = this.inSeq;
+      this.clearAckTimer();
+    }
+    return { type: 'data', seq, ack, ...payload } as Envelope;
+  }
+
+  private scheduleAck(): void {
+    const unacked = this.inSeq - this.ackedToClient;
+    if (unacked >= this.options.ackEvery) return this.flushAck();
+    this.ackTimer ??= setTimeout(() => this.flushAck(), this.options.ackDelayMs);
+  }
+
+  private flushAck(): void {
+    this.clearAckTimer();
+    if (this.inSeq <= this.ackedToClient || !this.connection) return;
+    this.ackedToClient = this.inSeq;
+    this.connection.send([{ type: 'ack', ack: this.inSeq }]);
+  }
+
+  private clearAckTimer(): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer), (this.ackTimer = null);
+  }
+
+  private hello(transport: TransportName, resumed: boolean, probe: boolean): Hello {
+    const o = this.options;
+    return {
+      sid: this.id,
+      token: this.token,
+      transport,
+      ack: this.inSeq,
+      resumed,
+      probe,
+      heartbeatMs: o.heartbeatMs,
+      heartbeatTimeoutMs: o.heartbeatTimeoutMs,
+      graceMs: o.graceMs,
+      maxMessageBytes: o.maxMessageBytes,
+      maxBatchBytes: o.maxBatchBytes,
+    };
+  }
+}

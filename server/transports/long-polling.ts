@@ -1,0 +1,91 @@
+/**
+ * Long-polling downstream: the client keeps one GET parked; the server answers it with a batch of
+ * everything queued (or an empty body after pollTimeoutMs), and the client polls again at once.
+ * Binary travels as binary. Upstream is HTTP POST (see upstream.ts).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BATCH_CONTENT_TYPE, encode, encodeBatch, type Envelope, type Frame, TransportLabError } from '../../protocol/index.js';
+import { corsHeaders, sendError } from '../http.js';
+import { ServerConnection } from '../transport.js';
+
+interface ParkedPoll {
+  req: IncomingMessage;
+  res: ServerResponse;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export class LongPollingConnection extends ServerConnection {
+  readonly transport = 'long-polling' as const;
+  private queue: Frame[] = [];
+  private queuedBytes = 0;
+  private parked: ParkedPoll | null = null;
+  private flushScheduled = false;
+  private closing = false;
+
+  constructor(private readonly pollTimeoutMs: number) {
+    super();
+  }
+
+  get bufferedAmount(): number {
+    return this.queuedBytes;
+  }
+
+  /** Parks a poll. A second poll while one is parked is refused with 409 POLL_IN_PROGRESS. */
+  poll(req: IncomingMessage, res: ServerResponse): void {
+    if (this.parked) return sendError(req, res, new TransportLabError('POLL_IN_PROGRESS'));
+    this.touch();
+    const timer = setTimeout(() => this.flush(), this.pollTimeoutMs);
+    this.parked = { req, res, timer };
+    res.on('close', () => {
+      if (this.parked?.res !== res) return;
+      clearTimeout(timer);
+      this.parked = null;
+      if (!res.writableEnded) this.lost(); // the client went away with a poll parked
+    });
+    if (this.queue.length > 0) this.scheduleFlush();
+  }
+
+  protected deliver(envelopes: readonly Envelope[]): void {
+    for (const envelope of envelopes) {
+      const frame = encode(envelope);
+      this.queue.push(frame);
+      this.queuedBytes += typeof frame === 'string' ? frame.length : frame.byteLength;
+    }
+    if (this.parked) this.scheduleFlush();
+  }
+
+  protected terminate(code: number, reason: string): void {
+    this.closing = true;
+    this.queue.push(encode({ type: 'close', code, reason }));
+    if (this.parked) this.flush();
+  }
+
+  /** Everything sent in the same tick goes out in one response. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    const poll = this.parked;
+    if (!poll) return;
+    clearTimeout(poll.timer);
+    this.parked = null;
+    const body = encodeBatch(this.queue);
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.lastOutboundAt = Date.now();
+    poll.res.writeHead(200, {
+      ...corsHeaders(poll.req),
+      'Content-Type': BATCH_CONTENT_TYPE,
+      'Content-Length': body.byteLength,
+      'Cache-Control': 'no-store',
+      ...(this.closing ? { Connection: 'close' } : {}),
+    });
+    poll.res.end(body);
+  }
+}

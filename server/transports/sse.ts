@@ -1,0 +1,53 @@
+/**
+ * Server-Sent Events downstream: one `text/event-stream` response per connection, one event per
+ * envelope. Binary travels as base64 (kind `B`); text containing CR is sent as a JSON string, because
+ * SSE treats CR as a line break. Upstream is HTTP POST (see upstream.ts).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { encode, type Envelope } from '../../protocol/index.js';
+import { corsHeaders } from '../http.js';
+import { ServerConnection } from '../transport.js';
+
+/** One SSE event. `data:` without the optional space: the envelope never starts with one. */
+export function sseEvent(text: string): string {
+  return text.includes('\n') ? `data:${text.split('\n').join('\ndata:')}\n\n` : `data:${text}\n\n`;
+}
+
+function sseSafe(envelope: Envelope): Envelope {
+  if (envelope.type === 'data' && envelope.kind === 't' && envelope.body.includes('\r')) {
+    return { ...envelope, kind: 'j', body: JSON.stringify(envelope.body) };
+  }
+  if (envelope.type === 'close') return { ...envelope, reason: envelope.reason.replace(/[\r\n]/g, ' ') };
+  return envelope;
+}
+
+export class SseConnection extends ServerConnection {
+  readonly transport = 'sse' as const;
+
+  constructor(req: IncomingMessage, private readonly res: ServerResponse) {
+    super();
+    req.socket.setNoDelay(true);
+    res.writeHead(200, {
+      ...corsHeaders(req),
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-cache, no-transform',
+      'X-Accel-Buffering': 'no', // nginx: do not buffer this response
+      Connection: 'keep-alive',
+    });
+    res.on('close', () => this.lost());
+  }
+
+  get bufferedAmount(): number {
+    return this.res.writableLength;
+  }
+
+  protected deliver(envelopes: readonly Envelope[]): void {
+    let events = '';
+    for (const envelope of envelopes) events += sseEvent(encode(sseSafe(envelope), false) as string);
+    this.res.write(events);
+  }
+
+  protected terminate(code: number, reason: string): void {
+    this.res.end(sseEvent(encode(sseSafe({ type: 'close', code, reason }), false) as string));
+  }
+}
