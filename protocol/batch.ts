@@ -11,7 +11,7 @@ import { type Frame, utf8 } from './envelope.js';
 export const BATCH_CONTENT_TYPE = 'application/octet-stream';
 const COLON = 0x3a;
 
-export function encodeBatch(frames: readonly Frame[]): Uint8Array {
+export function encodeBatch(frames: readonly Frame[]): Uint8Array<ArrayBuffer> {
   const parts = frames.map((f) => (typeof f === 'string' ? utf8(f) : f));
   const prefixes = parts.map((p) => utf8(`${p.byteLength}:`));
   let total = 0;

@@ -187,11 +187,14 @@ export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-type BufferLike = { from(data: Uint8Array | string, enc?: string): Uint8Array & { toString(enc: string): string } };
+type BufferLike = {
+  from(data: Uint8Array | string, enc?: string): Uint8Array & { toString(enc: string): string };
+  from(data: ArrayBufferLike, offset: number, length: number): Uint8Array & { toString(enc: string): string };
+};
 const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
 
 export function toBase64(bytes: Uint8Array): string {
-  if (NodeBuffer) return NodeBuffer.from(bytes).toString('base64');
+  if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
   let binary = '';
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(binary);
@@ -199,7 +202,10 @@ export function toBase64(bytes: Uint8Array): string {
 
 export function fromBase64(text: string): Uint8Array {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) throw bad('body is not base64');
-  if (NodeBuffer) return NodeBuffer.from(text, 'base64');
+  if (NodeBuffer) {
+    const buffer = NodeBuffer.from(text, 'base64');
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  }
   const binary = atob(text);
   const out = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);

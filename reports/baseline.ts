@@ -6,6 +6,7 @@
  */
 import type { ResultsFile, RunResult } from '../scenarios/results.js';
 import { runKey } from './groups.js';
+import { formatChange, formatValue } from './format.js';
 import { METRICS, isBetter, type Metric } from './metrics.js';
 
 export type ChangeStatus = 'regressed' | 'improved' | 'unchanged' | 'new' | 'gone';
@@ -32,7 +33,8 @@ export interface Comparison {
   runs: RunComparison[];
   /** Runs of the baseline that this results file no longer has. */
   missing: string[];
-  regressions: Array<{ key: string; what: string }>;
+  /** what: a metric name or "status"; detail: "62 ms → 70 ms (+13 %)". */
+  regressions: Array<{ key: string; what: string; detail: string }>;
   /** Look up by run; undefined when the run has no counterpart in the baseline. */
   forRun(run: RunResult): RunComparison | undefined;
 }
@@ -63,10 +65,10 @@ export function compareToBaseline(current: ResultsFile, baseline: ResultsFile): 
       baselineRun.status === run.status
         ? null
         : { from: baselineRun.status, to: run.status, regressed: STATUS_RANK[run.status] > STATUS_RANK[baselineRun.status] };
-    if (statusChange?.regressed) regressions.push({ key, what: `status ${statusChange.from} → ${statusChange.to}` });
+    if (statusChange?.regressed) regressions.push({ key, what: 'status', detail: `${statusChange.from} → ${statusChange.to}` });
     const figures = METRICS.map((metric) => compareFigure(metric, metric.value(run), metric.value(baselineRun)));
     for (const figure of figures) {
-      if (figure.status === 'regressed') regressions.push({ key, what: figure.metric.name });
+      if (figure.status === 'regressed') regressions.push({ key, what: figure.metric.name, detail: describeChange(figure) });
     }
     byRun.set(run, { key, run, baselineRun, statusChange, figures });
   }
@@ -83,4 +85,13 @@ export function compareToBaseline(current: ResultsFile, baseline: ResultsFile): 
 /** The change of one metric for one run, if the run has a baseline. */
 export function figureChange(comparison: Comparison | undefined, run: RunResult, metric: Metric): FigureChange | undefined {
   return comparison?.forRun(run)?.figures.find((figure) => figure.metric === metric);
+}
+
+/** "62 ms → 70 ms (+13 %)" */
+export function describeChange(figure: FigureChange): string {
+  const unit = figure.metric.unit;
+  if (figure.current === null || figure.baseline === null) {
+    return `${formatValue(figure.baseline, unit)} → ${formatValue(figure.current, unit)}`;
+  }
+  return `${formatValue(figure.baseline, unit)} → ${formatValue(figure.current, unit)} (${formatChange(figure.current, figure.baseline, unit)})`;
 }

@@ -56,3 +56,8 @@ export function escapeMarkdown(text: string): string {
     .replace(/[\\`*_[\]|#]/g, (ch) => `\\${ch}`)
     .replace(/\r?\n/g, ' ');
 }
+
+/** Text from a results file, safe to print to a terminal: control characters except \n removed. */
+export function terminalSafe(text: string): string {
+  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, ' ');
+}

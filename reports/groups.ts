@@ -50,14 +50,14 @@ export function groupRuns(runs: readonly RunResult[]): RunGroup[] {
 /** A run whose figures can be ranked: it did not fail outright. */
 export const isRanked = (run: RunResult) => run.status !== 'failed';
 
-/** The best value of a metric among the group's ranked runs, or null if none has it. */
+/**
+ * The best value of a metric among the group's ranked runs; null if none has it, or if all of them
+ * tie (nothing to point out then).
+ */
 export function bestValue(runs: readonly RunResult[], metric: Metric): number | null {
-  let best: number | null = null;
-  for (const run of runs.filter(isRanked)) {
-    const value = metric.value(run);
-    if (value !== null && (best === null || isBetter(metric, value, best))) best = value;
-  }
-  return best;
+  const values = runs.filter(isRanked).flatMap((run) => metric.value(run) ?? []);
+  if (values.length === 0 || (values.length > 1 && values.every((v) => v === values[0]))) return null;
+  return values.reduce((best, value) => (isBetter(metric, value, best) ? value : best));
 }
 
 export interface Verdict {
@@ -108,9 +108,13 @@ export function verdictText(group: RunGroup): string {
   return `For this workload — ${parts.join('; ')}.`;
 }
 
+/** The transports a run's clients ended on, when other than the contender itself (auto, socketio). */
+export function endedOn(run: RunResult): string[] {
+  return Object.keys(run.finalTransports).filter((name) => name !== run.contender && run.finalTransports[name]! > 0);
+}
+
 /** "auto (ended on sse)" when a client finished on another transport than its name says. */
 function withFinalTransport(group: RunGroup, contender: Contender): string {
-  const run = group.runs.find((r) => r.contender === contender)!;
-  const ended = Object.keys(run.finalTransports).filter((name) => name !== contender && run.finalTransports[name]! > 0);
+  const ended = endedOn(group.runs.find((r) => r.contender === contender)!);
   return ended.length ? `${contender} (ended on ${ended.join(' + ')})` : contender;
 }

@@ -190,3 +190,22 @@ export const KEY_METRICS: readonly Metric[] = [
 export function isBetter(metric: Metric, a: number, b: number): boolean {
   return metric.better === 'lower' ? a < b : a > b;
 }
+
+const SHORT_LABELS: Record<string, string> = {
+  'latency.p50': 'p50',
+  'latency.p99': 'p99',
+  'latency.connect.p50': 'connect p50',
+  'latency.firstMessage.p50': 'first msg p50',
+  bytesPerMessage: 'bytes/msg',
+  overheadPerMessage: 'overhead/msg',
+  lost: 'lost',
+  duplicated: 'dup',
+  outOfOrder: 'reordered',
+  cpuMsPerConnection: 'CPU/conn',
+  memoryPerConnection: 'mem/conn',
+};
+
+/** Column heading for narrow tables. */
+export function shortLabel(metric: Metric): string {
+  return SHORT_LABELS[metric.name] ?? metric.label;
+}

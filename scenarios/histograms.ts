@@ -63,10 +63,13 @@ export function summarize(h: Histogram | null): HistogramSummary | null {
 /** One histogram per metric, encoded, as a worker or the server ships them. */
 export type EncodedLatency = Partial<Record<LatencyMetric, string>>;
 
+/** Per-second histograms of one metric: [second since run start, encoded histogram]. */
+export type EncodedSeries = Array<[number, string]>;
+
 export class LatencyRecorder {
   readonly histograms = new Map<LatencyMetric, Histogram>();
-  /** Per-second histograms of the headline latency (index = second since run start). */
-  readonly perSecond = new Map<number, Histogram>();
+  /** Per metric, per second since run start (only for samples recorded with a time). */
+  readonly perSecond = new Map<LatencyMetric, Map<number, Histogram>>();
 
   constructor(private readonly runStart: () => number | null) {}
 
@@ -75,17 +78,32 @@ export class LatencyRecorder {
     if (!h) this.histograms.set(metric, (h = newHistogram()));
     recordMs(h, ms);
     const start = this.runStart();
-    if (at !== undefined && start !== null && at >= start) {
-      const second = Math.floor((at - start) / 1000);
-      let s = this.perSecond.get(second);
-      if (!s) this.perSecond.set(second, (s = newHistogram()));
-      recordMs(s, ms);
-    }
+    if (at === undefined || start === null || at < start) return;
+    let series = this.perSecond.get(metric);
+    if (!series) this.perSecond.set(metric, (series = new Map()));
+    const second = Math.floor((at - start) / 1000);
+    let s = series.get(second);
+    if (!s) series.set(second, (s = newHistogram()));
+    recordMs(s, ms);
   }
 
-  encode(): { latency: EncodedLatency; perSecond: Array<[number, string]> } {
+  encode(): { latency: EncodedLatency; perSecond: Partial<Record<LatencyMetric, EncodedSeries>> } {
     const latency: EncodedLatency = {};
     for (const [metric, h] of this.histograms) latency[metric] = encodeHistogram(h);
-    return { latency, perSecond: [...this.perSecond].map(([s, h]) => [s, encodeHistogram(h)]) };
+    const perSecond: Partial<Record<LatencyMetric, EncodedSeries>> = {};
+    for (const [metric, series] of this.perSecond) perSecond[metric] = [...series].map(([sec, h]) => [sec, encodeHistogram(h)]);
+    return { latency, perSecond };
   }
+}
+
+/** Merges per-second series from several recorders: second → merged histogram. */
+export function mergeSeries(series: Array<EncodedSeries | undefined>): Map<number, Histogram> {
+  const bySecond = new Map<number, string[]>();
+  for (const list of series) for (const [sec, enc] of list ?? []) bySecond.set(sec, [...(bySecond.get(sec) ?? []), enc]);
+  const merged = new Map<number, Histogram>();
+  for (const [sec, encs] of [...bySecond].sort((a, b) => a[0] - b[0])) {
+    const h = mergeEncoded(encs);
+    if (h) merged.set(sec, h);
+  }
+  return merged;
 }

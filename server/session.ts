@@ -186,10 +186,13 @@ export class Session extends EventEmitter implements ConnectionOwner {
         return (via ?? this.connection)?.send([{ type: 'pong', id: envelope.id }]);
       case 'pong':
         return;
-      case 'upgrade':
-        if (via === null || via !== this.probe) throw new TransportLabError('BAD_ENVELOPE', 'upgrade outside a probe');
+      case 'upgrade': {
+        // A WebSocket probe says `u` itself; an SSE probe cannot speak, so its `u` comes by POST.
+        const probe = via ?? (this.probe?.transport === 'sse' ? this.probe : null);
+        if (probe === null || probe !== this.probe) throw new TransportLabError('BAD_ENVELOPE', 'upgrade outside a probe');
         this.probe = null;
-        return this.activate(via, 'upgrade');
+        return this.activate(probe, 'upgrade');
+      }
       case 'close':
         return this.close(CloseCodes.NORMAL, envelope.reason);
       default:

@@ -34,11 +34,11 @@ export const trusted = (text: string) => new Html(text);
 export type Cell = Html | string | number | null;
 
 /** A data table; the first column holds the row headers. null cells show as "—". */
-export function dataTable(options: { caption?: string; head: Cell[]; rows: Cell[][]; className?: string }): Html {
+export function dataTable(options: { caption?: string; head?: Cell[]; rows: Cell[][]; className?: string }): Html {
   const { caption, head, rows, className } = options;
   const cell = (value: Cell) => (value === null ? '—' : value);
   return html`<div class="table-wrap"><table class="${className ?? 'data'}">${caption ? html`<caption>${caption}</caption>` : ''}
-<thead><tr>${head.map((h) => html`<th scope="col">${cell(h)}</th>`)}</tr></thead>
+${head ? html`<thead><tr>${head.map((h) => html`<th scope="col">${cell(h)}</th>`)}</tr></thead>` : ''}
 <tbody>${rows.map(
     ([first, ...rest]) => html`<tr><th scope="row">${cell(first ?? null)}</th>${rest.map((value) => html`<td>${cell(value)}</td>`)}</tr>\n`,
   )}</tbody></table></div>`;

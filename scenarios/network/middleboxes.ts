@@ -6,7 +6,8 @@
  *
  *   block-websocket         answers `Upgrade: websocket` itself with 403 and closes; other HTTP passes
  *   stall-websocket         forwards the upgrade and its 101, then nothing more on that connection
- *   buffer-streaming[:KB]   holds each response body until complete or KB (default 64) accumulated
+ *   buffer-streaming[:KB]   holds each response body until complete or KB (default 64) accumulated;
+ *                           heads pass at once, WebSocket tunnels are untouched
  *   idle-timeout[:s]        destroys connections with no bytes either way for s seconds (default 30)
  *   flaky[:s]               cuts every open connection every s seconds (default 10)
  */
@@ -116,15 +117,14 @@ export function bufferStreaming(limitKB = 64): Middlebox {
         () => {},
         (token) => {
           const bytes = bytesOf(token);
-          if (token.kind === 'tunnel' || token.kind === 'junk') {
-            release();
-            ports.toClient(token.bytes);
-          } else if (bytes) {
-            held.push(bytes);
-            heldBytes += bytes.length;
-            const interim = token.kind === 'head' && token.head.status !== undefined && token.head.status < 200; // 1xx, 101
-            if (heldBytes >= limit || interim) release();
-          } else if (token.kind === 'end') release();
+          if (token.kind === 'body' || token.kind === 'chunk-meta') {
+            held.push(token.bytes);
+            heldBytes += token.bytes.length;
+            if (heldBytes >= limit) release();
+          } else {
+            release(); // heads pass at once (like nginx's proxy_buffering); 'end' releases the body
+            if (bytes) ports.toClient(bytes);
+          }
         },
       );
       return passThrough(ports, {

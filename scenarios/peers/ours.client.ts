@@ -22,8 +22,11 @@ export const createOurClient: ClientFactory = (baseUrl, options, events) => {
     events.event('transport', `${change.from ?? '-'} -> ${change.to ?? '-'}${change.reason ? ` (${change.reason})` : ''}`),
   );
   client.on('reconnecting', (info?: unknown) => {
-    if (!isDown) events.down(describe(info));
-    isDown = true;
+    // Also emitted while a first connection is still being tried: that is no reconnect gap.
+    if (client.state === 'reconnecting' && !isDown) {
+      isDown = true;
+      events.down(describe(info));
+    }
     events.event('reconnecting', describe(info));
   });
   client.on('resumed', () => {

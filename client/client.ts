@@ -1,0 +1,407 @@
+/**
+ * The Client: one session over whichever transport works, with verified fallback, upgrade, reconnect
+ * and resume. It owns sequence numbers, acks and the outbound buffer; transports only move frames.
+ *
+ * A transport counts as working only when the server's hello arrived over it within
+ * connectTimeoutMs, and for WebSocket a ping/pong round trip completed too: `open` events prove
+ * nothing behind a proxy that accepts an upgrade and then stalls, or buffers a stream.
+ */
+import {
+  CloseCodes,
+  DEFAULTS,
+  type Envelope,
+  type Hello,
+  type Payload,
+  TERMINAL_CLOSE_CODES,
+  type TransportName,
+  TransportLabError,
+  fromPayload,
+  toPayload,
+} from '../protocol/index.js';
+import { Emitter } from './emitter.js';
+import { plan, type StrategyName } from './strategy.js';
+import type { ClientTransport, Platform, TransportOwner, TransportSettings } from './transport.js';
+import { LongPollingTransport } from './transports/long-polling.js';
+import { SseTransport } from './transports/sse.js';
+import { WebSocketTransport } from './transports/websocket.js';
+
+const TRANSPORT_CLASSES: Record<TransportName, new (settings: TransportSettings, owner: TransportOwner) => ClientTransport> = {
+  websocket: WebSocketTransport,
+  sse: SseTransport,
+  'long-polling': LongPollingTransport,
+};
+
+export type ClientState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+export interface Attempt {
+  transport: TransportName;
+  error: string;
+}
+
+export interface ClientEvents extends Record<string, unknown> {
+  open: { id: string; transport: TransportName };
+  message: unknown;
+  transport: { from: TransportName | null; to: TransportName; reason: string; attempts: Attempt[] };
+  reconnecting: { attempt: number; delayMs: number; reason: string };
+  resumed: { id: string; transport: TransportName; resent: number };
+  /** The server no longer had the session: nothing after this is a continuation. */
+  'session-lost': { previousId: string; reason: string; unconfirmed: unknown[] };
+  close: { code: number; reason: string };
+  error: Error;
+}
+
+export interface ClientOptions {
+  /** Ordered; the first that verifies wins (fallback), or the ones to move up to (upgrade). */
+  transports?: TransportName[];
+  strategy?: StrategyName;
+  connectTimeoutMs?: number;
+  reconnect?: Partial<(typeof DEFAULTS)['reconnect']> | false;
+  maxBufferedBytes?: number;
+  ackEvery?: number;
+  ackDelayMs?: number;
+  /** Extra request headers (Node only; browsers choose their own). */
+  headers?: Record<string, string>;
+  /** Swap WebSocket / EventSource / fetch implementations. */
+  platform?: Partial<Platform>;
+}
+
+interface Pending {
+  probe: boolean;
+  pingId: number;
+  attempts: Attempt[];
+  resolve(t: ClientTransport): void;
+  reject(e: Error): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export class Client extends Emitter<ClientEvents> implements TransportOwner {
+  state: ClientState = 'connecting';
+  private current: ClientTransport | null = null;
+  private readonly pending = new Map<ClientTransport, Pending>();
+  private sid: string | null = null;
+  private token: string | null = null;
+  private hello: Hello | null = null;
+  private outbound: Array<{ seq: number; payload: Payload }> = [];
+  private outSeq = 0;
+  private buffered = 0;
+  private inSeq = 0;
+  private ackedToServer = 0;
+  private ackTimer: ReturnType<typeof setTimeout> | null = null;
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private watchdog: ReturnType<typeof setInterval> | null = null;
+  private lastHeardAt = 0;
+  private attempt = 0;
+  private pingCounter = 0;
+  private announced = false;
+  private lastTransport: TransportName | null = null;
+  private readonly worked = new Set<TransportName>();
+  private readonly neverWorked = new Set<TransportName>();
+  private readonly transports: TransportName[];
+  private readonly settings: TransportSettings;
+
+  constructor(baseUrl: string, platform: Platform, private readonly options: ClientOptions = {}) {
+    super();
+    this.transports = options.transports ?? ['websocket', 'sse', 'long-polling'];
+    if (this.transports.length === 0 || this.transports.some((t) => !(t in TRANSPORT_CLASSES))) {
+      throw new TypeError(`transports must list some of ${Object.keys(TRANSPORT_CLASSES).join(', ')}`);
+    }
+    this.settings = {
+      baseUrl,
+      platform: { ...platform, ...options.platform },
+      headers: options.headers,
+      currentAck: () => this.inSeq,
+      maxBatchBytes: () => this.hello?.maxBatchBytes ?? DEFAULTS.maxBatchBytes,
+    };
+    queueMicrotask(() => void this.establish('connect')); // let the caller attach listeners first
+  }
+
+  get transport(): TransportName | null {
+    return this.current?.name ?? null;
+  }
+
+  /** Session id once the first hello arrived. */
+  get id(): string | null {
+    return this.sid;
+  }
+
+  /** Payload bytes sent but not yet acknowledged by the server. */
+  get bufferedAmount(): number {
+    return this.buffered;
+  }
+
+  /**
+   * Sends a message (string → text, bytes → binary, anything else → JSON). It is buffered until the
+   * server acknowledges it, and resent after a reconnect. Throws MESSAGE_TOO_BIG or BUFFER_FULL.
+   */
+  send(data: unknown): void {
+    if (this.state === 'closed') throw new Error('Client is closed');
+    const payload = toPayload(data, this.hello?.maxMessageBytes ?? DEFAULTS.maxMessageBytes);
+    if (this.buffered + payload.bytes > (this.options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes)) {
+      throw new TransportLabError('BUFFER_FULL', 'Outbound buffer is full: the server has not acknowledged enough');
+    }
+    const seq = ++this.outSeq;
+    this.outbound.push({ seq, payload });
+    this.buffered += payload.bytes;
+    this.current?.send([this.dataEnvelope(seq, payload)]);
+  }
+
+  /** Ends the session: the server is told, nothing reconnects. */
+  close(): void {
+    if (this.state === 'closed') return;
+    this.current?.sayGoodbye({ type: 'close', code: CloseCodes.NORMAL, reason: 'client closed' });
+    this.finish(CloseCodes.NORMAL, 'client closed');
+  }
+
+  // ---- establishing a connection: walk the plan, verify each candidate ----
+
+  private async establish(reason: string): Promise<void> {
+    this.reconnectTimer = null;
+    const { start, probe } = plan(this.options.strategy ?? 'fallback', this.transports, this.neverWorked);
+    const attempts: Attempt[] = [];
+    for (const name of start) {
+      if (this.state === 'closed') return;
+      try {
+        const transport = await this.verify(name, false);
+        if ((this.state as ClientState) === 'closed') return transport.close();
+        this.adopt(transport, attempts.length > 0 ? 'fallback' : reason, attempts);
+        if (probe.length > 0) void this.upgrade(transport, probe);
+        return;
+      } catch (error) {
+        this.recordFailure(name, error as Error, attempts);
+      }
+    }
+    if (this.state !== 'closed') this.scheduleReconnect(`no transport connected (${describe(attempts)})`);
+  }
+
+  private async upgrade(base: ClientTransport, candidates: TransportName[]): Promise<void> {
+    const attempts: Attempt[] = [];
+    for (const name of candidates) {
+      if (this.current !== base) return;
+      try {
+        const probe = await this.verify(name, true);
+        if (this.current !== base) return probe.close();
+        base.close(); // no more polls: from here on the probe carries everything
+        probe.send([{ type: 'upgrade' }]);
+        this.switchTo(probe, 'upgrade', attempts);
+        return;
+      } catch (error) {
+        this.recordFailure(name, error as Error, attempts);
+      }
+    }
+  }
+
+  private verify(name: TransportName, probe: boolean): Promise<ClientTransport> {
+    const timeoutMs = this.options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
+    return new Promise((resolve, reject) => {
+      const transport = new TRANSPORT_CLASSES[name](this.settings, this);
+      const proof = name === 'websocket' ? 'hello and round trip' : 'hello';
+      const timer = setTimeout(() => this.settle(transport, new Error(`no ${proof} within ${timeoutMs} ms`)), timeoutMs);
+      this.pending.set(transport, { probe, pingId: 0, attempts: [], resolve, reject, timer });
+      transport.open({ sid: this.sid, token: this.token, ack: this.inSeq, probe });
+    });
+  }
+
+  /** Ends a verification: resolves with the transport, or rejects and closes it. */
+  private settle(transport: ClientTransport, error?: Error): void {
+    const pending = this.pending.get(transport);
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    this.pending.delete(transport);
+    if (!error) return pending.resolve(transport);
+    transport.close();
+    pending.reject(error);
+  }
+
+  private recordFailure(name: TransportName, error: Error, attempts: Attempt[]): void {
+    attempts.push({ transport: name, error: error.message });
+    if (!this.worked.has(name)) this.neverWorked.add(name);
+  }
+
+  private adopt(transport: ClientTransport, reason: string, attempts: Attempt[]): void {
+    this.attempt = 0;
+    this.state = 'open';
+    this.switchTo(transport, reason, attempts);
+    if (!this.announced) {
+      this.announced = true;
+      this.emit('open', { id: this.sid!, transport: transport.name });
+    } else {
+      this.emit('resumed', { id: this.sid!, transport: transport.name, resent: this.outbound.length });
+    }
+  }
+
+  private switchTo(transport: ClientTransport, reason: string, attempts: Attempt[]): void {
+    const previous = this.current;
+    this.current = transport;
+    if (previous && previous !== transport) previous.close();
+    this.worked.add(transport.name);
+    this.neverWorked.delete(transport.name);
+    this.lastHeardAt = Date.now();
+    this.startWatchdog();
+    transport.send(this.outbound.map(({ seq, payload }) => this.dataEnvelope(seq, payload)));
+    if (transport.name !== this.lastTransport) {
+      this.emit('transport', { from: this.lastTransport, to: transport.name, reason, attempts });
+      this.lastTransport = transport.name;
+    }
+  }
+
+  // ---- what transports report ----
+
+  onEnvelope(transport: ClientTransport, envelope: Envelope): void {
+    const pending = this.pending.get(transport);
+    if (!pending && transport !== this.current) return; // an abandoned transport's late frame
+    if (transport === this.current) this.lastHeardAt = Date.now();
+    switch (envelope.type) {
+      case 'hello':
+        return pending ? this.onHello(transport, envelope.hello, pending) : undefined;
+      case 'pong':
+        if (pending && pending.pingId !== 0 && pending.pingId === envelope.id) this.settle(transport);
+        return;
+      case 'ping':
+        return transport.send([{ type: 'pong', id: envelope.id }]);
+      case 'data':
+        return pending?.probe ? undefined : this.onData(transport, envelope);
+      case 'ack':
+        return this.acknowledge(envelope.ack);
+      case 'close':
+        return this.onGone(transport, `server closed: ${envelope.reason || envelope.code}`, envelope.code);
+      default:
+        return this.onGone(transport, `unexpected ${envelope.type} from server`, CloseCodes.BAD_DATA);
+    }
+  }
+
+  onHeard(transport: ClientTransport): void {
+    if (transport === this.current) this.lastHeardAt = Date.now();
+  }
+
+  onGone(transport: ClientTransport, reason: string, code?: number): void {
+    transport.close();
+    if (this.pending.has(transport)) return this.settle(transport, new Error(reason));
+    if (transport !== this.current) return;
+    this.current = null;
+    if (code !== undefined && TERMINAL_CLOSE_CODES.has(code)) return this.finish(code, reason);
+    this.scheduleReconnect(reason);
+  }
+
+  private onHello(transport: ClientTransport, hello: Hello, pending: Pending): void {
+    if (pending.probe) {
+      if (hello.sid !== this.sid) return this.settle(transport, new Error('probe answered for another session'));
+    } else {
+      if (this.sid !== null && hello.sid !== this.sid) this.loseSession(`server no longer had session ${this.sid}`);
+      const fresh = this.sid !== hello.sid;
+      this.sid = hello.sid;
+      this.token = hello.token;
+      this.hello = hello;
+      if (!fresh || hello.ack > 0) this.acknowledge(hello.ack);
+      this.ackedToServer = this.inSeq;
+    }
+    transport.setSession(hello.sid, hello.token);
+    if (transport.name !== 'websocket') return this.settle(transport);
+    pending.pingId = ++this.pingCounter;
+    transport.send([{ type: 'ping', id: pending.pingId }]);
+  }
+
+  private onData(transport: ClientTransport, envelope: Extract<Envelope, { type: 'data' }>): void {
+    if (envelope.ack !== undefined) this.acknowledge(envelope.ack);
+    if (envelope.seq <= this.inSeq) return; // resent duplicate
+    if (envelope.seq !== this.inSeq + 1) return this.onGone(transport, 'sequence gap from server', CloseCodes.BAD_DATA);
+    this.inSeq = envelope.seq;
+    this.scheduleAck(transport);
+    let data: unknown;
+    try {
+      data = fromPayload(envelope.kind, envelope.body);
+    } catch (error) {
+      return this.emit('error', error as Error);
+    }
+    this.emit('message', data);
+  }
+
+  // ---- acks, buffers, session loss ----
+
+  private acknowledge(ack: number): void {
+    let drop = 0;
+    while (drop < this.outbound.length && this.outbound[drop].seq <= ack) this.buffered -= this.outbound[drop++].payload.bytes;
+    if (drop > 0) this.outbound.splice(0, drop);
+  }
+
+  private dataEnvelope(seq: number, payload: Payload): Envelope {
+    let ack: number | undefined;
+    if (this.inSeq > this.ackedToServer && this.current?.ackMode !== 'poll') {
+      ack = this.ackedToServer = this.inSeq;
+      this.clearAckTimer();
+    }
+    return { type: 'data', seq, ack, ...payload } as Envelope;
+  }
+
+  /**
+   * Acks cost a frame on WebSocket, a whole request on SSE (so they are sent 16× less often), and
+   * nothing on long-polling (every poll carries one).
+   */
+  private scheduleAck(transport: ClientTransport): void {
+    if (transport.ackMode === 'poll') return;
+    const scale = transport.ackMode === 'post' ? 16 : 1;
+    const every = (this.options.ackEvery ?? DEFAULTS.ackEvery) * scale;
+    if (this.inSeq - this.ackedToServer >= every) return this.flushAck();
+    this.ackTimer ??= setTimeout(() => this.flushAck(), (this.options.ackDelayMs ?? DEFAULTS.ackDelayMs) * (scale > 1 ? 5 : 1));
+  }
+
+  private flushAck(): void {
+    this.clearAckTimer();
+    if (!this.current || this.inSeq <= this.ackedToServer) return;
+    this.ackedToServer = this.inSeq;
+    this.current.send([{ type: 'ack', ack: this.inSeq }]);
+  }
+
+  private clearAckTimer(): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer), (this.ackTimer = null);
+  }
+
+  private loseSession(reason: string): void {
+    const previousId = this.sid!;
+    const unconfirmed = this.outbound.map(({ payload }) => (payload.kind === 'j' ? JSON.parse(payload.body) : payload.body));
+    this.outbound = [];
+    this.outSeq = this.buffered = this.inSeq = this.ackedToServer = 0;
+    this.announced = false;
+    this.emit('session-lost', { previousId, reason, unconfirmed });
+  }
+
+  // ---- liveness, reconnect, end ----
+
+  private startWatchdog(): void {
+    if (this.watchdog) return;
+    this.watchdog = setInterval(() => {
+      const hello = this.hello;
+      if (!this.current || !hello) return;
+      if (Date.now() - this.lastHeardAt > hello.heartbeatMs + hello.heartbeatTimeoutMs) {
+        this.onGone(this.current, 'heartbeat timeout: nothing from the server', CloseCodes.HEARTBEAT_TIMEOUT);
+      }
+    }, 250);
+  }
+
+  private scheduleReconnect(reason: string): void {
+    this.clearAckTimer();
+    const policy = this.options.reconnect;
+    if (policy === false) return this.finish(CloseCodes.GOING_AWAY, reason);
+    const { minDelayMs, maxDelayMs, factor, jitter } = { ...DEFAULTS.reconnect, ...policy };
+    this.state = this.announced ? 'reconnecting' : 'connecting';
+    const attempt = ++this.attempt;
+    const ceiling = Math.min(maxDelayMs, minDelayMs * factor ** (attempt - 1));
+    const delayMs = Math.round(ceiling * (1 - jitter * Math.random()));
+    this.emit('reconnecting', { attempt, delayMs, reason });
+    this.reconnectTimer = setTimeout(() => void this.establish('reconnect'), delayMs);
+  }
+
+  private finish(code: number, reason: string): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.clearAckTimer();
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.watchdog) clearInterval(this.watchdog);
+    for (const transport of [...this.pending.keys()]) this.settle(transport, new Error('client closed'));
+    this.current?.close();
+    this.current = null;
+    this.emit('close', { code, reason });
+  }
+}
+
+function describe(attempts: Attempt[]): string {
+  return attempts.map((a) => `${a.transport}: ${a.error}`).join('; ');
+}

@@ -1,0 +1,8 @@
+/** Browsers: the native WebSocket, EventSource and fetch. The bundler swaps this in for platform.node.ts. */
+import type { Platform } from './transport.js';
+
+export const platform: Platform = {
+  WebSocket: globalThis.WebSocket as unknown as Platform['WebSocket'],
+  EventSource: globalThis.EventSource as unknown as Platform['EventSource'],
+  fetch: (input, init) => globalThis.fetch(input, init),
+};

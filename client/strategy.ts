@@ -1,0 +1,35 @@
+/**
+ * Connection strategies as data. A plan is two ordered lists the Client walks with one loop:
+ *  - `start`: transports to try, in order, until one is verified (SignalR-style fallback);
+ *  - `probe`: transports to try in the background once connected, moving to the first that verifies
+ *    (Engine.IO-style upgrade: the fastest first message on long-polling, then move up).
+ * A transport that has never worked in this client's life is skipped on later walks, so a blocked
+ * WebSocket costs its timeout once, not on every reconnect.
+ */
+import type { TransportName } from '../protocol/index.js';
+
+export type StrategyName = 'fallback' | 'upgrade';
+
+export interface Plan {
+  start: TransportName[];
+  probe: TransportName[];
+}
+
+type Planner = (transports: readonly TransportName[]) => Plan;
+
+const BASE: TransportName = 'long-polling';
+
+export const STRATEGIES: Record<StrategyName, Planner> = {
+  fallback: (transports) => ({ start: [...transports], probe: [] }),
+  upgrade: (transports) => {
+    const base = transports.includes(BASE) ? BASE : transports[transports.length - 1];
+    return { start: [base], probe: transports.filter((t) => t !== base) };
+  },
+};
+
+export function plan(strategy: StrategyName, transports: readonly TransportName[], neverWorked: ReadonlySet<TransportName>): Plan {
+  const planner = STRATEGIES[strategy];
+  if (!planner) throw new TypeError(`Unknown strategy ${JSON.stringify(strategy)}: use 'fallback' or 'upgrade'`);
+  const usable = transports.filter((t) => !neverWorked.has(t));
+  return planner(usable.length > 0 ? usable : transports);
+}

@@ -1,0 +1,53 @@
+/**
+ * Long-polling: one GET parked at a time, re-issued as soon as it is answered; every poll carries the
+ * ack. The first poll has `open=1` so the server attaches a fresh connection (and sends a hello).
+ * Upstream is HTTP POST.
+ */
+import { decodeBatch, type Envelope } from '../../protocol/index.js';
+import { ClientTransport, type OpenParams } from '../transport.js';
+import type { Upstream } from '../upstream.js';
+
+export class LongPollingTransport extends ClientTransport {
+  readonly name = 'long-polling' as const;
+  readonly ackMode = 'poll' as const;
+  private readonly abort = new AbortController();
+  private upstream: Upstream | null = null;
+
+  open(params: OpenParams): void {
+    this.upstream = this.createUpstream();
+    void this.pollLoop(params);
+  }
+
+  send(envelopes: readonly Envelope[]): void {
+    if (this.isOpen) this.upstream?.send(envelopes);
+  }
+
+  protected shutdown(): void {
+    this.abort.abort();
+    this.upstream?.close();
+  }
+
+  private async pollLoop(first: OpenParams): Promise<void> {
+    const { fetch } = this.settings.platform;
+    let url = this.url({ ...first, open: true });
+    while (this.isOpen) {
+      let body: Uint8Array;
+      try {
+        const response = await fetch(url, { signal: this.abort.signal, cache: 'no-store', headers: this.settings.headers });
+        body = new Uint8Array(await response.arrayBuffer());
+        if (!response.ok) return this.gone(`poll answered ${response.status} ${new TextDecoder().decode(body).slice(0, 200)}`);
+      } catch (error) {
+        return this.gone(`poll failed: ${(error as Error).message}`);
+      }
+      this.heard();
+      let frames: Uint8Array[];
+      try {
+        frames = decodeBatch(body, Number.MAX_SAFE_INTEGER);
+      } catch (error) {
+        return this.gone(`bad batch from server: ${(error as Error).message}`, 1007);
+      }
+      for (const frame of frames) this.receive(frame);
+      url = this.url({});
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Upstream over HTTP POST, for SSE and long-polling: one request in flight at a time; whatever is
+ * queued meanwhile goes out together in the next one, split only where a batch would pass the
+ * server's maxBatchBytes. The response body is the server's cumulative ack (`a<n>`).
+ */
+import { encode, encodeBatch, type Envelope, type Frame, byteLength } from '../protocol/index.js';
+
+export interface UpstreamSink {
+  post(body: Uint8Array<ArrayBuffer>, signal: AbortSignal): Promise<Response>;
+  maxBatchBytes(): number;
+  /** The server's answer to a POST (its cumulative ack, `a<n>`). */
+  onResponse(text: string): void;
+  onFailure(reason: string, code?: number): void;
+}
+
+export class Upstream {
+  private queue: Frame[] = [];
+  private inFlight = false;
+  private readonly abort = new AbortController();
+
+  constructor(private readonly sink: UpstreamSink) {}
+
+  send(envelopes: readonly Envelope[]): void {
+    for (const envelope of envelopes) this.queue.push(encode(envelope));
+    void this.pump();
+  }
+
+  close(): void {
+    this.abort.abort();
+    this.queue = [];
+  }
+
+  private takeBatch(): Frame[] {
+    const limit = this.sink.maxBatchBytes();
+    let size = 0;
+    let count = 0;
+    while (count < this.queue.length) {
+      const next = byteLength(this.queue[count]) + 12; // + length prefix
+      if (count > 0 && size + next > limit) break;
+      size += next;
+      count++;
+    }
+    return this.queue.splice(0, count);
+  }
+
+  private async pump(): Promise<void> {
+    if (this.inFlight || this.queue.length === 0 || this.abort.signal.aborted) return;
+    this.inFlight = true;
+    try {
+      const response = await this.sink.post(encodeBatch(this.takeBatch()), this.abort.signal);
+      const text = await response.text();
+      if (!response.ok) {
+        const code = safeJson(text)?.code ?? 'HTTP_ERROR';
+        return this.sink.onFailure(`POST answered ${response.status} ${code}`, response.status === 413 ? 1009 : undefined);
+      }
+      this.sink.onResponse(text);
+    } catch (error) {
+      if (!this.abort.signal.aborted) this.sink.onFailure(`POST failed: ${(error as Error).message}`);
+      return;
+    } finally {
+      this.inFlight = false;
+    }
+    void this.pump();
+  }
+}
+
+function safeJson(text: string): { code?: string } | null {
+  try {
+    return JSON.parse(text) as { code?: string };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * The charts of one comparison group, as data: a ChartSpec (drawn in the page by browser-charts.js
+ * with Chart.js) plus the same numbers as an HTML table, so the report reads without JavaScript.
+ */
+import type { Contender, HistogramSummary, RunResult } from '../../scenarios/results.js';
+import { formatBytes, formatMs } from '../format.js';
+import { isRanked, type RunGroup } from '../groups.js';
+import { primaryLatency, histogramLabel } from '../metrics.js';
+import { dataTable, type Cell, type Html } from './html.js';
+
+/** What browser-charts.js reads. Keep the two in step. */
+export interface ChartSpec {
+  id: string;
+  kind: 'line' | 'bar';
+  /** percentile: x is −log10(1 − p/100), so 90, 99, 99.9 are evenly spaced. */
+  x: { title: string; scale: 'percentile' | 'seconds' | 'category' };
+  y: { title: string; unit: 'ms' | 'bytes' | 'bytesPerSec' };
+  labels?: string[];
+  stacked?: boolean;
+  horizontal?: boolean;
+  datasets: Array<{ label: string; color: string | string[]; dashed?: boolean; data: Array<number | null> | Array<[number, number]> }>;
+  /** Vertical lines, e.g. reconnects and fallbacks; x in the x axis' unit. */
+  markers?: Array<{ x: number; color: string; label: string }>;
+}
+
+export interface Figure {
+  spec: ChartSpec;
+  title: string;
+  note: string;
+  table: Html;
+}
+
+/** Okabe–Ito colours, distinguishable with colour-vision deficiencies. Peers draw dashed. */
+export const CONTENDER_COLORS: Record<Contender, string> = {
+  websocket: '#0072b2',
+  sse: '#e69f00',
+  'long-polling': '#009e73',
+  auto: '#cc79a7',
+  socketio: '#56b4e9',
+  'socketio-websocket': '#d55e00',
+  'socketio-polling': '#8c7a00',
+  'raw-ws': '#000000',
+};
+const isPeer = (c: Contender) => c === 'raw-ws' || c.startsWith('socketio');
+
+export const BYTE_CATEGORIES = [
+  { key: 'payload', label: 'payload', color: '#009e73' },
+  { key: 'envelope', label: 'envelope', color: '#0072b2' },
+  { key: 'framing', label: 'framing', color: '#e69f00' },
+  { key: 'httpHeaders', label: 'HTTP headers', color: '#d55e00' },
+  { key: 'handshake', label: 'handshake', color: '#cc79a7' },
+  { key: 'control', label: 'control (heartbeats, acks)', color: '#7f7f7f' },
+] as const;
+
+const line = (run: RunResult, data: Array<[number, number]>) => ({
+  label: run.contender,
+  color: CONTENDER_COLORS[run.contender],
+  dashed: isPeer(run.contender),
+  data,
+});
+const percentileX = (p: number) => Number((-Math.log10(1 - p / 100)).toFixed(4));
+const seconds = (ms: number) => Number((ms / 1000).toFixed(3));
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** A table with one row per x value (union over runs) and one column per run. */
+function seriesTable(runs: RunResult[], rowsOf: (run: RunResult) => Map<number, Cell>, xLabel: string, xFormat: (x: number) => string) {
+  const perRun = runs.map(rowsOf);
+  const xs = [...new Set(perRun.flatMap((rows) => [...rows.keys()]))].sort((a, b) => a - b);
+  return dataTable({
+    head: [xLabel, ...runs.map((r) => r.contender)],
+    rows: xs.map((x) => [xFormat(x), ...perRun.map((rows) => rows.get(x) ?? null)]),
+  });
+}
+
+function percentileFigure(group: RunGroup, id: string): Figure | null {
+  const runs = group.runs.filter((run) => primaryLatency(run)?.histogram.curve.length);
+  if (runs.length === 0) return null;
+  const sources = new Set(runs.map((run) => histogramLabel(primaryLatency(run)!.name)));
+  const curve = (run: RunResult) => primaryLatency(run)!.histogram.curve.filter(([p]) => p < 100);
+  return {
+    title: `Latency by percentile (${[...sources].join(' / ')})`,
+    note: 'HDR histogram percentiles; the tail is stretched so p90, p99 and p99.9 are evenly spaced. Max is in the table.',
+    spec: {
+      id,
+      kind: 'line',
+      x: { title: 'percentile', scale: 'percentile' },
+      y: { title: 'latency (ms)', unit: 'ms' },
+      datasets: runs.map((run) => line(run, curve(run).map(([p, v]) => [percentileX(p), v]))),
+    },
+    table: seriesTable(runs, (run) => new Map(primaryLatency(run)!.histogram.curve.map(([p, v]) => [p, formatMs(v)])), 'percentile', (p) => `${p}`),
+  };
+}
+
+function latencyOverTimeFigure(group: RunGroup, id: string): Figure | null {
+  const runs = group.runs.filter((run) => run.latencyOverTime.length > 0);
+  if (runs.length === 0) return null;
+  const markers = group.runs.flatMap((run) =>
+    run.events.map((e) => ({ x: seconds(e.t), color: CONTENDER_COLORS[run.contender], label: `${run.contender}: ${e.type}` })),
+  );
+  return {
+    title: 'p99 latency over time',
+    note: 'Per-second buckets of server→client latency (round trip where that is all there is). Vertical lines: events (see the events table).',
+    spec: {
+      id,
+      kind: 'line',
+      x: { title: 'time (s)', scale: 'seconds' },
+      y: { title: 'p99 latency (ms)', unit: 'ms' },
+      datasets: runs.map((run) => line(run, run.latencyOverTime.map((b) => [seconds(b.t), b.p99]))),
+      markers,
+    },
+    table: seriesTable(
+      runs,
+      (run) => new Map(run.latencyOverTime.map((b) => [b.t, `${formatMs(b.p50)} / ${formatMs(b.p99)}`])),
+      'time (s) — p50 / p99',
+      (t) => `${seconds(t)}`,
+    ),
+  };
+}
+
+function bytesFigure(group: RunGroup, id: string): Figure | null {
+  const runs = group.runs.filter((run) => run.bytes.messages > 0);
+  if (runs.length === 0) return null;
+  const perMessage = (run: RunResult, key: (typeof BYTE_CATEGORIES)[number]['key']) =>
+    round1((run.bytes.upstream[key] + run.bytes.downstream[key]) / run.bytes.messages);
+  return {
+    title: 'Wire bytes per message, by what they carry',
+    note: 'Both directions, divided by application messages delivered. Handshakes are spread over the run’s messages.',
+    spec: {
+      id,
+      kind: 'bar',
+      horizontal: true,
+      stacked: true,
+      x: { title: '', scale: 'category' },
+      y: { title: 'bytes per message', unit: 'bytes' },
+      labels: runs.map((run) => run.contender),
+      datasets: BYTE_CATEGORIES.map((c) => ({ label: c.label, color: c.color, data: runs.map((run) => perMessage(run, c.key)) })),
+    },
+    table: dataTable({
+      head: ['contender', ...BYTE_CATEGORIES.map((c) => c.label), 'total'],
+      rows: runs.map((run) => [
+        run.contender,
+        ...BYTE_CATEGORIES.map((c) => formatBytes(perMessage(run, c.key))),
+        formatBytes(run.bytes.perMessage),
+      ]),
+    }),
+  };
+}
+
+function bandwidthFigure(group: RunGroup, id: string, direction: 'down' | 'up'): Figure | null {
+  const runs = group.runs.filter((run) => run.bandwidth.length > 0);
+  if (runs.length === 0) return null;
+  const key = direction === 'down' ? 'downBytesPerSec' : 'upBytesPerSec';
+  const name = direction === 'down' ? 'server → client' : 'client → server';
+  return {
+    title: `Bandwidth ${name}`,
+    note: 'Wire bytes per second, all clients together.',
+    spec: {
+      id,
+      kind: 'line',
+      x: { title: 'time (s)', scale: 'seconds' },
+      y: { title: 'bytes/s', unit: 'bytesPerSec' },
+      datasets: runs.map((run) => line(run, run.bandwidth.map((b) => [seconds(b.t), b[key]]))),
+    },
+    table: seriesTable(runs, (run) => new Map(run.bandwidth.map((b) => [b.t, `${formatBytes(b[key])}/s`])), 'time (s)', (t) => `${seconds(t)}`),
+  };
+}
+
+const TIMINGS = [
+  { key: 'connect', label: 'connect' },
+  { key: 'firstMessage', label: 'first message' },
+  { key: 'reconnectGap', label: 'reconnect gap' },
+] as const;
+
+function timingsFigure(group: RunGroup, id: string): Figure | null {
+  const timings = TIMINGS.filter((t) => group.runs.some((run) => run.latency[t.key]?.count));
+  const runs = group.runs.filter((run) => timings.some((t) => run.latency[t.key]?.count));
+  if (runs.length === 0) return null;
+  const stat = (h: HistogramSummary | null, s: 'p50' | 'p99') => (h?.count ? h[s] : null);
+  const columns = timings.flatMap((t) => (['p50', 'p99'] as const).map((s) => ({ ...t, stat: s })));
+  const shades: Record<string, string> = { connect: '#0072b2', firstMessage: '#e69f00', reconnectGap: '#cc79a7' };
+  return {
+    title: 'Connect time and time to first message',
+    note: 'connect() until open, and until the first application message; reconnect gap where connections were cut.',
+    spec: {
+      id,
+      kind: 'bar',
+      x: { title: '', scale: 'category' },
+      y: { title: 'ms', unit: 'ms' },
+      labels: runs.map((run) => run.contender),
+      datasets: columns.map((c) => ({
+        label: `${c.label} ${c.stat}`,
+        color: c.stat === 'p50' ? shades[c.key]! : `${shades[c.key]}80`,
+        data: runs.map((run) => stat(run.latency[c.key], c.stat)),
+      })),
+    },
+    table: dataTable({
+      head: ['contender', ...columns.map((c) => `${c.label} ${c.stat}`)],
+      rows: runs.map((run) => [run.contender, ...columns.map((c) => {
+        const value = stat(run.latency[c.key], c.stat);
+        return value === null ? null : formatMs(value);
+      })]),
+    }),
+  };
+}
+
+function serverFigure(group: RunGroup, id: string, what: 'cpu' | 'memory'): Figure | null {
+  const runs = group.runs.filter(isRanked);
+  if (runs.length === 0) return null;
+  const cpu = what === 'cpu';
+  return {
+    title: cpu ? 'Server CPU time per connection' : 'Server memory per connection',
+    note: cpu ? 'User + system CPU of the server process over the run, per connection.' : 'As recorded by the runner; RSS and heap of the server process in the table.',
+    spec: {
+      id,
+      kind: 'bar',
+      x: { title: '', scale: 'category' },
+      y: { title: cpu ? 'ms per connection' : 'bytes per connection', unit: cpu ? 'ms' : 'bytes' },
+      labels: runs.map((run) => run.contender),
+      datasets: [
+        {
+          label: cpu ? 'CPU ms/connection' : 'memory/connection',
+          color: runs.map((run) => CONTENDER_COLORS[run.contender]),
+          data: runs.map((run) => (cpu ? run.server.cpuMsPerConnection : run.server.memoryPerConnectionBytes)),
+        },
+      ],
+    },
+    table: dataTable(
+      cpu
+        ? {
+            head: ['contender', 'user', 'system', 'per connection'],
+            rows: runs.map((r) => [r.contender, formatMs(r.server.cpuUserMs), formatMs(r.server.cpuSystemMs), formatMs(r.server.cpuMsPerConnection)]),
+          }
+        : {
+            head: ['contender', 'RSS', 'heap used', 'per connection'],
+            rows: runs.map((r) => [r.contender, formatBytes(r.server.rssBytes), formatBytes(r.server.heapUsedBytes), formatBytes(r.server.memoryPerConnectionBytes)]),
+          },
+    ),
+  };
+}
+
+/** All figures of a group that have data, in reading order. */
+export function figuresFor(group: RunGroup): Figure[] {
+  const id = (name: string) => `${group.id}-${name}`;
+  return [
+    percentileFigure(group, id('percentiles')),
+    latencyOverTimeFigure(group, id('latency-time')),
+    bytesFigure(group, id('bytes')),
+    timingsFigure(group, id('timings')),
+    bandwidthFigure(group, id('bandwidth-down'), 'down'),
+    bandwidthFigure(group, id('bandwidth-up'), 'up'),
+    serverFigure(group, id('cpu'), 'cpu'),
+    serverFigure(group, id('memory'), 'memory'),
+  ].filter((figure): figure is Figure => figure !== null);
+}

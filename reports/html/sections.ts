@@ -1,0 +1,141 @@
+/** The tables and text blocks of the HTML report (everything except the charts). */
+import type { ResultsFile, RunResult } from '../../scenarios/results.js';
+import { figureChange, type Comparison, type FigureChange } from '../baseline.js';
+import { formatBytes, formatChange, formatMs, formatValue } from '../format.js';
+import { bestValue, endedOn, isRanked, verdictText, type RunGroup } from '../groups.js';
+import { KEY_METRICS, histogramLabel, primaryLatency, shortLabel, type Metric } from '../metrics.js';
+import { METHODS } from '../methods.js';
+import { dataTable, html, type Html } from './html.js';
+
+const contenderName = (run: RunResult) => {
+  const ended = endedOn(run);
+  return html`<span class="sw c-${run.contender}"></span>${run.contender}${
+    ended.length ? html` <span class="muted">→ ${ended.join(' + ')}</span>` : ''
+  }`;
+};
+
+function changeMark(change: FigureChange | undefined): Html | string {
+  if (!change || change.current === null || change.baseline === null) return '';
+  const text = formatChange(change.current, change.baseline, change.metric.unit);
+  const cls = change.status === 'regressed' ? 'worse' : change.status === 'improved' ? 'better' : 'same';
+  const hidden = change.status === 'regressed' ? ' (regression)' : change.status === 'improved' ? ' (improvement)' : '';
+  return html` <span class="chg ${cls}" title="baseline ${formatValue(change.baseline, change.metric.unit)}">${text}<span class="vh">${hidden}</span></span>`;
+}
+
+function metricCell(run: RunResult, metric: Metric, best: number | null, comparison: Comparison | undefined): Html {
+  const value = metric.value(run);
+  const isBest = value !== null && value === best && isRanked(run);
+  const shown = formatValue(value, metric.unit);
+  const bad = value !== null && value > 0 && ['lost', 'duplicated', 'outOfOrder'].includes(metric.name);
+  return html`<td class="${isBest ? 'best' : bad ? 'bad' : ''}">${
+    isBest ? html`<strong>${shown}</strong><span class="star" aria-label="best">★</span>` : shown
+  }${changeMark(figureChange(comparison, run, metric))}</td>`;
+}
+
+export function summaryTable(group: RunGroup, comparison: Comparison | undefined): Html {
+  const best = new Map(KEY_METRICS.map((metric) => [metric, bestValue(group.runs, metric)]));
+  const sources = new Set(group.runs.flatMap((run) => {
+    const primary = primaryLatency(run);
+    return primary ? [histogramLabel(primary.name)] : [];
+  }));
+  const rows = group.runs.map((run) => {
+    const statusChange = comparison?.forRun(run)?.statusChange;
+    const first = html`<th scope="row">${contenderName(run)}${
+      statusChange ? html` <span class="chg ${statusChange.regressed ? 'worse' : 'better'}">was ${statusChange.from}</span>` : ''
+    }</th>`;
+    if (run.status === 'failed') {
+      return html`<tr class="failed">${first}<td colspan="${KEY_METRICS.length}" class="error">failed${run.error ? html`: ${run.error}` : ''}</td></tr>`;
+    }
+    const partial = run.status === 'partial' ? html`<tr class="partial"><td></td><td colspan="${KEY_METRICS.length}" class="error">partial${run.error ? html`: ${run.error}` : ''}</td></tr>` : '';
+    return html`<tr>${first}${KEY_METRICS.map((metric) => metricCell(run, metric, best.get(metric)!, comparison))}</tr>${partial}`;
+  });
+  return html`<div class="table-wrap"><table class="summary">
+<caption>Latency: ${[...sources].join(' / ') || '—'}. ★ best among contenders that did not fail.${
+    comparison ? ' Changes are against the baseline; red = regression.' : ''
+  }</caption>
+<thead><tr><th scope="col">contender</th>${KEY_METRICS.map((m) => html`<th scope="col" title="${m.label} (${m.better} is better)">${shortLabel(m)}</th>`)}</tr></thead>
+<tbody>${rows}</tbody></table></div>`;
+}
+
+export function verdict(group: RunGroup): Html {
+  return html`<p class="verdict">${verdictText(group)}</p>`;
+}
+
+export function deliveryTable(group: RunGroup): Html {
+  const runs = group.runs.filter(isRanked);
+  const counts = (d: RunResult['delivery']['serverToClient']) =>
+    [d.sent, d.received, d.lost, d.duplicated, d.outOfOrder].map((n, i) => (i >= 2 && n > 0 ? html`<span class="bad">${n}</span>` : n.toLocaleString('en-US')));
+  const head = ['sent', 'received', 'lost', 'dup', 'reordered'];
+  return dataTable({
+    caption: 'Delivery, checked by sequence number',
+    head: ['contender', ...head.map((h) => `s→c ${h}`), ...head.map((h) => `c→s ${h}`)],
+    rows: runs.map((run) => [run.contender, ...counts(run.delivery.serverToClient), ...counts(run.delivery.clientToServer)]),
+  });
+}
+
+export function eventsTable(group: RunGroup): Html | '' {
+  const events = group.runs
+    .flatMap((run) => run.events.map((event) => ({ run, event })))
+    .sort((a, b) => a.event.t - b.event.t);
+  if (events.length === 0) return '';
+  const rows = events.map(({ run, event }) => [`${(event.t / 1000).toFixed(3)}`, run.contender, event.type, event.detail]);
+  return html`<details class="events"><summary>Events (${events.length}): fallbacks, reconnects, cuts</summary>${dataTable({
+    head: ['t (s)', 'contender', 'event', 'detail'],
+    rows,
+    className: 'data left',
+  })}</details>`;
+}
+
+/** Scenario parameters and the network the group ran on. */
+export function parameters(group: RunGroup): Html {
+  const run = group.runs[0]!;
+  const net = group.network;
+  const entries: Array<[string, string]> = [
+    ['network', `${net.name}: RTT ${formatMs(net.rttMs)}, jitter ${formatMs(net.jitterMs)}, ${net.bandwidthKbps === null ? 'no bandwidth cap' : `${net.bandwidthKbps} kbit/s`}`],
+    ['middlebox', group.middlebox ?? 'none'],
+    ['clients', `${run.clients} (${group.clientMode})`],
+    ['duration', formatMs(run.durationMs)],
+    ...Object.entries(run.params)
+      .filter(([key, value]) => !(key === 'clients' && value === run.clients) && !(key === 'durationMs' && value === run.durationMs))
+      .map(([key, value]): [string, string] => [key, typeof value === 'string' ? value : JSON.stringify(value)]),
+  ];
+  const saturated = group.runs.filter((r) => r.loadGenerator.cpuPercent >= 90);
+  return html`<dl class="params">${entries.map(([k, v]) => html`<div><dt>${k}</dt><dd>${v}</dd></div>`)}</dl>${
+    saturated.length
+      ? html`<p class="warn">Load generator near saturation (${saturated.map((r) => `${r.contender} ${r.loadGenerator.cpuPercent.toFixed(0)} %`).join(', ')}): these figures may show the client's limit, not the transport's.</p>`
+      : ''
+  }`;
+}
+
+export function environment(results: ResultsFile): Html {
+  const env = results.environment;
+  const rows: Array<[string, string]> = [
+    ['tool', env.tool],
+    ['commit', env.commit ?? 'unknown'],
+    ['results created', results.createdAt],
+    ['Node.js', env.node],
+    ['OS', env.os],
+    ['CPU', `${env.cpu} (${env.cores} cores)`],
+    ['memory', formatBytes(env.memoryBytes)],
+    ...Object.entries(env.packages).map(([name, version]): [string, string] => [name, version]),
+  ];
+  return dataTable({ rows, className: 'data left' });
+}
+
+export function methods(): Html {
+  return html`<dl class="methods">${METHODS.map(([term, text]) => html`<dt>${term}</dt><dd>${text}</dd>`)}</dl>`;
+}
+
+/** The regressions list at the top when a baseline was given. */
+export function baselineSummary(comparison: Comparison, baseline: ResultsFile): Html {
+  const { regressions, missing, runs } = comparison;
+  const improved = runs.reduce((n, r) => n + r.figures.filter((f) => f.status === 'improved').length, 0);
+  return html`<section class="baseline ${regressions.length ? 'has-regressions' : ''}" aria-labelledby="baseline-h">
+<h2 id="baseline-h">Against the baseline</h2>
+<p>Baseline: ${baseline.createdAt}, commit ${baseline.environment.commit ?? 'unknown'}. ${runs.length} runs matched;
+${regressions.length} regression${regressions.length === 1 ? '' : 's'}, ${improved} improvement${improved === 1 ? '' : 's'} beyond noise.</p>
+${regressions.length ? html`<ul>${regressions.map((r) => html`<li><strong>${r.key}</strong>: ${r.what} ${r.detail}</li>`)}</ul>` : ''}
+${missing.length ? html`<p>Not in this run (present in the baseline): ${missing.join('; ')}</p>` : ''}
+</section>`;
+}
+

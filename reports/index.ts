@@ -1,0 +1,19 @@
+/**
+ * reports/: results JSON (scenarios/results.ts) → HTML, Markdown, terminal table; baseline
+ * comparison and budgets for CI. The CLI (`transport-lab report`) is cli/report.ts.
+ */
+export { loadResults, parseResults, ResultsFileError } from './load.js';
+export { renderHtml, type HtmlOptions } from './html/render.js';
+export { renderMarkdown, type MarkdownOptions } from './markdown.js';
+export { renderTable } from './table.js';
+export { compareToBaseline, type Comparison, type FigureChange, type RunComparison } from './baseline.js';
+export {
+  parseBudget,
+  evaluateBudgets,
+  loadBudgetFile,
+  BudgetError,
+  type Budget,
+  type BudgetEvaluation,
+  type BudgetFailure,
+} from './budget.js';
+export { METRICS, findMetric, type Metric } from './metrics.js';

@@ -1,0 +1,65 @@
+/**
+ * How each figure is measured, as printed in the report's methods section. Source of truth for the
+ * definitions: ../shared/DESIGN.md, "Measurement definitions". Change this when the runner changes.
+ */
+export const METHODS: ReadonlyArray<readonly [term: string, text: string]> = [
+  [
+    'Wire bytes',
+    'Bytes written to and read from the TCP socket, per connection and direction, counted in the ' +
+      'transport-lab proxy between client and server: the TCP payload a packet capture sees. The ' +
+      'counting is cross-checked against tshark captures on loopback (sum of tcp.len) for each ' +
+      'transport and peer.',
+  ],
+  [
+    'Byte categories',
+    'Each wire byte is attributed to one of: handshake (HTTP upgrade, first response headers of a ' +
+      'stream), HTTP headers (per-request heads: long-polling, POST upstream), framing (WebSocket frame ' +
+      'headers, SSE "data:" lines, chunked-encoding lines, batch prefixes), envelope (transport-lab’s ' +
+      'sequence/ack/kind bytes; 0 for peers, whose packet headers count as framing), control (heartbeats, ' +
+      'acks, hello, probes) and payload (the application’s bytes). They add up to the wire total exactly; ' +
+      'a results file where they do not is rejected.',
+  ],
+  [
+    'Bytes and overhead per message',
+    'Wire bytes of both directions divided by the application messages delivered in both directions; ' +
+      'overhead = (wire bytes − payload bytes) / messages. Handshakes are included, so short runs show ' +
+      'more overhead per message than long ones.',
+  ],
+  [
+    'Latency',
+    'One-way server→client and client→server latency from timestamps on the same clock: Node clients ' +
+      'run on the server’s machine and read the same clock; browser clients use an estimated clock ' +
+      'offset. Round trip where the scenario echoes. Recorded in HDR histograms (hdr-histogram-js), ' +
+      'reported as percentiles, never as lists of samples. Summary tables lead with one-way ' +
+      'server→client latency, or round trip where that is all there is.',
+  ],
+  ['Connect time', 'From connect() until the connection is open.'],
+  ['Time to first message', 'From connect() until the first application message arrives, including any fallback.'],
+  ['Reconnect gap', 'From the loss of a connection until the session is resumed.'],
+  ['Latency over time', 'Per-second buckets (p50, p99) of server→client latency, or round trip, all clients together.'],
+  ['Bandwidth', 'Wire bytes per second per direction, all clients together, in one-second buckets.'],
+  [
+    'Delivery',
+    'Per direction, by sequence number: sent, received, lost (never arrived), duplicated (arrived more ' +
+      'than once), reordered (arrived after a later one).',
+  ],
+  [
+    'Server cost',
+    'CPU time (user + system) of the server process over the run, divided by connections; memory per ' +
+      'connection as recorded by the runner, next to the process’s RSS and heap.',
+  ],
+  ['Load generator', 'CPU of the client workers in percent of one core; near 100 per worker means the run is saturated.'],
+  [
+    'Network and middleboxes',
+    'Emulated in user space by a TCP proxy in the path: per-direction delay (half the RTT), jitter and a ' +
+      'bandwidth cap (token bucket); middleboxes (blocking or stalling WebSocket, buffering streams, idle ' +
+      'timeouts, cuts) act on the same proxy.',
+  ],
+  [
+    'Best and changes',
+    '★ marks the best value among contenders that did not fail (lower is better, except messages ' +
+      'delivered). Against a baseline, a change is a regression when it goes the wrong way by more than ' +
+      'the metric’s noise: 10 % and 0.1 ms for times, 1 % and 1 B for bytes, 10 % and 1 KB for memory, ' +
+      'any increase for lost, duplicated and reordered messages.',
+  ],
+];

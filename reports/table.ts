@@ -1,0 +1,44 @@
+/**
+ * renderTable: the terminal summary (the runner prints it at the end of a run; `report` prints it
+ * too). Plain text, no colours, one block per comparison group.
+ */
+import type { ResultsFile, RunResult } from '../scenarios/results.js';
+import { formatValue, terminalSafe } from './format.js';
+import { bestValue, endedOn, groupRuns, isRanked, verdictText } from './groups.js';
+import { KEY_METRICS, shortLabel } from './metrics.js';
+
+function pad(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length)));
+  return rows.map((row) =>
+    row
+      .map((text, col) => (col === 0 ? text.padEnd(widths[col]!) : text.padStart(widths[col]!)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** Accepts a whole results file or just its runs (e.g. while a run is still being assembled). */
+export function renderTable(results: ResultsFile | readonly RunResult[]): string {
+  const runs = 'runs' in results ? results.runs : results;
+  const blocks = groupRuns(runs).map((group) => {
+    const best = KEY_METRICS.map((metric) => bestValue(group.runs, metric));
+    const rows = group.runs.map((run) => {
+      const ended = endedOn(run);
+      const name = run.contender + (ended.length ? ` → ${ended.join('+')}` : '') + (run.status === 'ok' ? '' : ` (${run.status})`);
+      return [
+        name,
+        ...KEY_METRICS.map((metric, i) => {
+          if (run.status === 'failed') return '—';
+          const value = metric.value(run);
+          const text = formatValue(value, metric.unit);
+          return value !== null && value === best[i] && isRanked(run) ? `*${text}` : text;
+        }),
+      ];
+    });
+    const errors = group.runs
+      .filter((run) => run.status !== 'ok' && run.error)
+      .map((run) => `  ${run.contender}: ${terminalSafe(run.error!)}`);
+    return [terminalSafe(group.title), ...pad([['contender', ...KEY_METRICS.map(shortLabel)], ...rows]).map((l) => `  ${l}`), ...errors, `  ${terminalSafe(verdictText(group))}`].join('\n');
+  });
+  return `${blocks.join('\n\n')}\n\n* best among contenders that did not fail\n`;
+}

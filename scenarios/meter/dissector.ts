@@ -1,0 +1,128 @@
+/**
+ * Per-connection dissector: follows one TCP connection's two byte streams (as seen at the proxy's
+ * client-facing socket) through HTTP/1.1, chunked encoding, SSE, batches, engine.io polling and
+ * WebSocket frames, and counts every byte into exactly one ByteBreakdown category.
+ *
+ * HTTP heads: the request and response heads of a WebSocket upgrade (whatever the answer) and of an
+ * SSE stream (request `Accept: text/event-stream`, response `Content-Type: text/event-stream`) =
+ * handshake; every other head (polls, POSTs, errors) = httpHeaders. Chunk-size lines, chunk CRLFs,
+ * the last chunk and trailers = framing. Bodies by content: SSE streams → sseBody; dialect
+ * "envelope": application/octet-stream → batches, other bodies (error JSON) → control; dialect
+ * "socketio": bodies under /socket.io/ → engine.io polling, others → control; dialect "raw": bodies
+ * → payload. Bytes that are not HTTP (and not after a 101) → framing. See classify.ts for messages.
+ */
+import { createHttpConnection, headerIs, isUpgradeRequest, type HttpConnection, type HttpHead, type HttpToken } from '../network/http1.js';
+import type { ByteBreakdown } from '../results.js';
+import { batchBody, type BodyDissector, engineIoPollingBody, opaqueBody, sseBody } from './bodies.js';
+import { classifyEnvelope, classifyRaw, classifySocketIo, type MessageClassifier } from './classify.js';
+import { Tally } from './tally.js';
+import { WebSocketDissector } from './websocket.js';
+
+/** Whose messages run on the connection: ours (protocol/envelope.ts), Socket.IO, or plain ws. */
+export type Dialect = 'envelope' | 'socketio' | 'raw';
+
+const CLASSIFIERS: Record<Dialect, MessageClassifier> = {
+  envelope: classifyEnvelope,
+  socketio: classifySocketIo,
+  raw: classifyRaw,
+};
+
+type Direction = 'upstream' | 'downstream';
+
+interface Side {
+  tally: Tally;
+  body: BodyDissector | null;
+  ws: WebSocketDissector | null;
+}
+
+const isEventStream = (head: HttpHead, header: 'accept' | 'content-type') => headerIs(head, header, 'text/event-stream');
+
+export class ConnectionDissector {
+  private readonly sides: Record<Direction, Side> = {
+    upstream: { tally: new Tally(), body: null, ws: null },
+    downstream: { tally: new Tally(), body: null, ws: null },
+  };
+  private readonly http: HttpConnection;
+  private readonly classify: MessageClassifier;
+
+  constructor(private readonly dialect: Dialect) {
+    this.classify = CLASSIFIERS[dialect];
+    this.http = createHttpConnection(
+      (token) => this.onToken('upstream', token),
+      (token) => this.onToken('downstream', token),
+    );
+  }
+
+  /** Client → server bytes, in order. */
+  upstream(bytes: Buffer): void {
+    this.http.request.push(bytes);
+  }
+
+  /** Server → client bytes, in order. */
+  downstream(bytes: Buffer): void {
+    this.http.response.push(bytes);
+  }
+
+  /** The connection closed: whatever is held is counted (see each dissector's finish). */
+  finish(): void {
+    this.http.request.finish();
+    this.http.response.finish();
+    for (const side of Object.values(this.sides)) {
+      side.body?.finish();
+      side.ws?.finish();
+      side.body = null;
+    }
+  }
+
+  /** Counts so far; bytes held in an incomplete unit are included under their provisional category. */
+  breakdown(direction: Direction): ByteBreakdown {
+    const side = this.sides[direction];
+    const out = { ...side.tally.counts };
+    const tokenizer = direction === 'upstream' ? this.http.request : this.http.response;
+    const pending = [...(side.body?.pending() ?? []), ...(side.ws?.pending() ?? []), ['httpHeaders', tokenizer.pendingBytes] as const];
+    for (const [category, bytes] of pending) (out[category] += bytes), (out.total += bytes);
+    return out;
+  }
+
+  private onToken(direction: Direction, token: HttpToken): void {
+    const side = this.sides[direction];
+    switch (token.kind) {
+      case 'head':
+        side.tally.add(this.isSetup(token.head, token.request) ? 'handshake' : 'httpHeaders', token.bytes.length);
+        side.body = this.bodyFor(side.tally, token.head, token.request);
+        return;
+      case 'body':
+        (side.body ??= opaqueBody(side.tally, 'framing')).push(token.bytes);
+        return;
+      case 'end':
+        side.body?.finish();
+        side.body = null;
+        return;
+      case 'chunk-meta':
+      case 'junk':
+        side.tally.add('framing', token.bytes.length);
+        return;
+      case 'tunnel':
+        (side.ws ??= new WebSocketDissector(side.tally, this.classify)).push(token.bytes);
+        return;
+    }
+  }
+
+  private isSetup(head: HttpHead, request: HttpHead | undefined): boolean {
+    if (head.method !== undefined) return isUpgradeRequest(head) || isEventStream(head, 'accept');
+    return head.status === 101 || isEventStream(head, 'content-type') || (request !== undefined && isUpgradeRequest(request));
+  }
+
+  private bodyFor(tally: Tally, head: HttpHead, request: HttpHead | undefined): BodyDissector {
+    if (head.status !== undefined && isEventStream(head, 'content-type')) return sseBody(tally, this.classify);
+    const path = head.target ?? request?.target ?? '';
+    switch (this.dialect) {
+      case 'raw':
+        return opaqueBody(tally, 'payload');
+      case 'socketio':
+        return path.includes('/socket.io/') ? engineIoPollingBody(tally, this.classify) : opaqueBody(tally, 'control');
+      case 'envelope':
+        return headerIs(head, 'content-type', 'application/octet-stream') ? batchBody(tally, this.classify) : opaqueBody(tally, 'control');
+    }
+  }
+}

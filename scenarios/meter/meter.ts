@@ -1,0 +1,98 @@
+/**
+ * The wire meter: plug `meter.tap` into createProxy({ tap }) and it counts every byte of every
+ * connection at the proxy's CLIENT-FACING socket (upstream = read from the client, downstream =
+ * written to the client and accepted by the kernel), classified into ByteBreakdown categories by a
+ * ConnectionDissector per connection. These are the bytes a capture on the proxy port sees as TCP
+ * payload: `tshark -i lo -f 'tcp port <proxy.port>'` (see capture.ts). Totals are exact at all
+ * times; the split of bytes still held in an incomplete unit (a head, a frame, a message) is
+ * provisional until that unit completes or the connection closes.
+ */
+import type { ConnectionTap } from '../network/proxy.js';
+import type { ByteBreakdown } from '../results.js';
+import { ConnectionDissector, type Dialect } from './dissector.js';
+import { addBreakdown, emptyBreakdown } from './tally.js';
+
+export type { Dialect } from './dissector.js';
+
+export interface WireMeterOptions {
+  dialect: Dialect;
+  /** Time zero of the bandwidth series (Date.now() units); default: when the meter is created. */
+  startedAt?: number;
+}
+
+export interface ConnectionBytes {
+  id: number;
+  open: boolean;
+  upstream: ByteBreakdown;
+  downstream: ByteBreakdown;
+}
+
+export interface BandwidthPoint {
+  t: number; // second index since startedAt
+  upBytesPerSec: number;
+  downBytesPerSec: number;
+}
+
+export interface WireMeter {
+  /** Pass as createProxy({ tap: meter.tap }). */
+  readonly tap: (connectionId: number) => ConnectionTap;
+  /** All connections so far (open and closed), per direction. */
+  totals(): { upstream: ByteBreakdown; downstream: ByteBreakdown };
+  connections(): ConnectionBytes[];
+  /** Wire bytes per second, per direction, from startedAt to the last second with traffic. */
+  bandwidth(): BandwidthPoint[];
+}
+
+export function createWireMeter(options: WireMeterOptions): WireMeter {
+  const startedAt = options.startedAt ?? Date.now();
+  const all = new Map<number, { dissector: ConnectionDissector; open: boolean }>();
+  const up: number[] = [];
+  const down: number[] = [];
+  const record = (series: number[], bytes: number) => {
+    const second = Math.max(0, Math.floor((Date.now() - startedAt) / 1000));
+    while (series.length <= second) series.push(0);
+    series[second] += bytes;
+  };
+
+  return {
+    tap(connectionId) {
+      const entry = { dissector: new ConnectionDissector(options.dialect), open: true };
+      all.set(connectionId, entry);
+      return {
+        upstream(bytes) {
+          record(up, bytes.length);
+          entry.dissector.upstream(bytes);
+        },
+        downstream(bytes) {
+          record(down, bytes.length);
+          entry.dissector.downstream(bytes);
+        },
+        close() {
+          entry.open = false;
+          entry.dissector.finish();
+        },
+      };
+    },
+    totals() {
+      const upstream = emptyBreakdown();
+      const downstream = emptyBreakdown();
+      for (const { dissector } of all.values()) {
+        addBreakdown(upstream, dissector.breakdown('upstream'));
+        addBreakdown(downstream, dissector.breakdown('downstream'));
+      }
+      return { upstream, downstream };
+    },
+    connections() {
+      return [...all].map(([id, { dissector, open }]) => ({
+        id,
+        open,
+        upstream: dissector.breakdown('upstream'),
+        downstream: dissector.breakdown('downstream'),
+      }));
+    },
+    bandwidth() {
+      const seconds = Math.max(up.length, down.length);
+      return Array.from({ length: seconds }, (_, t) => ({ t, upBytesPerSec: up[t] ?? 0, downBytesPerSec: down[t] ?? 0 }));
+    },
+  };
+}

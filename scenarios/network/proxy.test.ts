@@ -1,0 +1,157 @@
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { afterEach, describe, expect, it } from 'vitest';
+import { getProfile, NETWORK_PROFILE_NAMES } from './profiles.js';
+import { createProxy, type NetworkProxy, type ProxyEvent } from './proxy.js';
+
+const cleanup: Array<() => unknown> = [];
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()!();
+});
+
+async function listen(onSocket: (s: net.Socket) => void): Promise<number> {
+  const server = net.createServer(onSocket);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanup.push(() => new Promise((r) => server.close(r)));
+  cleanup.push(() => sockets.forEach((s) => s.destroy()));
+  const sockets: net.Socket[] = [];
+  server.on('connection', (s) => sockets.push(s));
+  return (server.address() as net.AddressInfo).port;
+}
+
+async function proxyTo(port: number, extra: Partial<Parameters<typeof createProxy>[0]> = {}): Promise<NetworkProxy> {
+  const proxy = await createProxy({ target: { host: '127.0.0.1', port }, ...extra });
+  cleanup.push(() => proxy.close());
+  return proxy;
+}
+
+async function dial(port: number): Promise<net.Socket> {
+  const socket = net.connect({ host: '127.0.0.1', port });
+  socket.setNoDelay(true);
+  cleanup.push(() => socket.destroy());
+  await new Promise((r) => socket.once('connect', r));
+  return socket;
+}
+
+const echo = (s: net.Socket) => s.pipe(s);
+
+/** Sends one byte and waits for its echo; returns milliseconds. */
+async function roundTrip(socket: net.Socket): Promise<number> {
+  const start = performance.now();
+  socket.write('x');
+  await new Promise((r) => socket.once('data', r));
+  return performance.now() - start;
+}
+
+describe('profiles', () => {
+  it('has the named profiles and refuses unknown names with the valid list', () => {
+    expect(NETWORK_PROFILE_NAMES).toEqual(['loopback', 'lan', 'broadband', '4g', '3g', 'satellite']);
+    expect(getProfile('3g').rttMs).toBe(200);
+    expect(() => getProfile('5g')).toThrow(/Unknown network profile "5g"; valid profiles: loopback, lan, broadband, 4g, 3g, satellite/);
+  });
+});
+
+describe('proxy', () => {
+  it('forwards both ways on loopback and counts client-facing bytes, with open/close events', async () => {
+    const events: ProxyEvent[] = [];
+    const proxy = await proxyTo(await listen(echo), { onEvent: (e) => events.push(e) });
+    const socket = await dial(proxy.port);
+    socket.write('hello');
+    const got = await new Promise<string>((r) => socket.once('data', (b) => r(b.toString())));
+    expect(got).toBe('hello');
+    expect(proxy.connections()).toMatchObject([{ id: 1, upstreamBytes: 5, downstreamBytes: 5 }]);
+    socket.end();
+    await new Promise((r) => socket.once('close', r));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(events.map((e) => e.type)).toEqual(['open', 'close']);
+    expect(proxy.connections()).toEqual([]);
+  });
+
+  // Tolerance: the proxy adds exactly rtt/2 per direction; timers fire ≥ 0-2 ms late and the event
+  // loop adds a little, so each RTT must land in [rtt, rtt + 60].
+  it('adds the profile RTT: 100 ms profile → each measured RTT within [100, 160] ms', async () => {
+    const proxy = await proxyTo(await listen(echo), { network: { name: 't', rttMs: 100, jitterMs: 0, downKbps: null, upKbps: null } });
+    const socket = await dial(proxy.port);
+    for (let i = 0; i < 4; i++) {
+      const rtt = await roundTrip(socket);
+      expect(rtt).toBeGreaterThanOrEqual(99.5);
+      expect(rtt).toBeLessThanOrEqual(160);
+    }
+  });
+
+  it('jitter varies the delay but never reorders bytes', async () => {
+    const received: Buffer[] = [];
+    const port = await listen((s) => s.on('data', (b) => received.push(b)));
+    const proxy = await proxyTo(port, { network: { name: 'j', rttMs: 40, jitterMs: 15, downKbps: null, upKbps: null } });
+    const socket = await dial(proxy.port);
+    const sent: string[] = [];
+    for (let i = 0; i < 150; i++) {
+      sent.push(`${i};`);
+      socket.write(`${i};`);
+      if (i % 10 === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    await new Promise((r) => setTimeout(r, 150));
+    expect(Buffer.concat(received).toString()).toBe(sent.join(''));
+  });
+
+  // Tolerance: the token bucket lets a 16 KB burst through at once, the rest at the cap; timers fire
+  // late, never early. So (bytes − 16 KB) / elapsed must be ≤ cap (+3% for clock granularity) and, with a
+  // 1 s transfer, ≥ 85% of it.
+  it('caps bandwidth: 4000 kbit/s downstream → throughput within [85%, 103%] of the cap', async () => {
+    const total = 500 * 1024;
+    let start = 0;
+    const port = await listen((s) => {
+      start = performance.now();
+      s.end(Buffer.alloc(total, 7));
+    });
+    const proxy = await proxyTo(port, { network: { name: 'cap', rttMs: 0, jitterMs: 0, downKbps: 4000, upKbps: null } });
+    const socket = await dial(proxy.port);
+    let got = 0;
+    socket.on('data', (b) => (got += b.length));
+    await new Promise((r) => socket.once('end', r));
+    const elapsedMs = performance.now() - start;
+    const bytesPerMs = (got - 16 * 1024) / elapsedMs;
+    expect(got).toBe(total);
+    expect(bytesPerMs).toBeLessThanOrEqual((4000 / 8) * 1.03);
+    expect(bytesPerMs).toBeGreaterThanOrEqual((4000 / 8) * 0.85);
+  });
+
+  it('honours backpressure: a server that stops reading makes the proxy stop reading the client', async () => {
+    let serverSide!: net.Socket;
+    const port = await listen((s) => {
+      serverSide = s;
+      s.pause();
+    });
+    const proxy = await proxyTo(port, { highWaterMark: 256 * 1024 });
+    const socket = await dial(proxy.port);
+    const chunk = Buffer.alloc(64 * 1024, 1);
+    const total = 48 * 1024 * 1024;
+    for (let sent = 0; sent < total; sent += chunk.length) socket.write(chunk);
+    await new Promise((r) => setTimeout(r, 400));
+    const [info] = proxy.connections();
+    // Held by the proxy at most: its high-water mark plus what the kernel buffers on the server
+    // side; a proxy that ignored backpressure would have read all 48 MB by now.
+    expect(info.upstreamBytes).toBeLessThan(16 * 1024 * 1024);
+    let received = 0;
+    serverSide.on('data', (b) => (received += b.length));
+    serverSide.resume();
+    await new Promise<void>((r) => {
+      const poll = setInterval(() => received === total && (clearInterval(poll), r()), 10);
+    });
+    expect(proxy.connections()[0].upstreamBytes).toBe(total);
+  });
+
+  it('cutAll destroys both sides and reports a cut per connection', async () => {
+    const events: ProxyEvent[] = [];
+    const serverClosed: Promise<unknown>[] = [];
+    const port = await listen((s) => serverClosed.push(new Promise((r) => s.on('close', r))));
+    const proxy = await proxyTo(port, { onEvent: (e) => events.push(e) });
+    const a = await dial(proxy.port);
+    const b = await dial(proxy.port);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(proxy.cutAll('test cut')).toBe(2);
+    await Promise.all([new Promise((r) => a.once('close', r)), new Promise((r) => b.once('close', r)), ...serverClosed]);
+    expect(events.filter((e) => e.type === 'cut').map((e) => e.detail)).toEqual(['test cut', 'test cut']);
+    expect(proxy.connections()).toEqual([]);
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * Starting the two kinds of helper the runner drives: the server process (child_process.fork, so
+ * its CPU and memory are measured alone) and the load-generator worker threads.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { Caller } from './ipc.js';
+import type { RunPlan } from './plan.js';
+import type { WorkerInit } from './client-worker.js';
+
+const BOOT = fileURLToPath(new URL('./boot.mjs', import.meta.url));
+const entry = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+export interface ServerProcess {
+  caller: Caller;
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export async function startServerProcess(plan: RunPlan): Promise<ServerProcess> {
+  const child: ChildProcess = fork(BOOT, [entry('./server-host.ts')], {
+    execArgv: ['--expose-gc'],
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const caller = new Caller({ post: (m) => child.send(m as object), listen: (fn) => child.on('message', fn) });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.once('exit', (code) => caller.failAll(new Error(`server process exited (${code})`)));
+  const { port, pid } = await caller.call<{ port: number; pid: number }>('init', plan);
+  return {
+    caller,
+    port,
+    pid,
+    async stop() {
+      await caller.call('close', undefined, 5000).catch(() => {});
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export interface ClientWorker {
+  caller: Caller;
+  worker: Worker;
+  indices: number[];
+}
+
+/** Spreads `plan.clients` over `count` workers (client i goes to worker i mod count). */
+export function startWorkers(plan: RunPlan, baseUrl: string, runStart: number, count: number): ClientWorker[] {
+  const workers: ClientWorker[] = [];
+  for (let w = 0; w < count; w++) {
+    const indices = Array.from({ length: plan.clients }, (_, i) => i).filter((i) => i % count === w);
+    if (indices.length === 0) continue;
+    const init: WorkerInit = { entry: pathToFileURL(entry('./client-worker.ts')).href, plan, baseUrl, indices, runStart };
+    const worker = new Worker(BOOT, { workerData: init });
+    const caller = new Caller({ post: (m) => worker.postMessage(m), listen: (fn) => worker.on('message', fn) });
+    worker.on('error', (err) => caller.failAll(err));
+    worker.on('exit', (code) => caller.failAll(new Error(`worker exited (${code})`)));
+    workers.push({ caller, worker, indices });
+  }
+  return workers;
+}
+
+export async function stopWorkers(workers: ClientWorker[]): Promise<void> {
+  await Promise.all(workers.map((w) => w.caller.call('close', undefined, 3000).catch(() => {})));
+  // Give clients a moment to send their close frames, then end the threads.
+  await new Promise((r) => setTimeout(r, 100));
+  await Promise.all(workers.map((w) => w.worker.terminate()));
+}
+
+/** Calls the same method on every worker and returns their answers. */
+export function callAll<T>(workers: ClientWorker[], method: string, args?: unknown, timeoutMs?: number): Promise<T[]> {
+  return Promise.all(workers.map((w) => w.caller.call<T>(method, args, timeoutMs)));
+}
