@@ -66,8 +66,8 @@ export interface ClientOptions {
 
 interface Pending {
   probe: boolean;
+  verified: boolean;
   pingId: number;
-  attempts: Attempt[];
   resolve(t: ClientTransport): void;
   reject(e: Error): void;
   timer: ReturnType<typeof setTimeout>;
@@ -161,7 +161,7 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
       if (this.state === 'closed') return;
       try {
         const transport = await this.verify(name, false);
-        if ((this.state as ClientState) === 'closed') return transport.close();
+        if ((this.state as ClientState) === 'closed') return this.settle(transport, new Error('client closed'));
         this.adopt(transport, attempts.length > 0 ? 'fallback' : reason, attempts);
         if (probe.length > 0) void this.upgrade(transport, probe);
         return;
@@ -178,7 +178,7 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
       if (this.current !== base) return;
       try {
         const probe = await this.verify(name, true);
-        if (this.current !== base) return probe.close();
+        if (this.current !== base) return this.settle(probe, new Error('connection changed during the probe'));
         base.close(); // no more polls: from here on the probe carries everything
         probe.send([{ type: 'upgrade' }]);
         this.switchTo(probe, 'upgrade', attempts);
@@ -195,20 +195,26 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
       const transport = new TRANSPORT_CLASSES[name](this.settings, this);
       const proof = name === 'websocket' ? 'hello and round trip' : 'hello';
       const timer = setTimeout(() => this.settle(transport, new Error(`no ${proof} within ${timeoutMs} ms`)), timeoutMs);
-      this.pending.set(transport, { probe, pingId: 0, attempts: [], resolve, reject, timer });
+      this.pending.set(transport, { probe, verified: false, pingId: 0, resolve, reject, timer });
       transport.open({ sid: this.sid, token: this.token, ack: this.inSeq, probe });
     });
   }
 
-  /** Ends a verification: resolves with the transport, or rejects and closes it. */
+  /**
+   * Ends a verification: resolves with the transport, or rejects and closes it. A verified transport
+   * stays registered until it is adopted, so frames that arrive in the meantime are not dropped.
+   */
   private settle(transport: ClientTransport, error?: Error): void {
     const pending = this.pending.get(transport);
     if (!pending) return;
     clearTimeout(pending.timer);
+    if (!error && !pending.verified) {
+      pending.verified = true;
+      return pending.resolve(transport);
+    }
     this.pending.delete(transport);
-    if (!error) return pending.resolve(transport);
     transport.close();
-    pending.reject(error);
+    pending.reject(error ?? new Error('abandoned'));
   }
 
   private recordFailure(name: TransportName, error: Error, attempts: Attempt[]): void {
@@ -229,6 +235,7 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
   }
 
   private switchTo(transport: ClientTransport, reason: string, attempts: Attempt[]): void {
+    this.pending.delete(transport);
     const previous = this.current;
     this.current = transport;
     if (previous && previous !== transport) previous.close();
@@ -253,7 +260,7 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
       case 'hello':
         return pending ? this.onHello(transport, envelope.hello, pending) : undefined;
       case 'pong':
-        if (pending && pending.pingId !== 0 && pending.pingId === envelope.id) this.settle(transport);
+        if (pending && !pending.verified && pending.pingId !== 0 && pending.pingId === envelope.id) this.settle(transport);
         return;
       case 'ping':
         return transport.send([{ type: 'pong', id: envelope.id }]);

@@ -11,6 +11,8 @@
  * run per value; `contenders` too.
  */
 import { z } from 'zod';
+import { parseMiddlebox } from './network/middleboxes.js';
+import { getProfile } from './network/profiles.js';
 import { MIN_PAYLOAD_BYTES } from './payload.js';
 import type { Contender } from './results.js';
 
@@ -90,9 +92,19 @@ export const scenarioSchema = z
   .superRefine((s, ctx) => {
     if (s.duration === undefined && s.messages === undefined && !s.throughput)
       ctx.addIssue({ code: 'custom', path: ['duration'], message: 'give a duration or a message count' });
+    s.network.forEach((name, i) => checkName(ctx, ['network', i], () => getProfile(name)));
+    s.middlebox.forEach((spec, i) => spec !== null && checkName(ctx, ['middlebox', i], () => parseMiddlebox(spec)));
     if (s.traffic.rooms > s.clients.count)
       ctx.addIssue({ code: 'custom', path: ['traffic', 'rooms'], message: 'more rooms than clients' });
   });
+
+function checkName(ctx: z.RefinementCtx, path: Array<string | number>, resolve: () => unknown): void {
+  try {
+    resolve();
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', path, message: (err as Error).message });
+  }
+}
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type Scenario = z.output<typeof scenarioSchema>;

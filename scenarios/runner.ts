@@ -92,8 +92,9 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     trafficStart = now();
     // The load generator's busy share is taken over the traffic phase, not thread start-up.
     const eluStart = workers.map((w) => w.worker.performance.eventLoopUtilization());
-    await server.caller.call('start', { at: trafficStart });
-    await callAll(workers, 'start', { at: trafficStart });
+    const rate = plan.throughput?.startRate ?? plan.traffic.rate;
+    await server.caller.call('start', { at: trafficStart, rate });
+    await callAll(workers, 'start', { at: trafficStart, rate });
     if (plan.throughput) {
       extraParams = { throughput: await climb(plan, plan.throughput, server, workers, runStart, options.signal, progress) };
     } else {

@@ -4,6 +4,7 @@
  * which still reports; the file then holds every run finished so far.
  */
 import type { Scenario } from './define.js';
+import type { SuiteEntry } from './suites.js';
 import { describeEnvironment } from './environment.js';
 import { expandScenario, type Overrides, type RunPlan } from './plan.js';
 import { RESULTS_SCHEMA_VERSION, type ResultsFile, type RunResult } from './results.js';
@@ -16,12 +17,16 @@ export interface SuiteOptions extends Omit<RunOptions, 'onProgress'> {
   onRunEnd?: (result: RunResult, index: number, total: number) => void;
 }
 
-export function planSuite(scenarios: Scenario[], overrides?: Overrides): RunPlan[] {
-  return scenarios.flatMap((s) => expandScenario(s, overrides));
+/** Plans for scenarios (or suite entries with their own trims); `overrides` win over an entry's. */
+export function planSuite(entries: Array<Scenario | SuiteEntry>, overrides: Overrides = {}): RunPlan[] {
+  const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as Overrides;
+  return entries.flatMap((e) =>
+    'scenario' in e ? expandScenario(e.scenario, { ...e.overrides, ...given }) : expandScenario(e, given),
+  );
 }
 
-export async function runSuite(scenarios: Scenario[], options: SuiteOptions = {}): Promise<ResultsFile> {
-  const plans = planSuite(scenarios, options.overrides);
+export async function runSuite(entries: Array<Scenario | SuiteEntry>, options: SuiteOptions = {}): Promise<ResultsFile> {
+  const plans = planSuite(entries, options.overrides);
   const results = emptyResults();
   for (const [i, plan] of plans.entries()) {
     if (options.signal?.aborted) break;

@@ -42,6 +42,7 @@ export interface MessageServerOptions extends Partial<SessionOptions> {
 
 export interface MessageServer {
   on(event: 'connection', listener: (conn: Connection) => void): this;
+  once(event: 'connection', listener: (conn: Connection) => void): this;
   off(event: 'connection', listener: (conn: Connection) => void): this;
   /** Sends to every session (or a room's). Encodes the payload once. Returns how many took it. */
   broadcast(data: unknown, options?: { room?: string; except?: Connection }): number;
@@ -174,6 +175,10 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
   const api = {
     on(event: 'connection', listener: (conn: Connection) => void) {
       events.on(event, listener);
+      return api;
+    },
+    once(event: 'connection', listener: (conn: Connection) => void) {
+      events.once(event, listener);
       return api;
     },
     off(event: 'connection', listener: (conn: Connection) => void) {

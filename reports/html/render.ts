@@ -67,7 +67,7 @@ export function renderHtml(results: ResultsFile, options: HtmlOptions = {}): str
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta http-equiv="Content-Security-Policy" content="${trusted(csp)}">
 <title>transport-lab report — ${groups.map((g) => g.scenario).filter((s, i, all) => all.indexOf(s) === i).join(', ')}</title>
 <style>${trusted(css)}</style>
 </head>

@@ -17,9 +17,9 @@ export const createOurClient: ClientFactory = (baseUrl, options, events) => {
   });
   let isDown = false;
   client.on('open', () => events.open(String(client.transport)));
-  client.on('message', (data: AppData) => events.message(data));
-  client.on('transport', (change: { from?: string; to?: string; reason?: string }) =>
-    events.event('transport', `${change.from ?? '-'} -> ${change.to ?? '-'}${change.reason ? ` (${change.reason})` : ''}`),
+  client.on('message', (data) => events.message(data as AppData));
+  client.on('transport', (change) =>
+    events.event('transport', `${change.from ?? '-'} -> ${change.to}${change.reason ? ` (${change.reason})` : ''}`),
   );
   client.on('reconnecting', (info?: unknown) => {
     // Also emitted while a first connection is still being tried: that is no reconnect gap.

@@ -17,7 +17,7 @@ export function createOurServer(options: ServerOptions): ServerAdapter {
     onConnection(listener) {
       server.on('connection', (conn) => {
         listener({
-          transport: () => conn.transport,
+          transport: () => conn.transport ?? 'none',
           send: (data) => conn.send(data),
           join: (room) => conn.join(room),
           onMessage: (fn) => conn.on('message', (data: AppData) => fn(data)),

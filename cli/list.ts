@@ -1,0 +1,31 @@
+/** `transport-lab list`: what `run` can take — scenarios, suites, contenders, networks, middleboxes. */
+import type { Command } from 'commander';
+import { CONTENDERS, SUITES } from '../scenarios/index.js';
+import { LIBRARY } from '../scenarios/library/index.js';
+import { NETWORK_PROFILES } from '../scenarios/network/profiles.js';
+import { MIDDLEBOX_NAMES } from '../scenarios/network/middleboxes.js';
+
+export function listText(): string {
+  const kbps = (k: number | null) => (k === null ? 'uncapped' : `${k} kbit/s`);
+  return [
+    'Scenarios:',
+    ...[...LIBRARY.values()].map((s) => `  ${s.name.padEnd(14)} ${s.description.split('. ')[0]}.`),
+    '',
+    `Suites: ${Object.keys(SUITES).join(', ')}`,
+    `Transports: ${CONTENDERS.join(', ')}`,
+    '',
+    'Networks:',
+    ...Object.values(NETWORK_PROFILES).map(
+      (p) => `  ${p.name.padEnd(10)} RTT ${p.rttMs} ms ±${p.jitterMs} ms, down ${kbps(p.downKbps)}, up ${kbps(p.upKbps)}`,
+    ),
+    '',
+    `Middleboxes: ${MIDDLEBOX_NAMES.join(', ')} (parameters: idle-timeout:SECONDS, flaky:SECONDS, buffer-streaming:KB)`,
+  ].join('\n');
+}
+
+export function registerListCommand(program: Command): Command {
+  return program
+    .command('list')
+    .description('List built-in scenarios, suites, transports, network profiles and middleboxes')
+    .action(() => console.log(listText()));
+}

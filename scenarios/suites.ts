@@ -1,0 +1,34 @@
+/**
+ * Named suites: which scenarios `run --suite NAME` runs, with what trimmed. `default` is what
+ * `npm run compare` runs: sized to finish in about two minutes on a 2-core machine.
+ */
+import type { Scenario } from './define.js';
+import { getScenario, LIBRARY } from './library/index.js';
+import type { Overrides } from './plan.js';
+
+export interface SuiteEntry {
+  scenario: Scenario;
+  overrides?: Overrides;
+}
+
+const ours = ['websocket', 'sse', 'long-polling'] as const;
+
+export const SUITES: Record<string, () => SuiteEntry[]> = {
+  default: () => [
+    { scenario: getScenario('ticker'), overrides: { durationMs: 3000 } },
+    { scenario: getScenario('telemetry'), overrides: { durationMs: 3000, contenders: [...ours, 'socketio-polling', 'raw-ws'] } },
+    { scenario: getScenario('behind-proxy'), overrides: { middleboxes: ['block-websocket'], durationMs: 2000 } },
+    {
+      scenario: getScenario('flaky-link'),
+      overrides: { durationMs: 5000, contenders: [...ours, 'socketio-websocket', 'raw-ws'] },
+    },
+  ],
+  /** Every built-in scenario as defined. Long: tens of minutes. */
+  full: () => [...LIBRARY.values()].map((scenario) => ({ scenario })),
+};
+
+export function getSuite(name: string): SuiteEntry[] {
+  const suite = SUITES[name];
+  if (!suite) throw new Error(`Unknown suite ${JSON.stringify(name)}; suites: ${Object.keys(SUITES).join(', ')}`);
+  return suite();
+}
