@@ -121,6 +121,33 @@ export function conformance(transport: TransportName): void {
       expect(conn.bufferedAmount).toBeLessThan(n * 4); // acks released the server's buffer
     });
 
+    it('the server closing a session ends the client: close event, no reconnect', async () => {
+      server = await startServer();
+      const connected = server.nextConnection();
+      const client = await open();
+      const conn = await connected;
+      let reconnects = 0;
+      client.on('reconnecting', () => reconnects++);
+      const closed = waitFor<{ code: number; reason: string }>((r) => client.once('close', r), 5000, 'client close');
+      await sleep(50); // a long-poll parked, so the close rides on its answer
+      conn.close(1000, 'bye now');
+      expect(await closed).toEqual({ code: 1000, reason: expect.stringContaining('bye now') });
+      await sleep(300);
+      expect(reconnects).toBe(0);
+      expect(client.state).toBe('closed');
+    });
+
+    it('the client closing ends the server session at once, not after the grace period', async () => {
+      server = await startServer();
+      const connected = server.nextConnection();
+      const client = await open();
+      const conn = await connected;
+      const ended = waitFor<{ code: number }>((r) => conn.once('close', r), 5000, 'session close');
+      client.close();
+      expect((await ended).code).toBe(1000);
+      expect(server.rt.sessions.has(conn.id)).toBe(false);
+    });
+
     it('tells the client with session-lost when the grace period has passed', async () => {
       server = await startServer({ graceMs: 200 });
       const client = await open({ reconnect: { minDelayMs: 800, maxDelayMs: 800, jitter: 0 } });

@@ -49,6 +49,8 @@ export function sendError(req: IncomingMessage, res: ServerResponse, error: Tran
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(body),
     'Cache-Control': 'no-store',
+    // An oversize body is not read: close the connection rather than drain it.
+    ...(error.status === 413 ? { Connection: 'close' } : {}),
   });
   res.end(body);
 }

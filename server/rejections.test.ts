@@ -210,3 +210,20 @@ it('the server is still healthy after all of the above', async () => {
   expect(client.state).toBe('open');
   client.close();
 });
+
+describe('default origin policy (same-origin)', () => {
+  it('accepts the page’s own origin and requests without Origin; refuses any other', async () => {
+    const own = await startServer();
+    try {
+      const self = { Origin: `http://127.0.0.1:${own.port}` };
+      expect((await fetch(`${own.url}/long-polling?open=1`, { headers: self })).status).toBe(200);
+      expect((await fetch(`${own.url}/long-polling?open=1`)).status).toBe(200);
+      const other = await fetch(`${own.url}/long-polling?open=1`, { headers: { Origin: `http://localhost:${own.port}` } });
+      await expectReject(other, 403, 'FORBIDDEN_ORIGIN');
+      const sameHostOtherPort = await fetch(`${own.url}/sse`, { headers: { Origin: `http://127.0.0.1:${own.port + 1}` } });
+      await expectReject(sameHostOtherPort, 403, 'FORBIDDEN_ORIGIN');
+    } finally {
+      await own.close();
+    }
+  });
+});
