@@ -49,12 +49,21 @@ export interface ClientEvents extends Record<string, unknown> {
   error: Error;
 }
 
+export interface ReconnectPolicy {
+  minDelayMs: number;
+  maxDelayMs: number;
+  factor: number;
+  /** 0..1: each delay is cut by up to this fraction, at random, so clients do not reconnect in step. */
+  jitter: number;
+}
+
 export interface ClientOptions {
   /** Ordered; the first that verifies wins (fallback), or the ones to move up to (upgrade). */
   transports?: TransportName[];
   strategy?: StrategyName;
   connectTimeoutMs?: number;
-  reconnect?: Partial<(typeof DEFAULTS)['reconnect']> | false;
+  /** Exponential backoff with jitter between attempts; false: a lost connection ends the client. */
+  reconnect?: Partial<ReconnectPolicy> | false;
   maxBufferedBytes?: number;
   ackEvery?: number;
   ackDelayMs?: number;

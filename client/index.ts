@@ -13,7 +13,7 @@ import { Client, type ClientOptions } from './client.js';
 import { platform } from './platform.node.js';
 
 export { Client } from './client.js';
-export type { Attempt, ClientEvents, ClientOptions, ClientState } from './client.js';
+export type { Attempt, ClientEvents, ClientOptions, ClientState, ReconnectPolicy } from './client.js';
 export type { StrategyName } from './strategy.js';
 export { CloseCodes, ErrorCodes, TransportLabError, TRANSPORTS, type TransportName } from '../protocol/index.js';
 
