@@ -2,41 +2,25 @@
  * Heartbeats: a peer that goes silent with its TCP connection still open (a dead NAT entry, a hung
  * process) is detected on both sides within heartbeatMs + heartbeatTimeoutMs (+ one tick).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Client } from '../client/index.js';
 import type { TransportName } from '../protocol/index.js';
-import type { Middlebox } from '../scenarios/network/middleboxes.js';
-import { createProxy, type NetworkProxy } from '../scenarios/network/proxy.js';
 import type { Connection } from './index.js';
 import { openClient, startServer, type TestServer, waitFor } from './testing.js';
 
 const HEARTBEAT = { heartbeatMs: 200, heartbeatTimeoutMs: 200 };
 const BOUND_MS = 400 + 600; // interval + timeout, plus the ticker and a loaded CI machine's slack
 
-let server: TestServer;
-let proxy: NetworkProxy | null = null;
+let server: TestServer | null = null;
 let client: Client | null = null;
 afterEach(async () => {
   client?.close();
-  await proxy?.close();
-  proxy = client = null;
-  await server.close();
+  await server?.close();
+  server = client = null;
 });
-
-/** A middlebox that passes bytes until `silence()` is called, then drops them while keeping TCP open. */
-function blackHole(): Middlebox & { silence(): void } {
-  let silent = false;
-  return {
-    spec: 'black-hole',
-    silence: () => void (silent = true),
-    open: (ports) => ({
-      fromClient: (b) => void (silent || ports.toServer(b)),
-      fromServer: (b) => void (silent || ports.toClient(b)),
-      close: () => {},
-    }),
-  };
-}
 
 describe('server detects a silent client', () => {
   const silentClients: Record<TransportName, (base: string) => Promise<() => void>> = {
@@ -61,9 +45,9 @@ describe('server detects a silent client', () => {
   };
 
   it.each(Object.keys(silentClients) as TransportName[])('%s', async (transport) => {
-    server = await startServer(HEARTBEAT);
-    const connected = server.nextConnection();
-    const stop = await silentClients[transport](server.url);
+    const s = (server = await startServer(HEARTBEAT));
+    const connected = s.nextConnection();
+    const stop = await silentClients[transport](s.url);
     const conn: Connection = await connected;
     const startedAt = Date.now();
     await waitFor((r) => conn.once('disconnect', r), 5000, 'disconnect');
@@ -75,19 +59,47 @@ describe('server detects a silent client', () => {
   });
 });
 
-describe('client detects a silent server', () => {
+describe('client detects a hung server (SIGSTOP: sockets open, nothing sent) and resumes after it', () => {
+  let child: ChildProcess;
+  let url: string;
+  beforeAll(async () => {
+    child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./hung-server.fixture.ts', import.meta.url))], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const port = await waitFor<string>((r) => child.stdout!.once('data', (d: Buffer) => r(d.toString().trim())), 20_000, 'child port');
+    url = `http://127.0.0.1:${port}/rt`;
+  }, 30_000);
+  afterAll(() => void child.kill('SIGKILL'));
+
   it.each<TransportName>(['websocket', 'sse', 'long-polling'])('%s', async (transport) => {
-    server = await startServer({ ...HEARTBEAT, pollTimeoutMs: 150 });
-    const hole = blackHole();
-    proxy = await createProxy({ target: { host: '127.0.0.1', port: server.port }, middlebox: hole });
-    const c = (client = await openClient(`http://127.0.0.1:${proxy.port}/rt`, { transports: [transport], reconnect: { minDelayMs: 5000 } }));
+    const c = (client = await openClient(url, { transports: [transport], connectTimeoutMs: 1000, reconnect: { minDelayMs: 50, maxDelayMs: 300 } }));
     const id = c.id;
-    hole.silence();
-    const startedAt = Date.now();
-    const reconnecting = await waitFor<{ reason: string }>((r) => c.once('reconnecting', r), 5000, 'reconnecting');
-    const tookMs = Date.now() - startedAt;
+    child.kill('SIGSTOP');
+    const frozenAt = Date.now();
+    let reconnecting: { reason: string };
+    try {
+      reconnecting = await waitFor<{ reason: string }>((r) => c.once('reconnecting', r), 5000, 'reconnecting');
+    } finally {
+      child.kill('SIGCONT');
+    }
     expect(reconnecting.reason).toMatch(/heartbeat timeout/);
-    expect(tookMs).toBeLessThan(BOUND_MS);
-    expect(c.id).toBe(id);
+    expect(Date.now() - frozenAt).toBeLessThan(BOUND_MS);
+    const resumed = await waitFor<{ id: string }>((r) => c.once('resumed', r), 10_000, 'resumed');
+    expect(resumed.id).toBe(id);
+    const echoed = waitFor((r) => c.once('message', r));
+    c.send('after the freeze');
+    expect(await echoed).toBe('after the freeze');
   });
+});
+
+it('upstream POSTs keep an SSE connection alive on the server past heartbeatMs + heartbeatTimeoutMs', async () => {
+  const s = (server = await startServer(HEARTBEAT));
+  const connected = s.nextConnection();
+  const c = (client = await openClient(s.url, { transports: ['sse'] }));
+  const conn = await connected;
+  let disconnects = 0;
+  conn.on('disconnect', () => disconnects++);
+  await new Promise((r) => setTimeout(r, 3 * (HEARTBEAT.heartbeatMs + HEARTBEAT.heartbeatTimeoutMs)));
+  expect(disconnects).toBe(0);
+  expect(c.transport).toBe('sse');
 });

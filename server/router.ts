@@ -124,6 +124,7 @@ function poll(ctx: RouterContext, req: IncomingMessage, res: ServerResponse, que
 
 async function upstream(ctx: RouterContext, req: IncomingMessage, res: ServerResponse, query: SessionQuery): Promise<void> {
   const session = ctx.findSession(query);
+  session.activeConnection?.touch(); // an upstream request is a sign of life for SSE and long-polling
   const body = await readBody(req, ctx.maxBatchBytes);
   // Decode the whole batch before applying any of it: a malformed batch changes nothing.
   const envelopes = decodeBatch(body, ctx.maxMessageBytes + ENVELOPE_ALLOWANCE).map((frame) => decode(frame));

@@ -65,8 +65,8 @@ export abstract class ServerConnection {
     this.owner?.onEnvelope(this, envelope);
   }
 
-  /** Marks inbound activity that carries no frame (a long-poll request arriving). */
-  protected touch(): void {
+  /** Marks inbound activity that carries no frame on this connection (a poll, an upstream POST). */
+  touch(): void {
     this.lastInboundAt = Date.now();
   }
 

@@ -27,12 +27,15 @@ export class SseConnection extends ServerConnection {
   constructor(req: IncomingMessage, private readonly res: ServerResponse) {
     super();
     req.socket.setNoDelay(true);
+    // The stream owns its connection until it ends, so its body can be close-delimited: no
+    // chunked-encoding size line and CRLF around every event (HTTP/1.1 §6.3, rule 7).
+    res.useChunkedEncodingByDefault = false;
     res.writeHead(200, {
       ...corsHeaders(req),
       'Content-Type': 'text/event-stream',
       'Cache-Control': 'no-cache, no-transform',
       'X-Accel-Buffering': 'no', // nginx: do not buffer this response
-      Connection: 'keep-alive',
+      Connection: 'close',
     });
     res.on('close', () => this.lost());
   }
