@@ -11,7 +11,7 @@ import {
   DEFAULTS,
   type Envelope,
   type Hello,
-  type Payload,
+  Sequencer,
   TERMINAL_CLOSE_CODES,
   type TransportName,
   TransportLabError,
@@ -89,11 +89,7 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
   private sid: string | null = null;
   private token: string | null = null;
   private hello: Hello | null = null;
-  private outbound: Array<{ seq: number; payload: Payload }> = [];
-  private outSeq = 0;
-  private buffered = 0;
-  private inSeq = 0;
-  private ackedToServer = 0;
+  private readonly seq = new Sequencer();
   private ackTimer: ReturnType<typeof setTimeout> | null = null;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private watchdog: ReturnType<typeof setInterval> | null = null;
@@ -117,7 +113,7 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
       baseUrl,
       platform: { ...platform, ...options.platform },
       headers: options.headers,
-      currentAck: () => this.inSeq,
+      currentAck: () => this.seq.received,
       maxBatchBytes: () => this.hello?.maxBatchBytes ?? DEFAULTS.maxBatchBytes,
     };
     queueMicrotask(() => void this.establish('connect')); // let the caller attach listeners first
@@ -134,7 +130,7 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
 
   /** Payload bytes sent but not yet acknowledged by the server. */
   get bufferedAmount(): number {
-    return this.buffered;
+    return this.seq.bufferedBytes;
   }
 
   /**
@@ -144,13 +140,11 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
   send(data: unknown): void {
     if (this.state === 'closed') throw new Error('Client is closed');
     const payload = toPayload(data, this.hello?.maxMessageBytes ?? DEFAULTS.maxMessageBytes);
-    if (this.buffered + payload.bytes > (this.options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes)) {
+    if (this.seq.bufferedBytes + payload.bytes > (this.options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes)) {
       throw new TransportLabError('BUFFER_FULL', 'Outbound buffer is full: the server has not acknowledged enough');
     }
-    const seq = ++this.outSeq;
-    this.outbound.push({ seq, payload });
-    this.buffered += payload.bytes;
-    this.current?.send([this.dataEnvelope(seq, payload)]);
+    const seq = this.seq.queue(payload);
+    this.current?.send([this.seq.envelope(seq, payload, this.piggybacks())]);
   }
 
   /** Ends the session: the server is told, nothing reconnects. */
@@ -205,7 +199,7 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
       const proof = name === 'websocket' ? 'hello and round trip' : 'hello';
       const timer = setTimeout(() => this.settle(transport, new Error(`no ${proof} within ${timeoutMs} ms`)), timeoutMs);
       this.pending.set(transport, { probe, verified: false, pingId: 0, resolve, reject, timer });
-      transport.open({ sid: this.sid, token: this.token, ack: this.inSeq, probe });
+      transport.open({ sid: this.sid, token: this.token, ack: this.seq.received, probe });
     });
   }
 
@@ -239,7 +233,7 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
       this.announced = true;
       this.emit('open', { id: this.sid!, transport: transport.name });
     } else {
-      this.emit('resumed', { id: this.sid!, transport: transport.name, resent: this.outbound.length });
+      this.emit('resumed', { id: this.sid!, transport: transport.name, resent: this.seq.unconfirmedCount });
     }
   }
 
@@ -252,7 +246,7 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
     this.neverWorked.delete(transport.name);
     this.lastHeardAt = Date.now();
     this.startWatchdog();
-    transport.send(this.outbound.map(({ seq, payload }) => this.dataEnvelope(seq, payload)));
+    transport.send(this.seq.resend(this.piggybacks()));
     if (transport.name !== this.lastTransport) {
       this.emit('transport', { from: this.lastTransport, to: transport.name, reason, attempts });
       this.lastTransport = transport.name;
@@ -276,7 +270,7 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
       case 'data':
         return pending?.probe ? undefined : this.onData(transport, envelope);
       case 'ack':
-        return this.acknowledge(envelope.ack);
+        return void this.seq.acknowledge(envelope.ack);
       case 'close':
         return this.onGone(transport, `server closed: ${envelope.reason || envelope.code}`, envelope.code);
       default:
@@ -306,8 +300,8 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
       this.sid = hello.sid;
       this.token = hello.token;
       this.hello = hello;
-      if (!fresh || hello.ack > 0) this.acknowledge(hello.ack);
-      this.ackedToServer = this.inSeq;
+      if (!fresh || hello.ack > 0) this.seq.acknowledge(hello.ack);
+      this.seq.ackedUpTo(this.seq.received); // the open request carried it
     }
     transport.setSession(hello.sid, hello.token);
     if (transport.name !== 'websocket') return this.settle(transport);
@@ -316,10 +310,10 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
   }
 
   private onData(transport: ClientTransport, envelope: Extract<Envelope, { type: 'data' }>): void {
-    if (envelope.ack !== undefined) this.acknowledge(envelope.ack);
-    if (envelope.seq <= this.inSeq) return; // resent duplicate
-    if (envelope.seq !== this.inSeq + 1) return this.onGone(transport, 'sequence gap from server', CloseCodes.BAD_DATA);
-    this.inSeq = envelope.seq;
+    if (envelope.ack !== undefined) this.seq.acknowledge(envelope.ack);
+    const arrival = this.seq.arrive(envelope.seq);
+    if (arrival === 'duplicate') return; // resent after a reconnect or switch
+    if (arrival === 'gap') return this.onGone(transport, 'sequence gap from server', CloseCodes.BAD_DATA);
     this.scheduleAck(transport);
     let data: unknown;
     try {
@@ -332,19 +326,9 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
 
   // ---- acks, buffers, session loss ----
 
-  private acknowledge(ack: number): void {
-    let drop = 0;
-    while (drop < this.outbound.length && this.outbound[drop].seq <= ack) this.buffered -= this.outbound[drop++].payload.bytes;
-    if (drop > 0) this.outbound.splice(0, drop);
-  }
-
-  private dataEnvelope(seq: number, payload: Payload): Envelope {
-    let ack: number | undefined;
-    if (this.inSeq > this.ackedToServer && this.current?.ackMode !== 'poll') {
-      ack = this.ackedToServer = this.inSeq;
-      this.clearAckTimer();
-    }
-    return { type: 'data', seq, ack, ...payload } as Envelope;
+  /** Long-polls carry the ack in every request: no need to put it in data envelopes too. */
+  private piggybacks(): boolean {
+    return this.current?.ackMode !== 'poll';
   }
 
   /**
@@ -355,15 +339,15 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
     if (transport.ackMode === 'poll') return;
     const scale = transport.ackMode === 'post' ? 16 : 1;
     const every = (this.options.ackEvery ?? DEFAULTS.ackEvery) * scale;
-    if (this.inSeq - this.ackedToServer >= every) return this.flushAck();
+    if (this.seq.unacknowledged >= every) return this.flushAck();
     this.ackTimer ??= setTimeout(() => this.flushAck(), (this.options.ackDelayMs ?? DEFAULTS.ackDelayMs) * (scale > 1 ? 5 : 1));
   }
 
   private flushAck(): void {
     this.clearAckTimer();
-    if (!this.current || this.inSeq <= this.ackedToServer) return;
-    this.ackedToServer = this.inSeq;
-    this.current.send([{ type: 'ack', ack: this.inSeq }]);
+    if (!this.current) return;
+    const ack = this.seq.takeAck();
+    if (ack !== undefined) this.current.send([{ type: 'ack', ack }]);
   }
 
   private clearAckTimer(): void {
@@ -372,9 +356,8 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
 
   private loseSession(reason: string): void {
     const previousId = this.sid!;
-    const unconfirmed = this.outbound.map(({ payload }) => (payload.kind === 'j' ? JSON.parse(payload.body) : payload.body));
-    this.outbound = [];
-    this.outSeq = this.buffered = this.inSeq = this.ackedToServer = 0;
+    const unconfirmed = this.seq.unconfirmed().map(({ kind, body }) => fromPayload(kind, body));
+    this.seq.reset();
     this.announced = false;
     this.emit('session-lost', { previousId, reason, unconfirmed });
   }

@@ -3,3 +3,4 @@ export * from './defaults.js';
 export * from './envelope.js';
 export * from './batch.js';
 export * from './payload.js';
+export * from './sequencer.js';

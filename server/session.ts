@@ -11,6 +11,7 @@ import {
   type Envelope,
   type Hello,
   type Payload,
+  Sequencer,
   type TransportName,
   TransportLabError,
   assertPayloadWithin,
@@ -53,11 +54,7 @@ export class Session extends EventEmitter implements ConnectionOwner {
   readonly rooms = new Set<string>();
   private connection: ServerConnection | null = null;
   private probe: ServerConnection | null = null;
-  private readonly outbound: Array<{ seq: number; payload: Payload }> = [];
-  private outSeq = 0;
-  private buffered = 0;
-  private inSeq = 0;
-  private ackedToClient = 0;
+  private readonly seq = new Sequencer();
   private ackTimer: ReturnType<typeof setTimeout> | null = null;
   private detachedAt = Date.now();
   private ended = false;
@@ -80,7 +77,7 @@ export class Session extends EventEmitter implements ConnectionOwner {
 
   /** Payload bytes sent but not yet acknowledged by the client. */
   get bufferedAmount(): number {
-    return this.buffered;
+    return this.seq.bufferedBytes;
   }
 
   get isClosed(): boolean {
@@ -98,15 +95,13 @@ export class Session extends EventEmitter implements ConnectionOwner {
 
   sendPayload(payload: Payload): boolean {
     if (this.ended) return false;
-    if (this.buffered + payload.bytes > this.options.maxBufferedBytes) {
+    if (this.seq.bufferedBytes + payload.bytes > this.options.maxBufferedBytes) {
       this.connection?.close(CloseCodes.TRY_LATER, 'SLOW_CONSUMER');
       this.emit('error', new TransportLabError('SLOW_CONSUMER'));
       return false;
     }
-    const seq = ++this.outSeq;
-    this.outbound.push({ seq, payload });
-    this.buffered += payload.bytes;
-    this.connection?.send([this.dataEnvelope(seq, payload)]);
+    const seq = this.seq.queue(payload);
+    this.connection?.send([this.seq.envelope(seq, payload)]);
     return true;
   }
 
@@ -138,11 +133,10 @@ export class Session extends EventEmitter implements ConnectionOwner {
    */
   attach(connection: ServerConnection, opts: { probe: boolean; resumed: boolean; clientAck: number }): void {
     connection.owner = this;
-    if (opts.resumed && opts.clientAck > this.outSeq) return connection.close(CloseCodes.BAD_DATA, 'BAD_SEQUENCE');
-    if (opts.resumed) this.acknowledge(opts.clientAck);
+    if (opts.resumed && !this.seq.acknowledge(opts.clientAck)) return connection.close(CloseCodes.BAD_DATA, 'BAD_SEQUENCE');
     const probe = opts.probe && this.connection !== null;
     connection.send([{ type: 'hello', hello: this.hello(connection.transport, opts.resumed, probe) }]);
-    this.ackedToClient = this.inSeq;
+    this.seq.ackedUpTo(this.seq.received);
     if (probe) {
       this.probe?.close(CloseCodes.REPLACED, 'replaced by a newer probe');
       this.probe = connection;
@@ -155,7 +149,7 @@ export class Session extends EventEmitter implements ConnectionOwner {
     const previous = this.connection;
     this.connection = connection;
     if (previous && previous !== connection) previous.close(CloseCodes.REPLACED, 'replaced');
-    connection.send(this.outbound.map(({ seq, payload }) => this.dataEnvelope(seq, payload)));
+    connection.send(this.seq.resend());
     const from = previous?.transport ?? null;
     if (from !== connection.transport && (from !== null || reason === 'upgrade')) {
       this.emit('transport', { from, to: connection.transport, reason } satisfies TransportChange);
@@ -171,11 +165,11 @@ export class Session extends EventEmitter implements ConnectionOwner {
     switch (envelope.type) {
       case 'data': {
         if (envelope.ack !== undefined) this.acknowledge(envelope.ack);
-        if (envelope.seq <= this.inSeq) return; // duplicate of a resent message
-        if (envelope.seq !== this.inSeq + 1) throw new TransportLabError('BAD_SEQUENCE');
         assertPayloadWithin(envelope, this.options.maxMessageBytes);
-        const data = fromPayload(envelope.kind, envelope.body);
-        this.inSeq = envelope.seq;
+        const data = fromPayload(envelope.kind, envelope.body); // BAD_JSON before it counts as received
+        const arrival = this.seq.arrive(envelope.seq);
+        if (arrival === 'duplicate') return; // a resent message we already have
+        if (arrival === 'gap') throw new TransportLabError('BAD_SEQUENCE');
         if (via) this.scheduleAck();
         this.emit('message', envelope.kind === 'b' ? Buffer.from(envelope.body as Uint8Array) : data);
         return;
@@ -202,9 +196,9 @@ export class Session extends EventEmitter implements ConnectionOwner {
 
   /** The cumulative ack to put in an upstream POST response; marks it as sent. */
   takeAckForResponse(): number {
-    this.ackedToClient = this.inSeq;
     this.clearAckTimer();
-    return this.inSeq;
+    this.seq.ackedUpTo(this.seq.received);
+    return this.seq.received;
   }
 
   /** Connection-owner side: a frame arrived on a connection. */
@@ -243,32 +237,19 @@ export class Session extends EventEmitter implements ConnectionOwner {
   }
 
   private acknowledge(ack: number): void {
-    if (ack > this.outSeq) throw new TransportLabError('BAD_SEQUENCE', 'ack beyond what was sent');
-    let drop = 0;
-    while (drop < this.outbound.length && this.outbound[drop].seq <= ack) this.buffered -= this.outbound[drop++].payload.bytes;
-    if (drop > 0) this.outbound.splice(0, drop);
-  }
-
-  private dataEnvelope(seq: number, payload: Payload): Envelope {
-    let ack: number | undefined;
-    if (this.inSeq > this.ackedToClient) {
-      ack = this.ackedToClient = this.inSeq;
-      this.clearAckTimer();
-    }
-    return { type: 'data', seq, ack, ...payload } as Envelope;
+    if (!this.seq.acknowledge(ack)) throw new TransportLabError('BAD_SEQUENCE', 'ack beyond what was sent');
   }
 
   private scheduleAck(): void {
-    const unacked = this.inSeq - this.ackedToClient;
-    if (unacked >= this.options.ackEvery) return this.flushAck();
+    if (this.seq.unacknowledged >= this.options.ackEvery) return this.flushAck();
     this.ackTimer ??= setTimeout(() => this.flushAck(), this.options.ackDelayMs);
   }
 
   private flushAck(): void {
     this.clearAckTimer();
-    if (this.inSeq <= this.ackedToClient || !this.connection) return;
-    this.ackedToClient = this.inSeq;
-    this.connection.send([{ type: 'ack', ack: this.inSeq }]);
+    if (!this.connection) return;
+    const ack = this.seq.takeAck();
+    if (ack !== undefined) this.connection.send([{ type: 'ack', ack }]);
   }
 
   private clearAckTimer(): void {
@@ -281,7 +262,7 @@ export class Session extends EventEmitter implements ConnectionOwner {
       sid: this.id,
       token: this.token,
       transport,
-      ack: this.inSeq,
+      ack: this.seq.received,
       resumed,
       probe,
       heartbeatMs: o.heartbeatMs,

@@ -1,0 +1,101 @@
+/**
+ * One side's half of the delivery guarantee, the same on server and client: it numbers outbound data
+ * messages, keeps them until the peer's cumulative ack covers them, and decides for each inbound data
+ * message whether it is the next one, a duplicate (drop), or a gap (a protocol violation).
+ */
+import type { Envelope } from './envelope.js';
+import type { Payload } from './payload.js';
+
+export type Arrival = 'next' | 'duplicate' | 'gap';
+
+export class Sequencer {
+  /** Highest seq given to an outbound message. */
+  private outSeq = 0;
+  /** Unacknowledged outbound messages, oldest first, from index `head` on. */
+  private pending: Array<{ seq: number; payload: Payload }> = [];
+  private head = 0;
+  private bytes = 0;
+  /** Highest inbound seq received in order. */
+  private inSeq = 0;
+  /** Highest inbound seq this side has told the peer about. */
+  private ackSent = 0;
+
+  /** Payload bytes sent but not yet acknowledged. */
+  get bufferedBytes(): number {
+    return this.bytes;
+  }
+
+  get received(): number {
+    return this.inSeq;
+  }
+
+  /** Inbound messages received but not yet acknowledged to the peer. */
+  get unacknowledged(): number {
+    return this.inSeq - this.ackSent;
+  }
+
+  /** Numbers a new outbound message and keeps it until acknowledged; returns its seq. */
+  queue(payload: Payload): number {
+    this.pending.push({ seq: ++this.outSeq, payload });
+    this.bytes += payload.bytes;
+    return this.outSeq;
+  }
+
+  /** Drops what the peer's cumulative ack covers. Returns false for an ack beyond what was sent. */
+  acknowledge(ack: number): boolean {
+    if (ack > this.outSeq) return false;
+    while (this.head < this.pending.length && this.pending[this.head].seq <= ack) this.bytes -= this.pending[this.head++].payload.bytes;
+    if (this.head > 1024 && this.head * 2 > this.pending.length) {
+      this.pending = this.pending.slice(this.head);
+      this.head = 0;
+    }
+    return true;
+  }
+
+  /** Classifies an inbound data seq; a `next` one is counted as received. */
+  arrive(seq: number): Arrival {
+    if (seq <= this.inSeq) return 'duplicate';
+    if (seq !== this.inSeq + 1) return 'gap';
+    this.inSeq = seq;
+    return 'next';
+  }
+
+  /** The cumulative ack to send now, or undefined when the peer already has it. Marks it sent. */
+  takeAck(): number | undefined {
+    if (this.inSeq <= this.ackSent) return undefined;
+    return (this.ackSent = this.inSeq);
+  }
+
+  /** Records that the peer learned our ack some other way (a hello, a poll's query). */
+  ackedUpTo(ack: number): void {
+    this.ackSent = Math.max(this.ackSent, ack);
+  }
+
+  /** A data envelope for an outbound message, piggybacking the ack when it moved (unless told not to). */
+  envelope(seq: number, payload: Payload, piggyback = true): Envelope {
+    const ack = piggyback ? this.takeAck() : undefined;
+    return { type: 'data', seq, ack, ...payload } as Envelope;
+  }
+
+  /** Every unacknowledged message as envelopes, in order: what a new connection resends. */
+  resend(piggyback = true): Envelope[] {
+    const out: Envelope[] = [];
+    for (let i = this.head; i < this.pending.length; i++) out.push(this.envelope(this.pending[i].seq, this.pending[i].payload, piggyback));
+    return out;
+  }
+
+  /** Unacknowledged payloads, oldest first. */
+  unconfirmed(): Payload[] {
+    return this.pending.slice(this.head).map((p) => p.payload);
+  }
+
+  get unconfirmedCount(): number {
+    return this.pending.length - this.head;
+  }
+
+  /** Forgets everything: the session is gone and numbering starts again at 1. */
+  reset(): void {
+    this.outSeq = this.head = this.bytes = this.inSeq = this.ackSent = 0;
+    this.pending = [];
+  }
+}
