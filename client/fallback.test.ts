@@ -66,6 +66,7 @@ describe('fallback', () => {
     const c = await connectThrough('block-websocket', { reconnect: { minDelayMs: 20, maxDelayMs: 50 } });
     expect(c.transport).toBe('sse');
     const resumed = waitFor<ClientEvents['resumed']>((r) => c.once('resumed', r));
+    await new Promise((r) => setTimeout(r, 50));
     proxy!.cutAll();
     const startedAt = Date.now();
     expect((await resumed).transport).toBe('sse');
@@ -87,12 +88,14 @@ describe('upgrade strategy', () => {
     const atServer = collect<number>((l) => conn.on('message', l), n);
     const atClient = collect<number>((l) => c.on('message', l as (m: unknown) => void), n);
     const upgraded = firstSwitch(c);
+    const serverSide = waitFor((r) => conn.once('transport', r));
     for (let i = 0; i < n; i++) {
       c.send(i);
       conn.send(i);
       if (i % 25 === 0) await new Promise((r) => setTimeout(r, 2));
     }
     expect(await upgraded).toMatchObject({ from: 'long-polling', to: 'websocket', reason: 'upgrade' });
+    expect(await serverSide).toEqual({ from: 'long-polling', to: 'websocket', reason: 'upgrade' });
     expect(await atServer).toEqual(Array.from({ length: n }, (_, i) => i));
     expect(await atClient).toEqual(Array.from({ length: n }, (_, i) => i));
     expect(conn.transport).toBe('websocket');

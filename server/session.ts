@@ -54,6 +54,7 @@ export class Session extends EventEmitter implements ConnectionOwner {
   readonly rooms = new Set<string>();
   private connection: ServerConnection | null = null;
   private probe: ServerConnection | null = null;
+  private lastTransport: TransportName | null = null;
   private readonly seq = new Sequencer();
   private ackTimer: ReturnType<typeof setTimeout> | null = null;
   private detachedAt = Date.now();
@@ -66,9 +67,14 @@ export class Session extends EventEmitter implements ConnectionOwner {
     super();
   }
 
-  /** The transport of the active connection, or null while the client is away. */
+  /** The transport of the active connection (while the client is away: of the last one). */
   get transport(): TransportName | null {
-    return this.connection?.transport ?? null;
+    return this.connection?.transport ?? this.lastTransport;
+  }
+
+  /** Whether a connection is attached right now. */
+  get connected(): boolean {
+    return this.connection !== null;
   }
 
   get activeConnection(): ServerConnection | null {
@@ -150,8 +156,9 @@ export class Session extends EventEmitter implements ConnectionOwner {
     this.connection = connection;
     if (previous && previous !== connection) previous.close(CloseCodes.REPLACED, 'replaced');
     connection.send(this.seq.resend());
-    const from = previous?.transport ?? null;
-    if (from !== connection.transport && (from !== null || reason === 'upgrade')) {
+    const from = this.lastTransport;
+    this.lastTransport = connection.transport;
+    if (from !== null && from !== connection.transport) {
       this.emit('transport', { from, to: connection.transport, reason } satisfies TransportChange);
     }
   }
@@ -171,7 +178,8 @@ export class Session extends EventEmitter implements ConnectionOwner {
         if (arrival === 'duplicate') return; // a resent message we already have
         if (arrival === 'gap') throw new TransportLabError('BAD_SEQUENCE');
         if (via) this.scheduleAck();
-        this.emit('message', envelope.kind === 'b' ? Buffer.from(envelope.body as Uint8Array) : data);
+        const body = envelope.body;
+        this.emit('message', typeof body === 'string' ? data : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
         return;
       }
       case 'ack':
