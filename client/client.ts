@@ -165,6 +165,7 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
       try {
         const transport = await this.verify(name, false);
         if ((this.state as ClientState) === 'closed') return this.settle(transport, new Error('client closed'));
+        if (!transport.isOpen) throw new Error('closed right after it was verified');
         this.adopt(transport, attempts.length > 0 ? 'fallback' : reason, attempts);
         if (probe.length > 0) void this.upgrade(transport, probe);
         return;
@@ -182,6 +183,7 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
       try {
         const probe = await this.verify(name, true);
         if (this.current !== base) return this.settle(probe, new Error('connection changed during the probe'));
+        if (!probe.isOpen) throw new Error('closed right after it was verified');
         base.close(); // no more polls: from here on the probe carries everything
         probe.send([{ type: 'upgrade' }]);
         this.switchTo(probe, 'upgrade', attempts);
