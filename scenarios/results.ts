@@ -66,7 +66,7 @@ export interface ByteBreakdown {
   handshake: number; // upgrade request/response, first response headers of a stream
   httpHeaders: number; // per-request HTTP heads (long-polling, POST upstream)
   framing: number; // WebSocket frame headers, SSE "data:" lines, chunked-encoding lines, batch prefixes
-  envelope: number; // our seq/ack/kind bytes (0 for peers: their own packet headers count as framing)
+  envelope: number; // our seq/ack/kind bytes; for Socket.IO its packet wrapper (`42["event",` … `]`); 0 for raw ws
   control: number; // heartbeats, acks, hello, probes
   payload: number; // the application's bytes as the application sees them
 }

@@ -8,6 +8,7 @@
  *     by "\n", the joins counted as the line ends they are on the wire) = one message.
  *   batch (protocol/batch.ts): "<length>:" prefixes = framing; each frame = one message.
  *   engine.io polling: "\x1e" record separators = framing; each record = one message.
+ *   message: the whole body is one message.
  *   opaque: everything to one category.
  */
 import type { MessageClassifier } from './classify.js';
@@ -21,6 +22,19 @@ export interface BodyDissector {
 
 export function opaqueBody(tally: Tally, category: Category): BodyDissector {
   return { push: (b) => tally.add(category, b.length), finish: () => {}, pending: () => [] };
+}
+
+/** A body that is one message (e.g. the "a<ack>" answer to an upstream POST). */
+export function messageBody(tally: Tally, classify: MessageClassifier): BodyDissector {
+  let message = new MessageSample();
+  return {
+    push: (b) => message.push(b),
+    finish() {
+      classify(message, false, tally);
+      message = new MessageSample();
+    },
+    pending: () => [['payload', message.length]],
+  };
 }
 
 const COLON = 0x3a;

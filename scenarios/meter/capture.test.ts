@@ -10,8 +10,9 @@ import { io } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { encodeBatch } from '../../protocol/batch.js';
+import { createProxy } from '../network/proxy.js';
 import { type CapturedBytes, startCapture, tsharkUnavailableReason } from './capture.js';
-import type { WireMeter } from './meter.js';
+import { createWireMeter, type WireMeter } from './meter.js';
 import { closeAll, meteredProxy, onClose, startServer, until } from './testkit.js';
 
 const unavailable = tsharkUnavailableReason();
@@ -90,18 +91,37 @@ describe.skipIf(unavailable !== null)('wire meter vs tshark capture', () => {
     const sio = new Server(server);
     sio.on('connection', (socket) => socket.on('msg', (data: string) => socket.emit('msg', data)));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    onClose(() => new Promise((r) => sio.close(() => r(undefined))));
+    onClose(() => sio.close());
     const { proxy, meter } = await meteredProxy((server.address() as net.AddressInfo).port, 'socketio');
     const capture = await startCapture({ port: proxy.port });
 
     const client = io(`http://127.0.0.1:${proxy.port}`, { forceNew: true });
     let echoes = 0;
     client.on('msg', () => echoes++);
-    await new Promise((r) => client.once('connect', r));
+    await new Promise<void>((r) => client.once('connect', () => r()));
     for (let i = 0; i < 20; i++) client.emit('msg', 'm'.repeat(i * 50));
     await until(() => echoes === 20);
     client.close();
     await until(() => meter.connections().every((c) => !c.open));
+    await crossCheck(meter, capture.stop());
+  });
+
+  it('behind block-websocket: the refused upgrade (403 written by the proxy) and GETs, equal byte for byte', async () => {
+    const server = await startServer((_req, res) => res.end('ok'));
+    const meter = createWireMeter({ dialect: 'envelope' });
+    const proxy = await createProxy({ target: { host: '127.0.0.1', port: server.port }, middlebox: 'block-websocket', tap: meter.tap });
+    onClose(() => proxy.close());
+    const capture = await startCapture({ port: proxy.port });
+    for (let i = 0; i < 3; i++) {
+      const ws = new WebSocket(`ws://127.0.0.1:${proxy.port}/ws`);
+      ws.on('error', () => {});
+      expect(await new Promise((r) => ws.once('unexpected-response', (_req, res) => r(res.statusCode)))).toBe(403);
+      ws.terminate();
+      expect(await getBody(proxy.port, '/')).toBe('ok');
+    }
+    await until(() => meter.connections().length === 6 && meter.connections().every((c) => !c.open));
+    const { downstream } = meter.totals();
+    expect(downstream.handshake).toBeGreaterThan(3 * 60); // heads of the three 403 answers to upgrade requests
     await crossCheck(meter, capture.stop());
   });
 });

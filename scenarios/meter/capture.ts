@@ -1,36 +1,39 @@
 /**
- * Packet-capture cross-check: records loopback traffic of one TCP port with tshark and sums the TCP
- * payload per direction, to compare with the wire meter. Needs tshark and capture rights (root, or
- * the wireshark group); `tsharkUnavailableReason()` says why it cannot run (null when it can).
+ * Packet-capture cross-check: captures loopback traffic of one TCP port with tshark and sums the
+ * TCP payload per direction, to compare with the wire meter. Needs tshark and capture rights (root,
+ * or the wireshark group); `tsharkUnavailableReason()` says why it cannot run (null when it can).
  *
  *   const capture = await startCapture({ port: proxy.port });   // resolves once tshark is capturing
  *   … drive traffic through the proxy …
  *   const captured = await capture.stop();
  *
- * upstream = payload of segments sent TO `port` (client → proxy), downstream = FROM `port`.
- * A retransmitted segment carries the same bytes twice; `upstream`/`downstream` count each sequence
- * byte once (per flow: highest seq+len − lowest seq, i.e. the stream the application wrote), and
- * `retransmitted` reports the difference to the plain sum of tcp.len, so nothing is hidden.
+ * Start and stop are synchronised with marker datagrams (UDP to a socket of our own, included in the
+ * capture filter): start resolves once tshark has printed "Capturing on" AND a marker has come through
+ * the capture; stop sends a marker and ends tshark only after that marker is printed, so every packet
+ * before it has been counted, however far behind tshark runs on a loaded machine.
+ *
+ * upstream = payload of segments sent TO `port` (client → proxy), downstream = FROM `port`. Each
+ * sequence byte counts once (per flow: highest seq+len − lowest seq: the stream the application
+ * wrote); `retransmitted` is the plain sum of tcp.len minus that (segments seen twice), reported
+ * so nothing is hidden.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import dgram from 'node:dgram';
+import type { AddressInfo } from 'node:net';
 
 export interface CapturedBytes {
   upstream: number;
   downstream: number;
-  /** Sum of tcp.len over packets minus the unique bytes above: payload sent more than once. */
   retransmitted: number;
   packets: number;
 }
 
 export interface Capture {
-  /** Stops tshark (after `settleMs` for the last packets to pass) and sums the capture. */
-  stop(settleMs?: number): Promise<CapturedBytes>;
+  stop(): Promise<CapturedBytes>;
 }
 
 export const TSHARK = process.env.TSHARK ?? 'tshark';
+const FIELDS = ['udp.dstport', 'data.data', 'tcp.stream', 'tcp.srcport', 'tcp.dstport', 'tcp.seq', 'tcp.len'];
 
 /** Null when tshark can capture on `iface`; otherwise why not (for a test's skip message). */
 export function tsharkUnavailableReason(iface = 'lo'): string | null {
@@ -41,62 +44,67 @@ export function tsharkUnavailableReason(iface = 'lo'): string | null {
   return null;
 }
 
-export function startCapture(options: { port: number; iface?: string; startTimeoutMs?: number }): Promise<Capture> {
-  const { port, iface = 'lo', startTimeoutMs = 10_000 } = options;
-  const dir = mkdtempSync(join(tmpdir(), 'transport-lab-capture-'));
-  const file = join(dir, 'capture.pcapng');
-  const child = spawn(TSHARK, ['-i', iface, '-f', `tcp port ${port}`, '-n', '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+export async function startCapture(options: { port: number; iface?: string; timeoutMs?: number }): Promise<Capture> {
+  const { port, iface = 'lo', timeoutMs = 10_000 } = options;
+  const marker = dgram.createSocket('udp4');
+  await new Promise<void>((r) => marker.bind(0, '127.0.0.1', r));
+  const markerPort = (marker.address() as AddressInfo).port;
+  const filter = `tcp port ${port} or (udp dst port ${markerPort})`;
+  const args = ['-i', iface, '-f', filter, '-l', '-n', '-T', 'fields', ...FIELDS.flatMap((f) => ['-e', f])];
+  const child = spawn(TSHARK, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const lines: string[] = []; // TCP packets, in capture order
+  const markers = new Map<string, number>(); // marker tag → lines.length when it came through
   let stderr = '';
+  let partial = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => {
+    const all = (partial + text).split('\n');
+    partial = all.pop()!;
+    for (const line of all) {
+      const [udpPort, data] = line.split('\t');
+      if (Number(udpPort) !== markerPort) lines.push(line);
+      else if (!markers.has(data)) markers.set(data, lines.length);
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
 
-  const capture: Capture = {
-    async stop(settleMs = 200) {
-      await new Promise((r) => setTimeout(r, settleMs));
+  /** Sends the tagged marker every 100 ms until tshark prints it; returns its position in `lines`. */
+  async function markerThrough(tag: string, what: string): Promise<number> {
+    const hex = Buffer.from(tag).toString('hex');
+    const deadline = Date.now() + timeoutMs;
+    while (!markers.has(hex)) {
+      if (child.exitCode !== null || Date.now() > deadline) {
+        child.kill('SIGKILL');
+        marker.close();
+        throw new Error(`tshark ${what}: ${child.exitCode !== null ? `exited (${child.exitCode})` : `no marker within ${timeoutMs} ms`}: ${stderr.trim()}`);
+      }
+      if (stderr.includes('Capturing on')) marker.send(tag, markerPort, '127.0.0.1');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return markers.get(hex)!;
+  }
+
+  const from = await markerThrough('transport-lab:start', 'did not start capturing');
+  return {
+    async stop() {
+      const to = await markerThrough('transport-lab:stop', 'did not catch up');
       child.kill('SIGINT');
       await exited;
-      try {
-        return sumPayload(file, port);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      marker.close();
+      return sumPayload(lines.slice(from, to), port);
     },
   };
-
-  return new Promise((resolve, reject) => {
-    let fallback: NodeJS.Timeout | undefined;
-    const fail = (why: string) => {
-      clearTimeout(timer);
-      clearTimeout(fallback);
-      child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-      reject(new Error(why));
-    };
-    const ready = () => (clearTimeout(timer), clearTimeout(fallback), resolve(capture));
-    const timer = setTimeout(() => fail(`tshark did not start capturing within ${startTimeoutMs} ms: ${stderr}`), startTimeoutMs);
-    child.on('error', (e) => fail(`tshark: ${e.message}`));
-    exited.then((code) => fail(`tshark exited (${code}) before capturing: ${stderr}`));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => {
-      stderr += text;
-      // "Capturing on 'lo'" comes first; recent versions then say "Capture started" once dumpcap
-      // really captures. Wait for that; with a version that never says it, allow a margin instead.
-      if (stderr.includes('Capture started')) ready();
-      else if (stderr.includes('Capturing on')) fallback ??= setTimeout(ready, 1500);
-    });
-  });
 }
 
-function sumPayload(file: string, port: number): CapturedBytes {
-  const fields = ['tcp.stream', 'tcp.srcport', 'tcp.dstport', 'tcp.seq', 'tcp.len'].flatMap((f) => ['-e', f]);
-  const read = spawnSync(TSHARK, ['-r', file, '-n', '-T', 'fields', ...fields], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  if (read.status !== 0) throw new Error(`tshark -r failed: ${read.stderr}`);
+function sumPayload(lines: string[], port: number): CapturedBytes {
   const flows = new Map<string, { up: boolean; first: number; end: number }>();
   const totals: CapturedBytes = { upstream: 0, downstream: 0, retransmitted: 0, packets: 0 };
   let sumOfLengths = 0;
-  for (const line of read.stdout.split('\n')) {
-    const [stream, src, dst, seq, len] = line.split('\t').map(Number);
-    if (!Number.isFinite(len)) continue;
+  for (const line of lines) {
+    const [, , stream, src, dst, seq, len] = line.split('\t').map(Number);
+    if (!Number.isFinite(len) || (src !== port && dst !== port)) continue;
     totals.packets++;
-    if (len === 0 || (src !== port && dst !== port)) continue;
+    if (len === 0) continue;
     sumOfLengths += len;
     const key = `${stream}:${src}`;
     const flow = flows.get(key) ?? { up: dst === port, first: seq, end: seq };

@@ -41,9 +41,10 @@ const websocketScript: Script = [
 const sseAndPollScript: Script = [
   ['up', Buffer.from('GET /rt/sse HTTP/1.1\r\nAccept: text/event-stream\r\n\r\n')],
   ['down', Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n')],
-  ['down', Buffer.from('1b\r\ndata: t1 a\r\ndata: b\r\n\r\n: x\n\r\n')],
+  ['down', Buffer.from('1b\r\ndata: t1 a\r\ndata: b\r\n\r\n: x\n\r\n0\r\n\r\n')], // the stream ends (last chunk)
   ['up', Buffer.from('POST /rt/send HTTP/1.1\r\nContent-Type: application/octet-stream\r\nContent-Length: 14\r\n\r\n')],
   ['up', Buffer.from(encodeBatch(['t2 xy', 'a9']))],
+  ['down', Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\na2')],
 ];
 
 function run(script: Script, dialect: Dialect, split: (b: Buffer) => Buffer[]): { up: ByteBreakdown; down: ByteBreakdown } {
@@ -70,10 +71,11 @@ describe('ConnectionDissector', () => {
     expect(up).toEqual({ total: bytesOf(websocketScript, 'up'), handshake: UPGRADE_REQUEST.length, httpHeaders: 0, framing: 8 + 6 + 6, envelope: 5 + 3, control: 2, payload: 320 });
   });
 
-  it('classifies SSE with CRLF, multi-line data and a comment, and a POSTed batch', () => {
+  it('classifies SSE with CRLF, multi-line data and a comment, a POSTed batch and its text/plain ack', () => {
     const { up, down } = run(sseAndPollScript, 'envelope', whole);
-    // chunk line + CRLF (4 + 2); "data: t1 a\r\ndata: b\r\n\r\n": the value "t1 a\nb" takes one byte of the first CRLF.
-    expect(down).toMatchObject({ framing: 4 + 2 + 6 + 1 + 6 + 2 + 2, envelope: 3, control: 4, payload: 3 });
+    // chunk line + CRLF (4 + 2) + last chunk (5); "data: t1 a\r\ndata: b\r\n\r\n": the value "t1 a\nb" takes one byte of the first CRLF.
+    expect(down).toMatchObject({ framing: 4 + 2 + 6 + 1 + 6 + 2 + 2 + 5, envelope: 3, control: 4 + 2, payload: 3 }); // + the POST's "a2" answer
+    expect(down.httpHeaders).toBe(sseAndPollScript[5][1].length - 2);
     expect(up).toMatchObject({ handshake: sseAndPollScript[0][1].length, framing: 2 + 2, envelope: 3, control: 2, payload: 2 });
     expect(sum(down)).toBe(bytesOf(sseAndPollScript, 'down'));
   });

@@ -7,13 +7,14 @@
  * SSE stream (request `Accept: text/event-stream`, response `Content-Type: text/event-stream`) =
  * handshake; every other head (polls, POSTs, errors) = httpHeaders. Chunk-size lines, chunk CRLFs,
  * the last chunk and trailers = framing. Bodies by content: SSE streams → sseBody; dialect
- * "envelope": application/octet-stream → batches, other bodies (error JSON) → control; dialect
+ * "envelope": application/octet-stream → batches, text/plain → one envelope (the "a<ack>" answer to
+ * a POST), other bodies (error JSON) → control; dialect
  * "socketio": bodies under /socket.io/ → engine.io polling, others → control; dialect "raw": bodies
  * → payload. Bytes that are not HTTP (and not after a 101) → framing. See classify.ts for messages.
  */
 import { createHttpConnection, headerIs, isUpgradeRequest, type HttpConnection, type HttpHead, type HttpToken } from '../network/http1.js';
 import type { ByteBreakdown } from '../results.js';
-import { batchBody, type BodyDissector, engineIoPollingBody, opaqueBody, sseBody } from './bodies.js';
+import { batchBody, type BodyDissector, engineIoPollingBody, messageBody, opaqueBody, sseBody } from './bodies.js';
 import { classifyEnvelope, classifyRaw, classifySocketIo, type MessageClassifier } from './classify.js';
 import { Tally } from './tally.js';
 import { WebSocketDissector } from './websocket.js';
@@ -122,7 +123,9 @@ export class ConnectionDissector {
       case 'socketio':
         return path.includes('/socket.io/') ? engineIoPollingBody(tally, this.classify) : opaqueBody(tally, 'control');
       case 'envelope':
-        return headerIs(head, 'content-type', 'application/octet-stream') ? batchBody(tally, this.classify) : opaqueBody(tally, 'control');
+        if (headerIs(head, 'content-type', 'application/octet-stream')) return batchBody(tally, this.classify);
+        if (headerIs(head, 'content-type', 'text/plain')) return messageBody(tally, this.classify);
+        return opaqueBody(tally, 'control');
     }
   }
 }

@@ -20,7 +20,7 @@ async function socketIoEcho(): Promise<number> {
   const sio = new Server(server);
   sio.on('connection', (socket) => socket.on('msg', (data: string) => socket.emit('msg', data)));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  onClose(() => new Promise((r) => sio.close(() => r(undefined))));
+  onClose(() => sio.close());
   return (server.address() as net.AddressInfo).port;
 }
 
@@ -31,7 +31,7 @@ describe.each([['websocket'], ['polling']] as const)('Socket.IO over %s', (trans
     onClose(() => client.close());
     let echoes = 0;
     client.on('msg', () => echoes++);
-    await new Promise((r) => client.once('connect', r));
+    await new Promise<void>((r) => client.once('connect', () => r()));
     for (let i = 0; i < MESSAGES; i++) client.emit('msg', ARG);
     await until(() => echoes === MESSAGES);
     await until(() => meter.totals().downstream.payload === MESSAGES * 102);

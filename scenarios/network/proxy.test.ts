@@ -154,4 +154,16 @@ describe('proxy', () => {
     expect(events.filter((e) => e.type === 'cut').map((e) => e.detail)).toEqual(['test cut', 'test cut']);
     expect(proxy.connections()).toEqual([]);
   });
+
+  it('a refused target closes the client side and reports the error', async () => {
+    const unused = net.createServer();
+    await new Promise<void>((r) => unused.listen(0, '127.0.0.1', r));
+    const deadPort = (unused.address() as net.AddressInfo).port;
+    await new Promise((r) => unused.close(r));
+    const events: ProxyEvent[] = [];
+    const proxy = await proxyTo(deadPort, { onEvent: (e) => events.push(e) });
+    const socket = await dial(proxy.port);
+    await new Promise((r) => socket.once('close', r));
+    expect(events.find((e) => e.type === 'error')?.detail).toMatch(/server side: connect ECONNREFUSED/);
+  });
 });

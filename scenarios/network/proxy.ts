@@ -9,7 +9,10 @@
  *
  * Byte counting (and the `tap` for the wire meter) happens on the CLIENT-FACING socket: upstream =
  * bytes read from the client socket, downstream = bytes the client socket has handed to the kernel
- * (counted in the write callback). A capture on the proxy port sees exactly these bytes.
+ * (counted in the write callback). A capture on the proxy port sees exactly these bytes, except
+ * when a connection ends abruptly (a cut by cutAll / flaky / idle-timeout, or a reset by either end):
+ * bytes in flight at that instant, sent by the client but never read by the proxy (the kernel drops
+ * them), are on the capture and not in the count.
  */
 import net from 'node:net';
 import { createLink, type Link, type LinkParams } from './link.js';
@@ -121,6 +124,7 @@ export async function createProxy(options: ProxyOptions): Promise<NetworkProxy> 
       if (done) return;
       done = true;
       open.delete(id);
+      while (client.read() !== null); // count what Node already read from the kernel (emitted as 'data', not forwarded)
       up.destroy();
       down.destroy();
       client.destroy();
