@@ -8,7 +8,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Command } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import {
   BudgetError,
   ResultsFileError,
@@ -78,7 +78,7 @@ export async function runReport(resultsPath: string, options: ReportOptions, out
 
   if (!evaluation) return EXIT.ok;
   if (evaluation.failures.length === 0) {
-    out.log(`Budgets: ${budgets.length} checked against ${evaluation.checked} runs, all pass.`);
+    out.log(`Budgets: ${budgets.length} budgets, ${evaluation.checked} checks, all pass.`);
     return EXIT.ok;
   }
   out.error(`Budgets: ${evaluation.failures.length} failing:`);
@@ -100,6 +100,10 @@ export function registerReportCommand(program: Command): Command {
       'fail (exit 1) when true, e.g. "websocket.latency.p99 > 50ms", "chat:*.lost > 0" (see docs/ci.md)',
     )
     .addHelpText('after', '\nExit codes: 0 ok, 1 a budget failed, 2 bad input.')
+    // Commander exits 1 on usage errors (missing argument, unknown option); 1 means "budget failed" here.
+    .exitOverride((error) => {
+      throw error.exitCode === 0 ? error : new CommanderError(EXIT.badInput, error.code, error.message);
+    })
     .action(async (resultsPath: string, options: ReportOptions) => {
       process.exitCode = await runReport(resultsPath, options);
     });

@@ -68,7 +68,7 @@ export function compareToBaseline(current: ResultsFile, baseline: ResultsFile): 
     if (statusChange?.regressed) regressions.push({ key, what: 'status', detail: `${statusChange.from} → ${statusChange.to}` });
     const figures = METRICS.map((metric) => compareFigure(metric, metric.value(run), metric.value(baselineRun)));
     for (const figure of figures) {
-      if (figure.status === 'regressed') regressions.push({ key, what: figure.metric.name, detail: describeChange(figure) });
+      if (figure.status === 'regressed' && !figure.metric.alias) regressions.push({ key, what: figure.metric.name, detail: describeChange(figure) });
     }
     byRun.set(run, { key, run, baselineRun, statusChange, figures });
   }

@@ -19,6 +19,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Contender, ResultsFile, RunResult } from '../scenarios/results.js';
 import { formatValue } from './format.js';
+import { runLabel } from './groups.js';
 import { findMetric, type Metric, type MetricUnit } from './metrics.js';
 
 export type BudgetOp = '>' | '>=' | '<' | '<=' | '==' | '!=';
@@ -160,7 +161,7 @@ function matches(budget: Budget, run: RunResult): boolean {
 }
 
 const where = (run: RunResult) =>
-  `${run.scenario} · ${run.network.name} · ${run.middlebox ?? 'no middlebox'}${run.clientMode === 'browser' ? ' · browser' : ''} · ${run.contender}`;
+  `${run.scenario} · ${run.network.name} · ${run.middlebox ?? 'no middlebox'}${run.clientMode === 'browser' ? ' · browser' : ''} · ${runLabel(run)}`;
 
 export function evaluateBudgets(results: ResultsFile, budgets: readonly Budget[]): BudgetEvaluation {
   const failures: BudgetFailure[] = [];

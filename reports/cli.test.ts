@@ -1,6 +1,6 @@
 /**
- * The `report` command end to end: spawned as a process (npx tsx), checked by exit code and output.
- * Runs reports/report-cli.ts, the stand-alone entry that registers cli/report.ts.
+ * The `report` command end to end: `npx tsx cli/main.ts report …` spawned as a process, checked by
+ * exit code and output.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ let dir: string;
 
 function report(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('npx', ['tsx', 'reports/report-cli.ts', 'report', ...args], { cwd: ROOT }, (error, stdout, stderr) => {
+    execFile('npx', ['tsx', 'cli/main.ts', 'report', ...args], { cwd: ROOT }, (error, stdout, stderr) => {
       resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
     });
   });
@@ -26,7 +26,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'report-cli-'));
 });
 
-describe('transport-lab report', () => {
+describe('transport-lab report', { timeout: 90_000 }, () => {
   it('exits 0, prints the table and writes the HTML and Markdown reports', async () => {
     const html = join(dir, 'out', 'report.html');
     const markdown = join(dir, 'summary.md');
@@ -35,7 +35,7 @@ describe('transport-lab report', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^ticker · lan · no middlebox\n {2}contender/);
     expect(result.stdout).toMatch(/HTML report: .*report\.html \(\d+(\.\d+)? KB\)/);
-    expect(result.stdout).toContain('Budgets: 2 checked against 14 runs, all pass.');
+    expect(result.stdout).toContain('Budgets: 2 budgets, 14 checks, all pass.');
     expect(readFileSync(html, 'utf8')).toMatch(/^<!doctype html>/);
     expect(readFileSync(markdown, 'utf8')).toContain('**Budgets:** ✅ all pass');
   });
@@ -56,10 +56,11 @@ describe('transport-lab report', () => {
   it('exits 2 on a results file it cannot read or does not understand', async () => {
     const future = join(dir, 'v2.json');
     await writeFile(future, JSON.stringify({ ...JSON.parse(readFileSync(join(ROOT, FIXTURE), 'utf8')), schemaVersion: 2 }));
-    const [missing, wrongVersion, badBaseline] = await Promise.all([
+    const [missing, wrongVersion, badBaseline, noArgument] = await Promise.all([
       report(join(dir, 'nope.json')),
       report(future, '--html', join(dir, 'never.html')),
       report(FIXTURE, '--baseline', join(ROOT, 'package.json')),
+      report(),
     ]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/transport-lab report: .*nope\.json: cannot read \(ENOENT\)/);
@@ -68,6 +69,8 @@ describe('transport-lab report', () => {
     expect(existsSync(join(dir, 'never.html'))).toBe(false);
     expect(badBaseline.code).toBe(2);
     expect(badBaseline.stderr).toMatch(/package\.json: schemaVersion is undefined/);
+    expect(noArgument.code).toBe(2); // commander's usage error, not "budget failed"
+    expect(noArgument.stderr).toMatch(/missing required argument 'results'/);
   });
 
   it('exits 2 on a malformed budget, before writing anything', async () => {

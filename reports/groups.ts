@@ -17,9 +17,24 @@ export interface RunGroup {
   runs: RunResult[];
 }
 
+/**
+ * A variant of a contender within one scenario (e.g. behind-proxy runs `auto` with the "fallback"
+ * and the "upgrade" strategy): the runner's `params.variant`, when it is a non-empty string.
+ */
+export function variantOf(run: RunResult): string | null {
+  const variant = run.params.variant;
+  return typeof variant === 'string' && variant !== '' ? variant : null;
+}
+
+/** How a run is named in tables and charts: "websocket", "auto (upgrade)". */
+export function runLabel(run: RunResult): string {
+  const variant = variantOf(run);
+  return variant ? `${run.contender} (${variant})` : run.contender;
+}
+
 /** The identity of a run across results files (for baselines) and within a group. */
 export function runKey(run: RunResult): string {
-  return [run.scenario, run.network.name, run.middlebox ?? '-', run.clientMode, run.contender].join(' | ');
+  return [run.scenario, run.network.name, run.middlebox ?? '-', run.clientMode, runLabel(run)].join(' | ');
 }
 
 /** Groups in first-seen order; runs keep their order within a group. */
@@ -61,10 +76,25 @@ export function bestValue(runs: readonly RunResult[], metric: Metric): number | 
 }
 
 export interface Verdict {
-  lowestP99: { contenders: Contender[]; value: number } | null;
-  lowestBytesPerMessage: { contenders: Contender[]; value: number } | null;
-  /** Only when a middlebox was in the path. */
-  middlebox: { name: string; works: Contender[]; fails: Contender[] } | null;
+  lowestP99: { contenders: string[]; value: number } | null;
+  lowestBytesPerMessage: { contenders: string[]; value: number } | null;
+  /** Runs that failed, were partial, or lost, duplicated or reordered messages: "raw-ws (38 lost)". */
+  troubled: string[];
+  /** Only when a middlebox was in the path: the runs that came through it cleanly. */
+  middlebox: { name: string; works: string[] } | null;
+}
+
+/** Why a run did not come through cleanly, or null when it did. */
+export function troubleOf(run: RunResult): string | null {
+  if (run.status !== 'ok') return run.status;
+  const { serverToClient: down, clientToServer: up } = run.delivery;
+  const counts: Array<[number, string]> = [
+    [down.lost + up.lost, 'lost'],
+    [down.duplicated + up.duplicated, 'duplicated'],
+    [down.outOfOrder + up.outOfOrder, 'reordered'],
+  ];
+  const issues = counts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
+  return issues.length ? issues.join(', ') : null;
 }
 
 export function verdictOf(group: RunGroup): Verdict {
@@ -72,24 +102,30 @@ export function verdictOf(group: RunGroup): Verdict {
     const metric = findMetric(metricName)!;
     const value = bestValue(group.runs, metric);
     if (value === null) return null;
-    const contenders = group.runs.filter((run) => isRanked(run) && metric.value(run) === value).map((r) => r.contender);
+    const contenders = group.runs.filter((run) => isRanked(run) && metric.value(run) === value).map(runLabel);
     return { contenders, value };
   };
   return {
     lowestP99: winners('latency.p99'),
     lowestBytesPerMessage: winners('bytesPerMessage'),
+    troubled: group.runs.flatMap((run) => {
+      const trouble = troubleOf(run);
+      return trouble ? [`${runLabel(run)} (${trouble})`] : [];
+    }),
     middlebox: group.middlebox
-      ? {
-          name: group.middlebox,
-          works: group.runs.filter((run) => run.status === 'ok').map((r) => r.contender),
-          fails: group.runs.filter((run) => run.status !== 'ok').map((r) => r.contender),
-        }
+      ? { name: group.middlebox, works: group.runs.filter((run) => troubleOf(run) === null).map(withFinalTransport) }
       : null,
   };
 }
 
 /** One plain-text sentence; renderers escape it. */
 export function verdictText(group: RunGroup): string {
+  const parts = verdictParts(group);
+  return parts.length ? `For this workload — ${parts.join('; ')}.` : 'No contender delivered messages in this comparison.';
+}
+
+/** The verdict's clauses: "lowest p99 latency: websocket (8.22 ms)", … */
+export function verdictParts(group: RunGroup): string[] {
   const verdict = verdictOf(group);
   const parts: string[] = [];
   if (verdict.lowestP99) {
@@ -100,21 +136,31 @@ export function verdictText(group: RunGroup): string {
     parts.push(`lowest bytes/message: ${contenders.join(', ')} (${formatValue(value, 'bytes')})`);
   }
   if (verdict.middlebox) {
-    const { name, works, fails } = verdict.middlebox;
-    const worksText = works.length ? works.map((c) => withFinalTransport(group, c)).join(', ') : 'none';
-    parts.push(`works behind ${name}: ${worksText}${fails.length ? `; fails or partial: ${fails.join(', ')}` : ''}`);
+    const { name, works } = verdict.middlebox;
+    parts.push(`works behind ${name}: ${works.length ? works.join(', ') : 'none'}`);
   }
-  if (parts.length === 0) return 'No contender delivered messages in this comparison.';
-  return `For this workload — ${parts.join('; ')}.`;
+  if (verdict.troubled.length) parts.push(`not cleanly: ${verdict.troubled.join(', ')}`);
+  return parts;
 }
 
-/** The transports a run's clients ended on, when other than the contender itself (auto, socketio). */
+/** The transport a single-transport contender runs on; auto and socketio (default) may end anywhere. */
+const NATIVE: Partial<Record<Contender, string>> = {
+  websocket: 'websocket',
+  sse: 'sse',
+  'long-polling': 'long-polling',
+  'raw-ws': 'websocket',
+  'socketio-websocket': 'websocket',
+  'socketio-polling': 'polling',
+};
+
+/** The transports a run's clients ended on, when that says more than the contender's name. */
 export function endedOn(run: RunResult): string[] {
-  return Object.keys(run.finalTransports).filter((name) => name !== run.contender && run.finalTransports[name]! > 0);
+  const native = NATIVE[run.contender] ?? run.contender;
+  return Object.keys(run.finalTransports).filter((name) => name !== native && name !== run.contender && run.finalTransports[name]! > 0);
 }
 
-/** "auto (ended on sse)" when a client finished on another transport than its name says. */
-function withFinalTransport(group: RunGroup, contender: Contender): string {
-  const ended = endedOn(group.runs.find((r) => r.contender === contender)!);
-  return ended.length ? `${contender} (ended on ${ended.join(' + ')})` : contender;
+/** "auto (upgrade) → sse": the run's name, and where its clients ended when that says more. */
+export function withFinalTransport(run: RunResult): string {
+  const ended = endedOn(run);
+  return ended.length ? `${runLabel(run)} → ${ended.join(' + ')}` : runLabel(run);
 }

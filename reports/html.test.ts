@@ -24,7 +24,7 @@ describe('renderHtml', () => {
     expect(page.match(/<p class="verdict">For this workload — lowest p99 latency: /g)).toHaveLength(groups.length);
     expect(page.match(/<table class="summary">/g)).toHaveLength(groups.length);
     expect(page.match(/Delivery, checked by sequence number/g)).toHaveLength(groups.length);
-    expect(page).toContain('works behind block-websocket: sse, long-polling, auto (ended on sse), socketio (ended on polling); fails or partial: websocket');
+    expect(page).toContain('works behind block-websocket: sse, long-polling, auto → sse, socketio → polling; not cleanly: websocket (failed)');
     expect(page).toContain('<h2 id="environment-h">Environment</h2>');
     expect(page).toContain('synthetic fixture — not a measurement');
     for (const [term] of METHODS) expect(page).toContain(`<dt>${term}</dt>`);
@@ -47,7 +47,7 @@ describe('renderHtml', () => {
   it('marks the best value and shows the failed contender with its error', () => {
     const ticker = page.slice(page.indexOf('<h2 id="g1-h">'), page.indexOf('<h2 id="g2-h">'));
     const rawWsRow = ticker.match(/<tr><th scope="row"><span class="sw c-raw-ws"><\/span>raw-ws[\s\S]*?<\/tr>/)![0];
-    expect(rawWsRow).toContain('<td class="best"><strong>2.74 ms</strong><span class="star" aria-label="best">★</span></td>');
+    expect(rawWsRow).toContain('<td class="best"><strong>2.74 ms</strong><span class="star" aria-hidden="true">★</span><span class="vh"> (best)</span></td>');
     expect(page).toMatch(/<tr class="failed">.*websocket.*<td colspan="11" class="error">failed: upgrade refused: 403 from proxy &lt;script&gt;/);
   });
 
@@ -107,8 +107,8 @@ describe('renderHtml', () => {
     current.runs[0]!.latency.serverToClient!.p99 *= 2;
     const html = renderHtml(current, { baseline: fixture });
     expect(html).toContain('<h2 id="baseline-h">Against the baseline</h2>');
-    expect(html).toMatch(/2 regressions/);
-    expect(html).toMatch(/<li><strong>ticker \| lan \| - \| node \| websocket<\/strong>: latency\.p99 2\.98 ms → 5\.95 ms \(\+100 %\)<\/li>/);
+    expect(html).toMatch(/1 regression, 0 improvements/);
+    expect(html).toMatch(/<li><strong>ticker \| lan \| - \| node \| websocket<\/strong>: latency\.serverToClient\.p99 2\.98 ms → 5\.95 ms \(\+100 %\)<\/li>/);
     expect(html).toMatch(/<span class="chg worse" title="baseline 2\.98 ms">\+100 %<span class="vh"> \(regression\)<\/span><\/span>/);
     expect(renderHtml(fixture, { baseline: fixture })).toMatch(/0 regressions, 0 improvements beyond noise/);
   });

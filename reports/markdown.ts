@@ -6,7 +6,7 @@ import type { ResultsFile, RunResult } from '../scenarios/results.js';
 import { compareToBaseline, figureChange, type Comparison } from './baseline.js';
 import type { BudgetFailure } from './budget.js';
 import { escapeMarkdown as md, formatChange, formatValue } from './format.js';
-import { bestValue, endedOn, groupRuns, isRanked, verdictText, type RunGroup } from './groups.js';
+import { bestValue, groupRuns, isRanked, verdictText, withFinalTransport, type RunGroup } from './groups.js';
 import { KEY_METRICS, shortLabel } from './metrics.js';
 
 export interface MarkdownOptions {
@@ -35,7 +35,7 @@ function cell(run: RunResult, metricIndex: number, best: Array<number | null>, c
   let text = formatValue(value, metric.unit);
   if (value !== null && value === best[metricIndex] && isRanked(run)) text = `**${text}** ★`;
   const change = figureChange(comparison, run, metric);
-  if (change && change.current !== null && change.baseline !== null) {
+  if (change && change.current !== null && change.baseline !== null && change.delta !== 0) {
     text += ` (${formatChange(change.current, change.baseline, metric.unit)}${change.status === 'regressed' ? ' ⚠️' : ''})`;
   }
   return text;
@@ -46,8 +46,7 @@ function groupBlock(group: RunGroup, comparison: Comparison | undefined): string
   const header = `| contender | ${KEY_METRICS.map(shortLabel).join(' | ')} |`;
   const rule = `|---|${KEY_METRICS.map(() => '---:').join('|')}|`;
   const rows = group.runs.map((run) => {
-    const ended = endedOn(run);
-    const name = md(run.contender) + (ended.length ? ` → ${md(ended.join(' + '))}` : '');
+    const name = md(withFinalTransport(run));
     if (run.status === 'failed') {
       return `| ${name} | ❌ failed${run.error ? `: ${md(run.error)}` : ''} |${' |'.repeat(KEY_METRICS.length - 1)}`;
     }
@@ -68,6 +67,10 @@ export function renderMarkdown(results: ResultsFile, options: MarkdownOptions = 
   if (options.budgetFailures) parts.push(budgetsBlock(options.budgetFailures));
   if (comparison && options.baseline) parts.push(baselineBlock(comparison, options.baseline));
   for (const group of groupRuns(results.runs)) parts.push(groupBlock(group, comparison));
-  parts.push('Latency is one-way server→client (round trip where that is all there is). ★ best among contenders that did not fail. The HTML report has the charts and says how each figure is measured.');
+  parts.push(
+    `Latency is one-way server→client (round trip where that is all there is). ★ best among contenders that did not fail.${
+      comparison ? ' In parentheses: change against the baseline (none: identical); ⚠️ regression.' : ''
+    } The HTML report has the charts and says how each figure is measured.`,
+  );
   return `${parts.join('\n')}\n`;
 }

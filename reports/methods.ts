@@ -7,8 +7,8 @@ export const METHODS: ReadonlyArray<readonly [term: string, text: string]> = [
     'Wire bytes',
     'Bytes written to and read from the TCP socket, per connection and direction, counted in the ' +
       'transport-lab proxy between client and server: the TCP payload a packet capture sees. The ' +
-      'counting is cross-checked against tshark captures on loopback (sum of tcp.len) for each ' +
-      'transport and peer.',
+      'project’s tests cross-check this meter against tshark captures on loopback (sum of tcp.len) ' +
+      'for each transport and Socket.IO; the totals must be equal.',
   ],
   [
     'Byte categories',
@@ -45,10 +45,16 @@ export const METHODS: ReadonlyArray<readonly [term: string, text: string]> = [
   ],
   [
     'Server cost',
-    'CPU time (user + system) of the server process over the run, divided by connections; memory per ' +
-      'connection as recorded by the runner, next to the process’s RSS and heap.',
+    'CPU: user + system time of the server process (process.cpuUsage) from listening until the end of ' +
+      'the run, divided by connected clients. Memory per connection: growth of the server’s live memory ' +
+      '(heap used + external, after a full GC) from before the first client to all clients connected, ' +
+      'divided by connected clients. RSS and heap at the end of the run are in the table.',
   ],
-  ['Load generator', 'CPU of the client workers in percent of one core; near 100 per worker means the run is saturated.'],
+  [
+    'Load generator',
+    'Event-loop utilisation of the busiest client worker, in percent; near 100 means the load ' +
+      'generator, not the transport, limits the run.',
+  ],
   [
     'Network and middleboxes',
     'Emulated in user space by a TCP proxy in the path: per-direction delay (half the RTT), jitter and a ' +

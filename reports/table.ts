@@ -4,7 +4,7 @@
  */
 import type { ResultsFile, RunResult } from '../scenarios/results.js';
 import { formatValue, terminalSafe } from './format.js';
-import { bestValue, endedOn, groupRuns, isRanked, verdictText } from './groups.js';
+import { bestValue, groupRuns, isRanked, runLabel, verdictText, withFinalTransport } from './groups.js';
 import { KEY_METRICS, shortLabel } from './metrics.js';
 
 function pad(rows: string[][]): string[] {
@@ -23,8 +23,7 @@ export function renderTable(results: ResultsFile | readonly RunResult[]): string
   const blocks = groupRuns(runs).map((group) => {
     const best = KEY_METRICS.map((metric) => bestValue(group.runs, metric));
     const rows = group.runs.map((run) => {
-      const ended = endedOn(run);
-      const name = run.contender + (ended.length ? ` → ${ended.join('+')}` : '') + (run.status === 'ok' ? '' : ` (${run.status})`);
+      const name = terminalSafe(withFinalTransport(run)) + (run.status === 'ok' ? '' : ` (${run.status})`);
       return [
         name,
         ...KEY_METRICS.map((metric, i) => {
@@ -37,7 +36,7 @@ export function renderTable(results: ResultsFile | readonly RunResult[]): string
     });
     const errors = group.runs
       .filter((run) => run.status !== 'ok' && run.error)
-      .map((run) => `  ${run.contender}: ${terminalSafe(run.error!)}`);
+      .map((run) => `  ${terminalSafe(runLabel(run))}: ${terminalSafe(run.error!)}`);
     return [terminalSafe(group.title), ...pad([['contender', ...KEY_METRICS.map(shortLabel)], ...rows]).map((l) => `  ${l}`), ...errors, `  ${terminalSafe(verdictText(group))}`].join('\n');
   });
   return `${blocks.join('\n\n')}\n\n* best among contenders that did not fail\n`;

@@ -87,8 +87,8 @@
           return {
             label: d.label,
             data: d.data,
-            borderColor: '#999',
-            backgroundColor: '#999',
+            borderColor: d.color,
+            backgroundColor: d.color,
             borderDash: d.dashed ? [6, 3] : [],
             borderWidth: line ? 1.5 : 0,
             pointRadius: 0,

@@ -4,7 +4,7 @@
  */
 import type { Contender, HistogramSummary, RunResult } from '../../scenarios/results.js';
 import { formatBytes, formatMs } from '../format.js';
-import { isRanked, type RunGroup } from '../groups.js';
+import { isRanked, runKey, runLabel, variantOf, type RunGroup } from '../groups.js';
 import { primaryLatency, histogramLabel } from '../metrics.js';
 import { dataTable, type Cell, type Html } from './html.js';
 
@@ -53,9 +53,9 @@ export const BYTE_CATEGORIES = [
 ] as const;
 
 const line = (run: RunResult, data: Array<[number, number]>) => ({
-  label: run.contender,
+  label: runLabel(run),
   color: CONTENDER_COLORS[run.contender],
-  dashed: isPeer(run.contender),
+  dashed: isPeer(run.contender) || variantOf(run) !== null,
   data,
 });
 const percentileX = (p: number) => Number((-Math.log10(1 - p / 100)).toFixed(4));
@@ -67,7 +67,7 @@ function seriesTable(runs: RunResult[], rowsOf: (run: RunResult) => Map<number, 
   const perRun = runs.map(rowsOf);
   const xs = [...new Set(perRun.flatMap((rows) => [...rows.keys()]))].sort((a, b) => a - b);
   return dataTable({
-    head: [xLabel, ...runs.map((r) => r.contender)],
+    head: [xLabel, ...runs.map(runLabel)],
     rows: xs.map((x) => [xFormat(x), ...perRun.map((rows) => rows.get(x) ?? null)]),
   });
 }
@@ -94,12 +94,19 @@ function percentileFigure(group: RunGroup, id: string): Figure | null {
 function latencyOverTimeFigure(group: RunGroup, id: string): Figure | null {
   const runs = group.runs.filter((run) => run.latencyOverTime.length > 0);
   if (runs.length === 0) return null;
+  // Events are per client; one line per run, event type and quarter second is what the eye can use.
+  const seen = new Set<string>();
   const markers = group.runs.flatMap((run) =>
-    run.events.map((e) => ({ x: seconds(e.t), color: CONTENDER_COLORS[run.contender], label: `${run.contender}: ${e.type}` })),
+    run.events.flatMap((e) => {
+      const key = `${runKey(run)}|${e.type}|${Math.floor(e.t / 250)}`;
+      if (seen.has(key)) return [];
+      seen.add(key);
+      return [{ x: seconds(e.t), color: CONTENDER_COLORS[run.contender], label: `${runLabel(run)}: ${e.type}` }];
+    }),
   );
   return {
     title: 'p99 latency over time',
-    note: 'Per-second buckets of server→client latency (round trip where that is all there is). Vertical lines: events (see the events table).',
+    note: 'Per-second buckets of the latency in the percentile chart. Dashed vertical lines: events (fallbacks, reconnects, cuts; listed in the events table).',
     spec: {
       id,
       kind: 'line',
@@ -132,13 +139,13 @@ function bytesFigure(group: RunGroup, id: string): Figure | null {
       stacked: true,
       x: { title: '', scale: 'category' },
       y: { title: 'bytes per message', unit: 'bytes' },
-      labels: runs.map((run) => run.contender),
+      labels: runs.map(runLabel),
       datasets: BYTE_CATEGORIES.map((c) => ({ label: c.label, color: c.color, data: runs.map((run) => perMessage(run, c.key)) })),
     },
     table: dataTable({
       head: ['contender', ...BYTE_CATEGORIES.map((c) => c.label), 'total'],
       rows: runs.map((run) => [
-        run.contender,
+        runLabel(run),
         ...BYTE_CATEGORIES.map((c) => formatBytes(perMessage(run, c.key))),
         formatBytes(run.bytes.perMessage),
       ]),
@@ -186,7 +193,7 @@ function timingsFigure(group: RunGroup, id: string): Figure | null {
       kind: 'bar',
       x: { title: '', scale: 'category' },
       y: { title: 'ms', unit: 'ms' },
-      labels: runs.map((run) => run.contender),
+      labels: runs.map(runLabel),
       datasets: columns.map((c) => ({
         label: `${c.label} ${c.stat}`,
         color: c.stat === 'p50' ? shades[c.key]! : `${shades[c.key]}80`,
@@ -195,7 +202,7 @@ function timingsFigure(group: RunGroup, id: string): Figure | null {
     },
     table: dataTable({
       head: ['contender', ...columns.map((c) => `${c.label} ${c.stat}`)],
-      rows: runs.map((run) => [run.contender, ...columns.map((c) => {
+      rows: runs.map((run) => [runLabel(run), ...columns.map((c) => {
         const value = stat(run.latency[c.key], c.stat);
         return value === null ? null : formatMs(value);
       })]),
@@ -209,13 +216,15 @@ function serverFigure(group: RunGroup, id: string, what: 'cpu' | 'memory'): Figu
   const cpu = what === 'cpu';
   return {
     title: cpu ? 'Server CPU time per connection' : 'Server memory per connection',
-    note: cpu ? 'User + system CPU of the server process over the run, per connection.' : 'As recorded by the runner; RSS and heap of the server process in the table.',
+    note: cpu
+      ? 'User + system CPU time of the server process over the run, per connected client.'
+      : 'Growth of the server’s live memory (after GC) once all clients connected, per client. End-of-run RSS and heap in the table.',
     spec: {
       id,
       kind: 'bar',
       x: { title: '', scale: 'category' },
       y: { title: cpu ? 'ms per connection' : 'bytes per connection', unit: cpu ? 'ms' : 'bytes' },
-      labels: runs.map((run) => run.contender),
+      labels: runs.map(runLabel),
       datasets: [
         {
           label: cpu ? 'CPU ms/connection' : 'memory/connection',
@@ -228,11 +237,11 @@ function serverFigure(group: RunGroup, id: string, what: 'cpu' | 'memory'): Figu
       cpu
         ? {
             head: ['contender', 'user', 'system', 'per connection'],
-            rows: runs.map((r) => [r.contender, formatMs(r.server.cpuUserMs), formatMs(r.server.cpuSystemMs), formatMs(r.server.cpuMsPerConnection)]),
+            rows: runs.map((r) => [runLabel(r), formatMs(r.server.cpuUserMs), formatMs(r.server.cpuSystemMs), formatMs(r.server.cpuMsPerConnection)]),
           }
         : {
             head: ['contender', 'RSS', 'heap used', 'per connection'],
-            rows: runs.map((r) => [r.contender, formatBytes(r.server.rssBytes), formatBytes(r.server.heapUsedBytes), formatBytes(r.server.memoryPerConnectionBytes)]),
+            rows: runs.map((r) => [runLabel(r), formatBytes(r.server.rssBytes), formatBytes(r.server.heapUsedBytes), formatBytes(r.server.memoryPerConnectionBytes)]),
           },
     ),
   };

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { ResultsFile } from '../../scenarios/results.js';
 import { compareToBaseline, type Comparison } from '../baseline.js';
-import { groupRuns, verdictText, type RunGroup } from '../groups.js';
+import { groupRuns, verdictParts, type RunGroup } from '../groups.js';
 import { assets } from './assets.js';
 import { figuresFor, type ChartSpec, type Figure } from './charts.js';
 import { html, trusted, type Html } from './html.js';
@@ -78,7 +78,7 @@ export function renderHtml(results: ResultsFile, options: HtmlOptions = {}): str
 <p class="lede">${groups.length} comparison${groups.length === 1 ? '' : 's'}, ${results.runs.length} runs · results of ${results.createdAt} · ${env.tool} · commit ${env.commit ?? 'unknown'}</p>
 </header>
 ${comparison && options.baseline ? baselineSummary(comparison, options.baseline) : ''}
-<nav aria-label="Comparisons"><ol>${groups.map((g) => html`<li><a href="#${g.id}">${g.title}</a> <span class="muted">— ${verdictText(g)}</span></li>`)}</ol>
+<nav aria-label="Comparisons"><ol>${groups.map((g) => html`<li><a href="#${g.id}">${g.title}</a> <span class="muted">— ${verdictParts(g).join('; ')}</span></li>`)}</ol>
 <p><a href="#environment">Environment</a> · <a href="#methods">How each figure is measured</a></p></nav>
 ${sections}
 <section id="environment" aria-labelledby="environment-h"><h2 id="environment-h">Environment</h2>${environment(results)}</section>

@@ -2,20 +2,20 @@
 import type { ResultsFile, RunResult } from '../../scenarios/results.js';
 import { figureChange, type Comparison, type FigureChange } from '../baseline.js';
 import { formatBytes, formatChange, formatMs, formatValue } from '../format.js';
-import { bestValue, endedOn, isRanked, verdictText, type RunGroup } from '../groups.js';
+import { bestValue, endedOn, isRanked, runLabel, verdictText, type RunGroup } from '../groups.js';
 import { KEY_METRICS, histogramLabel, primaryLatency, shortLabel, type Metric } from '../metrics.js';
 import { METHODS } from '../methods.js';
 import { dataTable, html, type Html } from './html.js';
 
 const contenderName = (run: RunResult) => {
   const ended = endedOn(run);
-  return html`<span class="sw c-${run.contender}"></span>${run.contender}${
+  return html`<span class="sw c-${run.contender}"></span>${runLabel(run)}${
     ended.length ? html` <span class="muted">→ ${ended.join(' + ')}</span>` : ''
   }`;
 };
 
 function changeMark(change: FigureChange | undefined): Html | string {
-  if (!change || change.current === null || change.baseline === null) return '';
+  if (!change || change.current === null || change.baseline === null || change.delta === 0) return '';
   const text = formatChange(change.current, change.baseline, change.metric.unit);
   const cls = change.status === 'regressed' ? 'worse' : change.status === 'improved' ? 'better' : 'same';
   const hidden = change.status === 'regressed' ? ' (regression)' : change.status === 'improved' ? ' (improvement)' : '';
@@ -28,7 +28,7 @@ function metricCell(run: RunResult, metric: Metric, best: number | null, compari
   const shown = formatValue(value, metric.unit);
   const bad = value !== null && value > 0 && ['lost', 'duplicated', 'outOfOrder'].includes(metric.name);
   return html`<td class="${isBest ? 'best' : bad ? 'bad' : ''}">${
-    isBest ? html`<strong>${shown}</strong><span class="star" aria-label="best">★</span>` : shown
+    isBest ? html`<strong>${shown}</strong><span class="star" aria-hidden="true">★</span><span class="vh"> (best)</span>` : shown
   }${changeMark(figureChange(comparison, run, metric))}</td>`;
 }
 
@@ -51,7 +51,7 @@ export function summaryTable(group: RunGroup, comparison: Comparison | undefined
   });
   return html`<div class="table-wrap"><table class="summary">
 <caption>Latency: ${[...sources].join(' / ') || '—'}. ★ best among contenders that did not fail.${
-    comparison ? ' Changes are against the baseline; red = regression.' : ''
+    comparison ? ' Small print: change against the baseline (none: identical); red ▲ = regression.' : ''
   }</caption>
 <thead><tr><th scope="col">contender</th>${KEY_METRICS.map((m) => html`<th scope="col" title="${m.label} (${m.better} is better)">${shortLabel(m)}</th>`)}</tr></thead>
 <tbody>${rows}</tbody></table></div>`;
@@ -69,7 +69,7 @@ export function deliveryTable(group: RunGroup): Html {
   return dataTable({
     caption: 'Delivery, checked by sequence number',
     head: ['contender', ...head.map((h) => `s→c ${h}`), ...head.map((h) => `c→s ${h}`)],
-    rows: runs.map((run) => [run.contender, ...counts(run.delivery.serverToClient), ...counts(run.delivery.clientToServer)]),
+    rows: runs.map((run) => [runLabel(run), ...counts(run.delivery.serverToClient), ...counts(run.delivery.clientToServer)]),
   });
 }
 
@@ -78,12 +78,21 @@ export function eventsTable(group: RunGroup): Html | '' {
     .flatMap((run) => run.events.map((event) => ({ run, event })))
     .sort((a, b) => a.event.t - b.event.t);
   if (events.length === 0) return '';
-  const rows = events.map(({ run, event }) => [`${(event.t / 1000).toFixed(3)}`, run.contender, event.type, event.detail]);
+  const rows = events.map(({ run, event }) => [`${(event.t / 1000).toFixed(3)}`, runLabel(run), event.type, event.detail]);
   return html`<details class="events"><summary>Events (${events.length}): fallbacks, reconnects, cuts</summary>${dataTable({
     head: ['t (s)', 'contender', 'event', 'detail'],
     rows,
     className: 'data left',
   })}</details>`;
+}
+
+/** Parameters as "key: value" pairs; nested objects one level deep as "key.sub"; nulls left out. */
+function flatten(params: Record<string, unknown>, prefix = ''): Array<[string, string]> {
+  return Object.entries(params).flatMap(([key, value]): Array<[string, string]> => {
+    if (value === null || value === undefined) return [];
+    if (typeof value === 'object' && !Array.isArray(value) && prefix === '') return flatten(value as Record<string, unknown>, `${key}.`);
+    return [[prefix + key, typeof value === 'string' ? value : JSON.stringify(value)]];
+  });
 }
 
 /** Scenario parameters and the network the group ran on. */
@@ -94,15 +103,13 @@ export function parameters(group: RunGroup): Html {
     ['network', `${net.name}: RTT ${formatMs(net.rttMs)}, jitter ${formatMs(net.jitterMs)}, ${net.bandwidthKbps === null ? 'no bandwidth cap' : `${net.bandwidthKbps} kbit/s`}`],
     ['middlebox', group.middlebox ?? 'none'],
     ['clients', `${run.clients} (${group.clientMode})`],
-    ['duration', formatMs(run.durationMs)],
-    ...Object.entries(run.params)
-      .filter(([key, value]) => !(key === 'clients' && value === run.clients) && !(key === 'durationMs' && value === run.durationMs))
-      .map(([key, value]): [string, string] => [key, typeof value === 'string' ? value : JSON.stringify(value)]),
+    ['ran for', formatMs(run.durationMs)],
+    ...flatten(run.params).filter(([key, value]) => !(key === 'clients' && value === String(run.clients))),
   ];
   const saturated = group.runs.filter((r) => r.loadGenerator.cpuPercent >= 90);
   return html`<dl class="params">${entries.map(([k, v]) => html`<div><dt>${k}</dt><dd>${v}</dd></div>`)}</dl>${
     saturated.length
-      ? html`<p class="warn">Load generator near saturation (${saturated.map((r) => `${r.contender} ${r.loadGenerator.cpuPercent.toFixed(0)} %`).join(', ')}): these figures may show the client's limit, not the transport's.</p>`
+      ? html`<p class="warn">Load generator near saturation (${saturated.map((r) => `${runLabel(r)} ${r.loadGenerator.cpuPercent.toFixed(0)} %`).join(', ')}): these figures may show the client's limit, not the transport's.</p>`
       : ''
   }`;
 }
