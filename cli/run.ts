@@ -4,16 +4,20 @@
  * Ctrl-C stops after the current run's traffic and still writes what it has (partial results).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Option, type Command } from 'commander';
 import {
   CONTENDERS,
+  defineScenario,
   getScenario,
   getSuite,
   planSuite,
   durationSchema,
   runSuite,
   type Overrides,
+  type Scenario,
+  type ScenarioInput,
   type SuiteEntry,
 } from '../scenarios/index.js';
 import { LIBRARY } from '../scenarios/library/index.js';
@@ -33,6 +37,7 @@ export interface RunCommandOptions {
   report?: string;
   json?: boolean;
   progress?: boolean;
+  verifyCapture?: boolean;
 }
 
 const list = (text?: string) => (text ? text.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
@@ -54,10 +59,18 @@ export function parseOverrides(o: RunCommandOptions): Overrides {
   };
 }
 
-export function selectEntries(names: string[], suite?: string): SuiteEntry[] {
+/** Built-in names, or paths of files that default-export a defineScenario(...). */
+export async function selectEntries(names: string[], suite?: string): Promise<SuiteEntry[]> {
   if (suite && names.length) throw new Error('give scenario names or --suite, not both');
   if (suite) return getSuite(suite);
-  return (names.length ? names : [...LIBRARY.keys()].filter((n) => n !== 'throughput')).map((n) => ({ scenario: getScenario(n) }));
+  const chosen = names.length ? names : [...LIBRARY.keys()].filter((n) => n !== 'throughput');
+  return Promise.all(chosen.map(async (n) => ({ scenario: /\.[cm]?[jt]s$/.test(n) ? await loadScenarioFile(n) : getScenario(n) })));
+}
+
+async function loadScenarioFile(path: string): Promise<Scenario> {
+  const mod = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown };
+  // Re-validate: the file may have built its object by hand.
+  return defineScenario(mod.default as ScenarioInput);
 }
 
 async function writeJson(path: string, results: ResultsFile): Promise<void> {
@@ -66,10 +79,10 @@ async function writeJson(path: string, results: ResultsFile): Promise<void> {
 }
 
 export async function runCommand(names: string[], o: RunCommandOptions): Promise<number> {
-  const entries = selectEntries(names, o.suite);
+  const entries = await selectEntries(names, o.suite);
   const overrides = parseOverrides(o);
   const plans = planSuite(entries, overrides); // validates networks and middleboxes before anything starts
-  const progress = createProgress(plans, o.json || o.progress === false ? 'silent' : process.stderr.isTTY ? 'bar' : 'lines');
+  const progress = createProgress(plans, o.json ? 'silent' : process.stderr.isTTY && o.progress !== false ? 'bar' : 'lines');
   const abort = new AbortController();
   const partial: RunResult[] = [];
   let interrupts = 0;
@@ -87,6 +100,7 @@ export async function runCommand(names: string[], o: RunCommandOptions): Promise
     results = await runSuite(entries, {
       overrides,
       signal: abort.signal,
+      verifyCapture: o.verifyCapture,
       onRunStart: (plan, i, total) => progress.runStart(plan, i, total),
       onRunProgress: (plan, p) => progress.runProgress(plan, p),
       onRunEnd: (result, i, total) => (partial.push(result), progress.runEnd(result, i, total)),
@@ -99,6 +113,7 @@ export async function runCommand(names: string[], o: RunCommandOptions): Promise
   if (o.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
   else {
     process.stdout.write(renderTable(results).trimEnd() + '\n');
+    if (o.verifyCapture) process.stdout.write(wireCheckText(results));
     process.stdout.write(`\nResults: ${o.out} (${results.runs.length} of ${plans.length} runs${abort.signal.aborted ? ', interrupted' : ''})\n`);
   }
   if (o.report) {
@@ -110,11 +125,26 @@ export async function runCommand(names: string[], o: RunCommandOptions): Promise
   return abort.signal.aborted ? 130 : 0;
 }
 
+function wireCheckText(results: ResultsFile): string {
+  const lines = results.runs.map((r) => {
+    const w = r.params.wireCheck as
+      | { captured: { upstream: number; downstream: number }; metered: { upstream: number; downstream: number }; equal: boolean }
+      | { error: string }
+      | undefined;
+    const name = `${r.scenario} · ${r.contender}`.padEnd(36);
+    if (!w) return `  ${name} not captured`;
+    if ('error' in w) return `  ${name} capture failed: ${w.error}`;
+    const pair = (k: 'upstream' | 'downstream') => `${k} metered ${w.metered[k]} / captured ${w.captured[k]}`;
+    return `  ${name} ${pair('upstream')}, ${pair('downstream')}: ${w.equal ? 'equal' : 'DIFFERENT'}`;
+  });
+  return `\nWire bytes vs tshark capture:\n${lines.join('\n')}\n`;
+}
+
 export function registerRunCommand(program: Command): Command {
   return program
     .command('run')
     .description('Run scenarios against every transport and peer behind an emulated network; write a results file')
-    .argument('[scenario...]', `built-in scenarios (${[...LIBRARY.keys()].join(', ')}); default: all but throughput`)
+    .argument('[scenario...]', `built-in scenarios (${[...LIBRARY.keys()].join(', ')}) or scenario files (.ts/.js); default: all but throughput`)
     .option('--transports <list>', `comma-separated contenders: ${CONTENDERS.join(', ')}`)
     .option('--network <list>', 'comma-separated network profiles (see `transport-lab list`)')
     .option('--middlebox <list>', 'comma-separated middleboxes, e.g. block-websocket,flaky:2 ("none" for no middlebox)')
@@ -124,7 +154,8 @@ export function registerRunCommand(program: Command): Command {
     .option('--out <file>', 'results JSON', 'reports/out/results.json')
     .option('--report <file>', 'also write the HTML report here')
     .option('--json', 'print the results JSON on stdout (no progress, no table)')
-    .addOption(new Option('--no-progress', 'no progress bar'))
+    .option('--verify-capture', 'capture each run with tshark; record captured vs metered bytes in params.wireCheck')
+    .addOption(new Option('--no-progress', 'one line per finished run instead of a progress bar'))
     .addHelpText('after', '\nExit codes: 0 done (failed runs are results, see status), 2 bad arguments, 130 interrupted (partial results written).')
     .action(async (names: string[], options: RunCommandOptions) => {
       process.exitCode = await runCommand(names, options);

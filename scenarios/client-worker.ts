@@ -1,10 +1,11 @@
 /**
- * A load-generator worker thread: runs a few LoadClients, connecting each at its ramp offset, and
- * answers the runner's RPC. Everything it measured leaves as encoded histograms and counts.
+ * A load-generator worker thread: runs a few LoadClients, connecting each at its ramp offset once
+ * the runner says where to, and answers the runner's RPC. Everything it measured leaves as
+ * encoded histograms and counts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { DeliveryTracker } from './delivery.js';
-import { LatencyRecorder } from './histograms.js';
+import { sumReceive } from './delivery.js';
+import { LatencyRecorder, encodeOne, type LatencyMetric } from './histograms.js';
 import { serve } from './ipc.js';
 import { LoadClient } from './load-client.js';
 import { now } from './payload.js';
@@ -14,50 +15,59 @@ import type { RunPlan } from './plan.js';
 export interface WorkerInit {
   entry: string;
   plan: RunPlan;
-  baseUrl: string;
   indices: number[];
-  runStart: number;
 }
 
 /** Events kept per worker; the rest are counted by type. */
 const MAX_EVENTS = 200;
 
 const init = workerData as WorkerInit;
-const recorder = new LatencyRecorder(() => init.runStart);
-const delivery = new DeliveryTracker();
+let runStart = now();
+const recorder = new LatencyRecorder(() => runStart);
 const events: Array<{ t: number; type: string; detail: string }> = [];
 const dropped = new Map<string, number>();
 const event = (type: string, detail: string) => {
-  if (events.length < MAX_EVENTS) events.push({ t: now() - init.runStart, type, detail });
+  if (events.length < MAX_EVENTS) events.push({ t: now() - runStart, type, detail });
   else dropped.set(type, (dropped.get(type) ?? 0) + 1);
 };
-const clients = init.indices.map((i) => new LoadClient(i, init.plan, { recorder, delivery, event }));
+const clients = init.indices.map((i) => new LoadClient(i, init.plan, { recorder, event }));
 const factory = await loadClient(init.plan.contender);
 const timers: NodeJS.Timeout[] = [];
+const received = () => sumReceive(clients.map((c) => c.delivery.totals()));
 
-clients.forEach((client) => {
-  const offset = init.plan.clients > 1 ? (init.plan.rampMs * client.index) / (init.plan.clients - 1) : 0;
-  const connect = () => {
-    try {
-      client.connect(factory, init.baseUrl);
-    } catch (err) {
-      event('error', `client ${client.index}: ${(err as Error).message}`);
-    }
-  };
-  if (offset <= 0) connect();
-  else timers.push(setTimeout(connect, offset));
-});
+/** Connects every client at its ramp offset (client i at rampMs · i / (clients − 1)). */
+function connectAll(baseUrl: string): void {
+  for (const client of clients) {
+    const offset = init.plan.clients > 1 ? (init.plan.rampMs * client.index) / (init.plan.clients - 1) : 0;
+    const connect = () => {
+      try {
+        client.connect(factory, baseUrl);
+      } catch (err) {
+        event('error', `client ${client.index}: ${(err as Error).message}`);
+      }
+    };
+    if (offset <= 0) connect();
+    else timers.push(setTimeout(connect, offset));
+  }
+}
 
 serve(
   { post: (m) => parentPort!.postMessage(m), listen: (fn) => parentPort!.on('message', fn) },
   {
+    /** The worker boots while the server starts; this is when its clients may go. */
+    connect({ baseUrl, at }: { baseUrl: string; at: number }) {
+      runStart = at;
+      connectAll(baseUrl);
+    },
     opened: () => clients.filter((c) => c.opened).length,
     start({ at, rate }: { at: number; rate?: number }) {
       for (const c of clients) c.start(at, rate);
     },
     setRate: (rate: number) => clients.forEach((c) => c.setRate(rate)),
     stop: () => clients.forEach((c) => c.stop()),
-    stats: () => ({ received: delivery.totals().received, sent: clients.reduce((n, c) => n + c.sent, 0) }),
+    stats: () => ({ received: received().received, sent: clients.reduce((n, c) => n + c.sent, 0) }),
+    /** One metric's histogram so far, encoded (null when empty): the throughput climb diffs these. */
+    histogram: (metric: LatencyMetric) => encodeOne(recorder, metric),
     perSecond: () => recorder.encode().perSecond,
     report() {
       const { latency, perSecond } = recorder.encode();
@@ -66,8 +76,8 @@ serve(
         const name = c.opened && c.adapter ? c.adapter.transport() : 'never-connected';
         transports[name] = (transports[name] ?? 0) + 1;
       }
-      for (const [type, n] of dropped) events.push({ t: now() - init.runStart, type, detail: `${n} more ${type} events not listed` });
-      return { latency, perSecond, delivery: delivery.totals(), sent: clients.reduce((n, c) => n + c.sent, 0), transports, events };
+      for (const [type, n] of dropped) events.push({ t: now() - runStart, type, detail: `${n} more ${type} events not listed` });
+      return { latency, perSecond, delivery: received(), sent: clients.reduce((n, c) => n + c.sent, 0), transports, events };
     },
     close() {
       timers.forEach(clearTimeout);

@@ -111,7 +111,8 @@ export function buildResult(f: RunFacts): RunResult {
       cpuMsPerConnection: round(perConnection(cpuMs)),
       rssBytes: f.server?.rssBytes ?? 0,
       heapUsedBytes: f.server?.heapUsedBytes ?? 0,
-      memoryPerConnectionBytes: Math.max(0, Math.round(perConnection(f.server?.connectedBytesDelta ?? 0))),
+      // Can come out negative when the GC freed more than the connections took: reported as measured.
+      memoryPerConnectionBytes: Math.round(perConnection(f.server?.connectedBytesDelta ?? 0)),
     },
     loadGenerator: { cpuPercent: round(Math.max(0, ...f.workerUtilization) * 100) },
   };

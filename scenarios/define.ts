@@ -66,7 +66,10 @@ export const scenarioSchema = z
     /** What this tells you: one paragraph, shown in the report. */
     description: z.string().min(40, 'one paragraph: what this scenario tells you'),
     clients: z
-      .union([z.number().int().positive(), z.object({ count: z.number().int().positive(), rampMs: durationSchema.default(0) })])
+      .union([
+        z.number().int().positive(),
+        z.object({ count: z.number().int().positive(), rampMs: z.union([z.literal(0), durationSchema]).default(0) }),
+      ])
       .transform((c) => (typeof c === 'number' ? { count: c, rampMs: 0 } : c)),
     /** How long traffic runs once every client is connected. */
     duration: durationSchema.optional(),

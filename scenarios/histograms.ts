@@ -96,6 +96,11 @@ export class LatencyRecorder {
   }
 }
 
+export function encodeOne(recorder: LatencyRecorder, metric: LatencyMetric): string | null {
+  const h = recorder.histograms.get(metric);
+  return h ? encodeHistogram(h) : null;
+}
+
 /** Merges per-second series from several recorders: second → merged histogram. */
 export function mergeSeries(series: Array<EncodedSeries | undefined>): Map<number, Histogram> {
   const bySecond = new Map<number, string[]>();

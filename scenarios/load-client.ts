@@ -2,10 +2,12 @@
  * One simulated client: connects through its contender's adapter, joins, sends its upstream stream
  * when the pattern has one, and records what it sees — connect time, time to first message,
  * one-way and round-trip latency from payload stamps, reconnect gaps, delivery by sequence number.
- * Its recorder and event log are shared with the other clients of the worker.
+ * Its latency recorder and event log are shared with the other clients of the worker; delivery
+ * tracking is its own.
  */
-import type { DeliveryTracker } from './delivery.js';
+import { DeliveryTracker } from './delivery.js';
 import type { LatencyRecorder } from './histograms.js';
+import { faultySend } from './faults.js';
 import { Pacer } from './pacer.js';
 import { makePayload, now, readStamp, type AppData } from './payload.js';
 import type { ClientAdapter, ClientFactory } from './peers/adapter.js';
@@ -14,7 +16,6 @@ import { JOIN, WELCOME } from './server-app.js';
 
 export interface ClientShared {
   recorder: LatencyRecorder;
-  delivery: DeliveryTracker;
   event(type: string, detail: string): void;
 }
 
@@ -22,18 +23,23 @@ const CLIENT_PATTERNS = new Set(['upstream', 'echo', 'fanout']);
 
 export class LoadClient {
   adapter: ClientAdapter | null = null;
+  /** This client's own view of every stream it hears (sequence numbers are per receiver). */
+  readonly delivery = new DeliveryTracker();
   opened = false;
   sent = 0;
   private connectStartedAt = 0;
   private firstMessageSeen = false;
   private downAt: number | null = null;
   private pacer: Pacer | null = null;
+  private readonly sendData: (seq: number, data: AppData) => void;
 
   constructor(
     readonly index: number,
     private readonly plan: RunPlan,
     private readonly shared: ClientShared,
-  ) {}
+  ) {
+    this.sendData = faultySend(plan.faults?.upstream, (data: AppData) => this.adapter?.send(data));
+  }
 
   connect(factory: ClientFactory, baseUrl: string): void {
     this.connectStartedAt = now();
@@ -85,7 +91,7 @@ export class LoadClient {
   private sendOne(): void {
     const { kind, bytes } = this.plan.payload;
     this.sent++;
-    this.adapter?.send(makePayload(kind, bytes, { stream: this.index + 1, seq: this.sent, sentAt: now(), echoAt: 0 }));
+    this.sendData(this.sent, makePayload(kind, bytes, { stream: this.index + 1, seq: this.sent, sentAt: now(), echoAt: 0 }));
   }
 
   private onMessage(data: AppData): void {
@@ -97,7 +103,7 @@ export class LoadClient {
     }
     const stamp = readStamp(data);
     if (!stamp) return;
-    this.shared.delivery.record(stamp.stream, stamp.seq);
+    this.delivery.record(stamp.stream, stamp.seq);
     const { recorder } = this.shared;
     if (stamp.echoAt > 0) recorder.record('serverToClient', at - stamp.echoAt, at);
     else recorder.record('serverToClient', at - stamp.sentAt, at);

@@ -25,7 +25,8 @@ export interface Stamp {
 }
 
 export const SERVER_STREAM = 0;
-export const MIN_PAYLOAD_BYTES = 64;
+/** Room for the largest stamp in any kind (JSON with a 8-digit stream and 10-digit seq needs 85). */
+export const MIN_PAYLOAD_BYTES = 96;
 const TEXT_HEADER = 1 + 8 + 10 + 17 + 17 + 1;
 const BINARY_HEADER = 24;
 

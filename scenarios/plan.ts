@@ -25,6 +25,18 @@ export interface RunPlan {
   throughput: Scenario['throughput'] | null;
   /** Human label of the variant within the scenario, e.g. "256 KB, deflate on"; null when none. */
   variant: string | null;
+  /** Test only: deliberate delivery faults, to prove the accounting catches them. */
+  faults?: Faults;
+}
+
+/**
+ * Sequence numbers to mishandle on purpose. Downstream faults apply to the server's own stream
+ * (push/broadcast) for every recipient; upstream faults to every client's stream. `drop`: counted
+ * as sent, never sent; `duplicate`: sent twice; `delay`: held back and sent after the next one.
+ */
+export interface Faults {
+  downstream?: { drop?: number[]; duplicate?: number[]; delay?: number[] };
+  upstream?: { drop?: number[]; duplicate?: number[]; delay?: number[] };
 }
 
 export interface Overrides {
@@ -43,7 +55,7 @@ export function expandScenario(s: Scenario, o: Overrides = {}): RunPlan[] {
   const durationMs =
     o.durationMs ??
     s.duration ??
-    (s.throughput ? s.throughput.maxSteps * s.throughput.stepMs : MESSAGES_ONLY_CAP_MS);
+    (s.throughput ? 1000 + s.throughput.maxSteps * s.throughput.stepMs : MESSAGES_ONLY_CAP_MS);
   for (const network of o.networks ?? s.network)
     for (const middlebox of o.middleboxes ?? s.middlebox)
       for (const contender of o.contenders ?? s.contenders)

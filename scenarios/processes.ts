@@ -48,13 +48,16 @@ export interface ClientWorker {
   indices: number[];
 }
 
-/** Spreads `plan.clients` over `count` workers (client i goes to worker i mod count). */
-export function startWorkers(plan: RunPlan, baseUrl: string, runStart: number, count: number): ClientWorker[] {
+/**
+ * Spreads `plan.clients` over `count` workers (client i goes to worker i mod count). The workers
+ * boot and load their client library; `connectWorkers` sends them on their way.
+ */
+export function startWorkers(plan: RunPlan, count: number): ClientWorker[] {
   const workers: ClientWorker[] = [];
   for (let w = 0; w < count; w++) {
     const indices = Array.from({ length: plan.clients }, (_, i) => i).filter((i) => i % count === w);
     if (indices.length === 0) continue;
-    const init: WorkerInit = { entry: pathToFileURL(entry('./client-worker.ts')).href, plan, baseUrl, indices, runStart };
+    const init: WorkerInit = { entry: pathToFileURL(entry('./client-worker.ts')).href, plan, indices };
     const worker = new Worker(BOOT, { workerData: init });
     const caller = new Caller({ post: (m) => worker.postMessage(m), listen: (fn) => worker.on('message', fn) });
     worker.on('error', (err) => caller.failAll(err));
@@ -62,6 +65,10 @@ export function startWorkers(plan: RunPlan, baseUrl: string, runStart: number, c
     workers.push({ caller, worker, indices });
   }
   return workers;
+}
+
+export async function connectWorkers(workers: ClientWorker[], baseUrl: string, runStart: number): Promise<void> {
+  await callAll(workers, 'connect', { baseUrl, at: runStart }, 60_000);
 }
 
 export async function stopWorkers(workers: ClientWorker[]): Promise<void> {

@@ -12,11 +12,12 @@ import { getProfile } from './network/profiles.js';
 import { now } from './payload.js';
 import type { RunPlan } from './plan.js';
 import { FAMILY } from './peers/index.js';
-import { callAll, startServerProcess, startWorkers, stopWorkers, type ClientWorker, type ServerProcess } from './processes.js';
+import { callAll, connectWorkers, startServerProcess, startWorkers, stopWorkers, type ClientWorker, type ServerProcess } from './processes.js';
 import type { RunResult } from './results.js';
 import { climb } from './throughput.js';
 import { createWireMeter, type Dialect, type WireMeter } from './meter/meter.js';
 import { emptyBreakdown } from './meter/tally.js';
+import { startCapture, type Capture } from './meter/capture.js';
 
 export interface RunProgress {
   phase: 'connect' | 'traffic' | 'drain' | 'done';
@@ -32,6 +33,11 @@ export interface RunOptions {
   maxWorkers?: number;
   /** How long clients get to connect and join (default 8 s + ramp + 6 RTT). */
   joinTimeoutMs?: number;
+  /**
+   * Capture the proxy port with tshark for the whole run and record the captured TCP payload next
+   * to the metered bytes in `params.wireCheck` (they must be equal). Needs tshark and capture rights.
+   */
+  verifyCapture?: boolean;
 }
 
 /** Which dissector reads each contender family's bytes. */
@@ -56,6 +62,8 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
   let trafficMs = 0;
   let connected = 0;
   let extraParams: Record<string, unknown> | undefined;
+  let capture: Capture | null = null;
+  let wireCheck: Record<string, unknown> | undefined;
   let reports: { server: ServerReport | null; workers: WorkerReport[]; utilization: number[] } = {
     server: null,
     workers: [],
@@ -63,6 +71,9 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
   };
 
   try {
+    // Workers and the server process boot in parallel; clients connect once the proxy is up.
+    const workerCount = Math.min(options.maxWorkers ?? Math.max(2, os.cpus().length), Math.ceil(plan.clients / CLIENTS_PER_WORKER));
+    workers = startWorkers(plan, workerCount);
     server = await startServerProcess(plan);
     proxy = await createProxy({
       target: { host: '127.0.0.1', port: server.port },
@@ -74,16 +85,16 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
           events.push({ t: e.at - runStart, type: `proxy-${e.type}`, detail: `connection ${e.connectionId}: ${e.detail}` });
       },
     });
+    if (options.verifyCapture) capture = await startCapture({ port: proxy.port });
     runStart = now();
     await server.caller.call('setRunStart', runStart);
     meter = createWireMeter({ dialect: DIALECT[FAMILY[plan.contender]], startedAt: runStart });
-    const workerCount = Math.min(options.maxWorkers ?? Math.max(2, os.cpus().length), Math.ceil(plan.clients / CLIENTS_PER_WORKER));
-    workers = startWorkers(plan, `http://127.0.0.1:${proxy.port}`, runStart, workerCount);
+    await connectWorkers(workers, `http://127.0.0.1:${proxy.port}`, runStart);
 
     progress({ phase: 'connect', elapsedMs: 0, totalMs: plan.durationMs });
     const joinTimeout = options.joinTimeoutMs ?? JOIN_TIMEOUT_MS + plan.rampMs + 6 * profile.rttMs;
     connected = await waitForJoins(server, plan.clients, joinTimeout, options.signal);
-    if (connected === 0) throw new Error(`no client connected within ${joinTimeout} ms`);
+    if (connected === 0 && !options.signal?.aborted) throw new Error(`no client connected within ${joinTimeout} ms`);
     if (connected < plan.clients) {
       status = 'partial';
       error = `${connected} of ${plan.clients} clients connected within ${joinTimeout} ms`;
@@ -96,7 +107,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     await server.caller.call('start', { at: trafficStart, rate });
     await callAll(workers, 'start', { at: trafficStart, rate });
     if (plan.throughput) {
-      extraParams = { throughput: await climb(plan, plan.throughput, server, workers, runStart, options.signal, progress) };
+      extraParams = { throughput: await climb(plan, plan.throughput, server, workers, options.signal, progress) };
     } else {
       await waitTraffic(plan, server, workers, trafficStart, options.signal, progress);
     }
@@ -111,8 +122,8 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
       error = error ?? 'interrupted';
     }
   } catch (err) {
-    status = connected > 0 ? 'partial' : 'failed';
-    error = err instanceof Error ? err.message : String(err);
+    status = connected > 0 || options.signal?.aborted ? 'partial' : 'failed';
+    error = options.signal?.aborted ? 'interrupted' : err instanceof Error ? err.message : String(err);
     if (trafficStart !== null && trafficMs === 0) trafficMs = now() - trafficStart;
     if (server && workers.length > 0 && reports.server === null) {
       reports = await collectReports(server, workers, []).catch(() => reports);
@@ -121,6 +132,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     await stopWorkers(workers);
     await server?.stop();
     await proxy?.close();
+    if (capture) wireCheck = await checkWire(capture, meter).catch((err: Error) => ({ error: err.message }));
     progress({ phase: 'done', elapsedMs: trafficMs, totalMs: plan.durationMs });
   }
 
@@ -140,8 +152,20 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     bandwidth: (meter?.bandwidth() ?? []).map((p) => ({ ...p, t: p.t * 1000 })),
     events,
     workerUtilization: reports.utilization,
-    extraParams,
+    extraParams: wireCheck ? { ...extraParams, wireCheck } : extraParams,
   });
+}
+
+/** Captured TCP payload per direction next to what the meter counted; `equal` when both match. */
+async function checkWire(capture: Capture, meter: WireMeter | null) {
+  const captured = await capture.stop();
+  if (!meter) throw new Error('the run ended before the meter started');
+  const { upstream, downstream } = meter.totals();
+  return {
+    captured: { upstream: captured.upstream, downstream: captured.downstream, retransmitted: captured.retransmitted },
+    metered: { upstream: upstream.total, downstream: downstream.total },
+    equal: captured.upstream === upstream.total && captured.downstream === downstream.total,
+  };
 }
 
 async function waitForJoins(server: ServerProcess, clients: number, timeoutMs: number, signal?: AbortSignal): Promise<number> {

@@ -6,6 +6,7 @@
  * so the runner can compute loss on the way down.
  */
 import { DeliveryTracker } from './delivery.js';
+import { faultySend } from './faults.js';
 import { LatencyRecorder } from './histograms.js';
 import { Pacer } from './pacer.js';
 import { makePayload, now, readStamp, SERVER_STREAM, withEchoTime, type AppData } from './payload.js';
@@ -28,6 +29,7 @@ export class ServerApp {
   private runStart: number | null = null;
   private pacer: Pacer | null = null;
   private roomSizes: number[];
+  private readonly sendTick: (seq: number, data: AppData) => void;
 
   constructor(
     private readonly server: ServerAdapter,
@@ -35,6 +37,10 @@ export class ServerApp {
   ) {
     const rooms = plan.traffic.rooms;
     this.roomSizes = Array.from({ length: rooms }, (_, r) => Math.floor(plan.clients / rooms) + (r < plan.clients % rooms ? 1 : 0));
+    this.sendTick = faultySend(plan.faults?.downstream, (data: AppData) => {
+      if (plan.traffic.pattern === 'broadcast') server.broadcast(data, ALL);
+      else for (const conn of this.clients.values()) conn.send(data);
+    });
     server.onConnection((conn) => {
       conn.send(WELCOME);
       conn.onMessage((data) => this.onMessage(conn, data));
@@ -67,9 +73,7 @@ export class ServerApp {
 
   private tick(): void {
     const seq = this.pacer?.count ?? 0;
-    const data = makePayload(this.plan.payload.kind, this.plan.payload.bytes, { stream: SERVER_STREAM, seq, sentAt: now(), echoAt: 0 });
-    if (this.plan.traffic.pattern === 'broadcast') this.server.broadcast(data, ALL);
-    else for (const conn of this.clients.values()) conn.send(data);
+    this.sendTick(seq, makePayload(this.plan.payload.kind, this.plan.payload.bytes, { stream: SERVER_STREAM, seq, sentAt: now(), echoAt: 0 }));
     // Every client the scenario runs is an intended recipient, connected right now or not.
     this.downstreamSent += this.plan.clients;
   }

@@ -4,17 +4,16 @@
  * the offered messages arrive within the step. The answer is the delivered rate of the last
  * sustainable step: the highest msg/s this contender carries on this machine within the bound.
  *
- * Each step is judged from the per-second histograms of the pattern's headline latency (round trip
- * for echo, server→client for push/broadcast/fanout, client→server for upstream), using the seconds
- * whose midpoint falls inside the step.
+ * A one-second warm-up at the start rate comes first and is not judged. Each step is judged from the pattern's headline latency (round trip for echo, server→client for
+ * push/broadcast/fanout, client→server for upstream): the merged histogram at the step's end minus
+ * the one at its start holds exactly the messages that arrived during the step.
  */
-import { mergeSeries, type EncodedSeries, type LatencyMetric } from './histograms.js';
+import { mergeEncoded, type Histogram, type LatencyMetric } from './histograms.js';
 import { now } from './payload.js';
 import type { RunPlan } from './plan.js';
 import { callAll, type ClientWorker, type ServerProcess } from './processes.js';
 import { sleep, type RunProgress } from './runner.js';
 
-type Series = Partial<Record<LatencyMetric, EncodedSeries>>;
 
 export interface ThroughputStep {
   /** Rate setting of the step (the pattern's units: per client, or the server's stream). */
@@ -31,6 +30,8 @@ export interface ThroughputOutcome {
   steps: ThroughputStep[];
   maxSustainableMsgPerSec: number;
 }
+
+const WARMUP_MS = 1000;
 
 const HEADLINE: Record<RunPlan['traffic']['pattern'], LatencyMetric> = {
   echo: 'roundTrip',
@@ -52,7 +53,6 @@ export async function climb(
   t: NonNullable<RunPlan['throughput']>,
   server: ServerProcess,
   workers: ClientWorker[],
-  runStart: number,
   signal: AbortSignal | undefined,
   progress: (p: RunProgress) => void,
 ): Promise<ThroughputOutcome> {
@@ -60,29 +60,32 @@ export async function climb(
   const steps: ThroughputStep[] = [];
   let rate = t.startRate;
   const climbStart = now();
+  const snapshot = () => Promise.all([server, ...workers].map((p) => p.caller.call<string | null>('histogram', metric)));
+  // Warm-up at the start rate, not judged: first requests pay for JIT, connection pools and caches.
+  await sleep(WARMUP_MS, signal);
+  let before = await snapshot();
   for (let k = 0; k < t.maxSteps && !signal?.aborted; k++, rate *= t.factor) {
     if (k > 0) await Promise.all([server.caller.call('setRate', rate), callAll(workers, 'setRate', rate)]);
     const from = now();
     await sleep(t.stepMs, signal);
-    const to = now();
-    progress({ phase: 'traffic', elapsedMs: to - climbStart, totalMs: t.maxSteps * t.stepMs });
+    const after = await snapshot();
+    const seconds = (now() - from) / 1000;
+    progress({ phase: 'traffic', elapsedMs: now() - climbStart, totalMs: WARMUP_MS + t.maxSteps * t.stepMs });
 
-    const sources = [server.caller.call<Series>('perSecond'), ...workers.map((w) => w.caller.call<Series>('perSecond'))];
-    const bySecond = mergeSeries((await Promise.all(sources)).map((s) => s[metric]));
-    const inStep = [...bySecond].filter(([sec]) => {
-      const mid = runStart + sec * 1000 + 500;
-      return mid >= from && mid < to;
-    });
-    const merged = inStep.length ? inStep.map(([, h]) => h).reduce((a, h) => (a.add(h), a)) : null;
-    const delivered = merged ? merged.totalCount / inStep.length : 0;
-    const p99 = merged ? merged.getValueAtPercentile(99) / 1000 : null;
+    const merged: Histogram | null = mergeEncoded(after);
+    const base = mergeEncoded(before);
+    if (merged && base) merged.subtract(base);
+    before = after;
+    const count = merged?.totalCount ?? 0;
+    const delivered = count / seconds;
+    const p99 = count > 0 ? merged!.getValueAtPercentile(99) / 1000 : null;
     const offered = offeredRate(plan, rate);
     const sustainable = p99 !== null && p99 <= t.p99BoundMs && delivered >= 0.9 * offered;
     steps.push({
       rate,
       offeredMsgPerSec: round(offered),
       deliveredMsgPerSec: round(delivered),
-      p50Ms: merged ? merged.getValueAtPercentile(50) / 1000 : null,
+      p50Ms: count > 0 ? merged!.getValueAtPercentile(50) / 1000 : null,
       p99Ms: p99,
       sustainable,
     });

@@ -8,6 +8,6 @@ export default defineScenario({
     "load generator's own CPU alongside so a saturated generator is visible.",
   clients: 4,
   payload: { bytes: 100, kind: 'text' },
-  traffic: { pattern: 'echo', rate: 50 },
-  throughput: { startRate: 50, factor: 2, maxSteps: 7, stepMs: '2s', p99BoundMs: 50 },
+  traffic: { pattern: 'echo', rate: 25 },
+  throughput: { startRate: 25, factor: 2, maxSteps: 10, stepMs: '2s', p99BoundMs: 50 },
 });

@@ -16,7 +16,10 @@ export const createOurClient: ClientFactory = (baseUrl, options, events) => {
     ...(options.connectTimeoutMs ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
   });
   let isDown = false;
-  client.on('open', () => events.open(String(client.transport)));
+  // While reconnecting the client has no current transport: report the last one it was on.
+  let last = 'none';
+  const transport = () => (last = client.transport ?? last);
+  client.on('open', () => events.open(transport()));
   client.on('message', (data) => events.message(data as AppData));
   client.on('transport', (change) =>
     events.event('transport', `${change.from ?? '-'} -> ${change.to}${change.reason ? ` (${change.reason})` : ''}`),
@@ -32,7 +35,7 @@ export const createOurClient: ClientFactory = (baseUrl, options, events) => {
   client.on('resumed', () => {
     if (isDown) events.up();
     isDown = false;
-    events.event('resumed', String(client.transport));
+    events.event('resumed', transport());
   });
   client.on('session-lost', (info?: unknown) => {
     if (isDown) events.up();
@@ -41,7 +44,7 @@ export const createOurClient: ClientFactory = (baseUrl, options, events) => {
   });
   client.on('error', (err: unknown) => events.event('error', describe(err)));
   return {
-    transport: () => String(client.transport),
+    transport,
     send: (data) => client.send(data),
     close: () => client.close(),
   };

@@ -1,0 +1,61 @@
+/** The `run` command end to end, as a user runs it: a real process, real sockets, a real file. */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+import { parseResults } from '../reports/load.js';
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+function cli(args: string[], interruptAfterMs?: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b) => (stdout += b));
+    child.stderr.on('data', (b) => (stderr += b));
+    if (interruptAfterMs) setTimeout(() => child.kill('SIGINT'), interruptAfterMs);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+it('runs a scenario file, writes a valid results file and prints it with --json', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tl-cli-'));
+  const out = join(dir, 'results.json');
+  const file = join(dir, 'my-ticker.ts');
+  const define = new URL('../scenarios/define.ts', import.meta.url).href;
+  await writeFile(
+    file,
+    `import { defineScenario } from ${JSON.stringify(define)};\n` +
+      `export default defineScenario({ name: 'my-ticker', description: 'A user-written ticker, to prove scenario files run.', ` +
+      `clients: 3, duration: '5s', payload: { bytes: 120, kind: 'json' }, traffic: { pattern: 'broadcast', rate: 10 } });\n`,
+  );
+  const r = await cli(['run', file, '--transports', 'raw-ws', '--clients', '2', '--duration', '1s', '--out', out, '--json']);
+  expect(r.code, r.stderr).toBe(0);
+  const printed = parseResults(JSON.parse(r.stdout), 'stdout'); // the reports' validator: schema, sums
+  const written = parseResults(JSON.parse(await readFile(out, 'utf8')), out);
+  expect(written).toEqual(printed);
+  expect(printed.runs).toEqual([expect.objectContaining({ scenario: 'my-ticker', contender: 'raw-ws', clients: 2, durationMs: expect.any(Number), status: 'ok' })]);
+  expect(printed.runs[0].durationMs).toBeLessThan(2000); // --duration 1s won over the file's 5s
+  expect(printed.environment.packages).toMatchObject({ ws: expect.any(String), 'socket.io': expect.any(String) });
+  expect(printed.environment.node).toBe(process.version);
+});
+
+it('writes partial results on Ctrl-C', async () => {
+  const out = join(await mkdtemp(join(tmpdir(), 'tl-cli-')), 'results.json');
+  const r = await cli(['run', 'ticker', '--transports', 'raw-ws,websocket', '--clients', '2', '--duration', '20s', '--out', out], 6000);
+  expect(r.code, r.stderr).toBe(130);
+  const written = parseResults(JSON.parse(await readFile(out, 'utf8')), out);
+  expect(written.runs).toHaveLength(1);
+  expect(written.runs[0]).toMatchObject({ contender: 'raw-ws', status: 'partial', error: 'interrupted' });
+  expect(written.runs[0].durationMs).toBeLessThan(20_000);
+  expect(written.runs[0].delivery.serverToClient.received).toBeGreaterThan(0);
+});
+
+it('rejects bad arguments with exit code 2 and says what is valid', async () => {
+  const r = await cli(['run', 'ticker', '--transports', 'carrier-pigeon']);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/Unknown transport "carrier-pigeon"; choose from websocket/);
+});

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { defineScenario, ScenarioError } from './define.js';
+import { LIBRARY } from './library/index.js';
+import { expandScenario } from './plan.js';
+import { getSuite } from './suites.js';
+
+const base = {
+  name: 'demo',
+  description: 'A scenario used by the tests, long enough to pass the description check.',
+  clients: 2,
+  duration: '1s',
+  payload: { bytes: 100 },
+  traffic: { pattern: 'echo', rate: 10 },
+} as const;
+
+describe('defineScenario', () => {
+  it('fills defaults and parses durations', () => {
+    const s = defineScenario({ ...base, clients: { count: 3, rampMs: '1.5s' } });
+    expect(s.duration).toBe(1000);
+    expect(s.clients).toEqual({ count: 3, rampMs: 1500 });
+    expect(s.payload).toEqual({ bytes: [100], kind: 'text' });
+    expect(s.network).toEqual(['loopback']);
+    expect(s.middlebox).toEqual([null]);
+    expect(s.contenders).toHaveLength(8);
+  });
+
+  it('accepts its own output again (scenario files are re-validated)', () => {
+    const once = defineScenario({ ...base, middlebox: ['flaky:2', null], compression: [false, true] });
+    expect(defineScenario(once as never)).toEqual(once);
+  });
+
+  it('names every bad field in one error', () => {
+    const bad = { ...base, name: 'Bad Name', payload: { bytes: 10, kind: 'xml' }, network: 'mars', middlebox: 'flaky:-1' };
+    let error: unknown;
+    try {
+      defineScenario(bad as never);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ScenarioError);
+    const message = (error as Error).message;
+    for (const field of ['name', 'payload.bytes', 'payload.kind']) expect(message).toContain(`at ${field}`);
+  });
+
+  it('checks network and middlebox names against the proxy', () => {
+    expect(() => defineScenario({ ...base, network: 'mars' })).toThrow(/Unknown network profile "mars"/);
+    expect(() => defineScenario({ ...base, middlebox: 'firewall' })).toThrow(/Unknown middlebox "firewall"/);
+    expect(() => defineScenario({ ...base, duration: undefined })).toThrow(/duration or a message count/);
+  });
+});
+
+describe('expandScenario', () => {
+  it('makes one plan per contender × network × middlebox × variant; strategy only for auto', () => {
+    const s = defineScenario({
+      ...base,
+      contenders: ['auto', 'websocket'],
+      network: ['loopback', '4g'],
+      strategy: ['fallback', 'upgrade'],
+      payload: { bytes: [100, 1024] },
+    });
+    const plans = expandScenario(s);
+    expect(plans).toHaveLength(2 * 2 * (2 + 1));
+    expect(plans.filter((p) => p.contender === 'websocket').map((p) => p.strategy)).not.toContain('upgrade');
+    expect(plans.find((p) => p.contender === 'auto' && p.strategy === 'upgrade')?.variant).toBe('100 B, upgrade');
+  });
+
+  it('lets overrides trim the matrix', () => {
+    const plans = expandScenario(defineScenario(base), { contenders: ['raw-ws'], clients: 5, durationMs: 250 });
+    expect(plans).toEqual([expect.objectContaining({ contender: 'raw-ws', clients: 5, durationMs: 250 })]);
+  });
+});
+
+it('ships a valid library and default suite', () => {
+  expect([...LIBRARY.keys()]).toEqual([
+    'chat',
+    'ticker',
+    'notifications',
+    'telemetry',
+    'large-payload',
+    'binary',
+    'behind-proxy',
+    'flaky-link',
+    'throughput',
+  ]);
+  for (const s of LIBRARY.values()) expect(s.description.length).toBeGreaterThan(100);
+  const planned = getSuite('default').flatMap((e) => expandScenario(e.scenario, e.overrides));
+  const seconds = planned.reduce((sum, p) => sum + p.durationMs / 1000, 0);
+  expect(seconds).toBeLessThan(90); // traffic time; set-up adds ~1–2 s per run
+});
