@@ -76,6 +76,8 @@ export interface ClientOptions {
 interface Pending {
   probe: boolean;
   verified: boolean;
+  /** Data that arrived before the transport was adopted: applied after `open`, dropped if it fails. */
+  held: Array<Extract<Envelope, { type: 'data' }>>;
   pingId: number;
   resolve(t: ClientTransport): void;
   reject(e: Error): void;
@@ -200,7 +202,7 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
       const transport = new TRANSPORT_CLASSES[name](this.settings, this);
       const proof = name === 'websocket' ? 'hello and round trip' : 'hello';
       const timer = setTimeout(() => this.settle(transport, new Error(`no ${proof} within ${timeoutMs} ms`)), timeoutMs);
-      this.pending.set(transport, { probe, verified: false, pingId: 0, resolve, reject, timer });
+      this.pending.set(transport, { probe, verified: false, held: [], pingId: 0, resolve, reject, timer });
       transport.open({ sid: this.sid, token: this.token, ack: this.seq.received, probe });
     });
   }
@@ -228,6 +230,7 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
   }
 
   private adopt(transport: ClientTransport, reason: string, attempts: Attempt[]): void {
+    const held = this.pending.get(transport)?.held ?? [];
     this.attempt = 0;
     this.state = 'open';
     this.switchTo(transport, reason, attempts);
@@ -237,6 +240,7 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
     } else {
       this.emit('resumed', { id: this.sid!, transport: transport.name, resent: this.seq.unconfirmedCount });
     }
+    for (const envelope of held) if (this.current === transport) this.onData(transport, envelope);
   }
 
   private switchTo(transport: ClientTransport, reason: string, attempts: Attempt[]): void {
@@ -270,7 +274,9 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
       case 'ping':
         return transport.send([{ type: 'pong', id: envelope.id }]);
       case 'data':
-        return pending?.probe ? undefined : this.onData(transport, envelope);
+        // Not yet verified: keep it. If verification fails it was never acked and will be resent.
+        if (pending) return void (pending.probe || pending.held.push(envelope));
+        return this.onData(transport, envelope);
       case 'ack':
         return void this.seq.acknowledge(envelope.ack);
       case 'close':

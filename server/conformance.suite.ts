@@ -43,6 +43,21 @@ export function conformance(transport: TransportName): void {
       expect(conn.id).toMatch(/^[A-Za-z0-9_-]{22}$/); // 128 bits, base64url
     });
 
+    it('delivers nothing before open, even what the server sends on connection', async () => {
+      server = await startServer();
+      server.rt.on('connection', (conn) => {
+        for (let i = 0; i < 5; i++) conn.send(i);
+      });
+      const { connect } = await import('../client/index.js');
+      const client = connect(server.url, { transports: [transport] });
+      clients.push(client);
+      const events: string[] = [];
+      client.on('open', () => events.push('open'));
+      client.on('message', (m) => events.push(`message ${String(m)}`));
+      await waitFor<void>((r) => client.on('message', (m) => m === 4 && r()));
+      expect(events).toEqual(['open', 'message 0', 'message 1', 'message 2', 'message 3', 'message 4']);
+    });
+
     it('echoes text, binary and JSON with their types intact', async () => {
       server = await startServer();
       server.rt.on('connection', (conn) => conn.on('message', (data: unknown) => conn.send(data)));
