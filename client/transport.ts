@@ -90,7 +90,7 @@ export abstract class ClientTransport {
     if (this.ackMode === 'frame') return this.send([envelope]);
     const { fetch } = this.settings.platform;
     const body = encodeBatch([encode(envelope)]);
-    fetch(this.url({}), { method: 'POST', body, headers: { 'Content-Type': BATCH_CONTENT_TYPE, ...this.settings.headers } }).catch(() => {});
+    fetch(this.url({ upstream: true }), { method: 'POST', body, headers: { 'Content-Type': BATCH_CONTENT_TYPE, ...this.settings.headers } }).catch(() => {});
   }
 
   /** Ends the transport from the client side; the owner hears nothing more from it. */
@@ -102,12 +102,13 @@ export abstract class ClientTransport {
 
   protected abstract shutdown(): void;
 
-  protected url(params: Partial<OpenParams> & { open?: boolean }): string {
+  /** A request URL of this transport; `upstream` URLs (POSTs) carry only the session. */
+  protected url(params: Partial<OpenParams> & { open?: boolean; upstream?: boolean }): string {
     const url = new URL(`${this.settings.baseUrl.replace(/\/$/, '')}/${this.name}`);
     const sid = params.sid ?? this.sid;
     const token = params.token ?? this.token;
     if (sid && token) url.searchParams.set('sid', sid), url.searchParams.set('token', token);
-    url.searchParams.set('ack', String(params.ack ?? this.settings.currentAck()));
+    if (!params.upstream) url.searchParams.set('ack', String(params.ack ?? this.settings.currentAck()));
     if (params.probe) url.searchParams.set('probe', '1');
     if (params.open) url.searchParams.set('open', '1');
     return url.toString();
@@ -118,7 +119,7 @@ export abstract class ClientTransport {
     const { fetch } = this.settings.platform;
     return new Upstream({
       post: (body, signal) =>
-        fetch(this.url({}), { method: 'POST', body, signal, headers: { 'Content-Type': BATCH_CONTENT_TYPE, ...this.settings.headers } }),
+        fetch(this.url({ upstream: true }), { method: 'POST', body, signal, headers: { 'Content-Type': BATCH_CONTENT_TYPE, ...this.settings.headers } }),
       maxBatchBytes: () => this.settings.maxBatchBytes(),
       onResponse: (text) => this.receive(text),
       onFailure: (reason, code) => this.gone(reason, code),
