@@ -1,0 +1,88 @@
+/**
+ * What the demo does with its connections, the same for our message server and for Socket.IO (the
+ * peer): chat rooms, a live ticker, and an echo for latency. Every application message is a JSON
+ * object with a `type`:
+ *
+ *   page → server   {type:'join', room}            leave the previous chat room, join this one
+ *                   {type:'chat', name, text}      to everyone in the room (the sender included)
+ *                   {type:'ping', id, t}           answered {type:'pong', id, t} to the sender only
+ *   server → page   {type:'tick', n, at}           ~10 Hz to everyone; n counts up by 1 per tick, so a
+ *                                                  receiver can count lost and duplicated ticks
+ *                   {type:'chat', room, name, text, at}
+ *                   {type:'presence', room, count} when a room's membership changes
+ *
+ * `at` is the server's Date.now() when it sent the message.
+ */
+import type { Server as SocketIoServer, Socket } from 'socket.io';
+import type { Connection, MessageServer } from '../server/index.js';
+
+export const TICK_MS = 100;
+const TICKER = 'ticker';
+const MAX_TEXT = 500;
+
+/** One connected page, whatever library carries it. */
+interface Peer {
+  send(message: object): void;
+  join(room: string): void;
+  leave(room: string): void;
+  room: string | null;
+}
+
+type Inbound = { type?: unknown; room?: unknown; name?: unknown; text?: unknown; id?: unknown; t?: unknown };
+
+export function createHub(rt: MessageServer, io: SocketIoServer) {
+  const members = new Map<string, Set<Peer>>();
+  let n = 0;
+
+  const toRoom = (room: string, message: object) => {
+    rt.broadcast(message, { room });
+    io.to(room).emit('m', message);
+  };
+  const presence = (room: string) => toRoom(room, { type: 'presence', room, count: members.get(room)?.size ?? 0 });
+
+  function leaveChat(peer: Peer): void {
+    const room = peer.room;
+    if (room === null) return;
+    peer.leave(room);
+    peer.room = null;
+    members.get(room)?.delete(peer);
+    presence(room);
+  }
+
+  function onMessage(peer: Peer, raw: unknown): void {
+    if (typeof raw !== 'object' || raw === null) return;
+    const message = raw as Inbound;
+    if (message.type === 'ping') return peer.send({ type: 'pong', id: message.id, t: message.t });
+    if (message.type === 'join' && typeof message.room === 'string' && message.room.length <= 40) {
+      leaveChat(peer);
+      const room = `chat:${message.room}`;
+      peer.join(room);
+      peer.room = room;
+      if (!members.has(room)) members.set(room, new Set());
+      members.get(room)!.add(peer);
+      return presence(room);
+    }
+    if (message.type === 'chat' && peer.room && typeof message.text === 'string') {
+      const name = typeof message.name === 'string' ? message.name.slice(0, 40) : 'anonymous';
+      toRoom(peer.room, { type: 'chat', room: peer.room.slice(5), name, text: message.text.slice(0, MAX_TEXT), at: Date.now() });
+    }
+  }
+
+  rt.on('connection', (conn: Connection) => {
+    const peer: Peer = { send: (m) => void conn.send(m), join: (r) => conn.join(r), leave: (r) => conn.leave(r), room: null };
+    conn.join(TICKER);
+    conn.on('message', (data: unknown) => onMessage(peer, data));
+    conn.once('close', () => leaveChat(peer));
+  });
+
+  io.on('connection', (socket: Socket) => {
+    const peer: Peer = { send: (m) => void socket.emit('m', m), join: (r) => void socket.join(r), leave: (r) => void socket.leave(r), room: null };
+    void socket.join(TICKER);
+    socket.on('m', (data: unknown) => onMessage(peer, data));
+    socket.on('disconnect', () => leaveChat(peer));
+  });
+
+  const ticker = setInterval(() => toRoom(TICKER, { type: 'tick', n: ++n, at: Date.now() }), TICK_MS);
+  ticker.unref();
+  return { stop: () => clearInterval(ticker) };
+}

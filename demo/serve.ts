@@ -1,0 +1,129 @@
+/**
+ * The demo server (`npm start`, or `startDemo()` from tests): one Express 5 app and one HTTP server
+ * carrying the page, our message server under /rt, Socket.IO (the peer) under /socket.io, and a
+ * small API that opens a network proxy per page ("lane", see lanes.ts) with the profile and
+ * middlebox the page chose. Pages connect through their lane's port, a different origin from the
+ * page, so the allowed origins are the demo's own (any loopback host on the demo's port, or the
+ * page's own host): anything else is refused with 403 FORBIDDEN_ORIGIN.
+ *
+ *   npm start                      http://localhost:3000
+ *   PORT=8080 npm start  |  npm start -- --port 8080
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { Server as SocketIoServer } from 'socket.io';
+import { NETWORK_PROFILE_NAMES } from '../scenarios/network/profiles.js';
+import { createMessageServer, type MessageServer } from '../server/index.js';
+import { buildAssets } from './build.js';
+import { createHub } from './hub.js';
+import { createLanes } from './lanes.js';
+
+/** Middleboxes offered on the page (scenarios/network/middleboxes.ts), with what each does. */
+export const MIDDLEBOXES: Record<string, string> = {
+  none: 'nothing in the path',
+  'block-websocket': 'answers the WebSocket upgrade with 403',
+  'stall-websocket': 'accepts the upgrade, then forwards nothing',
+  'buffer-streaming': 'holds streamed responses until 64 KB or complete',
+  'idle-timeout:5': 'drops connections idle for 5 s',
+  'flaky:10': 'cuts every connection every 10 s',
+};
+
+export interface DemoOptions {
+  port?: number;
+  host?: string;
+}
+
+export interface Demo {
+  url: string;
+  port: number;
+  rt: MessageServer;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
+  const assets = await buildAssets();
+  const app = express();
+  const server = http.createServer(app);
+  let port = 0;
+
+  /** The demo's own pages, whichever lane port they connect through. */
+  const isDemoOrigin = (origin: string, host?: string): boolean => {
+    try {
+      const url = new URL(origin);
+      return url.port === String(port) && (LOOPBACK.has(url.hostname) || url.hostname === host?.replace(/:\d+$/, ''));
+    } catch {
+      return false;
+    }
+  };
+
+  const rt = createMessageServer({ app, origins: (origin, req) => isDemoOrigin(origin, req.headers.host), heartbeatMs: 5_000, heartbeatTimeoutMs: 5_000 });
+  rt.attach(server);
+  const io = new SocketIoServer(server, {
+    serveClient: false,
+    destroyUpgrade: false,
+    cors: { origin: (origin, done) => done(null, origin === undefined || isDemoOrigin(origin)) },
+    allowRequest: (req, done) => done(null, req.headers.origin === undefined || isDemoOrigin(req.headers.origin, req.headers.host)),
+  });
+  const hub = createHub(rt, io);
+  const lanes = createLanes(() => ({ host: '127.0.0.1', port }));
+
+  app.use(express.json({ limit: '4kb' }));
+  app.get('/api/options', (_req, res) => void res.json({ networks: NETWORK_PROFILE_NAMES, middleboxes: MIDDLEBOXES }));
+  app.post('/api/lanes', async (req, res) => {
+    const { network = 'loopback', middlebox = 'none' } = (req.body ?? {}) as { network?: string; middlebox?: string };
+    if (!NETWORK_PROFILE_NAMES.includes(network as never) || !(middlebox in MIDDLEBOXES)) {
+      return void res.status(400).json({ code: 'BAD_REQUEST', message: 'unknown network profile or middlebox' });
+    }
+    res.json(await lanes.open({ network, middlebox: middlebox === 'none' ? null : middlebox }));
+  });
+  app.get('/api/lanes/:id', (req, res) => void res.json(lanes.stats(req.params.id)));
+  app.post('/api/lanes/:id/cut', (req, res) => void res.json({ cut: lanes.cut(req.params.id) }));
+  app.post('/api/lanes/:id/close', async (req, res) => {
+    await lanes.close(req.params.id);
+    res.status(204).end();
+  });
+  app.get(/.*/, (req, res, next) => {
+    const asset = assets.get(req.path);
+    if (!asset) return next();
+    res.type(asset.type).set('Cache-Control', 'no-cache').send(Buffer.from(asset.contents));
+  });
+  app.use((error: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
+    res.status(error.status ?? 500).json({ code: error.status === 404 ? 'NOT_FOUND' : 'INTERNAL', message: error.message });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://localhost:${port}`,
+    port,
+    rt,
+    async close() {
+      hub.stop();
+      await lanes.closeAll();
+      await io.close(); // closes the http server too
+      await rt.close();
+      server.closeAllConnections();
+    },
+  };
+}
+
+function portFromArgs(argv: string[]): number {
+  const i = argv.indexOf('--port');
+  const value = i >= 0 ? argv[i + 1] : process.env.PORT;
+  return value === undefined ? 3000 : Number(value);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const demo = await startDemo({ port: portFromArgs(process.argv.slice(2)) });
+  console.log(`transport-lab demo on ${demo.url}  (open it in two tabs; Ctrl-C to stop)`);
+  const stop = () => void demo.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
