@@ -112,10 +112,16 @@ function openSse(ctx: RouterContext, req: IncomingMessage, res: ServerResponse, 
 function poll(ctx: RouterContext, req: IncomingMessage, res: ServerResponse, query: SessionQuery): void {
   const opened = ctx.openSession(query);
   if (!('closed' in opened) && !query.open && opened.resumed) {
-    const current = opened.session.activeConnection;
-    if (!(current instanceof LongPollingConnection)) throw new TransportLabError('WRONG_TRANSPORT');
-    opened.session.receive({ type: 'ack', ack: query.ack }, null);
-    return current.poll(req, res);
+    const { session } = opened;
+    const current = session.activeConnection;
+    if (current instanceof LongPollingConnection) {
+      session.receive({ type: 'ack', ack: query.ack }, null);
+      return current.poll(req, res);
+    }
+    if (current !== null || session.transport !== 'long-polling') throw new TransportLabError('WRONG_TRANSPORT');
+    const connection = new LongPollingConnection(ctx.pollTimeoutMs);
+    connection.poll(req, res);
+    return session.continuePolling(connection, query.ack);
   }
   const connection = new LongPollingConnection(ctx.pollTimeoutMs);
   connection.poll(req, res);

@@ -151,6 +151,18 @@ export class Session extends EventEmitter implements ConnectionOwner {
     }
   }
 
+  /**
+   * A plain (not `open=1`) poll for a session whose long-polling connection was lost: the client
+   * never saw that poll fail. Browsers resend an idempotent GET by themselves when the kept-alive
+   * connection under it dies before the response. Continue on a fresh connection, no hello: the
+   * client is mid-stream. Anything unacknowledged past the poll's ack goes out in its answer.
+   */
+  continuePolling(connection: ServerConnection, clientAck: number): void {
+    connection.owner = this;
+    if (!this.seq.acknowledge(clientAck)) return connection.close(CloseCodes.BAD_DATA, 'BAD_SEQUENCE');
+    this.activate(connection, 'reconnect');
+  }
+
   private activate(connection: ServerConnection, reason: TransportChange['reason']): void {
     const previous = this.connection;
     this.connection = connection;
