@@ -10,7 +10,7 @@ import type { RunResult } from '../scenarios/results.js';
 const OVERHEAD_S = 2.5;
 const weight = (plan: RunPlan) => plan.durationMs / 1000 + OVERHEAD_S;
 const label = (plan: RunPlan) =>
-  `${plan.scenario} · ${plan.contender}${plan.variant ? ` (${plan.variant})` : ''} · ${plan.network}${plan.middlebox ? ` · ${plan.middlebox}` : ''}`;
+  `${plan.scenario} · ${plan.contender}${plan.variant ? ` (${plan.variant})` : ''}${plan.clientMode === 'browser' ? ' (browser)' : ''} · ${plan.network}${plan.middlebox ? ` · ${plan.middlebox}` : ''}`;
 
 export interface Progress {
   runStart(plan: RunPlan, index: number, total: number): void;
@@ -26,7 +26,7 @@ export function createProgress(plans: RunPlan[], mode: 'bar' | 'lines' | 'silent
       runStart() {},
       runProgress() {},
       runEnd: (r, i, total) =>
-        process.stderr.write(`[${i + 1}/${total}] ${r.scenario} · ${r.contender} · ${r.network.name}${r.middlebox ? ` · ${r.middlebox}` : ''}: ${r.status}${r.error ? ` (${r.error})` : ''}\n`),
+        process.stderr.write(`[${i + 1}/${total}] ${r.scenario} · ${r.contender}${r.clientMode === 'browser' ? ' (browser)' : ''} · ${r.network.name}${r.middlebox ? ` · ${r.middlebox}` : ''}: ${r.status}${r.error ? ` (${r.error})` : ''}\n`),
       stop() {},
     };
   }

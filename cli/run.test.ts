@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { parseResults } from '../reports/load.js';
+import { getScenario } from '../scenarios/index.js';
+import { planSuite } from '../scenarios/suite.js';
+import { parseClients, parseOverrides, withClients } from './run.js';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
@@ -58,4 +61,27 @@ it('rejects bad arguments with exit code 2 and says what is valid', async () => 
   const r = await cli(['run', 'ticker', '--transports', 'carrier-pigeon']);
   expect(r.code).toBe(2);
   expect(r.stderr).toMatch(/Unknown transport "carrier-pigeon"; choose from websocket/);
+});
+
+it('reads --clients as counts, "browser" or "browser:N"; browser plans leave out raw-ws', () => {
+  expect(parseClients(undefined)).toEqual([{}]);
+  expect(parseClients('3')).toEqual([{ clients: 3 }]);
+  expect(parseClients('browser')).toEqual([{ clientMode: 'browser' }]);
+  expect(parseClients('4, browser:4')).toEqual([{ clients: 4 }, { clients: 4, clientMode: 'browser' }]);
+  for (const bad of ['0', 'browser:', 'browser:0', 'chrome:2', '2.5', '2,']) expect(() => parseClients(bad), bad).toThrow(/--clients takes/);
+
+  const ticker = getScenario('ticker');
+  const named = parseOverrides({ out: 'x', transports: 'sse,raw-ws' });
+  expect(() => withClients([{ scenario: ticker }], parseClients('browser'), named)).toThrow(/raw-ws has no browser client/);
+  expect(withClients([{ scenario: ticker }], parseClients('2'), named)).toHaveLength(1);
+
+  const overrides = parseOverrides({ out: 'x' });
+  const plans = planSuite(withClients([{ scenario: ticker }], parseClients('2,browser'), overrides), overrides);
+  const browser = plans.filter((p) => p.clientMode === 'browser');
+  expect(ticker.contenders).toContain('raw-ws');
+  expect(browser.map((p) => p.contender)).toEqual(ticker.contenders.filter((c) => c !== 'raw-ws'));
+  expect(browser.every((p) => p.clients === ticker.clients.count)).toBe(true);
+  const node = plans.filter((p) => p.clientMode === undefined);
+  expect(node.map((p) => p.contender)).toEqual(ticker.contenders);
+  expect(node.every((p) => p.clients === 2)).toBe(true);
 });

@@ -10,6 +10,7 @@ import { Option, type Command } from 'commander';
 import {
   CONTENDERS,
   defineScenario,
+  hasBrowserClient,
   getScenario,
   getSuite,
   planSuite,
@@ -25,6 +26,7 @@ import type { Contender, ResultsFile, RunResult } from '../scenarios/results.js'
 import { emptyResults } from '../scenarios/suite.js';
 import { createProgress } from './progress.js';
 import { renderHtml, renderTable } from '../reports/index.js';
+import { runLabel } from '../reports/groups.js';
 
 export interface RunCommandOptions {
   transports?: string;
@@ -42,21 +44,53 @@ export interface RunCommandOptions {
 
 const list = (text?: string) => (text ? text.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 
+/** What one `--clients` item sets. */
+export type ClientSpec = Pick<Overrides, 'clients' | 'clientMode'>;
+
+/**
+ * `--clients`: comma-separated items, each "N" (N Node clients), "browser" (the scenario's count, as
+ * Chromium pages) or "browser:N". Several items run every scenario once per item: "4,browser:4"
+ * puts Node-client and browser-client runs side by side in the report.
+ */
+export function parseClients(text: string | undefined): ClientSpec[] {
+  if (text === undefined) return [{}];
+  return text.split(',').map((item): ClientSpec => {
+    const given = item.trim();
+    if (given === 'browser') return { clientMode: 'browser' };
+    const browser = given.startsWith('browser:');
+    const count = browser ? given.slice('browser:'.length) : given;
+    const clients = /^\d+$/.test(count) ? Number(count) : 0;
+    if (clients < 1) throw new Error(`--clients takes a positive integer, "browser" or "browser:N", comma-separated (got ${JSON.stringify(text)})`);
+    return browser ? { clients, clientMode: 'browser' } : { clients };
+  });
+}
+
+/** Everything but --clients (see parseClients and withClients). */
 export function parseOverrides(o: RunCommandOptions): Overrides {
   const contenders = list(o.transports);
   for (const c of contenders ?? [])
     if (!(CONTENDERS as readonly string[]).includes(c)) throw new Error(`Unknown transport ${JSON.stringify(c)}; choose from ${CONTENDERS.join(', ')}`);
-  const clients = o.clients === undefined ? undefined : Number(o.clients);
-  if (clients !== undefined && !(Number.isInteger(clients) && clients > 0)) throw new Error(`--clients must be a positive integer (got ${o.clients})`);
   const duration = o.duration === undefined ? undefined : durationSchema.safeParse(/^\d+$/.test(o.duration) ? Number(o.duration) : o.duration);
   if (duration && !duration.success) throw new Error(`--duration takes e.g. 500ms, 10s, 2m (got ${o.duration})`);
   return {
     contenders: contenders as Contender[] | undefined,
     networks: list(o.network),
     middleboxes: list(o.middlebox)?.map((m) => (m === 'none' ? null : m)),
-    clients,
     durationMs: duration?.data,
   };
+}
+
+/**
+ * Each entry once per client spec, the spec winning over the entry's own trims. A contender without
+ * a browser client named in --transports is an error with browser clients; from a scenario's or
+ * suite's own list it is left out (expandScenario), and `browserSkips` names it for a note.
+ */
+export function withClients(entries: SuiteEntry[], specs: ClientSpec[], overrides: Overrides): SuiteEntry[] {
+  const without = specs.some((s) => s.clientMode === 'browser') ? (overrides.contenders ?? []).filter((c) => !hasBrowserClient(c)) : [];
+  if (without.length) {
+    throw new Error(`${without.join(', ')} has no browser client (its client is the Node ws package): leave it out of --transports, or run it with Node clients`);
+  }
+  return entries.flatMap((e) => specs.map((spec) => ({ scenario: e.scenario, overrides: { ...e.overrides, ...spec } })));
 }
 
 /** Built-in names, or paths of files that default-export a defineScenario(...). */
@@ -79,9 +113,11 @@ async function writeJson(path: string, results: ResultsFile): Promise<void> {
 }
 
 export async function runCommand(names: string[], o: RunCommandOptions): Promise<number> {
-  const entries = await selectEntries(names, o.suite);
   const overrides = parseOverrides(o);
+  const entries = withClients(await selectEntries(names, o.suite), parseClients(o.clients), overrides);
   const plans = planSuite(entries, overrides); // validates networks and middleboxes before anything starts
+  const skipped = browserSkips(entries, overrides);
+  if (skipped.length && !o.json) process.stderr.write(`Note: ${skipped.join(', ')} skipped: no browser client (its client is the Node ws package).\n`);
   const progress = createProgress(plans, o.json ? 'silent' : process.stderr.isTTY && o.progress !== false ? 'bar' : 'lines');
   const abort = new AbortController();
   const partial: RunResult[] = [];
@@ -125,13 +161,19 @@ export async function runCommand(names: string[], o: RunCommandOptions): Promise
   return abort.signal.aborted ? 130 : 0;
 }
 
+/** Contenders the browser-client entries would have run with Node clients: left out, for a note. */
+function browserSkips(entries: SuiteEntry[], overrides: Overrides): Contender[] {
+  const browser = entries.filter((e) => e.overrides?.clientMode === 'browser').map((e) => ({ ...e, overrides: { ...e.overrides, clientMode: undefined } }));
+  return [...new Set(planSuite(browser, overrides).map((p) => p.contender).filter((c) => !hasBrowserClient(c)))];
+}
+
 function wireCheckText(results: ResultsFile): string {
   const lines = results.runs.map((r) => {
     const w = r.params.wireCheck as
       | { captured: { upstream: number; downstream: number }; metered: { upstream: number; downstream: number }; equal: boolean }
       | { error: string }
       | undefined;
-    const name = `${r.scenario} · ${r.contender}`.padEnd(36);
+    const name = `${r.scenario} · ${runLabel(r)}`.padEnd(36);
     if (!w) return `  ${name} not captured`;
     if ('error' in w) return `  ${name} capture failed: ${w.error}`;
     const pair = (k: 'upstream' | 'downstream') => `${k} metered ${w.metered[k]} / captured ${w.captured[k]}`;
@@ -148,7 +190,13 @@ export function registerRunCommand(program: Command): Command {
     .option('--transports <list>', `comma-separated contenders: ${CONTENDERS.join(', ')}`)
     .option('--network <list>', 'comma-separated network profiles (see `transport-lab list`)')
     .option('--middlebox <list>', 'comma-separated middleboxes, e.g. block-websocket,flaky:2 ("none" for no middlebox)')
-    .option('--clients <n>', 'clients per run (overrides the scenario)')
+    .option(
+      '--clients <n|browser[:n]>',
+      'clients per run (overrides the scenario): N Node clients; "browser" runs the scenario\'s clients as headless ' +
+        'Chromium pages (real WebSocket, EventSource, fetch and request headers); "browser:N" N of them; ' +
+        'a list such as "4,browser:4" runs both, side by side in the report. Needs Chromium (CHROMIUM_PATH ' +
+        'or Playwright\'s); raw-ws has no browser client and is skipped',
+    )
     .option('--duration <d>', 'traffic time per run, e.g. 10s (overrides the scenario)')
     .option('--suite <name>', 'a named suite instead of scenario names (default, full)')
     .option('--out <file>', 'results JSON', 'reports/out/results.json')

@@ -30,8 +30,27 @@ export const browserPlatform: Plugin = {
 
 /** Builds every asset the demo serves, keyed by URL path. */
 export async function buildAssets(): Promise<Map<string, Asset>> {
+  const assets = await bundle({ app: here('page/main.ts'), harness: here('page/harness.ts') });
+  for (const name of ['index.html', 'harness.html', 'styles.css']) {
+    assets.set(name === 'index.html' ? '/' : `/${name}`, await staticAsset(name));
+  }
+  return assets;
+}
+
+/**
+ * Only the page that hosts browser scenario clients (/harness.html, /harness.js), for the scenario
+ * runner (demo/browser-clients.ts): it does not need the demo page, and must not break when that
+ * page is mid-edit.
+ */
+export async function buildHarness(): Promise<Map<string, Asset>> {
+  const assets = await bundle({ harness: here('page/harness.ts') });
+  assets.set('/harness.html', await staticAsset('harness.html'));
+  return assets;
+}
+
+async function bundle(entryPoints: Record<string, string>): Promise<Map<string, Asset>> {
   const result = await build({
-    entryPoints: { app: here('page/main.ts'), harness: here('page/harness.ts') },
+    entryPoints,
     bundle: true,
     platform: 'browser',
     format: 'esm',
@@ -48,12 +67,11 @@ export async function buildAssets(): Promise<Map<string, Asset>> {
     const type = file.path.endsWith('.map') ? 'application/json' : 'text/javascript';
     assets.set(file.path.slice('/assets'.length), { contents: file.contents, type });
   }
-  for (const [name, type] of [
-    ['index.html', 'text/html; charset=utf-8'],
-    ['harness.html', 'text/html; charset=utf-8'],
-    ['styles.css', 'text/css; charset=utf-8'],
-  ] as const) {
-    assets.set(name === 'index.html' ? '/' : `/${name}`, { contents: await readFile(here(`page/${name}`), 'utf8'), type });
-  }
   return assets;
+}
+
+const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', css: 'text/css; charset=utf-8' };
+
+async function staticAsset(name: string): Promise<Asset> {
+  return { contents: await readFile(here(`page/${name}`), 'utf8'), type: TYPES[name.split('.').pop()!]! };
 }

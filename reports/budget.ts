@@ -161,7 +161,7 @@ function matches(budget: Budget, run: RunResult): boolean {
 }
 
 const where = (run: RunResult) =>
-  `${run.scenario} · ${run.network.name} · ${run.middlebox ?? 'no middlebox'}${run.clientMode === 'browser' ? ' · browser' : ''} · ${runLabel(run)}`;
+  `${run.scenario} · ${run.network.name} · ${run.middlebox ?? 'no middlebox'} · ${runLabel(run)}`; // runLabel says "(browser)"
 
 export function evaluateBudgets(results: ResultsFile, budgets: readonly Budget[]): BudgetEvaluation {
   const failures: BudgetFailure[] = [];

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compareToBaseline, parseResults, renderTable } from './index.js';
+import { compareToBaseline, parseResults, renderHtml, renderMarkdown, renderTable } from './index.js';
 import { endedOn, groupRuns, runKey, runLabel, verdictOf, verdictText } from './groups.js';
 
 const fixture = parseResults(JSON.parse(readFileSync(new URL('./fixtures/small-results.json', import.meta.url), 'utf8')));
 
 describe('groups and verdicts', () => {
-  it('groups by scenario, network, middlebox and client mode, in first-seen order', () => {
+  it('groups by scenario, network and middlebox, in first-seen order', () => {
     const groups = groupRuns(fixture.runs);
     expect(groups.map((g) => g.title)).toEqual(['ticker · lan · no middlebox', 'behind-proxy · broadband · block-websocket', 'flaky-link · lan · flaky']);
     expect(groups.map((g) => g.runs.length)).toEqual([6, 5, 3]);
@@ -54,6 +54,27 @@ describe('groups and verdicts', () => {
     expect(endedOn(upgrade)).toEqual(['sse']);
     expect(compareToBaseline(results, results).runs).toHaveLength(results.runs.length);
     expect(renderTable(results)).toMatch(/^ {2}auto \(upgrade\) → sse /m);
+  });
+
+  it('puts browser-client runs beside the Node-client runs of the same comparison', () => {
+    const results = structuredClone(fixture);
+    const node = results.runs.find((r) => r.scenario === 'ticker' && r.contender === 'sse')!;
+    const browser = { ...structuredClone(node), clientMode: 'browser' as const, clients: 2 };
+    browser.bytes.overheadPerMessage = 512;
+    browser.browser = { name: 'Chromium 156', userAgent: 'Mozilla/5.0 HeadlessChrome/156', clock: null, cpu: null, pageErrors: [] };
+    results.runs.push(browser);
+    parseResults(JSON.parse(JSON.stringify(results))); // the optional field validates
+
+    const [ticker] = groupRuns(results.runs);
+    expect(ticker!.runs).toContain(browser);
+    expect(ticker!.clientModes).toEqual(['node', 'browser']);
+    expect([runLabel(node), runLabel(browser)]).toEqual(['sse', 'sse (browser)']);
+    expect(runKey(node)).not.toBe(runKey(browser));
+    expect(renderTable(results)).toMatch(/^ {2}sse \(browser\) .* 512 B /m);
+    expect(renderMarkdown(results)).toMatch(/^\| sse \(browser\) \| .*\| 512 B \|/m);
+    const html = renderHtml(results);
+    expect(html).toContain('sse (browser)</th>');
+    expect(html).toContain('HeadlessChrome/156');
   });
 
   it('does not repeat a single-transport contender’s own transport', () => {

@@ -1,6 +1,7 @@
 /**
- * Runs that are compared with each other: same scenario, network, middlebox and client mode,
- * different contenders. Also the derived verdict — computed from the data, never written by hand.
+ * Runs that are compared with each other: same scenario, network and middlebox, different
+ * contenders — Node-client and browser-client runs side by side ("websocket", "websocket (browser)").
+ * Also the derived verdict — computed from the data, never written by hand.
  */
 import type { Contender, RunResult } from '../scenarios/results.js';
 import { formatValue } from './format.js';
@@ -13,7 +14,8 @@ export interface RunGroup {
   description: string;
   network: RunResult['network'];
   middlebox: string | null;
-  clientMode: RunResult['clientMode'];
+  /** The client modes among the runs, first seen first. */
+  clientModes: Array<RunResult['clientMode']>;
   runs: RunResult[];
 }
 
@@ -26,10 +28,10 @@ export function variantOf(run: RunResult): string | null {
   return typeof variant === 'string' && variant !== '' ? variant : null;
 }
 
-/** How a run is named in tables and charts: "websocket", "auto (upgrade)". */
+/** How a run is named in tables and charts: "websocket", "auto (upgrade)", "sse (browser)". */
 export function runLabel(run: RunResult): string {
-  const variant = variantOf(run);
-  return variant ? `${run.contender} (${variant})` : run.contender;
+  const notes = [variantOf(run), run.clientMode === 'browser' ? 'browser' : null].filter(Boolean);
+  return notes.length ? `${run.contender} (${notes.join(', ')})` : run.contender;
 }
 
 /** The identity of a run across results files (for baselines) and within a group. */
@@ -41,22 +43,22 @@ export function runKey(run: RunResult): string {
 export function groupRuns(runs: readonly RunResult[]): RunGroup[] {
   const groups = new Map<string, RunGroup>();
   for (const run of runs) {
-    const key = [run.scenario, run.network.name, run.middlebox ?? '-', run.clientMode].join('\u0000');
+    const key = [run.scenario, run.network.name, run.middlebox ?? '-'].join('\u0000');
     let group = groups.get(key);
     if (!group) {
-      const title = [run.scenario, run.network.name, run.middlebox ?? 'no middlebox'].join(' · ');
       group = {
         id: `g${groups.size + 1}`,
-        title: run.clientMode === 'browser' ? `${title} · browser` : title,
+        title: [run.scenario, run.network.name, run.middlebox ?? 'no middlebox'].join(' · '),
         scenario: run.scenario,
         description: run.description,
         network: run.network,
         middlebox: run.middlebox,
-        clientMode: run.clientMode,
+        clientModes: [],
         runs: [],
       };
       groups.set(key, group);
     }
+    if (!group.clientModes.includes(run.clientMode)) group.clientModes.push(run.clientMode);
     group.runs.push(run);
   }
   return [...groups.values()];

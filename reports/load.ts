@@ -75,6 +75,17 @@ const runResult = z.object({
   }),
   middlebox: z.string().nullable(),
   clientMode: z.enum(['node', 'browser']),
+  browser: z
+    .object({
+      name: z.string(),
+      userAgent: z.string(),
+      clock: z.object({ maxOffsetMs: nonNegative, maxUncertaintyMs: nonNegative, correctedPages: nonNegative }).nullable(),
+      cpu: z
+        .object({ busiestProcess: z.string(), busiestPercent: nonNegative, chromiumPercent: nonNegative, runnerThreadPercent: nonNegative })
+        .nullable(),
+      pageErrors: z.array(z.string()),
+    })
+    .optional(),
   clients: nonNegative,
   startedAt: z.string(),
   durationMs: ms,

@@ -28,12 +28,19 @@ export const METHODS: ReadonlyArray<readonly [term: string, text: string]> = [
   [
     'Latency',
     'One-way server→client and client→server latency from timestamps on the same clock: Node clients ' +
-      'run on the server’s machine and read the same clock; browser clients use an estimated clock ' +
-      'offset. Round trip where the scenario echoes. Recorded in HDR histograms (hdr-histogram-js), ' +
+      'run on the server’s machine and read the same clock; browser clients stamp sends and receives in ' +
+      'the page, on the page’s clock; its offset to the runner’s clock is estimated over the DevTools ' +
+      'protocol (quickest of 20 round trips, ± half of it) and subtracted when it exceeds that ' +
+      'uncertainty (both read the same system clock, so a smaller estimate is noise). The run records ' +
+      'the offsets and their uncertainty. Round trip where the scenario echoes. Recorded in HDR histograms (hdr-histogram-js), ' +
       'reported as percentiles, never as lists of samples. Summary tables lead with one-way ' +
       'server→client latency, or round trip where that is all there is.',
   ],
-  ['Connect time', 'From connect() until the connection is open.'],
+  [
+    'Connect time',
+    'From connect() until the connection is open. Browser clients: from the load generator’s call, so ' +
+      'it includes handing the connect to the page (one DevTools protocol message).',
+  ],
   ['Time to first message', 'From connect() until the first application message arrives, including any fallback.'],
   ['Reconnect gap', 'From the loss of a connection until the session is resumed.'],
   ['Latency over time', 'Per-second buckets (p50, p99) of server→client latency, or round trip, all clients together.'],
@@ -53,7 +60,16 @@ export const METHODS: ReadonlyArray<readonly [term: string, text: string]> = [
   [
     'Load generator',
     'Event-loop utilisation of the busiest client worker, in percent; near 100 means the load ' +
-      'generator, not the transport, limits the run.',
+      'generator, not the transport, limits the run. Browser clients: CPU time of the busiest Chromium ' +
+      'process (DevTools SystemInfo.getProcessInfo) over the traffic phase; the run also records all ' +
+      'Chromium processes together and the runner thread that relays to the pages.',
+  ],
+  [
+    'Browser clients',
+    'Runs marked “(browser)” run each client as a page in headless Chromium (one browser context per ' +
+      'client) on the browser’s own WebSocket, EventSource and fetch, so the wire carries what a ' +
+      'browser sends: User-Agent, Accept, Accept-Language, Origin, Sec-Fetch-* and the rest. The same ' +
+      'proxy meters their bytes. raw-ws has no browser client.',
   ],
   [
     'Network and middleboxes',

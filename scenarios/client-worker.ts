@@ -1,14 +1,10 @@
 /**
- * A load-generator worker thread: runs a few LoadClients, connecting each at its ramp offset once
- * the runner says where to, and answers the runner's RPC. Everything it measured leaves as
- * encoded histograms and counts.
+ * A load-generator worker thread (Node clients): loads its contender's client library and serves
+ * a client host (client-host.ts) for its share of the clients over the thread's port.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { sumReceive } from './delivery.js';
-import { LatencyRecorder, encodeOne, type LatencyMetric } from './histograms.js';
+import { createClientHost } from './client-host.js';
 import { serve } from './ipc.js';
-import { LoadClient } from './load-client.js';
-import { now } from './payload.js';
 import { loadClient } from './peers/index.js';
 import type { RunPlan } from './plan.js';
 
@@ -18,70 +14,10 @@ export interface WorkerInit {
   indices: number[];
 }
 
-/** Events kept per worker; the rest are counted by type. */
-const MAX_EVENTS = 200;
-
 const init = workerData as WorkerInit;
-let runStart = now();
-const recorder = new LatencyRecorder(() => runStart);
-const events: Array<{ t: number; type: string; detail: string }> = [];
-const dropped = new Map<string, number>();
-const event = (type: string, detail: string) => {
-  if (events.length < MAX_EVENTS) events.push({ t: now() - runStart, type, detail });
-  else dropped.set(type, (dropped.get(type) ?? 0) + 1);
-};
-const clients = init.indices.map((i) => new LoadClient(i, init.plan, { recorder, event }));
 const factory = await loadClient(init.plan.contender);
-const timers: NodeJS.Timeout[] = [];
-const received = () => sumReceive(clients.map((c) => c.delivery.totals()));
-
-/** Connects every client at its ramp offset (client i at rampMs · i / (clients − 1)). */
-function connectAll(baseUrl: string): void {
-  for (const client of clients) {
-    const offset = init.plan.clients > 1 ? (init.plan.rampMs * client.index) / (init.plan.clients - 1) : 0;
-    const connect = () => {
-      try {
-        client.connect(factory, baseUrl);
-      } catch (err) {
-        event('error', `client ${client.index}: ${(err as Error).message}`);
-      }
-    };
-    if (offset <= 0) connect();
-    else timers.push(setTimeout(connect, offset));
-  }
-}
 
 serve(
   { post: (m) => parentPort!.postMessage(m), listen: (fn) => parentPort!.on('message', fn) },
-  {
-    /** The worker boots while the server starts; this is when its clients may go. */
-    connect({ baseUrl, at }: { baseUrl: string; at: number }) {
-      runStart = at;
-      connectAll(baseUrl);
-    },
-    opened: () => clients.filter((c) => c.opened).length,
-    start({ at, rate }: { at: number; rate?: number }) {
-      for (const c of clients) c.start(at, rate);
-    },
-    setRate: (rate: number) => clients.forEach((c) => c.setRate(rate)),
-    stop: () => clients.forEach((c) => c.stop()),
-    stats: () => ({ received: received().received, sent: clients.reduce((n, c) => n + c.sent, 0) }),
-    /** One metric's histogram so far, encoded (null when empty): the throughput climb diffs these. */
-    histogram: (metric: LatencyMetric) => encodeOne(recorder, metric),
-    perSecond: () => recorder.encode().perSecond,
-    report() {
-      const { latency, perSecond } = recorder.encode();
-      const transports: Record<string, number> = {};
-      for (const c of clients) {
-        const name = c.opened && c.adapter ? c.adapter.transport() : 'never-connected';
-        transports[name] = (transports[name] ?? 0) + 1;
-      }
-      for (const [type, n] of dropped) events.push({ t: now() - runStart, type, detail: `${n} more ${type} events not listed` });
-      return { latency, perSecond, delivery: received(), sent: clients.reduce((n, c) => n + c.sent, 0), transports, events };
-    },
-    close() {
-      timers.forEach(clearTimeout);
-      for (const c of clients) c.close();
-    },
-  },
+  createClientHost(init.plan, init.indices, factory),
 );

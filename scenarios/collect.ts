@@ -54,9 +54,10 @@ export interface RunFacts {
   bytes: { upstream: ByteBreakdown; downstream: ByteBreakdown };
   bandwidth: RunResult['bandwidth'];
   events: RunResult['events'];
-  /** Event-loop utilization of each worker over the run, 0–1. */
+  /** Busy share of each load generator over the traffic phase, 0–1 of one core (ClientWorker.markCpu). */
   workerUtilization: number[];
   extraParams?: Record<string, unknown>;
+  browser?: RunResult['browser'];
 }
 
 export function buildResult(f: RunFacts): RunResult {
@@ -86,7 +87,8 @@ export function buildResult(f: RunFacts): RunResult {
     contender: f.plan.contender,
     network: { name: f.profile.name, rttMs: f.profile.rttMs, jitterMs: f.profile.jitterMs, bandwidthKbps: f.profile.downKbps },
     middlebox: f.middlebox,
-    clientMode: 'node',
+    clientMode: f.plan.clientMode ?? 'node',
+    ...(f.browser ? { browser: f.browser } : {}),
     clients: f.plan.clients,
     startedAt: f.startedAt,
     durationMs: Math.round(f.trafficMs),

@@ -3,7 +3,8 @@
  * contender behind an emulated network, get a ResultsFile (scenarios/results.ts).
  */
 export { defineScenario, durationSchema, ScenarioError, CONTENDERS, type Scenario, type ScenarioInput } from './define.js';
-export { expandScenario, type RunPlan, type Overrides } from './plan.js';
+export { expandScenario, type RunPlan, type Overrides, type ClientMode } from './plan.js';
+export { hasBrowserClient } from './peers/index.js';
 export { runPlan, type RunOptions, type RunProgress } from './runner.js';
 export { runSuite, planSuite, emptyResults, type SuiteOptions } from './suite.js';
 export { SUITES, getSuite, type SuiteEntry } from './suites.js';

@@ -26,7 +26,31 @@ export function serve(endpoint: Endpoint, handlers: Handlers): void {
   });
 }
 
-export class Caller {
+/** What the runner needs of a helper: call a method, get its answer. */
+export interface Callable {
+  call<T = unknown>(method: string, args?: unknown, timeoutMs?: number): Promise<T>;
+}
+
+/**
+ * The same handlers called in this thread (browser clients: their host runs beside the runner).
+ * Answers are not copied, and a handler that never settles is cut off after `timeoutMs` like a
+ * remote one.
+ */
+export function localCaller(handlers: Handlers): Callable {
+  return {
+    call<T>(method: string, args?: unknown, timeoutMs = 30_000): Promise<T> {
+      const handler = handlers[method];
+      if (!handler) return Promise.reject(new Error(`no such method: ${method}`));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${method} timed out after ${timeoutMs} ms`)), timeoutMs);
+      });
+      return Promise.race([Promise.resolve().then(() => handler(args) as T), timeout]).finally(() => clearTimeout(timer));
+    },
+  };
+}
+
+export class Caller implements Callable {
   private nextId = 1;
   private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 

@@ -48,19 +48,19 @@ export class LoadClient {
       baseUrl,
       { contender: plan.contender, strategy: plan.strategy, compression: plan.compression },
       {
-        open: (transport) => {
-          if (!this.opened) shared.recorder.record('connect', now() - this.connectStartedAt);
+        open: (transport, at = now()) => {
+          if (!this.opened) shared.recorder.record('connect', at - this.connectStartedAt);
           else shared.event('reopen', `client ${this.index} on ${transport}`);
           this.opened = true;
           this.adapter?.send(JOIN + this.index);
         },
-        message: (data) => this.onMessage(data),
-        down: (reason) => {
-          this.downAt = now();
+        message: (data, at) => this.onMessage(data, at),
+        down: (reason, at = now()) => {
+          this.downAt = at;
           shared.event('down', `client ${this.index}: ${reason}`);
         },
-        up: () => {
-          if (this.downAt !== null) shared.recorder.record('reconnectGap', now() - this.downAt, now());
+        up: (at = now()) => {
+          if (this.downAt !== null) shared.recorder.record('reconnectGap', at - this.downAt, at);
           this.downAt = null;
         },
         event: (type, detail) => shared.event(type, `client ${this.index}: ${detail}`),
@@ -94,8 +94,7 @@ export class LoadClient {
     this.sendData(this.sent, makePayload(kind, bytes, { stream: this.index + 1, seq: this.sent, sentAt: now(), echoAt: 0 }));
   }
 
-  private onMessage(data: AppData): void {
-    const at = now();
+  private onMessage(data: AppData, at = now()): void {
     if (data === WELCOME) {
       if (!this.firstMessageSeen) this.shared.recorder.record('firstMessage', at - this.connectStartedAt);
       this.firstMessageSeen = true;

@@ -87,6 +87,25 @@ export function withEchoTime(data: AppData, echoAt: number): AppData {
   return { ...data, e: time17(echoAt) };
 }
 
+/**
+ * The same payload (same size) with its send time replaced: a browser client re-stamps what the
+ * load generator made at the moment the page hands it to the transport (see demo/page/harness.ts).
+ * Anything without a stamp comes back unchanged.
+ */
+export function withSentTime(data: AppData, sentAt: number): AppData {
+  if (readStamp(data) === null) return data;
+  if (typeof data === 'string') {
+    if (data.startsWith('{')) return JSON.stringify({ ...(JSON.parse(data) as object), t: time17(sentAt) });
+    return data.slice(0, 19) + time17(sentAt) + data.slice(36);
+  }
+  if (data instanceof Uint8Array) {
+    const copy = new Uint8Array(data);
+    new DataView(copy.buffer).setFloat64(8, sentAt);
+    return copy;
+  }
+  return { ...data, t: time17(sentAt) };
+}
+
 /** Application bytes as the application sees them (JSON: its serialized length). */
 export function payloadBytes(data: AppData): number {
   if (typeof data === 'string') return Buffer.byteLength(data);

@@ -4,6 +4,7 @@
  */
 import type { Scenario } from './define.js';
 import type { PayloadKind } from './payload.js';
+import { hasBrowserClient } from './peers/index.js';
 import type { Contender } from './results.js';
 
 export interface RunPlan {
@@ -13,6 +14,12 @@ export interface RunPlan {
   network: string;
   middlebox: string | null;
   clients: number;
+  /**
+   * Who the clients are: Node clients in worker threads (default), or pages in headless Chromium
+   * driven from the runner's thread (browser-worker.ts). Contenders without a browser client
+   * (raw-ws) are left out of browser plans by expandScenario.
+   */
+  clientMode?: ClientMode;
   rampMs: number;
   /** Traffic phase length; with `messages` the run may end sooner. */
   durationMs: number;
@@ -44,21 +51,27 @@ export interface Overrides {
   networks?: string[];
   middleboxes?: Array<string | null>;
   clients?: number;
+  /** 'browser': the clients are headless Chromium pages; contenders without a browser client are left out. */
+  clientMode?: ClientMode;
   durationMs?: number;
 }
+
+export type ClientMode = 'node' | 'browser';
 
 /** When a scenario gives only a message count, the traffic phase is capped at this. */
 const MESSAGES_ONLY_CAP_MS = 60_000;
 
 export function expandScenario(s: Scenario, o: Overrides = {}): RunPlan[] {
   const plans: RunPlan[] = [];
+  // Browser plans leave out contenders without a browser client (raw-ws); the CLI says so.
+  const browser = o.clientMode === 'browser';
   const durationMs =
     o.durationMs ??
     s.duration ??
     (s.throughput ? 1000 + s.throughput.maxSteps * s.throughput.stepMs : MESSAGES_ONLY_CAP_MS);
   for (const network of o.networks ?? s.network)
     for (const middlebox of o.middleboxes ?? s.middlebox)
-      for (const contender of o.contenders ?? s.contenders)
+      for (const contender of (o.contenders ?? s.contenders).filter((c) => !browser || hasBrowserClient(c)))
         for (const bytes of s.payload.bytes)
           for (const compression of s.compression)
             for (const strategy of contender === 'auto' ? s.strategy : [s.strategy[0]]) {
@@ -74,6 +87,7 @@ export function expandScenario(s: Scenario, o: Overrides = {}): RunPlan[] {
                 network,
                 middlebox,
                 clients: o.clients ?? s.clients.count,
+                ...(browser ? { clientMode: 'browser' as const } : {}),
                 rampMs: s.clients.rampMs,
                 durationMs,
                 messages: s.messages ?? null,
@@ -91,7 +105,8 @@ export function expandScenario(s: Scenario, o: Overrides = {}): RunPlan[] {
 
 /** The resolved parameters recorded with each result. */
 export function planParams(plan: RunPlan): Record<string, unknown> {
-  const { scenario: _s, description: _d, contender: _c, network: _n, middlebox: _m, ...params } = plan;
+  // The client mode has its own field in the result (RunResult.clientMode).
+  const { scenario: _s, description: _d, contender: _c, network: _n, middlebox: _m, clientMode: _k, ...params } = plan;
   return params;
 }
 

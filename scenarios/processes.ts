@@ -5,7 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { Caller } from './ipc.js';
+import { Caller, type Callable } from './ipc.js';
 import type { RunPlan } from './plan.js';
 import type { WorkerInit } from './client-worker.js';
 
@@ -42,10 +42,19 @@ export async function startServerProcess(plan: RunPlan): Promise<ServerProcess> 
   };
 }
 
+/**
+ * A load generator the runner drives: a worker thread with Node clients, or (browser-worker.ts)
+ * the runner's own thread driving browser pages. Same RPC either way (client-host.ts).
+ */
 export interface ClientWorker {
-  caller: Caller;
-  worker: Worker;
+  caller: Callable;
   indices: number[];
+  /**
+   * Starts measuring the load generator's CPU; the function it returns gives the busy share since
+   * then, of one core (0–1): the busiest thread or process, so near 1 means saturated.
+   */
+  markCpu(): () => Promise<number>;
+  terminate(): Promise<void>;
 }
 
 /**
@@ -62,7 +71,15 @@ export function startWorkers(plan: RunPlan, count: number): ClientWorker[] {
     const caller = new Caller({ post: (m) => worker.postMessage(m), listen: (fn) => worker.on('message', fn) });
     worker.on('error', (err) => caller.failAll(err));
     worker.on('exit', (code) => caller.failAll(new Error(`worker exited (${code})`)));
-    workers.push({ caller, worker, indices });
+    workers.push({
+      caller,
+      indices,
+      markCpu() {
+        const start = worker.performance.eventLoopUtilization();
+        return async () => worker.performance.eventLoopUtilization(start).utilization;
+      },
+      terminate: async () => void (await worker.terminate()),
+    });
   }
   return workers;
 }
@@ -75,7 +92,7 @@ export async function stopWorkers(workers: ClientWorker[]): Promise<void> {
   await Promise.all(workers.map((w) => w.caller.call('close', undefined, 3000).catch(() => {})));
   // Give clients a moment to send their close frames, then end the threads.
   await new Promise((r) => setTimeout(r, 100));
-  await Promise.all(workers.map((w) => w.worker.terminate()));
+  await Promise.all(workers.map((w) => w.terminate()));
 }
 
 /** Calls the same method on every worker and returns their answers. */

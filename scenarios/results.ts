@@ -35,6 +35,26 @@ export interface Environment {
   tool: string; // transport-lab version
 }
 
+/** The browser behind a browser-mode run (clientMode 'browser'). Optional: added in schema 1. */
+export interface BrowserInfo {
+  name: string; // "Chromium 156.0.8078.79"
+  userAgent: string; // what the pages sent
+  /**
+   * Page clocks against the runner's: the largest estimated offset, the largest uncertainty of an
+   * estimate, and how many pages were corrected (offset beyond its uncertainty; the rest read the
+   * same system clock within the estimate's resolution and are taken as is).
+   */
+  clock: { maxOffsetMs: number; maxUncertaintyMs: number; correctedPages: number } | null;
+  /**
+   * CPU over the traffic phase, % of one core: the busiest Chromium process (also in
+   * loadGenerator.cpuPercent), all Chromium processes together, and the runner's thread (relay to
+   * the pages, plus the proxy).
+   */
+  cpu: { busiestProcess: string; busiestPercent: number; chromiumPercent: number; runnerThreadPercent: number } | null;
+  /** Console and page errors in the pages (expected: none). */
+  pageErrors: string[];
+}
+
 export interface HistogramSummary {
   count: number;
   min: number;
@@ -78,7 +98,10 @@ export interface RunResult {
   contender: Contender;
   network: { name: string; rttMs: number; jitterMs: number; bandwidthKbps: number | null };
   middlebox: string | null;
+  /** Who the clients were: Node clients (worker threads) or headless Chromium pages. */
   clientMode: 'node' | 'browser';
+  /** Browser runs only: which browser, what it sent, how its clock and CPU were read. */
+  browser?: BrowserInfo;
   clients: number;
   startedAt: string;
   durationMs: number;
@@ -119,5 +142,5 @@ export interface RunResult {
     heapUsedBytes: number;
     memoryPerConnectionBytes: number;
   };
-  loadGenerator: { cpuPercent: number }; // of one core; near 100 per worker means the run is saturated
+  loadGenerator: { cpuPercent: number }; // of one core; near 100 per worker (browser: per Chromium process) means the run is saturated
 }

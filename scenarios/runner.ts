@@ -1,8 +1,10 @@
 /**
  * Runs one plan: server process → proxy (network profile + middlebox, with the wire meter on its
- * client-facing sockets) → client workers. Phases: connect (until every client has joined or the
- * join timeout), traffic (duration, message count, or throughput steps), drain (until everything
- * sent has arrived or arrivals stop), report. An abort (Ctrl-C) ends the traffic phase early and
+ * client-facing sockets) → client workers: Node clients in worker threads or, with
+ * `plan.clientMode: 'browser'`, pages in headless Chromium driven from this thread
+ * (browser-worker.ts). Phases: connect (until every client has joined or the join timeout),
+ * traffic (duration, message count, or throughput steps), drain (until everything sent has
+ * arrived or arrivals stop), report. An abort (Ctrl-C) ends the traffic phase early and
  * the run still reports, as `partial`.
  */
 import os from 'node:os';
@@ -18,6 +20,7 @@ import { climb } from './throughput.js';
 import { createWireMeter, type Dialect, type WireMeter } from './meter/meter.js';
 import { emptyBreakdown } from './meter/tally.js';
 import { startCapture, type Capture } from './meter/capture.js';
+import { startBrowserWorker, type BrowserWorker } from './browser-worker.js';
 
 export interface RunProgress {
   phase: 'connect' | 'traffic' | 'drain' | 'done';
@@ -55,6 +58,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
   let server: ServerProcess | null = null;
   let proxy: NetworkProxy | null = null;
   let workers: ClientWorker[] = [];
+  let browser: BrowserWorker | null = null;
   let status: RunResult['status'] = 'ok';
   let error: string | undefined;
   let runStart = now();
@@ -62,19 +66,30 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
   let trafficMs = 0;
   let connected = 0;
   let extraParams: Record<string, unknown> | undefined;
+  let browserInfo: RunResult['browser'];
   let capture: Capture | null = null;
   let wireCheck: Record<string, unknown> | undefined;
-  let reports: { server: ServerReport | null; workers: WorkerReport[]; utilization: number[] } = {
+  let reports: Reports = {
     server: null,
     workers: [],
     utilization: [],
   };
 
   try {
-    // Workers and the server process boot in parallel; clients connect once the proxy is up.
-    const workerCount = Math.min(options.maxWorkers ?? Math.max(2, os.cpus().length), Math.ceil(plan.clients / CLIENTS_PER_WORKER));
-    workers = startWorkers(plan, workerCount);
-    server = await startServerProcess(plan);
+    // Load generators (worker threads, or Chromium) and the server process boot in parallel;
+    // clients connect once the proxy is up.
+    if (plan.clientMode === 'browser') {
+      // Both settle before anything throws, so whichever started is stopped in `finally`.
+      const [chromium, serverProcess] = await Promise.allSettled([startBrowserWorker(plan), startServerProcess(plan)]);
+      if (chromium.status === 'fulfilled') workers = [(browser = chromium.value)];
+      if (serverProcess.status === 'rejected') throw serverProcess.reason;
+      server = serverProcess.value;
+      if (chromium.status === 'rejected') throw new Error(`browser clients: ${(chromium.reason as Error).message}`);
+    } else {
+      const workerCount = Math.min(options.maxWorkers ?? Math.max(2, os.cpus().length), Math.ceil(plan.clients / CLIENTS_PER_WORKER));
+      workers = startWorkers(plan, workerCount);
+      server = await startServerProcess(plan);
+    }
     proxy = await createProxy({
       target: { host: '127.0.0.1', port: server.port },
       network: profile,
@@ -89,6 +104,8 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     runStart = now();
     await server.caller.call('setRunStart', runStart);
     meter = createWireMeter({ dialect: DIALECT[FAMILY[plan.contender]], startedAt: runStart });
+    // Pages load by request interception (nothing reaches the proxy), but only now is every byte metered.
+    await browser?.load(`http://127.0.0.1:${proxy.port}`);
     await connectWorkers(workers, `http://127.0.0.1:${proxy.port}`, runStart);
 
     progress({ phase: 'connect', elapsedMs: 0, totalMs: plan.durationMs });
@@ -102,7 +119,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
 
     trafficStart = now();
     // The load generator's busy share is taken over the traffic phase, not thread start-up.
-    const eluStart = workers.map((w) => w.worker.performance.eventLoopUtilization());
+    const cpuMarks = workers.map((w) => w.markCpu());
     const rate = plan.throughput?.startRate ?? plan.traffic.rate;
     await server.caller.call('start', { at: trafficStart, rate });
     await callAll(workers, 'start', { at: trafficStart, rate });
@@ -116,7 +133,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
 
     progress({ phase: 'drain', elapsedMs: trafficMs, totalMs: plan.durationMs });
     await drain(server, workers, 1000 + 2 * profile.rttMs, 5000 + 4 * profile.rttMs);
-    reports = await collectReports(server, workers, eluStart);
+    reports = await collectReports(server, workers, cpuMarks);
     if (options.signal?.aborted) {
       status = 'partial';
       error = error ?? 'interrupted';
@@ -129,6 +146,8 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
       reports = await collectReports(server, workers, []).catch(() => reports);
     }
   } finally {
+    // Read before the pages close: their errors, the User-Agent, the CPU split.
+    browserInfo = browser?.describe();
     await stopWorkers(workers);
     await server?.stop();
     await proxy?.close();
@@ -153,6 +172,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     events,
     workerUtilization: reports.utilization,
     extraParams: wireCheck ? { ...extraParams, wireCheck } : extraParams,
+    browser: browserInfo,
   });
 }
 
@@ -219,16 +239,21 @@ async function drain(server: ServerProcess, workers: ClientWorker[], quietMs: nu
   }
 }
 
-async function collectReports(server: ServerProcess, workers: ClientWorker[], eluStart: EventLoopUtilization[]) {
-  const [serverReport, workerReports] = await Promise.all([
-    server.caller.call<ServerReport>('report', undefined, 5000),
-    callAll<WorkerReport>(workers, 'report', undefined, 5000),
-  ]);
-  const utilization = eluStart.map((start, i) => workers[i].worker.performance.eventLoopUtilization(start).utilization);
-  return { server: serverReport, workers: workerReports, utilization };
+interface Reports {
+  server: ServerReport | null;
+  workers: WorkerReport[];
+  /** Each load generator's busy share over the traffic phase, 0–1 of one core. */
+  utilization: number[];
 }
 
-type EventLoopUtilization = ReturnType<ClientWorker['worker']['performance']['eventLoopUtilization']>;
+async function collectReports(server: ServerProcess, workers: ClientWorker[], cpuMarks: Array<() => Promise<number>>): Promise<Reports> {
+  const [serverReport, workerReports, utilization] = await Promise.all([
+    server.caller.call<ServerReport>('report', undefined, 5000),
+    callAll<WorkerReport>(workers, 'report', undefined, 5000),
+    Promise.all(cpuMarks.map((read) => read())),
+  ]);
+  return { server: serverReport, workers: workerReports, utilization };
+}
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

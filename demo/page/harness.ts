@@ -1,22 +1,35 @@
 /**
  * The page that hosts browser scenario clients (driven by demo/browser-clients.ts). It runs the
  * scenario's own client adapters (scenarios/peers/*.client.ts) on the browser's WebSocket,
- * EventSource and fetch, and relays their events to Node through the `__labEvents` binding,
- * batched per task, each stamped with the page's receive time on the same clock as the scenario
- * payload stamps (performance.timeOrigin + performance.now()).
+ * EventSource and fetch.
+ *
+ * Node → page: `__lab.run(commands)`, commands in the order Node issued them (open, send, close).
+ * Page → Node: the `__labEvents` binding, events batched per task, each stamped with the page's
+ * receive time on the page's clock (performance.timeOrigin + performance.now()).
+ *
+ * Clocks: Node tells the page its estimated offset (page clock − Node clock). A payload the load
+ * generator made is re-stamped with the moment this page hands it to the transport, converted to
+ * Node's clock, so client→server latency starts here, not in Node before the hop over CDP.
  */
 import type { ClientAdapter, ClientFactory, ClientOptions } from '../../scenarios/peers/adapter.js';
 import { createOurClient } from '../../scenarios/peers/ours.client.js';
 import { createSocketIoClient } from '../../scenarios/peers/socketio.client.js';
+import { withSentTime, type AppData } from '../../scenarios/payload.js';
 
 export type HarnessFamily = 'ours' | 'socketio';
 /** [client id, event name, arguments, page time, transport now] */
 export type HarnessEvent = [number, string, unknown[], number, string];
+export type HarnessCommand =
+  | ['open', number, HarnessFamily, string, ClientOptions]
+  | ['send', number, AppData]
+  | ['close', number];
 
 export interface Harness {
-  open(id: number, family: HarnessFamily, baseUrl: string, options: ClientOptions): void;
-  send(id: number, data: unknown): void;
-  close(id: number): void;
+  /** Runs commands in order. */
+  run(commands: HarnessCommand[]): void;
+  /** Page clock − Node clock, ms (estimated by Node). */
+  setClockOffset(ms: number): void;
+  now(): number;
 }
 
 declare global {
@@ -29,10 +42,12 @@ declare global {
 const FACTORIES: Record<HarnessFamily, ClientFactory> = { ours: createOurClient, socketio: createSocketIoClient };
 const clients = new Map<number, ClientAdapter>();
 const now = () => performance.timeOrigin + performance.now();
+let clockOffset = 0;
 let queue: HarnessEvent[] = [];
 
 function relay(id: number, name: string, args: unknown[]): void {
-  if (queue.length === 0) setTimeout(flush, 0);
+  // A microtask, not a timer: timers of a page in the background are throttled.
+  if (queue.length === 0) queueMicrotask(flush);
   queue.push([id, name, args, now(), clients.get(id)?.transport() ?? 'none']);
 }
 
@@ -42,9 +57,9 @@ function flush(): void {
   void window.__labEvents(batch);
 }
 
-window.__lab = {
-  open(id, family, baseUrl, options) {
-    const on = (name: string) => (...args: unknown[]) => relay(id, name, args);
+function open(id: number, family: HarnessFamily, baseUrl: string, options: ClientOptions): void {
+  const on = (name: string) => (...args: unknown[]) => relay(id, name, args);
+  try {
     const adapter = FACTORIES[family](baseUrl, options, {
       open: on('open'),
       message: on('message'),
@@ -53,11 +68,25 @@ window.__lab = {
       event: on('event'),
     });
     clients.set(id, adapter);
+  } catch (err) {
+    relay(id, 'event', ['error', `cannot open: ${(err as Error).message}`]);
+  }
+}
+
+window.__lab = {
+  run(commands) {
+    for (const command of commands) {
+      if (command[0] === 'open') open(command[1], command[2], command[3], command[4]);
+      else if (command[0] === 'send') clients.get(command[1])?.send(withSentTime(command[2], now() - clockOffset));
+      else {
+        clients.get(command[1])?.close();
+        clients.delete(command[1]);
+      }
+    }
   },
-  send: (id, data) => clients.get(id)?.send(data as Parameters<ClientAdapter['send']>[0]),
-  close(id) {
-    clients.get(id)?.close();
-    clients.delete(id);
+  setClockOffset(ms) {
+    clockOffset = ms;
   },
+  now,
 };
 document.documentElement.dataset.ready = 'true';

@@ -55,7 +55,7 @@ export const BYTE_CATEGORIES = [
 const line = (run: RunResult, data: Array<[number, number]>) => ({
   label: runLabel(run),
   color: CONTENDER_COLORS[run.contender],
-  dashed: isPeer(run.contender) || variantOf(run) !== null,
+  dashed: isPeer(run.contender) || variantOf(run) !== null || run.clientMode === 'browser',
   data,
 });
 const percentileX = (p: number) => Number((-Math.log10(1 - p / 100)).toFixed(4));

@@ -95,23 +95,32 @@ function flatten(params: Record<string, unknown>, prefix = ''): Array<[string, s
   });
 }
 
+/** "12 (node)", or "12 (node), 4 (browser)" when the group has both kinds of client. */
+function clientsText(group: RunGroup): string {
+  const seen = new Set(group.runs.map((run) => `${run.clients} (${run.clientMode})`));
+  return [...seen].join(', ');
+}
+
 /** Scenario parameters and the network the group ran on. */
 export function parameters(group: RunGroup): Html {
   const run = group.runs[0]!;
   const net = group.network;
+  const browserRun = group.runs.find((r) => r.browser);
   const entries: Array<[string, string]> = [
     ['network', `${net.name}: RTT ${formatMs(net.rttMs)}, jitter ${formatMs(net.jitterMs)}, ${net.bandwidthKbps === null ? 'no bandwidth cap' : `${net.bandwidthKbps} kbit/s`}`],
     ['middlebox', group.middlebox ?? 'none'],
-    ['clients', `${run.clients} (${group.clientMode})`],
+    ['clients', clientsText(group)],
+    ...(browserRun?.browser ? [['browser', `${browserRun.browser.name}, User-Agent: ${browserRun.browser.userAgent}`] as [string, string]] : []),
     ['ran for', formatMs(run.durationMs)],
     ...flatten(run.params).filter(([key, value]) => !(key === 'clients' && value === String(run.clients))),
   ];
+  const pageErrors = group.runs.flatMap((r) => (r.browser?.pageErrors ?? []).map((e) => `${runLabel(r)}: ${e}`));
   const saturated = group.runs.filter((r) => r.loadGenerator.cpuPercent >= 90);
   return html`<dl class="params">${entries.map(([k, v]) => html`<div><dt>${k}</dt><dd>${v}</dd></div>`)}</dl>${
     saturated.length
       ? html`<p class="warn">Load generator near saturation (${saturated.map((r) => `${runLabel(r)} ${r.loadGenerator.cpuPercent.toFixed(0)} %`).join(', ')}): these figures may show the client's limit, not the transport's.</p>`
       : ''
-  }`;
+  }${pageErrors.length ? html`<p class="warn">Errors in the browser clients' pages: ${pageErrors.join('; ')}</p>` : ''}`;
 }
 
 export function environment(results: ResultsFile): Html {
@@ -125,8 +134,16 @@ export function environment(results: ResultsFile): Html {
     ['CPU', `${env.cpu} (${env.cores} cores)`],
     ['memory', formatBytes(env.memoryBytes)],
     ...Object.entries(env.packages).map(([name, version]): [string, string] => [name, version]),
+    ...browsersOf(results).map((b): [string, string] => ['browser clients', `${b.name}; User-Agent: ${b.userAgent}`]),
   ];
   return dataTable({ rows, className: 'data left' });
+}
+
+/** The distinct browsers behind the file's browser-client runs. */
+function browsersOf(results: ResultsFile): Array<NonNullable<RunResult['browser']>> {
+  const seen = new Map<string, NonNullable<RunResult['browser']>>();
+  for (const run of results.runs) if (run.browser) seen.set(`${run.browser.name}\u0000${run.browser.userAgent}`, run.browser);
+  return [...seen.values()];
 }
 
 export function methods(): Html {

@@ -48,12 +48,16 @@ export interface ClientOptions {
  * What a client tells the load generator. `open` fires on the first connection and again whenever
  * the application must start over (a peer's new socket after a reconnect, our session lost);
  * `down`/`up` bracket a reconnect gap.
+ *
+ * `at` (open, message, down, up): when it happened, on the shared clock (payload.ts `now()`). Only
+ * clients that run elsewhere pass it (browser pages: their own time, less the page's estimated
+ * clock offset, so the relay to Node is not measured); otherwise the load generator reads the clock.
  */
 export interface ClientEvents {
-  open(transport: string): void;
-  message(data: AppData): void;
-  down(reason: string): void;
-  up(): void;
+  open(transport: string, at?: number): void;
+  message(data: AppData, at?: number): void;
+  down(reason: string, at?: number): void;
+  up(at?: number): void;
   /** Anything worth a line in the run's event log: transport switches, errors, session loss. */
   event(type: string, detail: string): void;
 }

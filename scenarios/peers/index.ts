@@ -18,6 +18,11 @@ export const FAMILY: Record<Contender, Family> = {
   'raw-ws': 'raw-ws',
 };
 
+/** Contenders whose client also runs in a browser page (demo/browser-clients.ts); raw-ws is Node's `ws`. */
+export function hasBrowserClient(contender: Contender): boolean {
+  return FAMILY[contender] !== 'raw-ws';
+}
+
 const servers: Record<Family, () => Promise<(options: ServerOptions) => ServerAdapter>> = {
   ours: async () => (await import('./ours.server.js')).createOurServer,
   socketio: async () => (await import('./socketio.server.js')).createSocketIoServer,
