@@ -267,7 +267,8 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
     if (transport === this.current) this.lastHeardAt = Date.now();
     switch (envelope.type) {
       case 'hello':
-        return pending ? this.onHello(transport, envelope.hello, pending) : undefined;
+        // A hello on an adopted transport means the server sees a new connection: resync by reconnecting.
+        return pending ? this.onHello(transport, envelope.hello, pending) : this.onGone(transport, 'unexpected hello', CloseCodes.BAD_DATA);
       case 'pong':
         if (pending && !pending.verified && pending.pingId !== 0 && pending.pingId === envelope.id) this.settle(transport);
         return;

@@ -103,7 +103,6 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
   function newSession(): Session {
     const session = new Session(sessionOptions, hooks);
     sessions.set(session.id, session);
-    session.on('error', () => {}); // SLOW_CONSUMER is reported here; the app may listen too
     session.once('close', ({ code, reason }: { code: number; reason: string }) => {
       if (code === CloseCodes.NORMAL || code === CloseCodes.POLICY) {
         closedSessions.set(session.id, { token: session.token, code, reason, until: Date.now() + sessionOptions.graceMs });
@@ -127,11 +126,15 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
     announce(session: Session) {
       events.emit('connection', session);
     },
+    verifyToken(query: SessionQuery) {
+      const session = query.sid === null ? undefined : sessions.get(query.sid);
+      if (session && !tokenMatches(session.token, query.token)) throw new TransportLabError('BAD_TOKEN');
+    },
     openSession(query: SessionQuery) {
       if (query.sid === null) return { session: newSession(), resumed: false };
       const session = sessions.get(query.sid);
       if (session) {
-        if (!tokenMatches(session.token, query.token)) throw new TransportLabError('BAD_TOKEN');
+        ctx.verifyToken(query);
         return { session, resumed: true };
       }
       const closed = closedSessions.get(query.sid);

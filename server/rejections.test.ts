@@ -158,6 +158,13 @@ describe('HTTP rejections', () => {
     expect((await parked).status).toBe(200);
   });
 
+  it('a poll without open=1 for an unknown session → 404 UNKNOWN_SESSION, and opens none', async () => {
+    const before = server.rt.sessions.size;
+    await expectReject(await fetch(`${base}/long-polling?sid=AAAAAAAAAAAAAAAAAAAAAA&token=AAAAAAAAAAAAAAAAAAAAAA&ack=0`), 404, 'UNKNOWN_SESSION');
+    await expectReject(await fetch(`${base}/long-polling?ack=0`), 404, 'UNKNOWN_SESSION');
+    expect(server.rt.sessions.size).toBe(before);
+  });
+
   it('oversized request headers → 431 HEADERS_TOO_BIG with a JSON body', async () => {
     const response = await fetch(`${base}/sse`, { headers: { 'X-Big': 'x'.repeat(16 * 1024) } });
     await expectReject(response, 431, 'HEADERS_TOO_BIG');
@@ -183,6 +190,37 @@ describe('WebSocket rejections', () => {
       ws.send(frame);
       expect(await closed).toBe(1007);
     }
+  });
+
+  it('a handshake that ws refuses (bad Sec-WebSocket-Version) leaves no session behind', async () => {
+    const before = server.rt.sessions.size;
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.get(`${base}/websocket?ack=0`, {
+        headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '12', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+      });
+      req.on('response', (res) => resolve(res.statusCode!));
+      req.on('upgrade', () => reject(new Error('upgrade was accepted')));
+      req.on('error', reject);
+    });
+    expect(status).toBe(400);
+    expect(server.rt.sessions.size).toBe(before);
+  });
+
+  it("an exception in the app's message listener is the app's: reported as 'error', the connection stays up", async () => {
+    const { ws, hello } = await rawWebSocket();
+    const conn = server.rt.sessions.get(hello.sid)!;
+    const thrown = new Error('bug in the app');
+    conn.on('message', (m) => {
+      if (m === 'boom') throw thrown;
+    });
+    const reported = waitFor<unknown>((r) => conn.once('error', r), 5000, 'error');
+    ws.send('t1 boom');
+    expect(await reported).toBe(thrown);
+    const next = waitFor<unknown>((r) => conn.once('message', r), 5000, 'message');
+    ws.send('t2 after');
+    expect(await next).toBe('after');
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+    ws.close();
   });
 
   it('a consumer that never acks is cut with 1013 at the buffer cap, and resumes with nothing lost', async () => {

@@ -31,6 +31,8 @@ export interface RouterContext {
   announce(session: Session): void;
   /** Finds the session a request names, or makes a new one (unknown sid: the client will learn it was lost). */
   openSession(query: SessionQuery): { session: Session; resumed: boolean } | { closed: { code: number; reason: string } };
+  /** Throws BAD_TOKEN when the request names a known session with the wrong token; creates nothing. */
+  verifyToken(query: SessionQuery): void;
   /** Finds the session an upstream request names: unknown → UNKNOWN_SESSION, wrong token → BAD_TOKEN. */
   findSession(query: SessionQuery): Session;
 }
@@ -86,10 +88,17 @@ export function handleUpgrade(ctx: RouterContext, req: IncomingMessage, socket: 
     if (route !== 'websocket') throw new TransportLabError('UNKNOWN_TRANSPORT', 'Only the websocket path upgrades');
     if (!isOriginAllowed(ctx.origins, req)) throw new TransportLabError('FORBIDDEN_ORIGIN');
     const query = parseSessionQuery(url);
-    const opened = ctx.openSession(query);
+    ctx.verifyToken(query); // a wrong token is refused before the handshake (403)…
     ctx.wss.handleUpgrade(req, socket, head, (ws) => {
+      // …but a session is opened only once `ws` has completed the handshake: one it refuses
+      // (bad key or version) leaves nothing behind.
       const connection = new WebSocketConnection(ws);
-      attachOrClose(ctx, opened, connection, query);
+      try {
+        attachOrClose(ctx, ctx.openSession(query), connection, query);
+      } catch (error) {
+        const e = asError(error);
+        connection.close(e.closeCode, e.code);
+      }
     });
   } catch (error) {
     rejectUpgrade(socket, asError(error));
@@ -110,22 +119,29 @@ function openSse(ctx: RouterContext, req: IncomingMessage, res: ServerResponse, 
 }
 
 function poll(ctx: RouterContext, req: IncomingMessage, res: ServerResponse, query: SessionQuery): void {
-  const opened = ctx.openSession(query);
-  if (!('closed' in opened) && !query.open && opened.resumed) {
-    const { session } = opened;
-    const current = session.activeConnection;
-    if (current instanceof LongPollingConnection) {
-      session.receive({ type: 'ack', ack: query.ack }, null);
-      return current.poll(req, res);
-    }
-    if (current !== null || session.transport !== 'long-polling') throw new TransportLabError('WRONG_TRANSPORT');
-    const connection = new LongPollingConnection(ctx.pollTimeoutMs);
-    connection.poll(req, res);
-    return session.continuePolling(connection, query.ack);
-  }
+  if (!query.open) return continuePoll(ctx, req, res, query);
   const connection = new LongPollingConnection(ctx.pollTimeoutMs);
   connection.poll(req, res);
-  attachOrClose(ctx, opened, connection, query);
+  attachOrClose(ctx, ctx.openSession(query), connection, query);
+}
+
+/**
+ * A poll without `open=1` continues a session and never opens one: an unknown session is a 404
+ * UNKNOWN_SESSION (the client reconnects with `open=1` and learns whether its session was lost).
+ */
+function continuePoll(ctx: RouterContext, req: IncomingMessage, res: ServerResponse, query: SessionQuery): void {
+  const session = ctx.findSession(query);
+  const current = session.activeConnection;
+  if (current instanceof LongPollingConnection) {
+    session.receive({ type: 'ack', ack: query.ack }, null);
+    return current.poll(req, res, query.ack);
+  }
+  // The long-poll connection was lost, yet the client never saw its poll fail (a browser resent it
+  // on a new connection by itself): continue the session on this poll. See docs/protocol.md.
+  if (current !== null || session.transport !== 'long-polling') throw new TransportLabError('WRONG_TRANSPORT');
+  const connection = new LongPollingConnection(ctx.pollTimeoutMs);
+  connection.poll(req, res);
+  session.continuePolling(connection, query.ack);
 }
 
 async function upstream(ctx: RouterContext, req: IncomingMessage, res: ServerResponse, query: SessionQuery): Promise<void> {

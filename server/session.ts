@@ -54,6 +54,7 @@ export class Session extends EventEmitter implements ConnectionOwner {
   readonly rooms = new Set<string>();
   private connection: ServerConnection | null = null;
   private probe: ServerConnection | null = null;
+  private probeSince = 0;
   private lastTransport: TransportName | null = null;
   private readonly seq = new Sequencer();
   private ackTimer: ReturnType<typeof setTimeout> | null = null;
@@ -103,7 +104,7 @@ export class Session extends EventEmitter implements ConnectionOwner {
     if (this.ended) return false;
     if (this.seq.bufferedBytes + payload.bytes > this.options.maxBufferedBytes) {
       this.connection?.close(CloseCodes.TRY_LATER, 'SLOW_CONSUMER');
-      this.emit('error', new TransportLabError('SLOW_CONSUMER'));
+      this.report(new TransportLabError('SLOW_CONSUMER'));
       return false;
     }
     const seq = this.seq.queue(payload);
@@ -140,12 +141,15 @@ export class Session extends EventEmitter implements ConnectionOwner {
   attach(connection: ServerConnection, opts: { probe: boolean; resumed: boolean; clientAck: number }): void {
     connection.owner = this;
     if (opts.resumed && !this.seq.acknowledge(opts.clientAck)) return connection.close(CloseCodes.BAD_DATA, 'BAD_SEQUENCE');
-    const probe = opts.probe && this.connection !== null;
+    // A probe stays a probe even while the session is detached: the client treats it as one (drops
+    // data on it, then says `u`), so activating it here would make its `u` a protocol error.
+    const probe = opts.probe;
     connection.send([{ type: 'hello', hello: this.hello(connection.transport, opts.resumed, probe) }]);
     this.seq.ackedUpTo(this.seq.received);
     if (probe) {
       this.probe?.close(CloseCodes.REPLACED, 'replaced by a newer probe');
       this.probe = connection;
+      this.probeSince = Date.now();
     } else {
       this.activate(connection, 'reconnect');
     }
@@ -191,7 +195,7 @@ export class Session extends EventEmitter implements ConnectionOwner {
         if (arrival === 'gap') throw new TransportLabError('BAD_SEQUENCE');
         if (via) this.scheduleAck();
         const body = envelope.body;
-        this.emit('message', typeof body === 'string' ? data : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+        this.deliverToApp(typeof body === 'string' ? data : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
         return;
       }
       case 'ack':
@@ -221,6 +225,26 @@ export class Session extends EventEmitter implements ConnectionOwner {
     return this.seq.received;
   }
 
+  /**
+   * The message counts as delivered once the listeners ran. A listener that throws is the
+   * application's bug, not the client's: the error goes to the session's 'error' listeners (or to
+   * stderr when there are none) and the connection stays up; the client is not cut with a
+   * protocol code it did not earn.
+   */
+  private deliverToApp(data: unknown): void {
+    try {
+      this.emit('message', data);
+    } catch (error) {
+      this.report(error as Error);
+    }
+  }
+
+  /** 'error' is informational here: with no listener, our own codes are dropped, the app's bugs logged. */
+  private report(error: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    else if (!(error instanceof TransportLabError)) console.error(`transport-lab: a 'message' listener of session ${this.id} threw:`, error);
+  }
+
   /** Connection-owner side: a frame arrived on a connection. */
   onEnvelope(connection: ServerConnection, envelope: Envelope): void {
     if (connection !== this.connection && connection !== this.probe) return; // late frame from a replaced connection
@@ -244,6 +268,8 @@ export class Session extends EventEmitter implements ConnectionOwner {
   tick(now: number): void {
     if (this.ended) return;
     const { heartbeatMs, heartbeatTimeoutMs, graceMs } = this.options;
+    // A probe the client never promoted (a stalled path, a client that gave up) does not linger.
+    if (this.probe && now - this.probeSince > heartbeatMs + heartbeatTimeoutMs) this.probe.close(CloseCodes.HEARTBEAT_TIMEOUT, 'PROBE_TIMEOUT');
     const c = this.connection;
     if (!c) {
       if (now - this.detachedAt > graceMs) this.close(CloseCodes.GOING_AWAY, 'SESSION_EXPIRED');

@@ -30,6 +30,7 @@ export class LongPollingTransport extends ClientTransport {
   private async pollLoop(first: OpenParams): Promise<void> {
     const { fetch } = this.settings.platform;
     let url = this.url({ ...first, open: true });
+    let opening = true;
     while (this.isOpen) {
       let body: Uint8Array;
       try {
@@ -48,6 +49,10 @@ export class LongPollingTransport extends ClientTransport {
         return this.gone(`bad batch from server: ${(error as Error).message}`, 1007);
       }
       for (const frame of frames) this.receive(frame);
+      // Data in the open answer is held until the client adopts this transport, a few promise hops
+      // later: let that happen first, or the next poll's ack would leave it unacknowledged.
+      if (opening) await new Promise((resolve) => setTimeout(resolve, 0));
+      opening = false;
       url = this.url({});
     }
   }

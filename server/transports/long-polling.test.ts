@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { decode, decodeBatch, type Hello } from '../../protocol/index.js';
 import { conformance } from '../conformance.suite.js';
 import { sleep, startServer, type TestServer, waitFor } from '../testing.js';
@@ -13,7 +14,7 @@ conformance('long-polling');
  */
 describe('a poll resent after its connection died', () => {
   let server: TestServer;
-  beforeAll(async () => void (server = await startServer()));
+  beforeAll(async () => void (server = await startServer({ heartbeatMs: 1000, heartbeatTimeoutMs: 1000, pollTimeoutMs: 1500 })));
   afterAll(() => server.close());
 
   const frames = async (response: Response) => decodeBatch(new Uint8Array(await response.arrayBuffer()), 1 << 20).map((f) => decode(f));
@@ -45,6 +46,40 @@ describe('a poll resent after its connection died', () => {
     expect(await frames(resent)).toEqual([expect.objectContaining({ type: 'data', seq: 1, body: 'sent while no poll was parked' })]);
     expect(conn.connected).toBe(true);
     expect(conn.transport).toBe('long-polling');
+  });
+
+  it('an answer that died on the wire after it was written goes out again to the resent poll', async () => {
+    const { hello, conn } = await open('long-polling');
+    const pollUrl = `${server.url}/long-polling?sid=${hello.sid}&token=${hello.token}&ack=0`;
+    const answered = fetch(pollUrl);
+    await sleep(50);
+    conn.send('first');
+    expect(await frames(await answered)).toEqual([expect.objectContaining({ type: 'data', seq: 1, body: 'first' })]);
+    conn.send('second'); // queued: no poll is parked
+    // The same poll again (ack=0): the client never read the answer carrying seq 1.
+    const resent = await frames(await fetch(pollUrl));
+    expect(resent.map((e) => (e.type === 'data' ? [e.seq, e.body] : e.type))).toEqual([[1, 'first'], [2, 'second']]);
+    // A poll that acknowledges the answer gets nothing twice.
+    const next = fetch(`${server.url}/long-polling?sid=${hello.sid}&token=${hello.token}&ack=2`);
+    await sleep(50);
+    conn.send('third');
+    expect((await frames(await next)).map((e) => (e.type === 'data' ? e.seq : e.type))).toEqual([3]);
+  });
+
+  it('a probe that arrives while the session is detached stays a probe, and times out if never promoted', async () => {
+    const { hello, conn } = await open('long-polling');
+    const parked = http.get(`${server.url}/long-polling?sid=${hello.sid}&token=${hello.token}&ack=0`);
+    parked.on('error', () => {});
+    await sleep(50);
+    const disconnected = waitFor((resolve) => conn.once('disconnect', resolve), 5000, 'disconnect');
+    parked.destroy();
+    await disconnected;
+    const probe = new WebSocket(`${server.url.replace('http', 'ws')}/websocket?sid=${hello.sid}&token=${hello.token}&ack=0&probe=1`);
+    const probeHello = await waitFor<Hello>((r) => probe.once('message', (d) => r(JSON.parse(String(d).slice(2)))), 5000, 'probe hello');
+    expect(probeHello).toMatchObject({ sid: hello.sid, probe: true });
+    expect(conn.connected).toBe(false); // not the active connection until the client says `u`
+    const closed = await waitFor<number>((r) => probe.once('close', (code) => r(code)), 5000, 'probe close');
+    expect(closed).toBe(4001); // heartbeat + timeout (1 s + 1 s here) without `u`
   });
 
   it('a plain poll for a session that was on another transport is still refused with WRONG_TRANSPORT', async () => {
