@@ -17,7 +17,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { Contender, ResultsFile, RunResult } from '../scenarios/results.js';
+import { CONTENDERS, type Contender, type ResultsFile, type RunResult } from '../scenarios/results.js';
 import { formatValue } from './format.js';
 import { runLabel } from './groups.js';
 import { findMetric, type Metric, type MetricUnit } from './metrics.js';
@@ -51,16 +51,6 @@ export class BudgetError extends Error {
   override name = 'BudgetError';
 }
 
-const CONTENDERS: readonly Contender[] = [
-  'websocket',
-  'sse',
-  'long-polling',
-  'auto',
-  'socketio',
-  'socketio-websocket',
-  'socketio-polling',
-  'raw-ws',
-];
 
 const UNITS: Record<string, { unit: MetricUnit; factor: number }> = {
   ms: { unit: 'ms', factor: 1 },
@@ -99,7 +89,7 @@ export function parseBudget(expression: string): Budget {
   const dot = path.indexOf('.');
   if (dot < 0) fail('expected contender.metric before the operator, e.g. websocket.latency.p99');
   const contender = path.slice(0, dot);
-  if (contender !== '*' && !CONTENDERS.includes(contender as Contender)) {
+  if (contender !== '*' && !(CONTENDERS as readonly string[]).includes(contender)) {
     fail(`unknown contender "${contender}" (one of ${CONTENDERS.join(', ')}, or *)`);
   }
   const metricName = path.slice(dot + 1);

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { RESULTS_SCHEMA_VERSION, type ResultsFile } from '../scenarios/results.js';
+import { CONTENDERS, RESULTS_SCHEMA_VERSION, type ResultsFile } from '../scenarios/results.js';
 
 /** Unreadable, unparsable or invalid input. The CLI maps it to exit code 2. */
 export class ResultsFileError extends Error {
@@ -16,16 +16,7 @@ const nonNegative = z.number().finite().nonnegative();
 const ms = nonNegative;
 const bytes = nonNegative;
 
-const contender = z.enum([
-  'websocket',
-  'sse',
-  'long-polling',
-  'auto',
-  'socketio',
-  'socketio-websocket',
-  'socketio-polling',
-  'raw-ws',
-]);
+const contender = z.enum(CONTENDERS);
 
 const histogram = z.object({
   count: nonNegative,

@@ -14,18 +14,9 @@ import { z } from 'zod';
 import { parseMiddlebox } from './network/middleboxes.js';
 import { getProfile } from './network/profiles.js';
 import { MIN_PAYLOAD_BYTES } from './payload.js';
-import type { Contender } from './results.js';
+import { CONTENDERS, type Contender } from './results.js';
 
-export const CONTENDERS = [
-  'websocket',
-  'sse',
-  'long-polling',
-  'auto',
-  'socketio',
-  'socketio-websocket',
-  'socketio-polling',
-  'raw-ws',
-] as const satisfies readonly Contender[];
+export { CONTENDERS };
 
 /** "10s", "500ms", "2m" or a number of milliseconds. */
 export const durationSchema = z.union([

@@ -73,38 +73,33 @@ export function readStamp(data: unknown): Stamp | null {
   return null;
 }
 
-/** The same payload (same size) with the server's echo time stamped in. */
-export function withEchoTime(data: AppData, echoAt: number): AppData {
+/** Where each time stamp sits: offset in a text payload, offset in a binary one, key in JSON. */
+const STAMP_AT = { sent: { text: 19, binary: 8, key: 't' }, echo: { text: 36, binary: 16, key: 'e' } } as const;
+
+/** The same payload (same size) with one of its time stamps replaced. */
+function restamp(data: AppData, which: keyof typeof STAMP_AT, at: number): AppData {
+  const where = STAMP_AT[which];
   if (typeof data === 'string') {
-    if (data.startsWith('{')) return JSON.stringify({ ...(JSON.parse(data) as object), e: time17(echoAt) });
-    return data.slice(0, 36) + time17(echoAt) + data.slice(53);
+    if (data.startsWith('{')) return JSON.stringify({ ...(JSON.parse(data) as object), [where.key]: time17(at) });
+    return data.slice(0, where.text) + time17(at) + data.slice(where.text + 17);
   }
   if (data instanceof Uint8Array) {
     const copy = new Uint8Array(data);
-    new DataView(copy.buffer).setFloat64(16, echoAt);
+    new DataView(copy.buffer).setFloat64(where.binary, at);
     return copy;
   }
-  return { ...data, e: time17(echoAt) };
+  return { ...data, [where.key]: time17(at) };
 }
+
+/** The same payload (same size) with the server's echo time stamped in. */
+export const withEchoTime = (data: AppData, echoAt: number): AppData => restamp(data, 'echo', echoAt);
 
 /**
  * The same payload (same size) with its send time replaced: a browser client re-stamps what the
  * load generator made at the moment the page hands it to the transport (see demo/page/harness.ts).
  * Anything without a stamp comes back unchanged.
  */
-export function withSentTime(data: AppData, sentAt: number): AppData {
-  if (readStamp(data) === null) return data;
-  if (typeof data === 'string') {
-    if (data.startsWith('{')) return JSON.stringify({ ...(JSON.parse(data) as object), t: time17(sentAt) });
-    return data.slice(0, 19) + time17(sentAt) + data.slice(36);
-  }
-  if (data instanceof Uint8Array) {
-    const copy = new Uint8Array(data);
-    new DataView(copy.buffer).setFloat64(8, sentAt);
-    return copy;
-  }
-  return { ...data, t: time17(sentAt) };
-}
+export const withSentTime = (data: AppData, sentAt: number): AppData => (readStamp(data) === null ? data : restamp(data, 'sent', sentAt));
 
 /** Application bytes as the application sees them (JSON: its serialized length). */
 export function payloadBytes(data: AppData): number {

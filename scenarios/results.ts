@@ -7,15 +7,17 @@
 export const RESULTS_SCHEMA_VERSION = 1;
 
 /** What was measured: our transports, our fallback client, and the peers. */
-export type Contender =
-  | 'websocket'
-  | 'sse'
-  | 'long-polling'
-  | 'auto' // our client with its default fallback list
-  | 'socketio' // Socket.IO default: polling first, then upgrade
-  | 'socketio-websocket' // Socket.IO, transports: ['websocket']
-  | 'socketio-polling' // Socket.IO, transports: ['polling']
-  | 'raw-ws'; // plain ws, no envelope: the floor
+export const CONTENDERS = [
+  'websocket',
+  'sse',
+  'long-polling',
+  'auto', // our client with its default fallback list
+  'socketio', // Socket.IO default: polling first, then upgrade
+  'socketio-websocket', // Socket.IO, transports: ['websocket']
+  'socketio-polling', // Socket.IO, transports: ['polling']
+  'raw-ws', // plain ws, no envelope: the floor
+] as const;
+export type Contender = (typeof CONTENDERS)[number];
 
 export interface ResultsFile {
   schemaVersion: typeof RESULTS_SCHEMA_VERSION;

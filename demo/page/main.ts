@@ -5,19 +5,8 @@
  * network=loopback&middlebox=block-websocket&room=lobby&name=alice
  */
 import { bytesChart, clear, latencyChart, push } from './charts.js';
+import type { LaneStats } from '../lanes.js'; // the JSON /api/lanes/:id answers
 import { openLink, type Choice, type Link } from './link.js';
-
-interface LaneStats {
-  id: string;
-  port: number;
-  network: string;
-  middlebox: string | null;
-  upstreamBytes: number;
-  downstreamBytes: number;
-  connections: number;
-  openConnections: number;
-  events: Array<{ type: string; detail: string; at: number }>;
-}
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const settings = $<HTMLFormElement>('settings');
