@@ -94,3 +94,16 @@ describe('evaluateBudgets', () => {
     await expect(loadBudgetFile(join(dir, 'missing.json'))).rejects.toThrow(BudgetError);
   });
 });
+
+describe('bytesPerClientHour', () => {
+  it('is (wire − handshake bytes) ÷ clients ÷ traffic hours, computed from the run', () => {
+    const r = run('ticker', 'websocket');
+    const { upstream: up, downstream: down } = r.bytes;
+    const expected = (up.total + down.total - up.handshake - down.handshake) / r.clients / (r.durationMs / 3_600_000);
+    const metric = parseBudget('ticker:websocket.bytesPerClientHour > 1MB').metric;
+    expect(metric.value(r)).toBe(Math.round(expected));
+    // A run that moved 1 MB in 10 s with 10 clients and no handshakes costs 36 MB per client-hour.
+    const synthetic = { ...r, clients: 10, durationMs: 10_000, bytes: { ...r.bytes, upstream: { ...up, total: 400_000, handshake: 0 }, downstream: { ...down, total: 600_000, handshake: 0 } } };
+    expect(metric.value(synthetic)).toBe(36_000_000);
+  });
+});

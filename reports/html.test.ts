@@ -48,7 +48,7 @@ describe('renderHtml', () => {
     const ticker = page.slice(page.indexOf('<h2 id="g1-h">'), page.indexOf('<h2 id="g2-h">'));
     const rawWsRow = ticker.match(/<tr><th scope="row"><span class="sw c-raw-ws"><\/span>raw-ws[\s\S]*?<\/tr>/)![0];
     expect(rawWsRow).toContain('<td class="best"><strong>2.74 ms</strong><span class="star" aria-hidden="true">★</span><span class="vh"> (best)</span></td>');
-    expect(page).toMatch(/<tr class="failed">.*websocket.*<td colspan="11" class="error">failed: upgrade refused: 403 from proxy &lt;script&gt;/);
+    expect(page).toMatch(/<tr class="failed">.*websocket.*<td colspan="12" class="error">failed: upgrade refused: 403 from proxy &lt;script&gt;/);
   });
 
   it('escapes data: a <script> or an <img onerror> in a results file stays inert text', () => {

@@ -11,7 +11,7 @@ describe('renderMarkdown', () => {
     expect(text).toMatch(/^## transport-lab report\n/);
     expect(text.match(/^### /gm)).toHaveLength(3);
     expect(text).toContain('### ticker · lan · no middlebox\n\nFor this workload — lowest p99 latency: raw-ws (2.74 ms); lowest bytes/message: raw-ws (123 B).');
-    expect(text).toContain('| contender | p50 | p99 | connect p50 | first msg p50 | bytes/msg | overhead/msg | lost | dup | reordered | CPU/conn | mem/conn |');
+    expect(text).toContain('| contender | p50 | p99 | connect p50 | first msg p50 | bytes/msg | overhead/msg | B/client·h | lost | dup | reordered | CPU/conn | mem/conn |');
     expect(text).toMatch(/^\| raw-ws \| \*\*1\.23 ms\*\* ★ \| \*\*2\.74 ms\*\* ★ \|/m);
     expect(text).toMatch(/^\| auto → sse \| /m);
     // Every row has as many cells as the header, the failed one included.

@@ -26,6 +26,13 @@ export const METHODS: ReadonlyArray<readonly [term: string, text: string]> = [
       'more overhead per message than long ones.',
   ],
   [
+    'Bytes per client-hour',
+    'Wire bytes of both directions minus handshake bytes, divided by the clients and by the traffic ' +
+      'duration, scaled to one hour: what one connected client costs per hour at the scenario’s rate ' +
+      '(for the mostly idle notifications scenario, the keepalive cost). The few bytes of the connect ' +
+      'and drain phases are in the numerator but not in the duration, so it errs slightly high.',
+  ],
+  [
     'Latency',
     'One-way server→client and client→server latency from timestamps on the same clock: Node clients ' +
       'run on the server’s machine and read the same clock; browser clients stamp sends and receives in ' +

@@ -110,6 +110,20 @@ const otherMetrics: Metric[] = [
     value: (run) => perMessage(run, run.bytes.overheadPerMessage),
   },
   {
+    // What keeping one client connected costs per hour at this scenario's traffic: the keepalive cost
+    // for a mostly idle scenario (notifications), the bandwidth bill for a busy one.
+    name: 'bytesPerClientHour',
+    label: 'wire bytes per client-hour (handshakes excluded)',
+    unit: 'bytes',
+    better: 'lower',
+    tolerance: BYTE_NOISE,
+    value: (run) => {
+      const { upstream: up, downstream: down } = run.bytes;
+      if (run.clients <= 0 || run.durationMs <= 0) return null;
+      return Math.round((up.total + down.total - up.handshake - down.handshake) / run.clients / (run.durationMs / 3_600_000));
+    },
+  },
+  {
     name: 'bytes.total',
     label: 'wire bytes',
     unit: 'bytes',
@@ -182,6 +196,7 @@ export const KEY_METRICS: readonly Metric[] = [
   'latency.firstMessage.p50',
   'bytesPerMessage',
   'overheadPerMessage',
+  'bytesPerClientHour',
   'lost',
   'duplicated',
   'outOfOrder',
@@ -201,6 +216,7 @@ const SHORT_LABELS: Record<string, string> = {
   'latency.firstMessage.p50': 'first msg p50',
   bytesPerMessage: 'bytes/msg',
   overheadPerMessage: 'overhead/msg',
+  bytesPerClientHour: 'B/client·h',
   lost: 'lost',
   duplicated: 'dup',
   outOfOrder: 'reordered',

@@ -10,7 +10,7 @@ describe('renderTable', () => {
 
   it('prints one aligned block per comparison with the verdict', () => {
     expect(lines[0]).toBe('ticker · lan · no middlebox');
-    expect(lines[1]).toMatch(/^ {2}contender +p50 +p99 +connect p50 +first msg p50 +bytes\/msg +overhead\/msg +lost +dup +reordered +CPU\/conn +mem\/conn$/);
+    expect(lines[1]).toMatch(/^ {2}contender +p50 +p99 +connect p50 +first msg p50 +bytes\/msg +overhead\/msg +B\/client·h +lost +dup +reordered +CPU\/conn +mem\/conn$/);
     const block = lines.slice(1, 8);
     expect(new Set(block.map((l) => l.length)).size).toBe(1); // columns line up
     expect(text).toMatch(/^ {2}raw-ws +\*1\.23 ms +\*2\.74 ms /m);
@@ -18,7 +18,7 @@ describe('renderTable', () => {
   });
 
   it('shows a failed run without figures, and its error', () => {
-    expect(text).toMatch(/^ {2}websocket \(failed\)( +—){11}$/m);
+    expect(text).toMatch(/^ {2}websocket \(failed\)( +—){12}$/m);
     expect(text).toContain('  websocket: upgrade refused: 403 from proxy <script>');
   });
 
