@@ -64,6 +64,10 @@ export function createClientHost(plan: RunPlan, indices: number[], factory: Clie
     histogram: (metric: LatencyMetric) => encodeOne(recorder, metric),
     perSecond: () => recorder.encode().perSecond,
     report() {
+      for (const c of clients) {
+        const gap = c.closeOpenGap();
+        if (gap !== null) events.push({ t: now() - runStart, type: 'not-reconnected', detail: `client ${c.index} still down after ${Math.round(gap)} ms (counted in reconnect gaps as a lower bound)` });
+      }
       const { latency, perSecond } = recorder.encode();
       const transports: Record<string, number> = {};
       for (const c of clients) {

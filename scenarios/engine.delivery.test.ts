@@ -39,3 +39,11 @@ describe.each<Contender>(['raw-ws', 'websocket', 'long-polling'])('%s', (contend
     });
   });
 });
+
+it('a client message sent twice counts as one upstream duplicate and is echoed once: no phantom downstream loss', async () => {
+  const plan = testPlan('websocket', { clients, messages, duration: '3s', traffic: { pattern: 'echo', rate: 40 } }, { faults: { upstream: { duplicate: [5] } } });
+  const r = await runPlan(plan);
+  expect(r.status, describeRun(r)).toBe('ok');
+  expect(r.delivery.clientToServer).toMatchObject({ sent: messages * clients, received: messages * clients, duplicated: clients, lost: 0 });
+  expect(r.delivery.serverToClient).toMatchObject({ sent: messages * clients, received: messages * clients, duplicated: 0, lost: 0 });
+});

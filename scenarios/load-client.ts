@@ -71,12 +71,24 @@ export class LoadClient {
   /** Starts this client's upstream, if the pattern has one, at a random phase within one interval. */
   start(at: number, rate = this.plan.traffic.rate): void {
     if (!CLIENT_PATTERNS.has(this.plan.traffic.pattern)) return;
-    this.pacer = new Pacer(rate, () => this.sendOne(), this.plan.messages ?? Infinity);
+    this.pacer = new Pacer(rate, (plannedAt) => this.sendOne(plannedAt), this.plan.messages ?? Infinity);
     this.pacer.start(at, Math.random() * Math.min(1000, 1000 / rate));
   }
 
   setRate(rate: number): void {
     this.pacer?.setRate(rate);
+  }
+
+  /**
+   * At the end of the run: a client that is still down records its gap so far (a lower bound), so
+   * the longest gaps are not the ones left out. Returns that gap, or null when the client is up.
+   */
+  closeOpenGap(at = now()): number | null {
+    if (this.downAt === null) return null;
+    const gap = at - this.downAt;
+    this.shared.recorder.record('reconnectGap', gap, at);
+    this.downAt = null;
+    return gap;
   }
 
   stop(): void {
@@ -88,10 +100,11 @@ export class LoadClient {
     this.adapter?.close();
   }
 
-  private sendOne(): void {
+  /** `plannedAt`: when the schedule meant this message to go out, stamped as its send time (see pacer.ts). */
+  private sendOne(plannedAt: number): void {
     const { kind, bytes } = this.plan.payload;
     this.sent++;
-    this.sendData(this.sent, makePayload(kind, bytes, { stream: this.index + 1, seq: this.sent, sentAt: now(), echoAt: 0 }));
+    this.sendData(this.sent, makePayload(kind, bytes, { stream: this.index + 1, seq: this.sent, sentAt: plannedAt, echoAt: 0 }));
   }
 
   private onMessage(data: AppData, at = now()): void {

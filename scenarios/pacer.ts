@@ -1,32 +1,39 @@
 /**
- * Sends at a rate without drifting: every tick sends however many messages are due since the
- * pacer started (so a late timer catches up instead of lowering the rate). `setRate` re-bases the
- * schedule at the current time; `limit` stops it after that many messages.
+ * Sends at a rate without drifting. Each message has a due time on the schedule (base + n / rate);
+ * the pacer wakes at the next due time (at most every MIN_INTERVAL_MS: faster rates go out in small
+ * bursts) and sends everything due by then, so a late wake-up catches up instead of lowering the rate.
+ *
+ * `send` gets the time each message was planned to go out: the target time of the wake-up that
+ * sends it (never before its due time), or the actual time if the timer fired early (libuv timers
+ * run on a millisecond loop clock and can fire up to ~1 ms before their target). Stamping that, not the moment the sender got to it,
+ * keeps a sender that fell behind (a stalled event loop, a saturated server) in the measured latency
+ * instead of hiding it (no coordinated omission, as in wrk2), while the pacer's own burst slots add
+ * nothing. `setRate` re-bases the schedule at the current time, keeping this sender's phase; `limit`
+ * stops it after that many messages.
  */
 import { now } from './payload.js';
 
 const MIN_INTERVAL_MS = 5;
-const MAX_INTERVAL_MS = 250;
 
 export class Pacer {
   private timer: NodeJS.Timeout | null = null;
   private baseAt = 0;
   private baseCount = 0;
+  private phaseMs = 0;
   count = 0;
 
   constructor(
     private rate: number,
-    private readonly send: () => void,
+    private readonly send: (plannedAt: number) => void,
     private readonly limit = Infinity,
   ) {}
 
   /** Starts at `at` (shared clock), optionally offset by `phaseMs` so senders don't tick in step. */
-  start(at = now(), phaseMs = 0): void {
+  start(at = now(), phaseMs = this.phaseMs): void {
+    this.phaseMs = phaseMs;
     this.baseAt = at + phaseMs;
     this.baseCount = this.count;
-    const interval = Math.min(MAX_INTERVAL_MS, Math.max(MIN_INTERVAL_MS, 1000 / this.rate));
-    this.timer = setInterval(() => this.tick(), interval);
-    this.timer.unref?.();
+    this.schedule(this.baseAt);
   }
 
   setRate(rate: number): void {
@@ -37,18 +44,29 @@ export class Pacer {
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
 
-  private tick(): void {
-    const elapsed = now() - this.baseAt;
-    if (elapsed < 0) return;
-    const due = Math.min(this.limit, this.baseCount + Math.floor((elapsed * this.rate) / 1000) + 1);
-    while (this.count < due) {
+  /** Due time of the n-th message since the base (n from 0). */
+  private dueAt(n: number): number {
+    return this.baseAt + (n * 1000) / this.rate;
+  }
+
+  private schedule(target: number): void {
+    this.timer = setTimeout(() => this.tick(target), Math.max(0, Math.ceil(target - now())));
+    this.timer.unref?.();
+  }
+
+  /** `target`: when this wake-up was planned. Everything due by then goes out, stamped with the earlier of `target` and now. */
+  private tick(target: number): void {
+    const plannedAt = Math.min(target, now());
+    while (this.count < this.limit && this.dueAt(this.count - this.baseCount) <= target) {
       this.count++;
-      this.send();
+      this.send(plannedAt);
     }
-    if (this.count >= this.limit) this.stop();
+    if (this.count >= this.limit) return this.stop();
+    // Catch up at once if the wake-up came late; otherwise wait for the next due time.
+    this.schedule(Math.max(this.dueAt(this.count - this.baseCount), target + MIN_INTERVAL_MS));
   }
 }

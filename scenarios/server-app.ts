@@ -55,7 +55,7 @@ export class ServerApp {
   start(at: number, rate = this.plan.traffic.rate): void {
     const { pattern } = this.plan.traffic;
     if (pattern !== 'push' && pattern !== 'broadcast') return;
-    this.pacer = new Pacer(rate, () => this.tick(), this.plan.messages ?? Infinity);
+    this.pacer = new Pacer(rate, (plannedAt) => this.tick(plannedAt), this.plan.messages ?? Infinity);
     this.pacer.start(at);
   }
 
@@ -71,9 +71,10 @@ export class ServerApp {
     return this.pacer?.count ?? 0;
   }
 
-  private tick(): void {
+  /** `plannedAt`: when the schedule meant this tick to go out, stamped as its send time (see pacer.ts). */
+  private tick(plannedAt: number): void {
     const seq = this.pacer?.count ?? 0;
-    this.sendTick(seq, makePayload(this.plan.payload.kind, this.plan.payload.bytes, { stream: SERVER_STREAM, seq, sentAt: now(), echoAt: 0 }));
+    this.sendTick(seq, makePayload(this.plan.payload.kind, this.plan.payload.bytes, { stream: SERVER_STREAM, seq, sentAt: plannedAt, echoAt: 0 }));
     // Every client the scenario runs is an intended recipient, connected right now or not.
     this.downstreamSent += this.plan.clients;
   }
@@ -89,8 +90,10 @@ export class ServerApp {
     const stamp = readStamp(data);
     if (!stamp) return;
     const at = now();
+    // A message the client sent twice (a peer resending after a reconnect) is counted as a
+    // duplicate upstream once, and not relayed again: relaying it would make downstream look lossy.
+    if (this.upstream.record(stamp.stream, stamp.seq) === 'duplicate') return;
     this.latency.record('clientToServer', at - stamp.sentAt, at);
-    this.upstream.record(stamp.stream, stamp.seq);
     const { pattern, rooms } = this.plan.traffic;
     if (pattern === 'echo') {
       conn.send(withEchoTime(data, now()));
