@@ -2,14 +2,17 @@
  * Comparing a results file with an older one. Runs are matched by scenario, network, middlebox,
  * client mode and contender (runKey). For each metric, a change counts as a regression when the value
  * moved the wrong way (see Metric.better: lower is better for latency, bytes, CPU, memory, lost, …)
- * by more than the metric's noise tolerance (both its relative and its absolute part).
+ * by more than the metric's noise tolerance (both its relative and its absolute part). Informational
+ * metrics (Metric.informational: p99.9, max, memory per connection) are compared and shown the same
+ * way, but a change beyond noise is only 'changed' — never a regression or an improvement.
  */
 import type { ResultsFile, RunResult } from '../scenarios/results.js';
 import { runKey } from './groups.js';
 import { formatChange, formatValue } from './format.js';
 import { METRICS, isBetter, type Metric } from './metrics.js';
 
-export type ChangeStatus = 'regressed' | 'improved' | 'unchanged' | 'new' | 'gone';
+/** 'changed': an informational metric moved beyond noise (shown, not judged). */
+export type ChangeStatus = 'regressed' | 'improved' | 'changed' | 'unchanged' | 'new' | 'gone';
 
 export interface FigureChange {
   metric: Metric;
@@ -48,7 +51,13 @@ export function compareFigure(metric: Metric, current: number | null, baseline: 
   const delta = current - baseline;
   const noise = Math.max(metric.tolerance.absolute, metric.tolerance.relative * Math.abs(baseline));
   const significant = Math.abs(delta) > noise;
-  const status = !significant ? 'unchanged' : isBetter(metric, current, baseline) ? 'improved' : 'regressed';
+  const status: ChangeStatus = !significant
+    ? 'unchanged'
+    : metric.informational
+      ? 'changed'
+      : isBetter(metric, current, baseline)
+        ? 'improved'
+        : 'regressed';
   return { metric, current, baseline, delta, status };
 }
 

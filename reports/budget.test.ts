@@ -96,14 +96,27 @@ describe('evaluateBudgets', () => {
 });
 
 describe('bytesPerClientHour', () => {
-  it('is (wire − handshake bytes) ÷ clients ÷ traffic hours, computed from the run', () => {
-    const r = run('ticker', 'websocket');
+  const metric = parseBudget('ticker:websocket.bytesPerClientHour > 1MB').metric;
+
+  it('is (wire − handshake bytes) ÷ connected clients ÷ traffic hours, computed from the run', () => {
+    const r = run('ticker', 'auto'); // finalTransports: { websocket: 4 }
     const { upstream: up, downstream: down } = r.bytes;
-    const expected = (up.total + down.total - up.handshake - down.handshake) / r.clients / (r.durationMs / 3_600_000);
-    const metric = parseBudget('ticker:websocket.bytesPerClientHour > 1MB').metric;
+    const connected = r.finalTransports.websocket!;
+    const expected = (up.total + down.total - up.handshake - down.handshake) / connected / (r.durationMs / 3_600_000);
     expect(metric.value(r)).toBe(Math.round(expected));
-    // A run that moved 1 MB in 10 s with 10 clients and no handshakes costs 36 MB per client-hour.
-    const synthetic = { ...r, clients: 10, durationMs: 10_000, bytes: { ...r.bytes, upstream: { ...up, total: 400_000, handshake: 0 }, downstream: { ...down, total: 600_000, handshake: 0 } } };
+    // A run that moved 1 MB in 10 s with 10 clients connected and no handshakes costs 36 MB per client-hour.
+    const synthetic = { ...r, clients: 10, finalTransports: { sse: 6, 'long-polling': 4 }, durationMs: 10_000, bytes: { ...r.bytes, upstream: { ...up, total: 400_000, handshake: 0 }, downstream: { ...down, total: 600_000, handshake: 0 } } };
     expect(metric.value(synthetic)).toBe(36_000_000);
+    // Planned 10, but 5 never connected: the 1 MB was the cost of 5 clients, 72 MB per client-hour each.
+    const partial = { ...synthetic, status: 'partial' as const, finalTransports: { sse: 3, 'long-polling': 2, 'never-connected': 5 } };
+    expect(metric.value(partial)).toBe(72_000_000);
+    expect(metric.value({ ...synthetic, finalTransports: { 'never-connected': 10 } })).toBeNull();
+  });
+
+  it('falls back to the planned clients when the results file has no transport counts', () => {
+    const r = run('ticker', 'websocket');
+    expect(r.finalTransports).toEqual({});
+    const { upstream: up, downstream: down } = r.bytes;
+    expect(metric.value(r)).toBe(Math.round((up.total + down.total - up.handshake - down.handshake) / r.clients / (r.durationMs / 3_600_000)));
   });
 });

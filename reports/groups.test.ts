@@ -1,9 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { RunResult } from '../scenarios/results.js';
 import { compareToBaseline, parseResults, renderHtml, renderMarkdown, renderTable } from './index.js';
-import { endedOn, groupRuns, runKey, runLabel, verdictOf, verdictText } from './groups.js';
+import { bestRuns, endedOn, groupRuns, runKey, runLabel, verdictOf, verdictText } from './groups.js';
+import { findMetric } from './metrics.js';
 
 const fixture = parseResults(JSON.parse(readFileSync(new URL('./fixtures/small-results.json', import.meta.url), 'utf8')));
+const tickerRun = (results: { runs: RunResult[] }, contender: string) =>
+  results.runs.find((r) => r.scenario === 'ticker' && r.contender === contender && r.clientMode === 'node')!;
+/** A copy of a ticker run as another run of the same comparison, added to the results. */
+const addCopy = (results: { runs: RunResult[] }, contender: string, change: (run: RunResult) => void) => {
+  const run = structuredClone(tickerRun(results, contender));
+  change(run);
+  results.runs.push(run);
+  return run;
+};
 
 describe('groups and verdicts', () => {
   it('groups by scenario, network and middlebox, in first-seen order', () => {
@@ -15,9 +26,9 @@ describe('groups and verdicts', () => {
   it('derives the verdict from the numbers: change a figure and the verdict follows', () => {
     const results = structuredClone(fixture);
     const [ticker] = groupRuns(results.runs);
-    expect(verdictOf(ticker!).lowestP99).toEqual({ contenders: ['raw-ws'], value: 2.739 });
+    expect(verdictOf(ticker!).lowestP99).toEqual([{ among: null, contenders: ['raw-ws'], value: 2.739 }]);
     results.runs.find((r) => r.scenario === 'ticker' && r.contender === 'sse')!.latency.serverToClient!.p99 = 1;
-    expect(verdictOf(groupRuns(results.runs)[0]!).lowestP99).toEqual({ contenders: ['sse'], value: 1 });
+    expect(verdictOf(groupRuns(results.runs)[0]!).lowestP99).toEqual([{ among: null, contenders: ['sse'], value: 1 }]);
   });
 
   it('says which contenders worked behind the middlebox and where they ended', () => {
@@ -84,5 +95,81 @@ describe('groups and verdicts', () => {
     expect(endedOn(run)).toEqual([]);
     run.contender = 'socketio';
     expect(endedOn(run)).toEqual(['websocket']);
+  });
+
+  it('ranks only completed runs: a partial run with a tiny p99 is neither ★ nor named in the verdict', () => {
+    const results = structuredClone(fixture);
+    const sse = tickerRun(results, 'sse');
+    sse.status = 'partial';
+    sse.error = '2 of 4 clients connected within 5000 ms';
+    sse.latency.serverToClient!.p99 = 0.01;
+    sse.bytes.perMessage = 1;
+    const [ticker] = groupRuns(results.runs);
+    expect(bestRuns(ticker!.runs, findMetric('latency.p99')!)).toEqual(new Set([tickerRun(results, 'raw-ws')]));
+    expect(verdictText(ticker!)).toMatch(/lowest p99 latency: raw-ws \(2\.74 ms\); lowest bytes\/message: raw-ws \(123 B\); not cleanly: sse \(partial\)\.$/);
+    expect(renderTable(results)).toMatch(/^ {2}sse \(partial\) +1\.\d+ ms +0\.01 ms /m); // shown, not starred
+    expect(renderMarkdown(results)).toMatch(/^\| sse \(partial: 2 of 4 clients connected within 5000 ms\) \| [\d.]+ ms \| 0\.01 ms \|/m);
+  });
+
+  it('ranks browser runs against browser runs and Node runs against Node runs', () => {
+    const results = structuredClone(fixture);
+    const browser = (run: RunResult) => {
+      run.clientMode = 'browser';
+      run.latency.serverToClient!.p99 = 0.5; // better than every Node run: must not beat them
+      run.bytes.perMessage = 100;
+    };
+    const sseBrowser = addCopy(results, 'sse', browser);
+    const [alone] = groupRuns(results.runs);
+    // A lone browser run has nothing to be ranked against: no ★, no claim.
+    expect(bestRuns(alone!.runs, findMetric('latency.p99')!).has(sseBrowser)).toBe(false);
+    expect(verdictText(alone!)).toMatch(/^For this workload — lowest p99 latency \(Node clients\): raw-ws \(2\.74 ms\); lowest bytes\/message \(Node clients\): raw-ws \(123 B\)\.$/);
+
+    addCopy(results, 'websocket', (run) => {
+      browser(run);
+      run.latency.serverToClient!.p99 = 0.7;
+      run.bytes.perMessage = 90;
+    });
+    const [both] = groupRuns(results.runs);
+    expect(verdictOf(both!).lowestP99).toEqual([
+      { among: 'Node clients', contenders: ['raw-ws'], value: 2.739 },
+      { among: 'browser clients', contenders: ['sse (browser)'], value: 0.5 },
+    ]);
+    expect(verdictText(both!)).toContain('lowest bytes/message (browser clients): websocket (browser) (90 B)');
+    const p99 = bestRuns(both!.runs, findMetric('latency.p99')!);
+    expect([...p99].map(runLabel)).toEqual(['raw-ws', 'sse (browser)']); // one ★ per client mode
+  });
+
+  it('does not rank latency across runs that lead with different histograms', () => {
+    const results = structuredClone(fixture);
+    const echo = tickerRun(results, 'long-polling');
+    echo.latency.roundTrip = { ...echo.latency.serverToClient!, p99: 0.9 };
+    echo.latency.serverToClient = null; // leads with round trip now
+    const [ticker] = groupRuns(results.runs);
+    const verdict = verdictOf(ticker!);
+    expect(verdict.lowestP99).toEqual([{ among: 'server→client', contenders: ['raw-ws'], value: 2.739 }]); // a round trip of one: no claim
+    expect(verdictText(ticker!)).not.toMatch(/long-polling \(0\.9/);
+    expect(verdict.lowestBytesPerMessage).toEqual([{ among: null, contenders: ['raw-ws'], value: 122.955 }]); // bytes still compare
+  });
+
+  it('makes each workload variant (payload size, compression) its own comparison; the strategy stays a contender variant', () => {
+    const results = structuredClone(fixture);
+    const large = results.runs.filter((r) => r.scenario === 'ticker').flatMap((run) =>
+      ['64 KB, deflate on', '64 KB, deflate off'].map((variant) => ({ ...structuredClone(run), scenario: 'large-payload', params: { ...run.params, strategy: 'fallback', variant } })),
+    );
+    large[1]!.latency.serverToClient!.p99 = 0.1; // websocket, deflate off: not comparable with deflate on
+    const upgrade = { ...structuredClone(large[0]!), contender: 'auto' as const };
+    upgrade.params = { ...upgrade.params, strategy: 'upgrade', variant: '64 KB, deflate on, upgrade' };
+    results.runs.push(...large, upgrade);
+
+    const groups = groupRuns(results.runs).filter((g) => g.scenario === 'large-payload');
+    expect(groups.map((g) => g.title)).toEqual(['large-payload · lan · no middlebox · 64 KB, deflate on', 'large-payload · lan · no middlebox · 64 KB, deflate off']);
+    expect(groups.map((g) => g.runs.length)).toEqual([7, 6]);
+    expect(groups[0]!.runs).toContain(upgrade);
+    expect(verdictOf(groups[0]!).lowestP99[0]!.contenders).toEqual(['raw-ws (64 KB, deflate on)']);
+    expect(verdictOf(groups[1]!).lowestP99[0]!.contenders).toEqual(['websocket (64 KB, deflate off)']);
+    expect(renderMarkdown(results)).toContain('### large-payload · lan · no middlebox · 64 KB, deflate off');
+    // behind-proxy's auto (fallback) and auto (upgrade) are one comparison with the other contenders.
+    const proxy = tickerRun(results, 'sse'); // any run: variants without a workload part
+    expect(groupRuns([{ ...proxy, contender: 'auto', params: { ...proxy.params, strategy: 'upgrade', variant: 'upgrade' } }, proxy])).toHaveLength(1);
   });
 });

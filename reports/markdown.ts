@@ -6,7 +6,7 @@ import type { ResultsFile, RunResult } from '../scenarios/results.js';
 import { compareToBaseline, figureChange, type Comparison } from './baseline.js';
 import type { BudgetFailure } from './budget.js';
 import { escapeMarkdown as md, formatChange, formatValue } from './format.js';
-import { bestValue, groupRuns, isRanked, verdictText, withFinalTransport, type RunGroup } from './groups.js';
+import { bestRuns, groupRuns, verdictText, withFinalTransport, type RunGroup } from './groups.js';
 import { KEY_METRICS, shortLabel } from './metrics.js';
 
 export interface MarkdownOptions {
@@ -29,11 +29,11 @@ function baselineBlock(comparison: Comparison, baseline: ResultsFile): string {
   return [head, ...(lines.length ? ['', ...lines] : [])].join('\n') + '\n';
 }
 
-function cell(run: RunResult, metricIndex: number, best: Array<number | null>, comparison: Comparison | undefined): string {
+function cell(run: RunResult, metricIndex: number, best: ReadonlyArray<Set<RunResult>>, comparison: Comparison | undefined): string {
   const metric = KEY_METRICS[metricIndex]!;
   const value = metric.value(run);
   let text = formatValue(value, metric.unit);
-  if (value !== null && value === best[metricIndex] && isRanked(run)) text = `**${text}** ★`;
+  if (best[metricIndex]!.has(run)) text = `**${text}** ★`;
   const change = figureChange(comparison, run, metric);
   if (change && change.current !== null && change.baseline !== null && change.delta !== 0) {
     text += ` (${formatChange(change.current, change.baseline, metric.unit)}${change.status === 'regressed' ? ' ⚠️' : ''})`;
@@ -42,7 +42,7 @@ function cell(run: RunResult, metricIndex: number, best: Array<number | null>, c
 }
 
 function groupBlock(group: RunGroup, comparison: Comparison | undefined): string {
-  const best = KEY_METRICS.map((metric) => bestValue(group.runs, metric));
+  const best = KEY_METRICS.map((metric) => bestRuns(group.runs, metric));
   const header = `| contender | ${KEY_METRICS.map(shortLabel).join(' | ')} |`;
   const rule = `|---|${KEY_METRICS.map(() => '---:').join('|')}|`;
   const rows = group.runs.map((run) => {
@@ -68,8 +68,8 @@ export function renderMarkdown(results: ResultsFile, options: MarkdownOptions = 
   if (comparison && options.baseline) parts.push(baselineBlock(comparison, options.baseline));
   for (const group of groupRuns(results.runs)) parts.push(groupBlock(group, comparison));
   parts.push(
-    `Latency is one-way server→client (round trip where that is all there is). ★ best among contenders that did not fail.${
-      comparison ? ' In parentheses: change against the baseline (none: identical); ⚠️ regression.' : ''
+    `Latency is one-way server→client (round trip where that is all there is). ★ best among completed (ok) runs of the same client mode.${
+      comparison ? ' In parentheses: change against the baseline (none: identical); ⚠️ regression (memory per connection is shown, never flagged).' : ''
     } The HTML report has the charts and says how each figure is measured.`,
   );
   return `${parts.join('\n')}\n`;

@@ -27,7 +27,8 @@ export const METHODS: ReadonlyArray<readonly [term: string, text: string]> = [
   ],
   [
     'Bytes per client-hour',
-    'Wire bytes of both directions minus handshake bytes, divided by the clients and by the traffic ' +
+    'Wire bytes of both directions minus handshake bytes, divided by the clients that connected (not ' +
+      'the planned count: a partial run is not diluted by clients that never got through) and by the traffic ' +
       'duration, scaled to one hour: what one connected client costs per hour at the scenario’s rate ' +
       '(for the mostly idle notifications scenario, the keepalive cost). The few bytes of the connect ' +
       'and drain phases are in the numerator but not in the duration, so it errs slightly high.',
@@ -39,9 +40,14 @@ export const METHODS: ReadonlyArray<readonly [term: string, text: string]> = [
       'the page, on the page’s clock; its offset to the runner’s clock is estimated over the DevTools ' +
       'protocol (quickest of 20 round trips, ± half of it) and subtracted when it exceeds that ' +
       'uncertainty (both read the same system clock, so a smaller estimate is noise). The run records ' +
-      'the offsets and their uncertainty. Round trip where the scenario echoes. Recorded in HDR histograms (hdr-histogram-js), ' +
-      'reported as percentiles, never as lists of samples. Summary tables lead with one-way ' +
-      'server→client latency, or round trip where that is all there is.',
+      'the offsets and their uncertainty. Round trip where the scenario echoes. A message’s send time is ' +
+      'when the sender’s schedule meant it to go out, not when the sender got to it: a sender that falls ' +
+      'behind (a stalled event loop, a saturated server fanning out) shows as latency instead of hiding ' +
+      '(no coordinated omission); at high rates messages go out in bursts of at most 5 ms and share ' +
+      'their burst’s planned time. Browser clients stamp at hand-over in the page, so the DevTools hop ' +
+      'is not counted. Recorded in HDR histograms (hdr-histogram-js), reported as percentiles, never as ' +
+      'lists of samples. Summary tables lead with one-way server→client latency, or round trip where ' +
+      'that is all there is.',
   ],
   [
     'Connect time',
@@ -49,13 +55,18 @@ export const METHODS: ReadonlyArray<readonly [term: string, text: string]> = [
       'it includes handing the connect to the page (one DevTools protocol message).',
   ],
   ['Time to first message', 'From connect() until the first application message arrives, including any fallback.'],
-  ['Reconnect gap', 'From the loss of a connection until the session is resumed.'],
+  [
+    'Reconnect gap',
+    'From the loss of a connection until the session is resumed. A client still down when the run ' +
+      'ends counts with its gap so far (a lower bound) and a "not-reconnected" event.',
+  ],
   ['Latency over time', 'Per-second buckets (p50, p99) of server→client latency, or round trip, all clients together.'],
   ['Bandwidth', 'Wire bytes per second per direction, all clients together, in one-second buckets.'],
   [
     'Delivery',
     'Per direction, by sequence number: sent, received, lost (never arrived), duplicated (arrived more ' +
-      'than once), reordered (arrived after a later one).',
+      'than once), reordered (arrived after a later one). A client message that reaches the server twice ' +
+      'counts once as an upstream duplicate and is relayed (echo, fan-out) only once.',
   ],
   [
     'Server cost',
@@ -85,10 +96,16 @@ export const METHODS: ReadonlyArray<readonly [term: string, text: string]> = [
       'timeouts, cuts) act on the same proxy.',
   ],
   [
-    'Best and changes',
-    '★ marks the best value among contenders that did not fail (lower is better, except messages ' +
-      'delivered). Against a baseline, a change is a regression when it goes the wrong way by more than ' +
-      'the metric’s noise: 10 % and 0.1 ms for times, 1 % and 1 B for bytes, 10 % and 1 KB for memory, ' +
-      'any increase for lost, duplicated and reordered messages.',
+    'Comparisons, best and changes',
+    'A comparison is one scenario, network, middlebox and workload variant (payload size, compression). ' +
+      '★ marks the best value (lower is better, except messages delivered) among runs that completed ' +
+      '(status ok; partial and failed runs are shown, not ranked), and only among runs of the same client ' +
+      'mode — Node with Node, browser with browser — and, for the lead latency, the same histogram; a ' +
+      'single comparable run, or a tie, gets no ★. The verdict follows the same rule. Against a ' +
+      'baseline, a change is a regression when it goes the wrong way by more than the metric’s noise: ' +
+      '25 % and 0.5 ms for latency (p50 to p99, mean; a shared machine’s scheduling moves ' +
+      'sub-millisecond figures by more than 10 %), 10 % and 0.1 ms for server CPU, 1 % and 1 B for bytes, ' +
+      'any increase for lost, duplicated and reordered messages. p99.9, max and memory per connection ' +
+      '(a few samples; GC-dependent, may be negative) show their change but are never flagged.',
   ],
 ];

@@ -4,7 +4,7 @@
  */
 import type { ResultsFile, RunResult } from '../scenarios/results.js';
 import { formatValue, terminalSafe } from './format.js';
-import { bestValue, groupRuns, isRanked, runLabel, verdictText, withFinalTransport } from './groups.js';
+import { bestRuns, groupRuns, runLabel, verdictText, withFinalTransport } from './groups.js';
 import { KEY_METRICS, shortLabel } from './metrics.js';
 
 function pad(rows: string[][]): string[] {
@@ -21,7 +21,7 @@ function pad(rows: string[][]): string[] {
 export function renderTable(results: ResultsFile | readonly RunResult[]): string {
   const runs = 'runs' in results ? results.runs : results;
   const blocks = groupRuns(runs).map((group) => {
-    const best = KEY_METRICS.map((metric) => bestValue(group.runs, metric));
+    const best = KEY_METRICS.map((metric) => bestRuns(group.runs, metric));
     const rows = group.runs.map((run) => {
       const name = terminalSafe(withFinalTransport(run)) + (run.status === 'ok' ? '' : ` (${run.status})`);
       return [
@@ -30,7 +30,7 @@ export function renderTable(results: ResultsFile | readonly RunResult[]): string
           if (run.status === 'failed') return '—';
           const value = metric.value(run);
           const text = formatValue(value, metric.unit);
-          return value !== null && value === best[i] && isRanked(run) ? `*${text}` : text;
+          return best[i]!.has(run) ? `*${text}` : text;
         }),
       ];
     });
@@ -39,5 +39,5 @@ export function renderTable(results: ResultsFile | readonly RunResult[]): string
       .map((run) => `  ${terminalSafe(runLabel(run))}: ${terminalSafe(run.error!)}`);
     return [terminalSafe(group.title), ...pad([['contender', ...KEY_METRICS.map(shortLabel)], ...rows]).map((l) => `  ${l}`), ...errors, `  ${terminalSafe(verdictText(group))}`].join('\n');
   });
-  return `${blocks.join('\n\n')}\n\n* best among contenders that did not fail\n`;
+  return `${blocks.join('\n\n')}\n\n* best among completed (ok) runs of the same client mode\n`;
 }

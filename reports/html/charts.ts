@@ -4,7 +4,7 @@
  */
 import type { Contender, HistogramSummary, RunResult } from '../../scenarios/results.js';
 import { formatBytes, formatMs } from '../format.js';
-import { isRanked, runKey, runLabel, variantOf, type RunGroup } from '../groups.js';
+import { hasFigures, runKey, runLabel, variantOf, type RunGroup } from '../groups.js';
 import { primaryLatency, histogramLabel } from '../metrics.js';
 import { dataTable, type Cell, type Html } from './html.js';
 
@@ -211,7 +211,7 @@ function timingsFigure(group: RunGroup, id: string): Figure | null {
 }
 
 function serverFigure(group: RunGroup, id: string, what: 'cpu' | 'memory'): Figure | null {
-  const runs = group.runs.filter(isRanked);
+  const runs = group.runs.filter(hasFigures);
   if (runs.length === 0) return null;
   const cpu = what === 'cpu';
   return {

@@ -2,7 +2,7 @@
 import type { ResultsFile, RunResult } from '../../scenarios/results.js';
 import { figureChange, type Comparison, type FigureChange } from '../baseline.js';
 import { formatBytes, formatChange, formatMs, formatValue } from '../format.js';
-import { bestValue, endedOn, isRanked, runLabel, verdictText, type RunGroup } from '../groups.js';
+import { bestRuns, endedOn, hasFigures, runLabel, verdictText, type RunGroup } from '../groups.js';
 import { KEY_METRICS, histogramLabel, primaryLatency, shortLabel, type Metric } from '../metrics.js';
 import { METHODS } from '../methods.js';
 import { dataTable, html, type Html } from './html.js';
@@ -22,9 +22,9 @@ function changeMark(change: FigureChange | undefined): Html | string {
   return html` <span class="chg ${cls}" title="baseline ${formatValue(change.baseline, change.metric.unit)}">${text}<span class="vh">${hidden}</span></span>`;
 }
 
-function metricCell(run: RunResult, metric: Metric, best: number | null, comparison: Comparison | undefined): Html {
+function metricCell(run: RunResult, metric: Metric, best: Set<RunResult>, comparison: Comparison | undefined): Html {
   const value = metric.value(run);
-  const isBest = value !== null && value === best && isRanked(run);
+  const isBest = best.has(run);
   const shown = formatValue(value, metric.unit);
   const bad = value !== null && value > 0 && ['lost', 'duplicated', 'outOfOrder'].includes(metric.name);
   return html`<td class="${isBest ? 'best' : bad ? 'bad' : ''}">${
@@ -33,7 +33,7 @@ function metricCell(run: RunResult, metric: Metric, best: number | null, compari
 }
 
 export function summaryTable(group: RunGroup, comparison: Comparison | undefined): Html {
-  const best = new Map(KEY_METRICS.map((metric) => [metric, bestValue(group.runs, metric)]));
+  const best = new Map(KEY_METRICS.map((metric) => [metric, bestRuns(group.runs, metric)]));
   const sources = new Set(group.runs.flatMap((run) => {
     const primary = primaryLatency(run);
     return primary ? [histogramLabel(primary.name)] : [];
@@ -50,8 +50,8 @@ export function summaryTable(group: RunGroup, comparison: Comparison | undefined
     return html`<tr>${first}${KEY_METRICS.map((metric) => metricCell(run, metric, best.get(metric)!, comparison))}</tr>${partial}`;
   });
   return html`<div class="table-wrap"><table class="summary">
-<caption>Latency: ${[...sources].join(' / ') || '—'}. ★ best among contenders that did not fail.${
-    comparison ? ' Small print: change against the baseline (none: identical); red ▲ = regression.' : ''
+<caption>Latency: ${[...sources].join(' / ') || '—'}. ★ best among completed (ok) runs of the same client mode (and, for latency, the same histogram).${
+    comparison ? ' Small print: change against the baseline (none: identical); red ▲ = regression (memory per connection is shown, never flagged).' : ''
   }</caption>
 <thead><tr><th scope="col">contender</th>${KEY_METRICS.map((m) => html`<th scope="col" title="${m.label} (${m.better} is better)">${shortLabel(m)}</th>`)}</tr></thead>
 <tbody>${rows}</tbody></table></div>`;
@@ -62,7 +62,7 @@ export function verdict(group: RunGroup): Html {
 }
 
 export function deliveryTable(group: RunGroup): Html {
-  const runs = group.runs.filter(isRanked);
+  const runs = group.runs.filter(hasFigures);
   const counts = (d: RunResult['delivery']['serverToClient']) =>
     [d.sent, d.received, d.lost, d.duplicated, d.outOfOrder].map((n, i) => (i >= 2 && n > 0 ? html`<span class="bad">${n}</span>` : n.toLocaleString('en-US')));
   const head = ['sent', 'received', 'lost', 'dup', 'reordered'];
