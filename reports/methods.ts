@@ -40,12 +40,12 @@ export const METHODS: ReadonlyArray<readonly [term: string, text: string]> = [
       'the page, on the page’s clock; its offset to the runner’s clock is estimated over the DevTools ' +
       'protocol (quickest of 20 round trips, ± half of it) and subtracted when it exceeds that ' +
       'uncertainty (both read the same system clock, so a smaller estimate is noise). The run records ' +
-      'the offsets and their uncertainty. Round trip where the scenario echoes. A message’s send time is ' +
-      'when the sender’s schedule meant it to go out, not when the sender got to it: a sender that falls ' +
-      'behind (a stalled event loop, a saturated server fanning out) shows as latency instead of hiding ' +
-      '(no coordinated omission); at high rates messages go out in bursts of at most 5 ms and share ' +
-      'their burst’s planned time. Browser clients stamp at hand-over in the page, so the DevTools hop ' +
-      'is not counted. Recorded in HDR histograms (hdr-histogram-js), reported as percentiles, never as ' +
+      'the offsets and their uncertainty. Round trip where the scenario echoes. Send times follow the ' +
+      'sender’s schedule, not when the sender got to it: a sender that wakes more than 2 ms after a ' +
+      'message was due (a stalled event loop, a saturated server fanning out) has the message stamped ' +
+      'due + 2 ms, so the delay shows as latency instead of hiding (no coordinated omission); the 2 ms ' +
+      'covers timer granularity, the generator’s own. At high rates messages go out in bursts every ' +
+      '5 ms. Browser clients stamp at hand-over in the page, so the DevTools hop is not counted. Recorded in HDR histograms (hdr-histogram-js), reported as percentiles, never as ' +
       'lists of samples. Summary tables lead with one-way server→client latency, or round trip where ' +
       'that is all there is.',
   ],
