@@ -9,5 +9,5 @@ export default defineScenario({
   clients: 4,
   payload: { bytes: 100, kind: 'text' },
   traffic: { pattern: 'echo', rate: 25 },
-  throughput: { startRate: 25, factor: 2, maxSteps: 10, stepMs: '2s', p99BoundMs: 50 },
+  throughput: { startRate: 25, factor: 2, maxSteps: 13, stepMs: '2s', p99BoundMs: 50 },
 });
