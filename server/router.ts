@@ -132,13 +132,14 @@ function poll(ctx: RouterContext, req: IncomingMessage, res: ServerResponse, que
 function continuePoll(ctx: RouterContext, req: IncomingMessage, res: ServerResponse, query: SessionQuery): void {
   const session = ctx.findSession(query);
   const current = session.activeConnection;
-  if (current instanceof LongPollingConnection) {
+  if (current instanceof LongPollingConnection && !current.missedAnswer(query.ack)) {
     session.receive({ type: 'ack', ack: query.ack }, null);
-    return current.poll(req, res, query.ack);
+    return current.poll(req, res);
   }
-  // The long-poll connection was lost, yet the client never saw its poll fail (a browser resent it
-  // on a new connection by itself): continue the session on this poll. See docs/protocol.md.
-  if (current !== null || session.transport !== 'long-polling') throw new TransportLabError('WRONG_TRANSPORT');
+  if (session.transport !== 'long-polling') throw new TransportLabError('WRONG_TRANSPORT');
+  // The long-poll connection, or its last answer, was lost, yet the client never saw its poll fail
+  // (a browser resent it on a new connection by itself): continue the session on this poll, which
+  // gets everything past its ack from the session's outbox. See docs/protocol.md.
   const connection = new LongPollingConnection(ctx.pollTimeoutMs);
   connection.poll(req, res);
   session.continuePolling(connection, query.ack);

@@ -156,10 +156,10 @@ export class Session extends EventEmitter implements ConnectionOwner {
   }
 
   /**
-   * A plain (not `open=1`) poll for a session whose long-polling connection was lost: the client
-   * never saw that poll fail. Browsers resend an idempotent GET by themselves when the kept-alive
-   * connection under it dies before the response. Continue on a fresh connection, no hello: the
-   * client is mid-stream. Anything unacknowledged past the poll's ack goes out in its answer.
+   * A plain (not `open=1`) poll whose long-polling connection, or that connection's last answer, was
+   * lost: the client never saw its poll fail (browsers resend an idempotent GET by themselves when
+   * the connection under it dies before any response byte). Continue on a fresh connection, no
+   * hello: the client is mid-stream. Anything unacknowledged past the poll's ack goes out on it.
    */
   continuePolling(connection: ServerConnection, clientAck: number): void {
     connection.owner = this;

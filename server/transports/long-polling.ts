@@ -8,12 +8,6 @@ import { BATCH_CONTENT_TYPE, encode, encodeBatch, type Envelope, type Frame, Tra
 import { corsHeaders, sendError } from '../http.js';
 import { ServerConnection } from '../transport.js';
 
-interface Queued {
-  frame: Frame;
-  /** The data envelope's seq; null for control frames. */
-  seq: number | null;
-}
-
 interface ParkedPoll {
   req: IncomingMessage;
   res: ServerResponse;
@@ -22,10 +16,11 @@ interface ParkedPoll {
 
 export class LongPollingConnection extends ServerConnection {
   readonly transport = 'long-polling' as const;
-  private queue: Queued[] = [];
-  /** Data frames of the last answer, kept until a poll's ack shows whether the client got them. */
-  private lastAnswer: Queued[] = [];
+  private queue: Frame[] = [];
   private queuedBytes = 0;
+  /** Highest data seq queued, and highest written in an answer. */
+  private queuedUpTo = 0;
+  private answeredUpTo = 0;
   private parked: ParkedPoll | null = null;
   private flushScheduled = false;
   private closing = false;
@@ -39,19 +34,17 @@ export class LongPollingConnection extends ServerConnection {
   }
 
   /**
-   * Parks a poll. A second poll while one is parked is refused with 409 POLL_IN_PROGRESS. `ack` is
-   * the poll's: when it falls short of the last answer, that answer died on the wire after it was
-   * written (a browser resends the GET when the connection dies before any response byte), so its
-   * data goes out again, ahead of anything queued since.
+   * Whether a poll with this ack never got an answer this connection wrote: the answer died on the
+   * wire and the browser resent the poll (it does when the connection dies before any response
+   * byte). The session then continues on a fresh connection and resends from its outbox.
    */
-  poll(req: IncomingMessage, res: ServerResponse, ack?: number): void {
+  missedAnswer(ack: number): boolean {
+    return ack < this.answeredUpTo;
+  }
+
+  /** Parks a poll. A second poll while one is parked is refused with 409 POLL_IN_PROGRESS. */
+  poll(req: IncomingMessage, res: ServerResponse): void {
     if (this.parked) return sendError(req, res, new TransportLabError('POLL_IN_PROGRESS'));
-    if (ack !== undefined) {
-      const lost = this.lastAnswer.filter((q) => q.seq !== null && q.seq > ack);
-      this.queue.unshift(...lost);
-      for (const q of lost) this.queuedBytes += frameBytes(q.frame);
-    }
-    this.lastAnswer = [];
     this.touch();
     const timer = setTimeout(() => this.flush(), this.pollTimeoutMs);
     this.parked = { req, res, timer };
@@ -67,15 +60,16 @@ export class LongPollingConnection extends ServerConnection {
   protected deliver(envelopes: readonly Envelope[]): void {
     for (const envelope of envelopes) {
       const frame = encode(envelope);
-      this.queue.push({ frame, seq: envelope.type === 'data' ? envelope.seq : null });
-      this.queuedBytes += frameBytes(frame);
+      this.queue.push(frame);
+      this.queuedBytes += typeof frame === 'string' ? frame.length : frame.byteLength;
+      if (envelope.type === 'data') this.queuedUpTo = Math.max(this.queuedUpTo, envelope.seq);
     }
     if (this.parked) this.scheduleFlush();
   }
 
   protected terminate(code: number, reason: string): void {
     this.closing = true;
-    this.queue.push({ frame: encode({ type: 'close', code, reason }), seq: null });
+    this.queue.push(encode({ type: 'close', code, reason }));
     if (this.parked) this.flush();
   }
 
@@ -94,8 +88,8 @@ export class LongPollingConnection extends ServerConnection {
     if (!poll) return;
     clearTimeout(poll.timer);
     this.parked = null;
-    const body = encodeBatch(this.queue.map((q) => q.frame));
-    this.lastAnswer = this.queue.filter((q) => q.seq !== null);
+    const body = encodeBatch(this.queue);
+    this.answeredUpTo = this.queuedUpTo;
     this.queue = [];
     this.queuedBytes = 0;
     this.lastOutboundAt = Date.now();
@@ -109,5 +103,3 @@ export class LongPollingConnection extends ServerConnection {
     poll.res.end(body);
   }
 }
-
-const frameBytes = (frame: Frame) => (typeof frame === 'string' ? frame.length : frame.byteLength);
