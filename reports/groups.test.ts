@@ -154,11 +154,11 @@ describe('groups and verdicts', () => {
   it('makes each workload variant (payload size, compression) its own comparison; the strategy stays a contender variant', () => {
     const results = structuredClone(fixture);
     const large = results.runs.filter((r) => r.scenario === 'ticker').flatMap((run) =>
-      ['64 KB, deflate on', '64 KB, deflate off'].map((variant) => ({ ...structuredClone(run), scenario: 'large-payload', params: { ...run.params, strategy: 'fallback', variant } })),
+      ['64 KB, deflate on', '64 KB, deflate off'].map((variant) => ({ ...structuredClone(run), scenario: 'large-payload', params: { ...run.params, strategy: 'fallback', variant, workload: variant } })),
     );
     large[1]!.latency.serverToClient!.p99 = 0.1; // websocket, deflate off: not comparable with deflate on
     const upgrade = { ...structuredClone(large[0]!), contender: 'auto' as const };
-    upgrade.params = { ...upgrade.params, strategy: 'upgrade', variant: '64 KB, deflate on, upgrade' };
+    upgrade.params = { ...upgrade.params, strategy: 'upgrade', variant: '64 KB, deflate on, upgrade', workload: '64 KB, deflate on' };
     results.runs.push(...large, upgrade);
 
     const groups = groupRuns(results.runs).filter((g) => g.scenario === 'large-payload');
@@ -170,6 +170,6 @@ describe('groups and verdicts', () => {
     expect(renderMarkdown(results)).toContain('### large-payload · lan · no middlebox · 64 KB, deflate off');
     // behind-proxy's auto (fallback) and auto (upgrade) are one comparison with the other contenders.
     const proxy = tickerRun(results, 'sse'); // any run: variants without a workload part
-    expect(groupRuns([{ ...proxy, contender: 'auto', params: { ...proxy.params, strategy: 'upgrade', variant: 'upgrade' } }, proxy])).toHaveLength(1);
+    expect(groupRuns([{ ...proxy, contender: 'auto', params: { ...proxy.params, strategy: 'upgrade', variant: 'upgrade', workload: null } }, proxy])).toHaveLength(1);
   });
 });

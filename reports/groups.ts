@@ -37,18 +37,14 @@ export function variantOf(run: RunResult): string | null {
 }
 
 /**
- * The part of a run's variant that changes the workload — payload size, compression — so that runs
- * with different ones are separate comparisons. The runner labels a variant "64 KB, deflate on,
- * upgrade" (scenarios/plan.ts): the auto client's strategy (params.strategy) is a variant of one
- * contender, not of the workload, and is left out: "auto (fallback)" and "auto (upgrade)" stay beside
- * the other contenders.
+ * The part of a run's variant that changes what is sent — payload size, compression — recorded by
+ * the runner as `params.workload` (scenarios/plan.ts): runs with different ones are separate
+ * comparisons. The auto client's strategy is not part of it: "auto (fallback)" and "auto (upgrade)"
+ * stay beside the other contenders.
  */
 export function workloadOf(run: RunResult): string | null {
-  const variant = variantOf(run);
-  if (variant === null) return null;
-  const strategy = run.params.strategy;
-  const parts = variant.split(', ').filter((part) => part !== strategy);
-  return parts.length ? parts.join(', ') : null;
+  const workload = run.params.workload;
+  return typeof workload === 'string' && workload !== '' ? workload : null;
 }
 
 /** How a run is named in tables and charts: "websocket", "auto (upgrade)", "sse (browser)". */
@@ -88,6 +84,9 @@ export function groupRuns(runs: readonly RunResult[]): RunGroup[] {
   }
   return [...groups.values()];
 }
+
+/** The legend of the best-value mark, as every renderer states it. */
+export const BEST_RULE = 'best among completed (ok) runs of the same client mode';
 
 /** A run with figures to show (tables, charts): it did not fail outright. Partial runs are shown. */
 export const hasFigures = (run: RunResult) => run.status !== 'failed';

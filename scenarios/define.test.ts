@@ -61,7 +61,7 @@ describe('expandScenario', () => {
     const plans = expandScenario(s);
     expect(plans).toHaveLength(2 * 2 * (2 + 1));
     expect(plans.filter((p) => p.contender === 'websocket').map((p) => p.strategy)).not.toContain('upgrade');
-    expect(plans.find((p) => p.contender === 'auto' && p.strategy === 'upgrade')?.variant).toBe('100 B, upgrade');
+    expect(plans.find((p) => p.contender === 'auto' && p.strategy === 'upgrade')).toMatchObject({ variant: '100 B, upgrade', workload: '100 B' });
   });
 
   it('lets overrides trim the matrix', () => {

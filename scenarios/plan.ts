@@ -30,8 +30,13 @@ export interface RunPlan {
   compression: boolean;
   heartbeatMs: number | null;
   throughput: Scenario['throughput'] | null;
-  /** Human label of the variant within the scenario, e.g. "256 KB, deflate on"; null when none. */
+  /**
+   * Human label of the variant within the scenario, e.g. "256 KB, deflate on, upgrade"; null when
+   * none. `workload` is its part that changes what is sent (payload size, compression): runs with
+   * different workloads are different comparisons; the auto client's strategy is not part of it.
+   */
   variant: string | null;
+  workload: string | null;
   /** Test only: deliberate delivery faults, to prove the accounting catches them. */
   faults?: Faults;
 }
@@ -75,11 +80,11 @@ export function expandScenario(s: Scenario, o: Overrides = {}): RunPlan[] {
         for (const bytes of s.payload.bytes)
           for (const compression of s.compression)
             for (const strategy of contender === 'auto' ? s.strategy : [s.strategy[0]]) {
-              const labels = [
+              const workload = [
                 s.payload.bytes.length > 1 ? formatBytes(bytes) : null,
                 s.compression.length > 1 ? `deflate ${compression ? 'on' : 'off'}` : null,
-                contender === 'auto' && s.strategy.length > 1 ? strategy : null,
               ].filter(Boolean);
+              const labels = [...workload, contender === 'auto' && s.strategy.length > 1 ? strategy : null].filter(Boolean);
               plans.push({
                 scenario: s.name,
                 description: s.description,
@@ -98,6 +103,7 @@ export function expandScenario(s: Scenario, o: Overrides = {}): RunPlan[] {
                 heartbeatMs: s.heartbeatMs ?? null,
                 throughput: s.throughput ?? null,
                 variant: labels.length ? labels.join(', ') : null,
+                workload: workload.length ? workload.join(', ') : null,
               });
             }
   return plans;
