@@ -28,7 +28,7 @@
  */
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
 import type { ClientAdapter, ClientEvents, ClientFactory } from '../scenarios/peers/adapter.js';
-import { FAMILY } from '../scenarios/peers/index.js';
+import { FAMILY, hasBrowserClient } from '../scenarios/peers/index.js';
 import { now, type AppData } from '../scenarios/payload.js';
 import { chromiumLaunchOptions } from '../playwright.config.js';
 import { buildHarness, type Asset } from './build.js';
@@ -158,8 +158,8 @@ export async function launchBrowserClients(options: BrowserClientsOptions): Prom
   let next = 0;
   const factory: ClientFactory = (baseUrl, clientOptions, events): ClientAdapter => {
     if (!loaded) throw new Error('browser clients: call load(url) first');
+    if (!hasBrowserClient(clientOptions.contender)) throw new Error(`${clientOptions.contender} has no browser client`);
     const family = FAMILY[clientOptions.contender];
-    if (family !== 'ours' && family !== 'socketio') throw new Error(`${clientOptions.contender} has no browser client`);
     const id = next++;
     const slot = slots[id];
     if (!slot) throw new Error(`all ${options.count} browser clients are in use`);

@@ -6,7 +6,7 @@ import type { ResultsFile, RunResult } from '../scenarios/results.js';
 import { compareToBaseline, figureChange, type Comparison } from './baseline.js';
 import type { BudgetFailure } from './budget.js';
 import { escapeMarkdown as md, formatChange, formatValue } from './format.js';
-import { bestRuns, groupRuns, verdictText, withFinalTransport, type RunGroup } from './groups.js';
+import { BEST_RULE, bestRuns, groupRuns, verdictText, withFinalTransport, type RunGroup } from './groups.js';
 import { KEY_METRICS, shortLabel } from './metrics.js';
 
 export interface MarkdownOptions {
@@ -68,7 +68,7 @@ export function renderMarkdown(results: ResultsFile, options: MarkdownOptions = 
   if (comparison && options.baseline) parts.push(baselineBlock(comparison, options.baseline));
   for (const group of groupRuns(results.runs)) parts.push(groupBlock(group, comparison));
   parts.push(
-    `Latency is one-way server→client (round trip where that is all there is). ★ best among completed (ok) runs of the same client mode.${
+    `Latency is one-way server→client (round trip where that is all there is). ★ ${BEST_RULE}.${
       comparison ? ' In parentheses: change against the baseline (none: identical); ⚠️ regression (memory per connection is shown, never flagged).' : ''
     } The HTML report has the charts and says how each figure is measured.`,
   );

@@ -3,7 +3,7 @@
  * table, `--baseline` and `--fail-if` always agree on what "latency.p99" means and which way is
  * better. Every metric reads one RunResult; null means the run has no such figure.
  */
-import type { HistogramSummary, RunResult } from '../scenarios/results.js';
+import { NEVER_CONNECTED, type HistogramSummary, type RunResult } from '../scenarios/results.js';
 
 export type MetricUnit = 'ms' | 'bytes' | 'count' | 'percent';
 
@@ -81,9 +81,6 @@ export function histogramLabel(name: HistogramName): string {
 export function basisLabel(basis: string): string {
   return HISTOGRAMS.find(([key]) => key === basis)?.[1] ?? basis;
 }
-
-/** How the runner's client hosts name a client that never opened (scenarios/client-host.ts). */
-export const NEVER_CONNECTED = 'never-connected';
 
 /**
  * Clients that connected at some point in the run. RunResult has no count of its own: every client

@@ -4,7 +4,7 @@
  */
 import type { ResultsFile, RunResult } from '../scenarios/results.js';
 import { formatValue, terminalSafe } from './format.js';
-import { bestRuns, groupRuns, runLabel, verdictText, withFinalTransport } from './groups.js';
+import { BEST_RULE, bestRuns, groupRuns, runLabel, verdictText, withFinalTransport } from './groups.js';
 import { KEY_METRICS, shortLabel } from './metrics.js';
 
 function pad(rows: string[][]): string[] {
@@ -39,5 +39,5 @@ export function renderTable(results: ResultsFile | readonly RunResult[]): string
       .map((run) => `  ${terminalSafe(runLabel(run))}: ${terminalSafe(run.error!)}`);
     return [terminalSafe(group.title), ...pad([['contender', ...KEY_METRICS.map(shortLabel)], ...rows]).map((l) => `  ${l}`), ...errors, `  ${terminalSafe(verdictText(group))}`].join('\n');
   });
-  return `${blocks.join('\n\n')}\n\n* best among completed (ok) runs of the same client mode\n`;
+  return `${blocks.join('\n\n')}\n\n* ${BEST_RULE}\n`;
 }

@@ -14,6 +14,7 @@ import { LoadClient } from './load-client.js';
 import { now } from './payload.js';
 import type { ClientFactory } from './peers/adapter.js';
 import type { RunPlan } from './plan.js';
+import { NEVER_CONNECTED } from './results.js';
 
 /** Events kept per host; the rest are counted by type. */
 const MAX_EVENTS = 200;
@@ -66,12 +67,12 @@ export function createClientHost(plan: RunPlan, indices: number[], factory: Clie
     report() {
       for (const c of clients) {
         const gap = c.closeOpenGap();
-        if (gap !== null) events.push({ t: now() - runStart, type: 'not-reconnected', detail: `client ${c.index} still down after ${Math.round(gap)} ms (counted in reconnect gaps as a lower bound)` });
+        if (gap !== null) event('not-reconnected', `client ${c.index} still down after ${Math.round(gap)} ms (counted in reconnect gaps as a lower bound)`);
       }
       const { latency, perSecond } = recorder.encode();
       const transports: Record<string, number> = {};
       for (const c of clients) {
-        const name = c.opened && c.adapter ? c.adapter.transport() : 'never-connected';
+        const name = c.opened && c.adapter ? c.adapter.transport() : NEVER_CONNECTED;
         transports[name] = (transports[name] ?? 0) + 1;
       }
       for (const [type, n] of dropped) events.push({ t: now() - runStart, type, detail: `${n} more ${type} events not listed` });

@@ -4,9 +4,8 @@
  * bursts) and sends everything due by then, so a late wake-up catches up instead of lowering the rate.
  *
  * `send` gets the time the message counts as sent. A wake-up within TIMER_SLACK_MS of its target is
- * on time and the actual time is used: timers are ~1 ms coarse (libuv's millisecond loop clock;
- * measured 0.8 ms late at the median, 1.35 ms at worst, on an idle process here), and that is the
- * generator's, not the system's. A later wake-up (a stalled event loop, a saturated server) is
+ * on time and the actual time is used: timers are about a millisecond coarse (libuv keeps time on a
+ * millisecond loop clock, and the delay is rounded up), and that is the generator's, not the system's. A later wake-up (a stalled event loop, a saturated server) is
  * stamped target + slack, so everything past the slack shows in the measured latency instead of
  * hiding (no coordinated omission, as in wrk2). The 5 ms burst slots add nothing. `setRate` re-bases
  * the schedule at the current time, keeping this sender's phase; `limit` stops it after that many

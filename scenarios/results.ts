@@ -19,6 +19,9 @@ export const CONTENDERS = [
 ] as const;
 export type Contender = (typeof CONTENDERS)[number];
 
+/** The finalTransports key of clients that never opened a connection. */
+export const NEVER_CONNECTED = 'never-connected';
+
 export interface ResultsFile {
   schemaVersion: typeof RESULTS_SCHEMA_VERSION;
   createdAt: string; // ISO 8601
@@ -109,7 +112,7 @@ export interface RunResult {
   durationMs: number;
   status: 'ok' | 'failed' | 'partial';
   error?: string;
-  /** The transport each client ended on (for auto / socketio): name → client count. */
+  /** The transport each client ended on (for auto / socketio): name → client count; clients that never opened count under NEVER_CONNECTED. */
   finalTransports: Record<string, number>;
 
   latency: {

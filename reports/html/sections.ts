@@ -2,7 +2,7 @@
 import type { ResultsFile, RunResult } from '../../scenarios/results.js';
 import { figureChange, type Comparison, type FigureChange } from '../baseline.js';
 import { formatBytes, formatChange, formatMs, formatValue } from '../format.js';
-import { bestRuns, endedOn, hasFigures, runLabel, verdictText, type RunGroup } from '../groups.js';
+import { BEST_RULE, bestRuns, endedOn, hasFigures, runLabel, verdictText, type RunGroup } from '../groups.js';
 import { KEY_METRICS, histogramLabel, primaryLatency, shortLabel, type Metric } from '../metrics.js';
 import { METHODS } from '../methods.js';
 import { dataTable, html, type Html } from './html.js';
@@ -50,7 +50,7 @@ export function summaryTable(group: RunGroup, comparison: Comparison | undefined
     return html`<tr>${first}${KEY_METRICS.map((metric) => metricCell(run, metric, best.get(metric)!, comparison))}</tr>${partial}`;
   });
   return html`<div class="table-wrap"><table class="summary">
-<caption>Latency: ${[...sources].join(' / ') || '—'}. ★ best among completed (ok) runs of the same client mode (and, for latency, the same histogram).${
+<caption>Latency: ${[...sources].join(' / ') || '—'}. ★ ${BEST_RULE} (and, for latency, the same histogram).${
     comparison ? ' Small print: change against the baseline (none: identical); red ▲ = regression (memory per connection is shown, never flagged).' : ''
   }</caption>
 <thead><tr><th scope="col">contender</th>${KEY_METRICS.map((m) => html`<th scope="col" title="${m.label} (${m.better} is better)">${shortLabel(m)}</th>`)}</tr></thead>
