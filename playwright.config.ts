@@ -1,15 +1,7 @@
 import { defineConfig } from '@playwright/test';
+import { chromiumLaunchOptions } from './scenarios/engine/browser/chromium.js';
 
-/**
- * Browser tests run in Chromium. Where Playwright cannot download its own browser (this project's
- * CI), point CHROMIUM_PATH at a system Chromium (Debian: /usr/bin/chromium); elsewhere Playwright's
- * bundled Chromium is used.
- */
-export const chromiumLaunchOptions = {
-  executablePath: process.env.CHROMIUM_PATH || undefined,
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-gpu'],
-};
-
+/** Browser tests run in Chromium: CHROMIUM_PATH selects a system one (see chromium.ts). */
 export default defineConfig({
   testDir: 'e2e',
   outputDir: 'test-results',

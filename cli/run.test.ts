@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { parseResults } from '../reports/load.js';
 import { getScenario } from '../scenarios/index.js';
-import { planSuite } from '../scenarios/suite.js';
+import { planSuite } from '../scenarios/engine/suite.js';
 import { parseClients, parseOverrides, withClients } from './run.js';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));

@@ -23,7 +23,7 @@ import {
 } from '../scenarios/index.js';
 import { LIBRARY } from '../scenarios/library/index.js';
 import type { Contender, ResultsFile, RunResult } from '../scenarios/results.js';
-import { emptyResults } from '../scenarios/suite.js';
+import { emptyResults } from '../scenarios/engine/suite.js';
 import { createProgress } from './progress.js';
 import { renderHtml, renderTable } from '../reports/index.js';
 import { runLabel } from '../reports/groups.js';

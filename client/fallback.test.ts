@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProxy, type NetworkProxy } from '../scenarios/network/proxy.js';
 import type { TransportName } from '../protocol/index.js';
-import { collect, openClient, startServer, type TestServer, waitFor } from '../server/testing.js';
+import { collect, openClient, startServer, type TestServer, waitFor } from '../test/helpers/server.js';
 import type { Client, ClientEvents, ClientOptions } from './index.js';
 
 let server: TestServer;

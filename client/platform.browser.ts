@@ -1,4 +1,4 @@
-/** Browsers: the native WebSocket, EventSource and fetch. The bundler swaps this in for platform.node.ts. */
+/** Browsers: the native WebSocket, EventSource and fetch (client/browser.ts). */
 import type { Platform } from './transport.js';
 
 export const platform: Platform = {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from '@playwright/test';
-import { chromiumLaunchOptions } from '../playwright.config.js';
+import { chromiumLaunchOptions } from '../scenarios/engine/browser/chromium.js';
 import { loadResults, renderHtml } from './index.js';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));

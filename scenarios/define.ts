@@ -13,8 +13,8 @@
 import { z } from 'zod';
 import { parseMiddlebox } from './network/middleboxes.js';
 import { getProfile } from './network/profiles.js';
-import { MIN_PAYLOAD_BYTES } from './payload.js';
 import { CONTENDERS, type Contender } from './results.js';
+import { MIN_PAYLOAD_BYTES, PAYLOAD_KINDS } from './workload.js';
 
 export { CONTENDERS };
 
@@ -68,7 +68,7 @@ export const scenarioSchema = z
     messages: z.number().int().positive().optional(),
     payload: z.object({
       bytes: oneOrMany(z.number().int().min(MIN_PAYLOAD_BYTES).max(16 * 1024 * 1024)),
-      kind: z.enum(['text', 'json', 'binary']).default('text'),
+      kind: z.enum(PAYLOAD_KINDS).default('text'),
     }),
     traffic: trafficSchema,
     network: oneOrMany(z.string().min(1)).default(['loopback']),

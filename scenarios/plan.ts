@@ -3,7 +3,7 @@
  * the server process and every worker. `expandScenario` is the only place the matrix is built.
  */
 import type { Scenario } from './define.js';
-import type { PayloadKind } from './payload.js';
+import type { PayloadKind } from './workload.js';
 import { hasBrowserClient } from './peers/index.js';
 import type { Contender } from './results.js';
 
@@ -16,7 +16,7 @@ export interface RunPlan {
   clients: number;
   /**
    * Who the clients are: Node clients in worker threads (default), or pages in headless Chromium
-   * driven from the runner's thread (browser-worker.ts). Contenders without a browser client
+   * driven from the runner's thread (engine/browser/worker.ts). Contenders without a browser client
    * (raw-ws) are left out of browser plans by expandScenario.
    */
   clientMode?: ClientMode;
@@ -120,4 +120,12 @@ export function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MB`;
   if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KB`;
   return `${bytes} B`;
+}
+
+/** What a running plan reports as it goes. */
+export interface RunProgress {
+  phase: 'connect' | 'traffic' | 'drain' | 'done';
+  /** Traffic phase: ms elapsed and planned. */
+  elapsedMs: number;
+  totalMs: number;
 }

@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import type { Client } from '../client/index.js';
 import type { TransportName } from '../protocol/index.js';
 import type { Connection } from './index.js';
-import { openClient, startServer, type TestServer, waitFor } from './testing.js';
+import { openClient, startServer, type TestServer, waitFor } from '../test/helpers/server.js';
 
 const HEARTBEAT = { heartbeatMs: 200, heartbeatTimeoutMs: 200 };
 const BOUND_MS = 400 + 600; // interval + timeout, plus the ticker and a loaded CI machine's slack
@@ -63,7 +63,7 @@ describe('client detects a hung server (SIGSTOP: sockets open, nothing sent) and
   let child: ChildProcess;
   let url: string;
   beforeAll(async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./hung-server.fixture.ts', import.meta.url))], {
+    child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../test/fixtures/hung-server.ts', import.meta.url))], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const port = await waitFor<string>((r) => child.stdout!.once('data', (d: Buffer) => r(d.toString().trim())), 20_000, 'child port');

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { encodeBatch, type Hello } from '../protocol/index.js';
 import type { Connection } from './index.js';
-import { openClient, startServer, type TestServer, waitFor } from './testing.js';
+import { openClient, startServer, type TestServer, waitFor } from '../test/helpers/server.js';
 
 let server: TestServer;
 let base: string;

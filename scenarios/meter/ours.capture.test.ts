@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from '../../client/index.js';
 import type { TransportName } from '../../protocol/index.js';
-import { startServer, type TestServer } from '../../server/testing.js';
+import { startServer, type TestServer } from '../../test/helpers/server.js';
 import { startCapture, tsharkUnavailableReason } from './capture.js';
 import { closeAll, meteredProxy, onClose, until } from './testkit.js';
 

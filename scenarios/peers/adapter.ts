@@ -6,8 +6,10 @@
  * Application data is a string (text frame), a Uint8Array (binary) or a plain object (JSON).
  * A peer without JSON framing (raw ws) sends objects as JSON text and hands strings back.
  */
-import type { AppData } from '../payload.js';
 import type { Contender } from '../results.js';
+
+/** Application data: text, bytes, or a plain object (JSON). */
+export type AppData = string | Uint8Array | Record<string, unknown>;
 
 export interface ServerOptions {
   /** Heartbeat / ping interval where the contender has one. */

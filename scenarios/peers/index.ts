@@ -18,7 +18,7 @@ export const FAMILY: Record<Contender, Family> = {
   'raw-ws': 'raw-ws',
 };
 
-/** Contenders whose client also runs in a browser page (demo/browser-clients.ts); raw-ws is Node's `ws`. */
+/** Contenders whose client also runs in a browser page (engine/browser/clients.ts); raw-ws is Node's `ws`. */
 export function hasBrowserClient(contender: Contender): boolean {
   return FAMILY[contender] !== 'raw-ws';
 }

@@ -5,8 +5,7 @@
  */
 import { connect } from '../../client/index.js';
 import { TRANSPORTS } from '../../protocol/index.js';
-import type { AppData } from '../payload.js';
-import type { ClientFactory } from './adapter.js';
+import type { AppData, ClientFactory } from './adapter.js';
 
 export const createOurClient: ClientFactory = (baseUrl, options, events) => {
   const pinned = options.contender === 'auto' ? [...TRANSPORTS] : [options.contender];

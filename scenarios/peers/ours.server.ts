@@ -1,7 +1,6 @@
 /** Our message server as a contender: createMessageServer() listening on its own. */
 import { createMessageServer } from '../../server/index.js';
-import type { AppData } from '../payload.js';
-import type { ServerAdapter, ServerOptions } from './adapter.js';
+import type { AppData, ServerAdapter, ServerOptions } from './adapter.js';
 
 export const OURS_BASE_PATH = '/rt';
 

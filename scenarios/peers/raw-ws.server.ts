@@ -1,8 +1,7 @@
 /** Plain `ws`, no envelope, no heartbeat: the floor every other contender is compared with. */
 import http from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { AppData } from '../payload.js';
-import type { ServerAdapter, ServerConn, ServerOptions } from './adapter.js';
+import type { AppData, ServerAdapter, ServerConn, ServerOptions } from './adapter.js';
 
 export const RAW_WS_PATH = '/ws';
 

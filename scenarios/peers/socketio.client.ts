@@ -4,8 +4,7 @@
  * with a new socket: that is an `open` (the application rejoins) bracketed by down/up.
  */
 import { io } from 'socket.io-client';
-import type { AppData } from '../payload.js';
-import type { ClientFactory } from './adapter.js';
+import type { AppData, ClientFactory } from './adapter.js';
 
 const TRANSPORTS = {
   socketio: ['polling', 'websocket'],

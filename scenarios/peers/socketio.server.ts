@@ -1,8 +1,7 @@
 /** Socket.IO as a contender, server side: application messages are the event "m". */
 import http from 'node:http';
 import { Server } from 'socket.io';
-import type { AppData } from '../payload.js';
-import type { ServerAdapter, ServerConn, ServerOptions } from './adapter.js';
+import type { AppData, ServerAdapter, ServerConn, ServerOptions } from './adapter.js';
 
 export function createSocketIoServer(options: ServerOptions): ServerAdapter {
   const httpServer = http.createServer();

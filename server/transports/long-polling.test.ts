@@ -2,10 +2,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { decode, decodeBatch, type Hello } from '../../protocol/index.js';
-import { conformance } from '../conformance.suite.js';
-import { sleep, startServer, type TestServer, waitFor } from '../testing.js';
-
-conformance('long-polling');
+import { sleep, startServer, type TestServer, waitFor } from '../../test/helpers/server.js';
 
 /**
  * A browser resends an idempotent GET on a new connection by itself when the kept-alive connection

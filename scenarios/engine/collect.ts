@@ -1,0 +1,138 @@
+/**
+ * Turns what the server process, the workers and the wire meter reported into one RunResult.
+ * Nothing here measures: it merges histograms, adds counts and divides.
+ */
+import { deliveryCounts, sumReceive, type ReceiveCounts } from '../load/delivery.js';
+import {
+  LATENCY_METRICS,
+  mergeEncoded,
+  mergeSeries,
+  summarize,
+  type EncodedLatency,
+  type EncodedSeries,
+  type LatencyMetric,
+} from '../load/histograms.js';
+import type { NetworkProfile } from '../network/profiles.js';
+import { planParams, type RunPlan } from '../plan.js';
+import type { ByteBreakdown, RunResult } from '../results.js';
+
+type Series = Partial<Record<LatencyMetric, EncodedSeries>>;
+
+export interface ServerReport {
+  latency: EncodedLatency;
+  perSecond: Series;
+  upstream: ReceiveCounts;
+  downstreamSent: number;
+  serverMessagesSent: number;
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  connectedBytesDelta: number;
+}
+
+export interface WorkerReport {
+  latency: EncodedLatency;
+  perSecond: Series;
+  delivery: ReceiveCounts;
+  sent: number;
+  transports: Record<string, number>;
+  events: RunResult['events'];
+}
+
+export interface RunFacts {
+  plan: RunPlan;
+  startedAt: string;
+  status: RunResult['status'];
+  error?: string;
+  profile: NetworkProfile;
+  middlebox: string | null;
+  trafficMs: number;
+  connectedClients: number;
+  server: ServerReport | null;
+  workers: WorkerReport[];
+  bytes: { upstream: ByteBreakdown; downstream: ByteBreakdown };
+  bandwidth: RunResult['bandwidth'];
+  events: RunResult['events'];
+  /** Busy share of each load generator over the traffic phase, 0–1 of one core (ClientWorker.markCpu). */
+  workerUtilization: number[];
+  extraParams?: Record<string, unknown>;
+  browser?: RunResult['browser'];
+}
+
+export function buildResult(f: RunFacts): RunResult {
+  const merged = (metric: LatencyMetric) =>
+    mergeEncoded([f.server?.latency[metric], ...f.workers.map((w) => w.latency[metric])]);
+  const latency = Object.fromEntries(LATENCY_METRICS.map((m) => [m, summarize(merged(m))])) as RunResult['latency'];
+
+  const down = deliveryCounts(f.server?.downstreamSent ?? 0, sumReceive(f.workers.map((w) => w.delivery)));
+  const up = deliveryCounts(
+    f.workers.reduce((n, w) => n + w.sent, 0),
+    f.server?.upstream ?? { received: 0, duplicated: 0, outOfOrder: 0 },
+  );
+  const messages = down.received + up.received;
+  const total = f.bytes.upstream.total + f.bytes.downstream.total;
+  const payload = f.bytes.upstream.payload + f.bytes.downstream.payload;
+
+  const finalTransports: Record<string, number> = {};
+  for (const w of f.workers) for (const [name, n] of Object.entries(w.transports)) finalTransports[name] = (finalTransports[name] ?? 0) + n;
+
+  const cpuMs = (f.server?.cpuUserMs ?? 0) + (f.server?.cpuSystemMs ?? 0);
+  const perConnection = (x: number) => (f.connectedClients > 0 ? x / f.connectedClients : 0);
+
+  return {
+    scenario: f.plan.scenario,
+    description: f.plan.description,
+    params: { ...planParams(f.plan), ...f.extraParams },
+    contender: f.plan.contender,
+    network: { name: f.profile.name, rttMs: f.profile.rttMs, jitterMs: f.profile.jitterMs, bandwidthKbps: f.profile.downKbps },
+    middlebox: f.middlebox,
+    clientMode: f.plan.clientMode ?? 'node',
+    ...(f.browser ? { browser: f.browser } : {}),
+    clients: f.plan.clients,
+    startedAt: f.startedAt,
+    durationMs: Math.round(f.trafficMs),
+    status: f.status,
+    ...(f.error ? { error: f.error } : {}),
+    finalTransports,
+    latency,
+    latencyOverTime: latencyOverTime(f),
+    delivery: { serverToClient: down, clientToServer: up },
+    bytes: {
+      upstream: f.bytes.upstream,
+      downstream: f.bytes.downstream,
+      messages,
+      perMessage: messages > 0 ? round(total / messages) : 0,
+      overheadPerMessage: messages > 0 ? round((total - payload) / messages) : 0,
+    },
+    bandwidth: f.bandwidth,
+    events: [...f.events, ...f.workers.flatMap((w) => w.events)].sort((a, b) => a.t - b.t).map((e) => ({ ...e, t: Math.max(0, Math.round(e.t)) })),
+    server: {
+      cpuUserMs: round(f.server?.cpuUserMs ?? 0),
+      cpuSystemMs: round(f.server?.cpuSystemMs ?? 0),
+      cpuMsPerConnection: round(perConnection(cpuMs)),
+      rssBytes: f.server?.rssBytes ?? 0,
+      heapUsedBytes: f.server?.heapUsedBytes ?? 0,
+      // Can come out negative when the GC freed more than the connections took: reported as measured.
+      memoryPerConnectionBytes: Math.round(perConnection(f.server?.connectedBytesDelta ?? 0)),
+    },
+    loadGenerator: { cpuPercent: round(Math.max(0, ...f.workerUtilization) * 100) },
+  };
+}
+
+/** Server→client per second; round trip when that is all there is; else client→server. */
+export function latencyOverTime(f: Pick<RunFacts, 'server' | 'workers'>): RunResult['latencyOverTime'] {
+  for (const metric of ['serverToClient', 'roundTrip', 'clientToServer'] as const) {
+    const series = mergeSeries([f.server?.perSecond[metric], ...f.workers.map((w) => w.perSecond[metric])]);
+    if (series.size === 0) continue;
+    return [...series].map(([t, h]) => ({
+      t: t * 1000,
+      p50: h.getValueAtPercentile(50) / 1000,
+      p99: h.getValueAtPercentile(99) / 1000,
+      count: h.totalCount,
+    }));
+  }
+  return [];
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;

@@ -1,0 +1,101 @@
+/**
+ * Starting the two kinds of helper the runner drives: the server process (child_process.fork, so
+ * its CPU and memory are measured alone) and the load-generator worker threads.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { Caller, type Callable } from '../load/ipc.js';
+import type { RunPlan } from '../plan.js';
+import type { WorkerInit } from '../load/client-worker.js';
+
+const BOOT = fileURLToPath(new URL('./boot.mjs', import.meta.url));
+const entry = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+export interface ServerProcess {
+  caller: Caller;
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export async function startServerProcess(plan: RunPlan): Promise<ServerProcess> {
+  const child: ChildProcess = fork(BOOT, [entry('../load/server-host.ts')], {
+    execArgv: ['--expose-gc'],
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const caller = new Caller({ post: (m) => child.send(m as object), listen: (fn) => child.on('message', fn) });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.once('exit', (code) => caller.failAll(new Error(`server process exited (${code})`)));
+  const { port, pid } = await caller.call<{ port: number; pid: number }>('init', plan);
+  return {
+    caller,
+    port,
+    pid,
+    async stop() {
+      await caller.call('close', undefined, 5000).catch(() => {});
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * A load generator the runner drives: a worker thread with Node clients, or (browser/worker.ts)
+ * the runner's own thread driving browser pages. Same RPC either way (client-host.ts).
+ */
+export interface ClientWorker {
+  caller: Callable;
+  indices: number[];
+  /**
+   * Starts measuring the load generator's CPU; the function it returns gives the busy share since
+   * then, of one core (0–1): the busiest thread or process, so near 1 means saturated.
+   */
+  markCpu(): () => Promise<number>;
+  terminate(): Promise<void>;
+}
+
+/**
+ * Spreads `plan.clients` over `count` workers (client i goes to worker i mod count). The workers
+ * boot and load their client library; `connectWorkers` sends them on their way.
+ */
+export function startWorkers(plan: RunPlan, count: number): ClientWorker[] {
+  const workers: ClientWorker[] = [];
+  for (let w = 0; w < count; w++) {
+    const indices = Array.from({ length: plan.clients }, (_, i) => i).filter((i) => i % count === w);
+    if (indices.length === 0) continue;
+    const init: WorkerInit = { entry: pathToFileURL(entry('../load/client-worker.ts')).href, plan, indices };
+    const worker = new Worker(BOOT, { workerData: init });
+    const caller = new Caller({ post: (m) => worker.postMessage(m), listen: (fn) => worker.on('message', fn) });
+    worker.on('error', (err) => caller.failAll(err));
+    worker.on('exit', (code) => caller.failAll(new Error(`worker exited (${code})`)));
+    workers.push({
+      caller,
+      indices,
+      markCpu() {
+        const start = worker.performance.eventLoopUtilization();
+        return async () => worker.performance.eventLoopUtilization(start).utilization;
+      },
+      terminate: async () => void (await worker.terminate()),
+    });
+  }
+  return workers;
+}
+
+export async function connectWorkers(workers: ClientWorker[], baseUrl: string, runStart: number): Promise<void> {
+  await callAll(workers, 'connect', { baseUrl, at: runStart }, 60_000);
+}
+
+export async function stopWorkers(workers: ClientWorker[]): Promise<void> {
+  await Promise.all(workers.map((w) => w.caller.call('close', undefined, 3000).catch(() => {})));
+  // Give clients a moment to send their close frames, then end the threads.
+  await new Promise((r) => setTimeout(r, 100));
+  await Promise.all(workers.map((w) => w.terminate()));
+}
+
+/** Calls the same method on every worker and returns their answers. */
+export function callAll<T>(workers: ClientWorker[], method: string, args?: unknown, timeoutMs?: number): Promise<T[]> {
+  return Promise.all(workers.map((w) => w.caller.call<T>(method, args, timeoutMs)));
+}

@@ -1,0 +1,252 @@
+/**
+ * Runs one plan: server process → proxy (network profile + middlebox, with the wire meter on its
+ * client-facing sockets) → client workers: Node clients in worker threads or, with
+ * `plan.clientMode: 'browser'`, pages in headless Chromium driven from this thread
+ * (browser/worker.ts). Phases: connect (until every client has joined or the join timeout),
+ * traffic (duration, message count, or throughput steps), drain (until everything sent has
+ * arrived or arrivals stop), report. An abort (Ctrl-C) ends the traffic phase early and
+ * the run still reports, as `partial`.
+ */
+import os from 'node:os';
+import { buildResult, type ServerReport, type WorkerReport } from './collect.js';
+import { createProxy, type NetworkProxy, type ProxyEvent } from '../network/proxy.js';
+import { getProfile } from '../network/profiles.js';
+import { now } from '../load/payload.js';
+import type { RunPlan, RunProgress } from '../plan.js';
+
+export type { RunProgress };
+import { FAMILY } from '../peers/index.js';
+import { callAll, connectWorkers, startServerProcess, startWorkers, stopWorkers, type ClientWorker, type ServerProcess } from './processes.js';
+import type { RunResult } from '../results.js';
+import { climb } from './throughput.js';
+import { createWireMeter, type Dialect, type WireMeter } from '../meter/meter.js';
+import { emptyBreakdown } from '../meter/tally.js';
+import { startCapture, type Capture } from '../meter/capture.js';
+import { startBrowserWorker, type BrowserWorker } from './browser/worker.js';
+import { sleep } from './sleep.js';
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: RunProgress) => void;
+  /** Most worker threads to spread clients over (default: cores, at least 2). */
+  maxWorkers?: number;
+  /** How long clients get to connect and join (default 8 s + ramp + 6 RTT). */
+  joinTimeoutMs?: number;
+  /**
+   * Capture the proxy port with tshark for the whole run and record the captured TCP payload next
+   * to the metered bytes in `params.wireCheck` (they must be equal). Needs tshark and capture rights.
+   */
+  verifyCapture?: boolean;
+}
+
+/** Which dissector reads each contender family's bytes. */
+const DIALECT: Record<(typeof FAMILY)[keyof typeof FAMILY], Dialect> = { ours: 'envelope', socketio: 'socketio', 'raw-ws': 'raw' };
+const CLIENTS_PER_WORKER = 8;
+const JOIN_TIMEOUT_MS = 8000;
+const POLL_MS = 50;
+
+export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<RunResult> {
+  const startedAt = new Date().toISOString();
+  const profile = getProfile(plan.network);
+  let meter: WireMeter | null = null;
+  const events: RunResult['events'] = [];
+  const progress = options.onProgress ?? (() => {});
+  let server: ServerProcess | null = null;
+  let proxy: NetworkProxy | null = null;
+  let workers: ClientWorker[] = [];
+  let browser: BrowserWorker | null = null;
+  let status: RunResult['status'] = 'ok';
+  let error: string | undefined;
+  let runStart = now();
+  let trafficStart: number | null = null;
+  let trafficMs = 0;
+  let connected = 0;
+  let extraParams: Record<string, unknown> | undefined;
+  let browserInfo: RunResult['browser'];
+  let capture: Capture | null = null;
+  let wireCheck: Record<string, unknown> | undefined;
+  let reports: Reports = {
+    server: null,
+    workers: [],
+    utilization: [],
+  };
+
+  try {
+    // Load generators (worker threads, or Chromium) and the server process boot in parallel;
+    // clients connect once the proxy is up.
+    if (plan.clientMode === 'browser') {
+      // Both settle before anything throws, so whichever started is stopped in `finally`.
+      const [chromium, serverProcess] = await Promise.allSettled([startBrowserWorker(plan), startServerProcess(plan)]);
+      if (chromium.status === 'fulfilled') workers = [(browser = chromium.value)];
+      if (serverProcess.status === 'rejected') throw serverProcess.reason;
+      server = serverProcess.value;
+      if (chromium.status === 'rejected') throw new Error(`browser clients: ${(chromium.reason as Error).message}`);
+    } else {
+      const workerCount = Math.min(options.maxWorkers ?? Math.max(2, os.cpus().length), Math.ceil(plan.clients / CLIENTS_PER_WORKER));
+      workers = startWorkers(plan, workerCount);
+      server = await startServerProcess(plan);
+    }
+    proxy = await createProxy({
+      target: { host: '127.0.0.1', port: server.port },
+      network: profile,
+      middlebox: plan.middlebox,
+      tap: (id) => meter!.tap(id),
+      onEvent: (e: ProxyEvent) => {
+        if (e.type === 'cut' || e.type === 'middlebox')
+          events.push({ t: e.at - runStart, type: `proxy-${e.type}`, detail: `connection ${e.connectionId}: ${e.detail}` });
+      },
+    });
+    if (options.verifyCapture) capture = await startCapture({ port: proxy.port });
+    runStart = now();
+    await server.caller.call('setRunStart', runStart);
+    meter = createWireMeter({ dialect: DIALECT[FAMILY[plan.contender]], startedAt: runStart });
+    // Pages load by request interception (nothing reaches the proxy), but only now is every byte metered.
+    await browser?.load(`http://127.0.0.1:${proxy.port}`);
+    await connectWorkers(workers, `http://127.0.0.1:${proxy.port}`, runStart);
+
+    progress({ phase: 'connect', elapsedMs: 0, totalMs: plan.durationMs });
+    const joinTimeout = options.joinTimeoutMs ?? JOIN_TIMEOUT_MS + plan.rampMs + 6 * profile.rttMs;
+    connected = await waitForJoins(server, plan.clients, joinTimeout, options.signal);
+    if (connected === 0 && !options.signal?.aborted) throw new Error(`no client connected within ${joinTimeout} ms`);
+    if (connected < plan.clients) {
+      status = 'partial';
+      error = `${connected} of ${plan.clients} clients connected within ${joinTimeout} ms`;
+    }
+
+    trafficStart = now();
+    // The load generator's busy share is taken over the traffic phase, not thread start-up.
+    const cpuMarks = workers.map((w) => w.markCpu());
+    const rate = plan.throughput?.startRate ?? plan.traffic.rate;
+    await server.caller.call('start', { at: trafficStart, rate });
+    await callAll(workers, 'start', { at: trafficStart, rate });
+    if (plan.throughput) {
+      extraParams = { throughput: await climb(plan, plan.throughput, server, workers, options.signal, progress) };
+    } else {
+      await waitTraffic(plan, server, workers, trafficStart, options.signal, progress);
+    }
+    await Promise.all([server.caller.call('stop'), callAll(workers, 'stop')]);
+    trafficMs = now() - trafficStart;
+
+    progress({ phase: 'drain', elapsedMs: trafficMs, totalMs: plan.durationMs });
+    await drain(server, workers, 1000 + 2 * profile.rttMs, 5000 + 4 * profile.rttMs);
+    reports = await collectReports(server, workers, cpuMarks);
+    if (options.signal?.aborted) {
+      status = 'partial';
+      error = error ?? 'interrupted';
+    }
+  } catch (err) {
+    status = connected > 0 || options.signal?.aborted ? 'partial' : 'failed';
+    error = options.signal?.aborted ? 'interrupted' : err instanceof Error ? err.message : String(err);
+    if (trafficStart !== null && trafficMs === 0) trafficMs = now() - trafficStart;
+    if (server && workers.length > 0 && reports.server === null) {
+      reports = await collectReports(server, workers, []).catch(() => reports);
+    }
+  } finally {
+    // Read before the pages close: their errors, the User-Agent, the CPU split.
+    browserInfo = browser?.describe();
+    await stopWorkers(workers);
+    await server?.stop();
+    await proxy?.close();
+    if (capture) wireCheck = await checkWire(capture, meter).catch((err: Error) => ({ error: err.message }));
+    progress({ phase: 'done', elapsedMs: trafficMs, totalMs: plan.durationMs });
+  }
+
+  return buildResult({
+    plan,
+    startedAt,
+    status,
+    error,
+    profile,
+    middlebox: proxy?.middlebox ?? plan.middlebox,
+    trafficMs,
+    connectedClients: connected,
+    server: reports.server,
+    workers: reports.workers,
+    // Read after the proxy closed: every connection is finished, so every byte is classified.
+    bytes: meter?.totals() ?? { upstream: emptyBreakdown(), downstream: emptyBreakdown() },
+    bandwidth: (meter?.bandwidth() ?? []).map((p) => ({ ...p, t: p.t * 1000 })),
+    events,
+    workerUtilization: reports.utilization,
+    extraParams: wireCheck ? { ...extraParams, wireCheck } : extraParams,
+    browser: browserInfo,
+  });
+}
+
+/** Captured TCP payload per direction next to what the meter counted; `equal` when both match. */
+async function checkWire(capture: Capture, meter: WireMeter | null) {
+  const captured = await capture.stop();
+  if (!meter) throw new Error('the run ended before the meter started');
+  const { upstream, downstream } = meter.totals();
+  return {
+    captured: { upstream: captured.upstream, downstream: captured.downstream, retransmitted: captured.retransmitted },
+    metered: { upstream: upstream.total, downstream: downstream.total },
+    equal: captured.upstream === upstream.total && captured.downstream === downstream.total,
+  };
+}
+
+async function waitForJoins(server: ServerProcess, clients: number, timeoutMs: number, signal?: AbortSignal): Promise<number> {
+  const deadline = now() + timeoutMs;
+  let joined = 0;
+  while (!signal?.aborted) {
+    joined = await server.caller.call<number>('joined');
+    if (joined >= clients || now() >= deadline) break;
+    await sleep(POLL_MS);
+  }
+  return joined;
+}
+
+/** The traffic phase: until the duration passes, every sender has sent its count, or an abort. */
+async function waitTraffic(
+  plan: RunPlan,
+  server: ServerProcess,
+  workers: ClientWorker[],
+  start: number,
+  signal: AbortSignal | undefined,
+  progress: (p: RunProgress) => void,
+): Promise<void> {
+  const end = start + plan.durationMs;
+  const serverSends = plan.traffic.pattern === 'push' || plan.traffic.pattern === 'broadcast';
+  while (!signal?.aborted && now() < end) {
+    await sleep(Math.min(250, end - now()), signal);
+    progress({ phase: 'traffic', elapsedMs: now() - start, totalMs: plan.durationMs });
+    if (plan.messages === null) continue;
+    const done = serverSends
+      ? (await server.caller.call<{ serverMessagesSent: number }>('stats')).serverMessagesSent >= plan.messages
+      : (await callAll<{ sent: number }>(workers, 'stats')).reduce((n, s) => n + s.sent, 0) >= plan.messages * plan.clients;
+    if (done) return;
+  }
+}
+
+/** Waits until everything sent has arrived, or nothing new arrived for `quietMs`, or `maxMs`. */
+async function drain(server: ServerProcess, workers: ClientWorker[], quietMs: number, maxMs: number): Promise<void> {
+  const deadline = now() + maxMs;
+  let lastProgress = -1;
+  let quietSince = now();
+  while (now() < deadline) {
+    const s = await server.caller.call<{ downstreamSent: number; upstreamReceived: number }>('stats');
+    const w = await callAll<{ received: number; sent: number }>(workers, 'stats');
+    const received = w.reduce((n, x) => n + x.received, 0);
+    const sent = w.reduce((n, x) => n + x.sent, 0);
+    if (received >= s.downstreamSent && s.upstreamReceived >= sent) return;
+    const progressed = received + s.upstreamReceived;
+    if (progressed !== lastProgress) (lastProgress = progressed), (quietSince = now());
+    else if (now() - quietSince > quietMs) return;
+    await sleep(POLL_MS);
+  }
+}
+
+interface Reports {
+  server: ServerReport | null;
+  workers: WorkerReport[];
+  /** Each load generator's busy share over the traffic phase, 0–1 of one core. */
+  utilization: number[];
+}
+
+async function collectReports(server: ServerProcess, workers: ClientWorker[], cpuMarks: Array<() => Promise<number>>): Promise<Reports> {
+  const [serverReport, workerReports, utilization] = await Promise.all([
+    server.caller.call<ServerReport>('report', undefined, 5000),
+    callAll<WorkerReport>(workers, 'report', undefined, 5000),
+    Promise.all(cpuMarks.map((read) => read())),
+  ]);
+  return { server: serverReport, workers: workerReports, utilization };
+}

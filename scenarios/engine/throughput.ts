@@ -1,0 +1,103 @@
+/**
+ * The throughput climb: raise the rate step by step (rate × factor) on the running connections and
+ * stop at the first step that is not sustainable — its p99 passes the bound, or fewer than 95 % of
+ * the offered messages arrive within the step. The answer is the delivered rate of the last
+ * sustainable step: the highest msg/s this contender carries on this machine within the bound.
+ * Latency runs from each message's due time on the schedule (pacer.ts), so a backlog — a sender
+ * behind its schedule, or messages queued in a transport — raises the p99 of what arrives, step
+ * after step, instead of hiding in the messages that have not arrived yet.
+ *
+ * A one-second warm-up at the start rate comes first and is not judged. Each step is judged from
+ * the pattern's headline latency (round trip for echo, server→client for
+ * push/broadcast/fanout, client→server for upstream): the merged histogram at the step's end minus
+ * the one at its start holds exactly the messages that arrived during the step.
+ */
+import { mergeEncoded, type Histogram, type LatencyMetric } from '../load/histograms.js';
+import { now } from '../load/payload.js';
+import type { RunPlan, RunProgress } from '../plan.js';
+import { callAll, type ClientWorker, type ServerProcess } from './processes.js';
+import { sleep } from './sleep.js';
+
+export interface ThroughputStep {
+  /** Rate setting of the step (the pattern's units: per client, or the server's stream). */
+  rate: number;
+  offeredMsgPerSec: number;
+  deliveredMsgPerSec: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  sustainable: boolean;
+}
+
+export interface ThroughputOutcome {
+  p99BoundMs: number;
+  steps: ThroughputStep[];
+  maxSustainableMsgPerSec: number;
+}
+
+const WARMUP_MS = 1000;
+/** A step must deliver at least this share of what it offered. */
+const MIN_DELIVERED_SHARE = 0.95;
+
+const HEADLINE: Record<RunPlan['traffic']['pattern'], LatencyMetric> = {
+  echo: 'roundTrip',
+  push: 'serverToClient',
+  broadcast: 'serverToClient',
+  fanout: 'serverToClient',
+  upstream: 'clientToServer',
+};
+
+/** Messages per second the pattern should deliver at `rate` (what the headline metric counts). */
+export function offeredRate(plan: RunPlan, rate: number): number {
+  const { pattern, rooms } = plan.traffic;
+  if (pattern === 'fanout') return rate * plan.clients * (plan.clients / rooms);
+  return rate * plan.clients;
+}
+
+export async function climb(
+  plan: RunPlan,
+  t: NonNullable<RunPlan['throughput']>,
+  server: ServerProcess,
+  workers: ClientWorker[],
+  signal: AbortSignal | undefined,
+  progress: (p: RunProgress) => void,
+): Promise<ThroughputOutcome> {
+  const metric = HEADLINE[plan.traffic.pattern];
+  const steps: ThroughputStep[] = [];
+  let rate = t.startRate;
+  const climbStart = now();
+  const snapshot = () => Promise.all([server, ...workers].map((p) => p.caller.call<string | null>('histogram', metric)));
+  // Warm-up at the start rate, not judged: first requests pay for JIT, connection pools and caches.
+  await sleep(WARMUP_MS, signal);
+  let before = await snapshot();
+  for (let k = 0; k < t.maxSteps && !signal?.aborted; k++, rate *= t.factor) {
+    if (k > 0) await Promise.all([server.caller.call('setRate', rate), callAll(workers, 'setRate', rate)]);
+    const from = now();
+    await sleep(t.stepMs, signal);
+    const after = await snapshot();
+    const seconds = (now() - from) / 1000;
+    progress({ phase: 'traffic', elapsedMs: now() - climbStart, totalMs: WARMUP_MS + t.maxSteps * t.stepMs });
+
+    const merged: Histogram | null = mergeEncoded(after);
+    const base = mergeEncoded(before);
+    if (merged && base) merged.subtract(base);
+    before = after;
+    const count = merged?.totalCount ?? 0;
+    const delivered = count / seconds;
+    const p99 = count > 0 ? merged!.getValueAtPercentile(99) / 1000 : null;
+    const offered = offeredRate(plan, rate);
+    const sustainable = p99 !== null && p99 <= t.p99BoundMs && delivered >= MIN_DELIVERED_SHARE * offered;
+    steps.push({
+      rate,
+      offeredMsgPerSec: round(offered),
+      deliveredMsgPerSec: round(delivered),
+      p50Ms: count > 0 ? merged!.getValueAtPercentile(50) / 1000 : null,
+      p99Ms: p99,
+      sustainable,
+    });
+    if (!sustainable) break;
+  }
+  const ok = steps.filter((s) => s.sustainable);
+  return { p99BoundMs: t.p99BoundMs, steps, maxSustainableMsgPerSec: ok.length ? ok[ok.length - 1].deliveredMsgPerSec : 0 };
+}
+
+const round = (x: number) => Math.round(x * 10) / 10;

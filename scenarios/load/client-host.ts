@@ -1,0 +1,87 @@
+/**
+ * The load generator's side of the runner's RPC: a few LoadClients, connected at their ramp
+ * offsets once the runner says where to, answering the runner's calls (connect, start, setRate,
+ * stop, stats, histogram, perSecond, report, close). Everything it measured leaves as encoded
+ * histograms and counts.
+ *
+ * A worker thread serves it over its port (client-worker.ts, Node clients); the runner's own thread
+ * serves it in-process for browser clients (engine/browser/worker.ts), where the clients are pages.
+ */
+import { sumReceive } from './delivery.js';
+import { LatencyRecorder, encodeOne, type LatencyMetric } from './histograms.js';
+import type { Handlers } from './ipc.js';
+import { LoadClient } from './load-client.js';
+import { now } from './payload.js';
+import type { ClientFactory } from '../peers/adapter.js';
+import type { RunPlan } from '../plan.js';
+import { NEVER_CONNECTED } from '../results.js';
+
+/** Events kept per host; the rest are counted by type. */
+const MAX_EVENTS = 200;
+
+export function createClientHost(plan: RunPlan, indices: number[], factory: ClientFactory): Handlers {
+  let runStart = now();
+  const recorder = new LatencyRecorder(() => runStart);
+  const events: Array<{ t: number; type: string; detail: string }> = [];
+  const dropped = new Map<string, number>();
+  const event = (type: string, detail: string) => {
+    if (events.length < MAX_EVENTS) events.push({ t: now() - runStart, type, detail });
+    else dropped.set(type, (dropped.get(type) ?? 0) + 1);
+  };
+  const clients = indices.map((i) => new LoadClient(i, plan, { recorder, event }));
+  const timers: NodeJS.Timeout[] = [];
+  const received = () => sumReceive(clients.map((c) => c.delivery.totals()));
+
+  /** Connects every client at its ramp offset (client i at rampMs · i / (clients − 1)). */
+  function connectAll(baseUrl: string): void {
+    for (const client of clients) {
+      const offset = plan.clients > 1 ? (plan.rampMs * client.index) / (plan.clients - 1) : 0;
+      const connect = () => {
+        try {
+          client.connect(factory, baseUrl);
+        } catch (err) {
+          event('error', `client ${client.index}: ${(err as Error).message}`);
+        }
+      };
+      if (offset <= 0) connect();
+      else timers.push(setTimeout(connect, offset));
+    }
+  }
+
+  return {
+    /** The host boots while the server starts; this is when its clients may go. */
+    connect({ baseUrl, at }: { baseUrl: string; at: number }) {
+      runStart = at;
+      connectAll(baseUrl);
+    },
+    opened: () => clients.filter((c) => c.opened).length,
+    start({ at, rate }: { at: number; rate?: number }) {
+      for (const c of clients) c.start(at, rate);
+    },
+    setRate: (rate: number) => clients.forEach((c) => c.setRate(rate)),
+    stop: () => clients.forEach((c) => c.stop()),
+    stats: () => ({ received: received().received, sent: clients.reduce((n, c) => n + c.sent, 0) }),
+    /** One metric's histogram so far, encoded (null when empty): the throughput climb diffs these. */
+    histogram: (metric: LatencyMetric) => encodeOne(recorder, metric),
+    perSecond: () => recorder.encode().perSecond,
+    report() {
+      for (const c of clients) {
+        const gap = c.closeOpenGap();
+        if (gap !== null) event('not-reconnected', `client ${c.index} still down after ${Math.round(gap)} ms (counted in reconnect gaps as a lower bound)`);
+      }
+      const { latency, perSecond } = recorder.encode();
+      const transports: Record<string, number> = {};
+      for (const c of clients) {
+        const name = c.opened && c.adapter ? c.adapter.transport() : NEVER_CONNECTED;
+        transports[name] = (transports[name] ?? 0) + 1;
+      }
+      for (const [type, n] of dropped) events.push({ t: now() - runStart, type, detail: `${n} more ${type} events not listed` });
+      dropped.clear();
+      return { latency, perSecond, delivery: received(), sent: clients.reduce((n, c) => n + c.sent, 0), transports, events };
+    },
+    close() {
+      timers.forEach(clearTimeout);
+      for (const c of clients) c.close();
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * The server process: hosts one contender's server and the ServerApp, so the server's CPU time and
+ * memory are its own (process.cpuUsage / memoryUsage of this process, nothing of the load
+ * generator or the proxy). Started by the runner through boot.mjs with --expose-gc; driven by RPC.
+ */
+import { encodeOne, type LatencyMetric } from './histograms.js';
+import { serve } from './ipc.js';
+import { loadServer } from '../peers/index.js';
+import type { RunPlan } from '../plan.js';
+import { ServerApp } from './server-app.js';
+import type { ServerAdapter } from '../peers/adapter.js';
+
+let server: ServerAdapter;
+let app: ServerApp;
+let cpuAtStart: NodeJS.CpuUsage;
+let baselineBytes = 0;
+let connectedBytes = 0;
+
+/** Heap + off-heap buffers after a full GC: what the server holds, without garbage. */
+function liveBytes(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
+
+serve(
+  { post: (m) => process.send!(m), listen: (fn) => process.on('message', fn) },
+  {
+    async init(plan: RunPlan) {
+      server = await loadServer(plan.contender, {
+        compression: plan.compression,
+        maxMessageBytes: plan.payload.bytes + 1024,
+        ...(plan.heartbeatMs ? { heartbeatMs: plan.heartbeatMs } : {}),
+      });
+      app = new ServerApp(server, plan);
+      const port = await server.listen();
+      baselineBytes = liveBytes();
+      cpuAtStart = process.cpuUsage();
+      return { port, pid: process.pid };
+    },
+    setRunStart: (at: number) => app.setRunStart(at),
+    joined: () => app.clients.size,
+    /** All clients are in: measure what their connections cost, then start the server's stream. */
+    start({ at, rate }: { at: number; rate?: number }) {
+      connectedBytes = liveBytes();
+      app.start(at, rate);
+    },
+    setRate: (rate: number) => app.setRate(rate),
+    stop: () => app.stop(),
+    stats: () => ({
+      downstreamSent: app.downstreamSent,
+      upstreamReceived: app.upstream.totals().received,
+      serverMessagesSent: app.serverMessagesSent,
+    }),
+    /** One metric's histogram so far, encoded (null when empty): the throughput climb diffs these. */
+    histogram: (metric: LatencyMetric) => encodeOne(app.latency, metric),
+    perSecond: () => app.latency.encode().perSecond,
+    report() {
+      const cpu = process.cpuUsage(cpuAtStart);
+      const memory = process.memoryUsage();
+      const { latency, perSecond } = app.latency.encode();
+      return {
+        latency,
+        perSecond,
+        upstream: app.upstream.totals(),
+        downstreamSent: app.downstreamSent,
+        serverMessagesSent: app.serverMessagesSent,
+        cpuUserMs: cpu.user / 1000,
+        cpuSystemMs: cpu.system / 1000,
+        rssBytes: memory.rss,
+        heapUsedBytes: memory.heapUsed,
+        connectedBytesDelta: connectedBytes - baselineBytes,
+      };
+    },
+    async close() {
+      app?.stop();
+      await Promise.race([server?.close(), new Promise((r) => setTimeout(r, 2000))]);
+      setImmediate(() => process.exit(0));
+    },
+  },
+);

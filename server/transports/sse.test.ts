@@ -1,3 +1,0 @@
-import { conformance } from '../conformance.suite.js';
-
-conformance('sse');

@@ -1,0 +1,184 @@
+/**
+ * The conformance suite every transport passes, end to end: the real client against the real
+ * server over real sockets on 127.0.0.1. Each transport's test file calls conformance(name).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Client } from '../../client/index.js';
+import type { TransportName } from '../../protocol/index.js';
+import type { Connection } from '../../server/index.js';
+import { collect, openClient, sleep, startServer, type TestServer, waitFor } from '../helpers/server.js';
+
+/** Checks a received series is exactly 0..n-1: nothing lost, duplicated or reordered. */
+function expectExactlyOnceInOrder(received: number[], n: number): void {
+  const duplicates = received.length - new Set(received).size;
+  const missing = n - new Set(received).size;
+  const reordered = received.filter((v, i) => i > 0 && v < received[i - 1]).length;
+  expect({ duplicates, missing, reordered, length: received.length }).toEqual({ duplicates: 0, missing: 0, reordered: 0, length: n });
+  expect(received).toEqual(Array.from({ length: n }, (_, i) => i));
+}
+
+export function conformance(transport: TransportName): void {
+  describe(`conformance: ${transport}`, () => {
+    let server: TestServer;
+    const clients: Client[] = [];
+    const open = async (options = {}) => {
+      const client = await openClient(server.url, { transports: [transport], connectTimeoutMs: 3000, ...options });
+      clients.push(client);
+      return client;
+    };
+
+    afterEach(async () => {
+      for (const client of clients.splice(0)) client.close();
+      await server?.close();
+    });
+
+    it('opens a session on the requested transport', async () => {
+      server = await startServer();
+      const connected = server.nextConnection();
+      const client = await open();
+      const conn = await connected;
+      expect(client.transport).toBe(transport);
+      expect(conn.transport).toBe(transport);
+      expect(client.id).toBe(conn.id);
+      expect(conn.id).toMatch(/^[A-Za-z0-9_-]{22}$/); // 128 bits, base64url
+    });
+
+    it('delivers nothing before open, even what the server sends on connection', async () => {
+      server = await startServer();
+      server.rt.on('connection', (conn) => {
+        for (let i = 0; i < 5; i++) conn.send(i);
+      });
+      const { connect } = await import('../../client/index.js');
+      const client = connect(server.url, { transports: [transport] });
+      clients.push(client);
+      const events: string[] = [];
+      client.on('open', () => events.push('open'));
+      client.on('message', (m) => events.push(`message ${String(m)}`));
+      await waitFor<void>((r) => client.on('message', (m) => m === 4 && r()));
+      expect(events).toEqual(['open', 'message 0', 'message 1', 'message 2', 'message 3', 'message 4']);
+    });
+
+    it('echoes text, binary and JSON with their types intact', async () => {
+      server = await startServer();
+      server.rt.on('connection', (conn) => conn.on('message', (data: unknown) => conn.send(data)));
+      const client = await open();
+      const replies = collect((l) => client.on('message', l), 4);
+      client.send('héllo\nwörld\r\n');
+      client.send(new Uint8Array([0, 1, 2, 253, 254, 255]));
+      client.send({ nested: { list: [1, 'two', null] } });
+      client.send('');
+      const [text, bytes, json, empty] = await replies;
+      expect(text).toBe('héllo\nwörld\r\n');
+      expect(bytes).toBeInstanceOf(Uint8Array);
+      expect([...(bytes as Uint8Array)]).toEqual([0, 1, 2, 253, 254, 255]);
+      expect(json).toEqual({ nested: { list: [1, 'two', null] } });
+      expect(empty).toBe('');
+    });
+
+    it('keeps 1,000 messages in order in both directions', async () => {
+      server = await startServer();
+      const connected = server.nextConnection();
+      const client = await open();
+      const conn = await connected;
+      const atServer = collect<number>((l) => conn.on('message', l), 1000);
+      const atClient = collect<number>((l) => client.on('message', l as (m: unknown) => void), 1000);
+      for (let i = 0; i < 1000; i++) client.send(i), conn.send(i);
+      expectExactlyOnceInOrder(await atServer, 1000);
+      expectExactlyOnceInOrder(await atClient, 1000);
+    });
+
+    it('broadcasts to a room and to everyone', async () => {
+      server = await startServer();
+      const conns: Connection[] = [];
+      server.rt.on('connection', (conn) => conns.push(conn));
+      const [a, b, c] = [await open(), await open(), await open()];
+      await waitFor<void>((r) => (conns.length === 3 ? r() : setTimeout(() => conns.length === 3 && r(), 50)));
+      for (const conn of conns) if (conn.id !== c.id) conn.join('room');
+      const firstAtC = waitFor<unknown>((r) => c.once('message', r));
+      const inRoom = [a, b].map((x) => waitFor<unknown>((r) => x.once('message', r)));
+      expect(server.rt.broadcast({ to: 'room' }, { room: 'room' })).toBe(2);
+      expect(await Promise.all(inRoom)).toEqual([{ to: 'room' }, { to: 'room' }]);
+      expect(server.rt.broadcast('everyone')).toBe(3);
+      expect(await firstAtC).toBe('everyone'); // c never saw the room message
+    });
+
+    it('refuses a message over maxMessageBytes on both sides', async () => {
+      server = await startServer({ maxMessageBytes: 1024 });
+      const connected = server.nextConnection();
+      const client = await open();
+      const conn = await connected;
+      expect(() => client.send('x'.repeat(1025))).toThrow(expect.objectContaining({ code: 'MESSAGE_TOO_BIG' }));
+      expect(() => conn.send('x'.repeat(1025))).toThrow(expect.objectContaining({ code: 'MESSAGE_TOO_BIG' }));
+      const echoed = waitFor<unknown>((r) => conn.once('message', r));
+      client.send('x'.repeat(1024)); // exactly the limit passes
+      expect(await echoed).toHaveLength(1024);
+    });
+
+    it('resumes after the TCP connection is destroyed mid-stream: 0 lost, 0 duplicated, 0 reordered', async () => {
+      server = await startServer();
+      const connected = server.nextConnection();
+      const client = await open({ reconnect: { minDelayMs: 50, maxDelayMs: 200 } });
+      const conn = await connected;
+      const n = 600;
+      const atServer = collect<number>((l) => conn.on('message', l), n, 30_000);
+      const atClient = collect<number>((l) => client.on('message', l as (m: unknown) => void), n, 30_000);
+      const resumed = waitFor((r) => client.once('resumed', r), 15_000, 'resumed');
+      for (let i = 0; i < n; i++) {
+        client.send(i);
+        conn.send(i);
+        if (i === n / 3) expect(server.cutAll()).toBeGreaterThan(0);
+        if (i % 20 === 0) await sleep(5);
+      }
+      await resumed;
+      expectExactlyOnceInOrder(await atServer, n);
+      expectExactlyOnceInOrder(await atClient, n);
+      expect(client.id).toBe(conn.id);
+      expect(conn.bufferedAmount).toBeLessThan(n * 4); // acks released the server's buffer
+    });
+
+    it('the server closing a session ends the client: close event, no reconnect', async () => {
+      server = await startServer();
+      const connected = server.nextConnection();
+      const client = await open();
+      const conn = await connected;
+      let reconnects = 0;
+      client.on('reconnecting', () => reconnects++);
+      const closed = waitFor<{ code: number; reason: string }>((r) => client.once('close', r), 5000, 'client close');
+      await sleep(50); // a long-poll parked, so the close rides on its answer
+      conn.close(1000, 'bye now');
+      expect(await closed).toEqual({ code: 1000, reason: expect.stringContaining('bye now') });
+      await sleep(300);
+      expect(reconnects).toBe(0);
+      expect(client.state).toBe('closed');
+    });
+
+    it('the client closing ends the server session at once, not after the grace period', async () => {
+      server = await startServer();
+      const connected = server.nextConnection();
+      const client = await open();
+      const conn = await connected;
+      const ended = waitFor<{ code: number }>((r) => conn.once('close', r), 5000, 'session close');
+      client.close();
+      expect((await ended).code).toBe(1000);
+      expect(server.rt.sessions.has(conn.id)).toBe(false);
+    });
+
+    it('tells the client with session-lost when the grace period has passed', async () => {
+      server = await startServer({ graceMs: 200 });
+      const client = await open({ reconnect: { minDelayMs: 800, maxDelayMs: 800, jitter: 0 } });
+      const firstId = client.id;
+      const lost = waitFor<{ previousId: string; unconfirmed: unknown[] }>((r) => client.once('session-lost', r), 10_000, 'session-lost');
+      const reopened = waitFor((r) => client.once('open', r), 10_000, 'open of the new session');
+      await sleep(100); // let a long-poll park, so the cut interrupts something on every transport
+      server.cutAll();
+      await waitFor<void>((r) => client.once('reconnecting', () => r()));
+      client.send('sent while away');
+      const event = await lost;
+      await reopened;
+      expect(event.previousId).toBe(firstId);
+      expect(event.unconfirmed).toEqual(['sent while away']);
+      expect(client.id).not.toBe(firstId);
+      expect(client.transport).toBe(transport);
+    });
+  });
+}
