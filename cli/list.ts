@@ -16,7 +16,8 @@ export function listText(): string {
     '',
     'Networks:',
     ...Object.values(NETWORK_PROFILES).map(
-      (p) => `  ${p.name.padEnd(10)} RTT ${p.rttMs} ms ±${p.jitterMs} ms, down ${kbps(p.downKbps)}, up ${kbps(p.upKbps)}`,
+      (p) =>
+        `  ${p.name.padEnd(10)} RTT ${p.rttMs} ms ±${p.jitterMs} ms, down ${kbps(p.downKbps)}, up ${kbps(p.upKbps)}`,
     ),
     '',
     `Middleboxes: ${MIDDLEBOX_NAMES.join(', ')} (parameters: idle-timeout:SECONDS, flaky:SECONDS, buffer-streaming:KB)`,

@@ -10,11 +10,15 @@ import { registerListCommand } from './list.js';
 import { registerReportCommand } from './report.js';
 import { registerRunCommand } from './run.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 export function createProgram(): Command {
   const program = new Command('transport-lab')
-    .description('WebSocket, SSE or long-polling? Measure latency, bytes and cost per transport, behind real-world networks.')
+    .description(
+      'WebSocket, SSE or long-polling? Measure latency, bytes and cost per transport, behind real-world networks.',
+    )
     .version(version);
   registerRunCommand(program);
   registerReportCommand(program);

@@ -26,12 +26,18 @@ export function createProgress(plans: RunPlan[], mode: 'bar' | 'lines' | 'silent
       runStart() {},
       runProgress() {},
       runEnd: (r, i, total) =>
-        process.stderr.write(`[${i + 1}/${total}] ${r.scenario} · ${r.contender}${r.clientMode === 'browser' ? ' (browser)' : ''} · ${r.network.name}${r.middlebox ? ` · ${r.middlebox}` : ''}: ${r.status}${r.error ? ` (${r.error})` : ''}\n`),
+        process.stderr.write(
+          `[${i + 1}/${total}] ${r.scenario} · ${r.contender}${r.clientMode === 'browser' ? ' (browser)' : ''} · ${r.network.name}${r.middlebox ? ` · ${r.middlebox}` : ''}: ${r.status}${r.error ? ` (${r.error})` : ''}\n`,
+        ),
       stop() {},
     };
   }
   const bar = new cliProgress.SingleBar(
-    { format: ' {bar} {percentage}% | run {run}/{runs} | ETA {eta_formatted} | {label}', hideCursor: true, etaBuffer: 50 },
+    {
+      format: ' {bar} {percentage}% | run {run}/{runs} | ETA {eta_formatted} | {label}',
+      hideCursor: true,
+      etaBuffer: 50,
+    },
     cliProgress.Presets.shades_classic,
   );
   const total = plans.reduce((s, p) => s + weight(p), 0);

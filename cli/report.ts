@@ -50,7 +50,10 @@ export async function runReport(resultsPath: string, options: ReportOptions, out
   try {
     results = await loadResults(resultsPath);
     baseline = options.baseline ? await loadResults(options.baseline) : undefined;
-    budgets = [...(options.budget ? await loadBudgetFile(options.budget) : []), ...(options.failIf ?? []).map(parseBudget)];
+    budgets = [
+      ...(options.budget ? await loadBudgetFile(options.budget) : []),
+      ...(options.failIf ?? []).map(parseBudget),
+    ];
   } catch (error) {
     if (error instanceof ResultsFileError || error instanceof BudgetError) {
       out.error(`transport-lab report: ${terminalSafe(error.message)}`);
@@ -87,24 +90,26 @@ export async function runReport(resultsPath: string, options: ReportOptions, out
 }
 
 export function registerReportCommand(program: Command): Command {
-  return program
-    .command('report')
-    .description('Summarise a results file; write HTML/Markdown reports; compare with a baseline; check budgets')
-    .argument('<results>', 'results JSON written by `transport-lab run`')
-    .option('--html <path>', 'write the self-contained HTML report here')
-    .option('--markdown <path>', 'write a Markdown summary here (CI step summary, PR comment)')
-    .option('--baseline <path>', 'an older results file: show every figure’s change, flag regressions')
-    .option('--budget <file>', 'budget file: {"failIf": ["websocket.latency.p99 > 50ms", …]}')
-    .option(
-      '--fail-if <expr...>',
-      'fail (exit 1) when true, e.g. "websocket.latency.p99 > 50ms", "chat:*.lost > 0" (see docs/ci.md)',
-    )
-    .addHelpText('after', '\nExit codes: 0 ok, 1 a budget failed, 2 bad input.')
-    // Commander exits 1 on usage errors (missing argument, unknown option); 1 means "budget failed" here.
-    .exitOverride((error) => {
-      throw error.exitCode === 0 ? error : new CommanderError(EXIT.badInput, error.code, error.message);
-    })
-    .action(async (resultsPath: string, options: ReportOptions) => {
-      process.exitCode = await runReport(resultsPath, options);
-    });
+  return (
+    program
+      .command('report')
+      .description('Summarise a results file; write HTML/Markdown reports; compare with a baseline; check budgets')
+      .argument('<results>', 'results JSON written by `transport-lab run`')
+      .option('--html <path>', 'write the self-contained HTML report here')
+      .option('--markdown <path>', 'write a Markdown summary here (CI step summary, PR comment)')
+      .option('--baseline <path>', 'an older results file: show every figure’s change, flag regressions')
+      .option('--budget <file>', 'budget file: {"failIf": ["websocket.latency.p99 > 50ms", …]}')
+      .option(
+        '--fail-if <expr...>',
+        'fail (exit 1) when true, e.g. "websocket.latency.p99 > 50ms", "chat:*.lost > 0" (see docs/ci.md)',
+      )
+      .addHelpText('after', '\nExit codes: 0 ok, 1 a budget failed, 2 bad input.')
+      // Commander exits 1 on usage errors (missing argument, unknown option); 1 means "budget failed" here.
+      .exitOverride((error) => {
+        throw error.exitCode === 0 ? error : new CommanderError(EXIT.badInput, error.code, error.message);
+      })
+      .action(async (resultsPath: string, options: ReportOptions) => {
+        process.exitCode = await runReport(resultsPath, options);
+      })
+  );
 }

@@ -12,7 +12,10 @@ import { parseClients, parseOverrides, withClients } from './run.js';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
-function cli(args: string[], interruptAfterMs?: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  interruptAfterMs?: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -35,12 +38,32 @@ it('runs a scenario file, writes a valid results file and prints it with --json'
       `export default defineScenario({ name: 'my-ticker', description: 'A user-written ticker, to prove scenario files run.', ` +
       `clients: 3, duration: '5s', payload: { bytes: 120, kind: 'json' }, traffic: { pattern: 'broadcast', rate: 10 } });\n`,
   );
-  const r = await cli(['run', file, '--transports', 'raw-ws', '--clients', '2', '--duration', '1s', '--out', out, '--json']);
+  const r = await cli([
+    'run',
+    file,
+    '--transports',
+    'raw-ws',
+    '--clients',
+    '2',
+    '--duration',
+    '1s',
+    '--out',
+    out,
+    '--json',
+  ]);
   expect(r.code, r.stderr).toBe(0);
   const printed = parseResults(JSON.parse(r.stdout), 'stdout'); // the reports' validator: schema, sums
   const written = parseResults(JSON.parse(await readFile(out, 'utf8')), out);
   expect(written).toEqual(printed);
-  expect(printed.runs).toEqual([expect.objectContaining({ scenario: 'my-ticker', contender: 'raw-ws', clients: 2, durationMs: expect.any(Number), status: 'ok' })]);
+  expect(printed.runs).toEqual([
+    expect.objectContaining({
+      scenario: 'my-ticker',
+      contender: 'raw-ws',
+      clients: 2,
+      durationMs: expect.any(Number),
+      status: 'ok',
+    }),
+  ]);
   expect(printed.runs[0].durationMs).toBeLessThan(2000); // --duration 1s won over the file's 5s
   expect(printed.environment.packages).toMatchObject({ ws: expect.any(String), 'socket.io': expect.any(String) });
   expect(printed.environment.node).toBe(process.version);
@@ -48,7 +71,10 @@ it('runs a scenario file, writes a valid results file and prints it with --json'
 
 it('writes partial results on Ctrl-C', async () => {
   const out = join(await mkdtemp(join(tmpdir(), 'tl-cli-')), 'results.json');
-  const r = await cli(['run', 'ticker', '--transports', 'raw-ws,websocket', '--clients', '2', '--duration', '20s', '--out', out], 6000);
+  const r = await cli(
+    ['run', 'ticker', '--transports', 'raw-ws,websocket', '--clients', '2', '--duration', '20s', '--out', out],
+    6000,
+  );
   expect(r.code, r.stderr).toBe(130);
   const written = parseResults(JSON.parse(await readFile(out, 'utf8')), out);
   expect(written.runs).toHaveLength(1);
@@ -68,11 +94,14 @@ it('reads --clients as counts, "browser" or "browser:N"; browser plans leave out
   expect(parseClients('3')).toEqual([{ clients: 3 }]);
   expect(parseClients('browser')).toEqual([{ clientMode: 'browser' }]);
   expect(parseClients('4, browser:4')).toEqual([{ clients: 4 }, { clients: 4, clientMode: 'browser' }]);
-  for (const bad of ['0', 'browser:', 'browser:0', 'chrome:2', '2.5', '2,']) expect(() => parseClients(bad), bad).toThrow(/--clients takes/);
+  for (const bad of ['0', 'browser:', 'browser:0', 'chrome:2', '2.5', '2,'])
+    expect(() => parseClients(bad), bad).toThrow(/--clients takes/);
 
   const ticker = getScenario('ticker');
   const named = parseOverrides({ out: 'x', transports: 'sse,raw-ws' });
-  expect(() => withClients([{ scenario: ticker }], parseClients('browser'), named)).toThrow(/raw-ws has no browser client/);
+  expect(() => withClients([{ scenario: ticker }], parseClients('browser'), named)).toThrow(
+    /raw-ws has no browser client/,
+  );
   expect(withClients([{ scenario: ticker }], parseClients('2'), named)).toHaveLength(1);
 
   const overrides = parseOverrides({ out: 'x' });

@@ -42,7 +42,13 @@ export interface RunCommandOptions {
   verifyCapture?: boolean;
 }
 
-const list = (text?: string) => (text ? text.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+const list = (text?: string) =>
+  text
+    ? text
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
 
 /** What one `--clients` item sets. */
 export type ClientSpec = Pick<Overrides, 'clients' | 'clientMode'>;
@@ -60,7 +66,10 @@ export function parseClients(text: string | undefined): ClientSpec[] {
     const browser = given.startsWith('browser:');
     const count = browser ? given.slice('browser:'.length) : given;
     const clients = /^\d+$/.test(count) ? Number(count) : 0;
-    if (clients < 1) throw new Error(`--clients takes a positive integer, "browser" or "browser:N", comma-separated (got ${JSON.stringify(text)})`);
+    if (clients < 1)
+      throw new Error(
+        `--clients takes a positive integer, "browser" or "browser:N", comma-separated (got ${JSON.stringify(text)})`,
+      );
     return browser ? { clients, clientMode: 'browser' } : { clients };
   });
 }
@@ -69,8 +78,12 @@ export function parseClients(text: string | undefined): ClientSpec[] {
 export function parseOverrides(o: RunCommandOptions): Overrides {
   const contenders = list(o.transports);
   for (const c of contenders ?? [])
-    if (!(CONTENDERS as readonly string[]).includes(c)) throw new Error(`Unknown transport ${JSON.stringify(c)}; choose from ${CONTENDERS.join(', ')}`);
-  const duration = o.duration === undefined ? undefined : durationSchema.safeParse(/^\d+$/.test(o.duration) ? Number(o.duration) : o.duration);
+    if (!(CONTENDERS as readonly string[]).includes(c))
+      throw new Error(`Unknown transport ${JSON.stringify(c)}; choose from ${CONTENDERS.join(', ')}`);
+  const duration =
+    o.duration === undefined
+      ? undefined
+      : durationSchema.safeParse(/^\d+$/.test(o.duration) ? Number(o.duration) : o.duration);
   if (duration && !duration.success) throw new Error(`--duration takes e.g. 500ms, 10s, 2m (got ${o.duration})`);
   return {
     contenders: contenders as Contender[] | undefined,
@@ -86,11 +99,17 @@ export function parseOverrides(o: RunCommandOptions): Overrides {
  * suite's own list it is left out (expandScenario), and `browserSkips` names it for a note.
  */
 export function withClients(entries: SuiteEntry[], specs: ClientSpec[], overrides: Overrides): SuiteEntry[] {
-  const without = specs.some((s) => s.clientMode === 'browser') ? (overrides.contenders ?? []).filter((c) => !hasBrowserClient(c)) : [];
+  const without = specs.some((s) => s.clientMode === 'browser')
+    ? (overrides.contenders ?? []).filter((c) => !hasBrowserClient(c))
+    : [];
   if (without.length) {
-    throw new Error(`${without.join(', ')} has no browser client (its client is the Node ws package): leave it out of --transports, or run it with Node clients`);
+    throw new Error(
+      `${without.join(', ')} has no browser client (its client is the Node ws package): leave it out of --transports, or run it with Node clients`,
+    );
   }
-  return entries.flatMap((e) => specs.map((spec) => ({ scenario: e.scenario, overrides: { ...e.overrides, ...spec } })));
+  return entries.flatMap((e) =>
+    specs.map((spec) => ({ scenario: e.scenario, overrides: { ...e.overrides, ...spec } })),
+  );
 }
 
 /** Built-in names, or paths of files that default-export a defineScenario(...). */
@@ -98,7 +117,9 @@ export async function selectEntries(names: string[], suite?: string): Promise<Su
   if (suite && names.length) throw new Error('give scenario names or --suite, not both');
   if (suite) return getSuite(suite);
   const chosen = names.length ? names : [...LIBRARY.keys()].filter((n) => n !== 'throughput');
-  return Promise.all(chosen.map(async (n) => ({ scenario: /\.[cm]?[jt]s$/.test(n) ? await loadScenarioFile(n) : getScenario(n) })));
+  return Promise.all(
+    chosen.map(async (n) => ({ scenario: /\.[cm]?[jt]s$/.test(n) ? await loadScenarioFile(n) : getScenario(n) })),
+  );
 }
 
 async function loadScenarioFile(path: string): Promise<Scenario> {
@@ -117,15 +138,23 @@ export async function runCommand(names: string[], o: RunCommandOptions): Promise
   const entries = withClients(await selectEntries(names, o.suite), parseClients(o.clients), overrides);
   const plans = planSuite(entries, overrides); // validates networks and middleboxes before anything starts
   const skipped = browserSkips(entries, overrides);
-  if (skipped.length && !o.json) process.stderr.write(`Note: ${skipped.join(', ')} skipped: no browser client (its client is the Node ws package).\n`);
-  const progress = createProgress(plans, o.json ? 'silent' : process.stderr.isTTY && o.progress !== false ? 'bar' : 'lines');
+  if (skipped.length && !o.json)
+    process.stderr.write(
+      `Note: ${skipped.join(', ')} skipped: no browser client (its client is the Node ws package).\n`,
+    );
+  const progress = createProgress(
+    plans,
+    o.json ? 'silent' : process.stderr.isTTY && o.progress !== false ? 'bar' : 'lines',
+  );
   const abort = new AbortController();
   const partial: RunResult[] = [];
   let interrupts = 0;
   const onSigint = () => {
     if (++interrupts === 1) {
       abort.abort();
-      process.stderr.write('\nInterrupted: finishing the current run and writing partial results (Ctrl-C again to quit now)\n');
+      process.stderr.write(
+        '\nInterrupted: finishing the current run and writing partial results (Ctrl-C again to quit now)\n',
+      );
     } else {
       void writeJson(o.out, { ...emptyResults(), runs: partial }).finally(() => process.exit(130));
     }
@@ -150,7 +179,9 @@ export async function runCommand(names: string[], o: RunCommandOptions): Promise
   else {
     process.stdout.write(renderTable(results).trimEnd() + '\n');
     if (o.verifyCapture) process.stdout.write(wireCheckText(results));
-    process.stdout.write(`\nResults: ${o.out} (${results.runs.length} of ${plans.length} runs${abort.signal.aborted ? ', interrupted' : ''})\n`);
+    process.stdout.write(
+      `\nResults: ${o.out} (${results.runs.length} of ${plans.length} runs${abort.signal.aborted ? ', interrupted' : ''})\n`,
+    );
   }
   if (o.report) {
     await mkdir(dirname(o.report), { recursive: true });
@@ -163,14 +194,26 @@ export async function runCommand(names: string[], o: RunCommandOptions): Promise
 
 /** Contenders the browser-client entries would have run with Node clients: left out, for a note. */
 function browserSkips(entries: SuiteEntry[], overrides: Overrides): Contender[] {
-  const browser = entries.filter((e) => e.overrides?.clientMode === 'browser').map((e) => ({ ...e, overrides: { ...e.overrides, clientMode: undefined } }));
-  return [...new Set(planSuite(browser, overrides).map((p) => p.contender).filter((c) => !hasBrowserClient(c)))];
+  const browser = entries
+    .filter((e) => e.overrides?.clientMode === 'browser')
+    .map((e) => ({ ...e, overrides: { ...e.overrides, clientMode: undefined } }));
+  return [
+    ...new Set(
+      planSuite(browser, overrides)
+        .map((p) => p.contender)
+        .filter((c) => !hasBrowserClient(c)),
+    ),
+  ];
 }
 
 function wireCheckText(results: ResultsFile): string {
   const lines = results.runs.map((r) => {
     const w = r.params.wireCheck as
-      | { captured: { upstream: number; downstream: number }; metered: { upstream: number; downstream: number }; equal: boolean }
+      | {
+          captured: { upstream: number; downstream: number };
+          metered: { upstream: number; downstream: number };
+          equal: boolean;
+        }
       | { error: string }
       | undefined;
     const name = `${r.scenario} · ${runLabel(r)}`.padEnd(36);
@@ -186,7 +229,10 @@ export function registerRunCommand(program: Command): Command {
   return program
     .command('run')
     .description('Run scenarios against every transport and peer behind an emulated network; write a results file')
-    .argument('[scenario...]', `built-in scenarios (${[...LIBRARY.keys()].join(', ')}) or scenario files (.ts/.js); default: all but throughput`)
+    .argument(
+      '[scenario...]',
+      `built-in scenarios (${[...LIBRARY.keys()].join(', ')}) or scenario files (.ts/.js); default: all but throughput`,
+    )
     .option('--transports <list>', `comma-separated contenders: ${CONTENDERS.join(', ')}`)
     .option('--network <list>', 'comma-separated network profiles (see `transport-lab list`)')
     .option('--middlebox <list>', 'comma-separated middleboxes, e.g. block-websocket,flaky:2 ("none" for no middlebox)')
@@ -195,7 +241,7 @@ export function registerRunCommand(program: Command): Command {
       'clients per run (overrides the scenario): N Node clients; "browser" runs the scenario\'s clients as headless ' +
         'Chromium pages (real WebSocket, EventSource, fetch and request headers); "browser:N" N of them; ' +
         'a list such as "4,browser:4" runs both, side by side in the report. Needs Chromium (CHROMIUM_PATH ' +
-        'or Playwright\'s); raw-ws has no browser client and is skipped',
+        "or Playwright's); raw-ws has no browser client and is skipped",
     )
     .option('--duration <d>', 'traffic time per run, e.g. 10s (overrides the scenario)')
     .option('--suite <name>', 'a named suite instead of scenario names (default, full)')
@@ -204,7 +250,10 @@ export function registerRunCommand(program: Command): Command {
     .option('--json', 'print the results JSON on stdout (no progress, no table)')
     .option('--verify-capture', 'capture each run with tshark; record captured vs metered bytes in params.wireCheck')
     .addOption(new Option('--no-progress', 'one line per finished run instead of a progress bar'))
-    .addHelpText('after', '\nExit codes: 0 done (failed runs are results, see status), 2 bad arguments, 130 interrupted (partial results written).')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 done (failed runs are results, see status), 2 bad arguments, 130 interrupted (partial results written).',
+    )
     .action(async (names: string[], options: RunCommandOptions) => {
       process.exitCode = await runCommand(names, options);
     });

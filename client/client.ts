@@ -25,7 +25,10 @@ import { LongPollingTransport } from './transports/long-polling.js';
 import { SseTransport } from './transports/sse.js';
 import { WebSocketTransport } from './transports/websocket.js';
 
-const TRANSPORT_CLASSES: Record<TransportName, new (settings: TransportSettings, owner: TransportOwner) => ClientTransport> = {
+const TRANSPORT_CLASSES: Record<
+  TransportName,
+  new (settings: TransportSettings, owner: TransportOwner) => ClientTransport
+> = {
   websocket: WebSocketTransport,
   sse: SseTransport,
   'long-polling': LongPollingTransport,
@@ -105,7 +108,11 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
   private readonly transports: TransportName[];
   private readonly settings: TransportSettings;
 
-  constructor(baseUrl: string, platform: Platform, private readonly options: ClientOptions = {}) {
+  constructor(
+    baseUrl: string,
+    platform: Platform,
+    private readonly options: ClientOptions = {},
+  ) {
     super();
     this.transports = options.transports ?? ['websocket', 'sse', 'long-polling'];
     if (this.transports.length === 0 || this.transports.some((t) => !(t in TRANSPORT_CLASSES))) {
@@ -201,7 +208,10 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
     return new Promise((resolve, reject) => {
       const transport = new TRANSPORT_CLASSES[name](this.settings, this);
       const proof = name === 'websocket' ? 'hello and round trip' : 'hello';
-      const timer = setTimeout(() => this.settle(transport, new Error(`no ${proof} within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => this.settle(transport, new Error(`no ${proof} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       this.pending.set(transport, { probe, verified: false, held: [], pingId: 0, resolve, reject, timer });
       transport.open({ sid: this.sid, token: this.token, ack: this.seq.received, probe });
     });
@@ -268,9 +278,12 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
     switch (envelope.type) {
       case 'hello':
         // A hello on an adopted transport means the server sees a new connection: resync by reconnecting.
-        return pending ? this.onHello(transport, envelope.hello, pending) : this.onGone(transport, 'unexpected hello', CloseCodes.BAD_DATA);
+        return pending
+          ? this.onHello(transport, envelope.hello, pending)
+          : this.onGone(transport, 'unexpected hello', CloseCodes.BAD_DATA);
       case 'pong':
-        if (pending && !pending.verified && pending.pingId !== 0 && pending.pingId === envelope.id) this.settle(transport);
+        if (pending && !pending.verified && pending.pingId !== 0 && pending.pingId === envelope.id)
+          this.settle(transport);
         return;
       case 'ping':
         return transport.send([{ type: 'pong', id: envelope.id }]);
@@ -349,7 +362,10 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
     const scale = transport.ackMode === 'post' ? 16 : 1;
     const every = (this.options.ackEvery ?? DEFAULTS.ackEvery) * scale;
     if (this.seq.unacknowledged >= every) return this.flushAck();
-    this.ackTimer ??= setTimeout(() => this.flushAck(), (this.options.ackDelayMs ?? DEFAULTS.ackDelayMs) * (scale > 1 ? 5 : 1));
+    this.ackTimer ??= setTimeout(
+      () => this.flushAck(),
+      (this.options.ackDelayMs ?? DEFAULTS.ackDelayMs) * (scale > 1 ? 5 : 1),
+    );
   }
 
   private flushAck(): void {
@@ -360,7 +376,10 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
   }
 
   private clearAckTimer(): void {
-    if (this.ackTimer) clearTimeout(this.ackTimer), (this.ackTimer = null);
+    if (this.ackTimer) {
+      clearTimeout(this.ackTimer);
+      this.ackTimer = null;
+    }
   }
 
   private loseSession(reason: string): void {

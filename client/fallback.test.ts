@@ -34,27 +34,49 @@ async function expectEcho(c: Client, n = 20) {
   expect(await replies).toEqual(Array.from({ length: n }, (_, i) => ({ i })));
 }
 
-const firstSwitch = (c: Client) => waitFor<ClientEvents['transport']>((r) => c.once('transport', r), 10_000, 'transport');
+const firstSwitch = (c: Client) =>
+  waitFor<ClientEvents['transport']>((r) => c.once('transport', r), 10_000, 'transport');
 
 describe('fallback', () => {
   it.each<[string, string | null, TransportName[], TransportName, RegExp]>([
     ['refused upgrade', 'block-websocket', ['websocket', 'sse', 'long-polling'], 'sse', /websocket closed/],
-    ['upgrade accepted, then nothing forwarded', 'stall-websocket', ['websocket', 'sse', 'long-polling'], 'sse', /no hello and round trip within 1500 ms/],
-    ['upgrade accepted, then nothing forwarded (no SSE offered)', 'stall-websocket', ['websocket', 'long-polling'], 'long-polling', /no hello and round trip/],
-    ['streaming responses buffered', 'buffer-streaming', ['sse', 'long-polling'], 'long-polling', /no hello within 1500 ms/],
-  ])('%s (%s) → ends on the next working transport and says why', async (_name, middlebox, transports, expected, why) => {
-    server = await startServer();
-    server.rt.on('connection', (conn) => conn.on('message', (m: unknown) => conn.send(m)));
-    proxy = await createProxy({ target: { host: '127.0.0.1', port: server.port }, middlebox });
-    const { connect } = await import('./index.js');
-    const c = (client = connect(`http://127.0.0.1:${proxy.port}/rt`, { transports, connectTimeoutMs: 1500 }));
-    const change = await firstSwitch(c);
-    expect(change).toMatchObject({ from: null, to: expected, reason: 'fallback' });
-    expect(change.attempts.map((a) => a.transport)).toEqual(transports.slice(0, transports.indexOf(expected)));
-    expect(change.attempts[0].error).toMatch(why);
-    expect(c.transport).toBe(expected);
-    await expectEcho(c);
-  });
+    [
+      'upgrade accepted, then nothing forwarded',
+      'stall-websocket',
+      ['websocket', 'sse', 'long-polling'],
+      'sse',
+      /no hello and round trip within 1500 ms/,
+    ],
+    [
+      'upgrade accepted, then nothing forwarded (no SSE offered)',
+      'stall-websocket',
+      ['websocket', 'long-polling'],
+      'long-polling',
+      /no hello and round trip/,
+    ],
+    [
+      'streaming responses buffered',
+      'buffer-streaming',
+      ['sse', 'long-polling'],
+      'long-polling',
+      /no hello within 1500 ms/,
+    ],
+  ])(
+    '%s (%s) → ends on the next working transport and says why',
+    async (_name, middlebox, transports, expected, why) => {
+      server = await startServer();
+      server.rt.on('connection', (conn) => conn.on('message', (m: unknown) => conn.send(m)));
+      proxy = await createProxy({ target: { host: '127.0.0.1', port: server.port }, middlebox });
+      const { connect } = await import('./index.js');
+      const c = (client = connect(`http://127.0.0.1:${proxy.port}/rt`, { transports, connectTimeoutMs: 1500 }));
+      const change = await firstSwitch(c);
+      expect(change).toMatchObject({ from: null, to: expected, reason: 'fallback' });
+      expect(change.attempts.map((a) => a.transport)).toEqual(transports.slice(0, transports.indexOf(expected)));
+      expect(change.attempts[0].error).toMatch(why);
+      expect(c.transport).toBe(expected);
+      await expectEcho(c);
+    },
+  );
 
   it('a clean path stays on the first transport with no failed attempts', async () => {
     const c = await connectThrough(null, {});

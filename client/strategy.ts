@@ -27,7 +27,11 @@ export const STRATEGIES: Record<StrategyName, Planner> = {
   },
 };
 
-export function plan(strategy: StrategyName, transports: readonly TransportName[], neverWorked: ReadonlySet<TransportName>): Plan {
+export function plan(
+  strategy: StrategyName,
+  transports: readonly TransportName[],
+  neverWorked: ReadonlySet<TransportName>,
+): Plan {
   const planner = STRATEGIES[strategy];
   if (!planner) throw new TypeError(`Unknown strategy ${JSON.stringify(strategy)}: use 'fallback' or 'upgrade'`);
   const usable = transports.filter((t) => !neverWorked.has(t));

@@ -5,7 +5,15 @@
  * owns those. After `close()` it reports nothing more (late callbacks of an abandoned transport are
  * dropped here, once, for every implementation).
  */
-import { BATCH_CONTENT_TYPE, decode, encode, encodeBatch, type Envelope, type Frame, type TransportName } from '../protocol/index.js';
+import {
+  BATCH_CONTENT_TYPE,
+  decode,
+  encode,
+  encodeBatch,
+  type Envelope,
+  type Frame,
+  type TransportName,
+} from '../protocol/index.js';
 import { Upstream } from './upstream.js';
 
 export interface WebSocketLike {
@@ -26,7 +34,11 @@ export interface EventSourceLike {
 }
 
 export interface Platform {
-  WebSocket: new (url: string, protocols?: string | string[], options?: { headers?: Record<string, string> }) => WebSocketLike;
+  WebSocket: new (
+    url: string,
+    protocols?: string | string[],
+    options?: { headers?: Record<string, string> },
+  ) => WebSocketLike;
   EventSource: new (url: string, init?: { fetch?: typeof fetch }) => EventSourceLike;
   fetch: typeof fetch;
 }
@@ -90,7 +102,11 @@ export abstract class ClientTransport {
     if (this.ackMode === 'frame') return this.send([envelope]);
     const { fetch } = this.settings.platform;
     const body = encodeBatch([encode(envelope)]);
-    fetch(this.url({ upstream: true }), { method: 'POST', body, headers: { 'Content-Type': BATCH_CONTENT_TYPE, ...this.settings.headers } }).catch(() => {});
+    fetch(this.url({ upstream: true }), {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': BATCH_CONTENT_TYPE, ...this.settings.headers },
+    }).catch(() => {});
   }
 
   /** Ends the transport from the client side; the owner hears nothing more from it. */
@@ -107,7 +123,10 @@ export abstract class ClientTransport {
     const url = new URL(`${this.settings.baseUrl.replace(/\/$/, '')}/${this.name}`);
     const sid = params.sid ?? this.sid;
     const token = params.token ?? this.token;
-    if (sid && token) url.searchParams.set('sid', sid), url.searchParams.set('token', token);
+    if (sid && token) {
+      url.searchParams.set('sid', sid);
+      url.searchParams.set('token', token);
+    }
     if (!params.upstream) url.searchParams.set('ack', String(params.ack ?? this.settings.currentAck()));
     if (params.probe) url.searchParams.set('probe', '1');
     if (params.open) url.searchParams.set('open', '1');
@@ -119,7 +138,12 @@ export abstract class ClientTransport {
     const { fetch } = this.settings.platform;
     return new Upstream({
       post: (body, signal) =>
-        fetch(this.url({ upstream: true }), { method: 'POST', body, signal, headers: { 'Content-Type': BATCH_CONTENT_TYPE, ...this.settings.headers } }),
+        fetch(this.url({ upstream: true }), {
+          method: 'POST',
+          body,
+          signal,
+          headers: { 'Content-Type': BATCH_CONTENT_TYPE, ...this.settings.headers },
+        }),
       maxBatchBytes: () => this.settings.maxBatchBytes(),
       onResponse: (text) => this.receive(text),
       onFailure: (reason, code) => this.gone(reason, code),

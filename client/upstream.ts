@@ -51,7 +51,10 @@ export class Upstream {
       const text = await response.text();
       if (!response.ok) {
         const code = safeJson(text)?.code ?? 'HTTP_ERROR';
-        return this.sink.onFailure(`POST answered ${response.status} ${code}`, response.status === 413 ? 1009 : undefined);
+        return this.sink.onFailure(
+          `POST answered ${response.status} ${code}`,
+          response.status === 413 ? 1009 : undefined,
+        );
       }
       this.sink.onResponse(text);
     } catch (error) {

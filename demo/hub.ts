@@ -64,19 +64,35 @@ export function createHub(rt: MessageServer, io: SocketIoServer) {
     }
     if (message.type === 'chat' && peer.room && typeof message.text === 'string') {
       const name = typeof message.name === 'string' ? message.name.slice(0, 40) : 'anonymous';
-      toRoom(peer.room, { type: 'chat', room: peer.room.slice(5), name, text: message.text.slice(0, MAX_TEXT), at: Date.now() });
+      toRoom(peer.room, {
+        type: 'chat',
+        room: peer.room.slice(5),
+        name,
+        text: message.text.slice(0, MAX_TEXT),
+        at: Date.now(),
+      });
     }
   }
 
   rt.on('connection', (conn: Connection) => {
-    const peer: Peer = { send: (m) => void conn.send(m), join: (r) => conn.join(r), leave: (r) => conn.leave(r), room: null };
+    const peer: Peer = {
+      send: (m) => void conn.send(m),
+      join: (r) => conn.join(r),
+      leave: (r) => conn.leave(r),
+      room: null,
+    };
     conn.join(TICKER);
     conn.on('message', (data: unknown) => onMessage(peer, data));
     conn.once('close', () => leaveChat(peer));
   });
 
   io.on('connection', (socket: Socket) => {
-    const peer: Peer = { send: (m) => void socket.emit('m', m), join: (r) => void socket.join(r), leave: (r) => void socket.leave(r), room: null };
+    const peer: Peer = {
+      send: (m) => void socket.emit('m', m),
+      join: (r) => void socket.join(r),
+      leave: (r) => void socket.leave(r),
+      room: null,
+    };
     void socket.join(TICKER);
     socket.on('m', (data: unknown) => onMessage(peer, data));
     socket.on('disconnect', () => leaveChat(peer));

@@ -70,7 +70,11 @@ export function createLanes(target: () => { host: string; port: number }, idleMs
         if (type === 'open') tally.connections++;
         if (tally.events.length < MAX_EVENTS) tally.events.push({ type, detail, at });
       },
-      tap: () => ({ upstream: (b) => void (tally.up += b.length), downstream: (b) => void (tally.down += b.length), close() {} }),
+      tap: () => ({
+        upstream: (b) => void (tally.up += b.length),
+        downstream: (b) => void (tally.down += b.length),
+        close() {},
+      }),
     });
     lanes.set(id, { proxy, tally, lastSeen: Date.now() });
     return stats(id);

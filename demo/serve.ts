@@ -60,13 +60,19 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     }
   };
 
-  const rt = createMessageServer({ app, origins: (origin, req) => isDemoOrigin(origin, req.headers.host), heartbeatMs: 5_000, heartbeatTimeoutMs: 5_000 });
+  const rt = createMessageServer({
+    app,
+    origins: (origin, req) => isDemoOrigin(origin, req.headers.host),
+    heartbeatMs: 5_000,
+    heartbeatTimeoutMs: 5_000,
+  });
   rt.attach(server);
   const io = new SocketIoServer(server, {
     serveClient: false,
     destroyUpgrade: false,
     cors: { origin: (origin, done) => done(null, origin === undefined || isDemoOrigin(origin)) },
-    allowRequest: (req, done) => done(null, req.headers.origin === undefined || isDemoOrigin(req.headers.origin, req.headers.host)),
+    allowRequest: (req, done) =>
+      done(null, req.headers.origin === undefined || isDemoOrigin(req.headers.origin, req.headers.host)),
   });
   const hub = createHub(rt, io);
   const lanes = createLanes(() => ({ host: '127.0.0.1', port }));
@@ -92,7 +98,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     res.type(asset.type).set('Cache-Control', 'no-cache').send(Buffer.from(asset.contents));
   });
   app.use((error: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
-    res.status(error.status ?? 500).json({ code: error.status === 404 ? 'NOT_FOUND' : 'INTERNAL', message: error.message });
+    res
+      .status(error.status ?? 500)
+      .json({ code: error.status === 404 ? 'NOT_FOUND' : 'INTERNAL', message: error.message });
   });
 
   await new Promise<void>((resolve, reject) => {

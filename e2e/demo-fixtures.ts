@@ -45,8 +45,14 @@ export const test = base.extend<Fixtures, { demo: Demo }>({
       return demoPage;
     });
     for (const [i, { page, errors }] of opened.entries()) {
-      await testInfo.attach(`page-${i + 1}.png`, { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
-      expect(errors.filter((e) => !allowErrors.some((allowed) => allowed.test(e))), `console errors on page ${i + 1}`).toEqual([]);
+      await testInfo.attach(`page-${i + 1}.png`, {
+        body: await page.screenshot({ fullPage: true }),
+        contentType: 'image/png',
+      });
+      expect(
+        errors.filter((e) => !allowErrors.some((allowed) => allowed.test(e))),
+        `console errors on page ${i + 1}`,
+      ).toEqual([]);
       await page.context().close();
     }
   },
@@ -57,5 +63,7 @@ export { expect };
 /** Waits until the page's ticker has counted `more` ticks beyond what it shows now. */
 export async function waitForTicks(page: Page, more: number): Promise<void> {
   const start = Number((await page.getByTestId('ticks').innerText()).replace(/,/g, ''));
-  await expect.poll(async () => Number((await page.getByTestId('ticks').innerText()).replace(/,/g, '')), { timeout: 15_000 }).toBeGreaterThanOrEqual(start + more);
+  await expect
+    .poll(async () => Number((await page.getByTestId('ticks').innerText()).replace(/,/g, '')), { timeout: 15_000 })
+    .toBeGreaterThanOrEqual(start + more);
 }

@@ -43,7 +43,12 @@ test.describe('with WebSocket blocked by a middlebox', () => {
 
 for (const transport of ['websocket', 'sse', 'long-polling'] as const) {
   test(`cutting the connection loses no message (${transport})`, async ({ openDemo }, testInfo) => {
-    const { page, events } = await openDemo({ transport, network: 'broadband', room: `cut-${transport}`, name: 'carol' });
+    const { page, events } = await openDemo({
+      transport,
+      network: 'broadband',
+      room: `cut-${transport}`,
+      name: 'carol',
+    });
     await expect(page.getByTestId('transport')).toHaveText(transport);
     await waitForTicks(page, 20);
     await page.getByRole('button', { name: 'Cut the connection' }).click();
@@ -73,7 +78,10 @@ test.describe('a page from a foreign origin', () => {
     const console: string[] = [];
     page.on('console', (m) => void console.push(m.text()));
     // A real second server on another port: its pages have another origin than the demo's.
-    const foreign = http.createServer((_req, res) => void res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>foreign</title>'));
+    const foreign = http.createServer(
+      (_req, res) =>
+        void res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>foreign</title>'),
+    );
     await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
     try {
       await page.goto(`http://127.0.0.1:${(foreign.address() as AddressInfo).port}/`);

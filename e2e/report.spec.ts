@@ -43,7 +43,10 @@ test('every chart is drawn, with no network request and no console error', async
       const canvas = document.getElementById(`chart-${id}`) as HTMLCanvasElement;
       const chart = Chart.getChart(canvas);
       if (!chart) return { id, points: 0, coloured: 0 };
-      const points = chart.data.datasets.reduce((n: number, _: unknown, i: number) => n + chart.getDatasetMeta(i).data.length, 0);
+      const points = chart.data.datasets.reduce(
+        (n: number, _: unknown, i: number) => n + chart.getDatasetMeta(i).data.length,
+        0,
+      );
       const { left, top, right, bottom } = chart.chartArea;
       const ratio = canvas.width / canvas.clientWidth;
       const image = canvas
@@ -68,7 +71,9 @@ test('every chart is drawn, with no network request and no console error', async
   await expect(page.locator(`#table-${chartIds[0]} table`)).toBeVisible();
 
   expect(await page.evaluate(() => (window as any).__injected)).toBeUndefined();
-  await expect(page.getByText('upgrade refused: 403 from proxy <script>window.__injected = true</script>')).toBeVisible();
+  await expect(
+    page.getByText('upgrade refused: 403 from proxy <script>window.__injected = true</script>'),
+  ).toBeVisible();
   expect(errors).toEqual([]);
   expect(requests).toEqual([reportUrl]);
 });

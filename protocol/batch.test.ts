@@ -8,7 +8,11 @@ describe('batch codec', () => {
   it('length-prefixes each frame in bytes, mixing text and binary', () => {
     const batch = encodeBatch(['t1 hé', new Uint8Array([0x62, 0x32, 0x20, 0, 58]), 'a3']);
     expect(text(batch.subarray(0, 8))).toBe('6:t1 hé');
-    expect(decodeBatch(batch, 100).map((f) => [...f])).toEqual([[...utf8('t1 hé')], [0x62, 0x32, 0x20, 0, 58], [...utf8('a3')]]);
+    expect(decodeBatch(batch, 100).map((f) => [...f])).toEqual([
+      [...utf8('t1 hé')],
+      [0x62, 0x32, 0x20, 0, 58],
+      [...utf8('a3')],
+    ]);
   });
 
   it('an empty body is an empty batch', () => {

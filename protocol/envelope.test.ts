@@ -7,7 +7,9 @@ describe('envelope codec', () => {
   it('encodes data with the exact bytes docs/protocol.md shows', () => {
     expect(encode({ type: 'data', seq: 12, kind: 't', body: 'hi' })).toBe('t12 hi');
     expect(encode({ type: 'data', seq: 12, ack: 5, kind: 'j', body: '{"a":1}' })).toBe('j12,5 {"a":1}');
-    expect(encode({ type: 'data', seq: 3, kind: 'b', body: new Uint8Array([1, 2]) })).toEqual(new Uint8Array([0x62, 0x33, 0x20, 1, 2]));
+    expect(encode({ type: 'data', seq: 3, kind: 'b', body: new Uint8Array([1, 2]) })).toEqual(
+      new Uint8Array([0x62, 0x33, 0x20, 1, 2]),
+    );
     expect(encode({ type: 'data', seq: 3, kind: 'b', body: new Uint8Array([1, 2]) }, false)).toBe('B3 AQI=');
     expect(encode({ type: 'ack', ack: 7 })).toBe('a7');
     expect(encode({ type: 'ping', id: 1 })).toBe('p1');
@@ -57,6 +59,8 @@ describe('envelope codec', () => {
 
   it('rejects a binary frame without a header end, and invalid UTF-8 text', () => {
     expect(() => decode(new Uint8Array([0x62, 0x31, 0x31]))).toThrow(expect.objectContaining({ code: 'BAD_ENVELOPE' }));
-    expect(() => decode(new Uint8Array([0x74, 0x31, 0x20, 0xff]))).toThrow(expect.objectContaining({ code: 'BAD_ENVELOPE' }));
+    expect(() => decode(new Uint8Array([0x74, 0x31, 0x20, 0xff]))).toThrow(
+      expect.objectContaining({ code: 'BAD_ENVELOPE' }),
+    );
   });
 });

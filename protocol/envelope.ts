@@ -66,8 +66,10 @@ export function byteLength(frame: Frame): number {
     const c = frame.charCodeAt(i);
     if (c < 0x80) bytes += 1;
     else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < frame.length) (bytes += 4), i++;
-    else bytes += 3;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < frame.length) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
   }
   return bytes;
 }

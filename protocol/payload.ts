@@ -23,7 +23,10 @@ export function toPayload(data: unknown, maxBytes: number): Payload {
     payload = { kind: 'j', body: json, bytes: byteLength(json) };
   }
   if (payload.bytes > maxBytes) {
-    throw new TransportLabError('MESSAGE_TOO_BIG', `Message of ${payload.bytes} bytes exceeds maxMessageBytes (${maxBytes})`);
+    throw new TransportLabError(
+      'MESSAGE_TOO_BIG',
+      `Message of ${payload.bytes} bytes exceeds maxMessageBytes (${maxBytes})`,
+    );
   }
   return payload;
 }
@@ -38,7 +41,6 @@ export function fromPayload(kind: 't' | 'j' | 'b', body: string | Uint8Array): u
     throw new TransportLabError('BAD_JSON');
   }
 }
-
 
 /** Refuses a received data envelope whose payload is over the limit (a peer that skipped its own check). */
 export function assertPayloadWithin(envelope: Envelope, maxBytes: number): void {

@@ -44,7 +44,8 @@ export class Sequencer {
   /** Drops what the peer's cumulative ack covers. Returns false for an ack beyond what was sent. */
   acknowledge(ack: number): boolean {
     if (ack > this.outSeq) return false;
-    while (this.head < this.pending.length && this.pending[this.head].seq <= ack) this.bytes -= this.pending[this.head++].payload.bytes;
+    while (this.head < this.pending.length && this.pending[this.head].seq <= ack)
+      this.bytes -= this.pending[this.head++].payload.bytes;
     if (this.head > 1024 && this.head * 2 > this.pending.length) {
       this.pending = this.pending.slice(this.head);
       this.head = 0;
@@ -80,7 +81,8 @@ export class Sequencer {
   /** Every unacknowledged message as envelopes, in order: what a new connection resends. */
   resend(piggyback = true): Envelope[] {
     const out: Envelope[] = [];
-    for (let i = this.head; i < this.pending.length; i++) out.push(this.envelope(this.pending[i].seq, this.pending[i].payload, piggyback));
+    for (let i = this.head; i < this.pending.length; i++)
+      out.push(this.envelope(this.pending[i].seq, this.pending[i].payload, piggyback));
     return out;
   }
 

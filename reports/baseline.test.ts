@@ -4,7 +4,9 @@ import type { ResultsFile, RunResult } from '../scenarios/results.js';
 import { compareToBaseline, findMetric, parseResults, renderMarkdown } from './index.js';
 import { compareFigure } from './baseline.js';
 
-const baseline = parseResults(JSON.parse(readFileSync(new URL('./fixtures/small-results.json', import.meta.url), 'utf8')));
+const baseline = parseResults(
+  JSON.parse(readFileSync(new URL('./fixtures/small-results.json', import.meta.url), 'utf8')),
+);
 const find = (results: ResultsFile, scenario: string, contender: string) =>
   results.runs.find((r) => r.scenario === scenario && r.contender === contender)!;
 const change = (comparison: ReturnType<typeof compareToBaseline>, run: RunResult, metric: string) =>
@@ -16,7 +18,9 @@ describe('compareToBaseline', () => {
     expect(comparison.runs).toHaveLength(baseline.runs.length);
     expect(comparison.regressions).toEqual([]);
     expect(comparison.missing).toEqual([]);
-    expect(comparison.runs.flatMap((r) => r.figures).every((f) => f.status === 'unchanged' || f.current === null)).toBe(true);
+    expect(comparison.runs.flatMap((r) => r.figures).every((f) => f.status === 'unchanged' || f.current === null)).toBe(
+      true,
+    );
   });
 
   it('flags changes in the wrong direction beyond noise, and only those', () => {
@@ -31,16 +35,27 @@ describe('compareToBaseline', () => {
     ws.bytes.messages = Math.round(ws.bytes.messages * 0.8); // fewer delivered: higher is better → regression
 
     const comparison = compareToBaseline(current, baseline);
-    expect(change(comparison, ws, 'latency.p99')).toMatchObject({ status: 'regressed', baseline: oldP99, delta: expect.closeTo(oldP99 * 0.5, 6) });
+    expect(change(comparison, ws, 'latency.p99')).toMatchObject({
+      status: 'regressed',
+      baseline: oldP99,
+      delta: expect.closeTo(oldP99 * 0.5, 6),
+    });
     expect(change(comparison, ws, 'latency.p50').status).toBe('unchanged');
     expect(change(comparison, ws, 'bytesPerMessage').status).toBe('improved');
     expect(change(comparison, ws, 'lost')).toMatchObject({ status: 'regressed', baseline: 0, current: 1 });
     expect(change(comparison, ws, 'messages').status).toBe('regressed');
     const key = 'ticker | lan | - | node | websocket';
-    expect(comparison.regressions.filter((r) => r.key === key).map((r) => r.what).sort()).toEqual(
+    expect(
+      comparison.regressions
+        .filter((r) => r.key === key)
+        .map((r) => r.what)
+        .sort(),
+    ).toEqual(
       ['latency.serverToClient.p99', 'lost', 'messages'].sort(), // latency.p99 is the same figure: listed once
     );
-    expect(comparison.regressions.find((r) => r.what === 'latency.serverToClient.p99')!.detail).toMatch(/^2\.98 ms → 4\.47 ms \(\+50 %\)$/);
+    expect(comparison.regressions.find((r) => r.what === 'latency.serverToClient.p99')!.detail).toMatch(
+      /^2\.98 ms → 4\.47 ms \(\+50 %\)$/,
+    );
   });
 
   it('shows a jump of max, p99.9 or memory per connection, but does not flag it as a regression', () => {
@@ -68,7 +83,11 @@ describe('compareToBaseline', () => {
     current.runs = current.runs.filter((r) => !(r.scenario === 'flaky-link' && r.contender === 'long-polling'));
     const comparison = compareToBaseline(current, baseline);
     expect(comparison.forRun(sse)!.statusChange).toEqual({ from: 'ok', to: 'failed', regressed: true });
-    expect(comparison.regressions).toContainEqual({ key: 'behind-proxy | broadband | block-websocket | node | sse', what: 'status', detail: 'ok → failed' });
+    expect(comparison.regressions).toContainEqual({
+      key: 'behind-proxy | broadband | block-websocket | node | sse',
+      what: 'status',
+      detail: 'ok → failed',
+    });
     expect(comparison.missing).toEqual(['flaky-link | lan | flaky | node | long-polling']);
   });
 

@@ -73,11 +73,17 @@ export function compareToBaseline(current: ResultsFile, baseline: ResultsFile): 
     const statusChange =
       baselineRun.status === run.status
         ? null
-        : { from: baselineRun.status, to: run.status, regressed: STATUS_RANK[run.status] > STATUS_RANK[baselineRun.status] };
-    if (statusChange?.regressed) regressions.push({ key, what: 'status', detail: `${statusChange.from} → ${statusChange.to}` });
+        : {
+            from: baselineRun.status,
+            to: run.status,
+            regressed: STATUS_RANK[run.status] > STATUS_RANK[baselineRun.status],
+          };
+    if (statusChange?.regressed)
+      regressions.push({ key, what: 'status', detail: `${statusChange.from} → ${statusChange.to}` });
     const figures = METRICS.map((metric) => compareFigure(metric, metric.value(run), metric.value(baselineRun)));
     for (const figure of figures) {
-      if (figure.status === 'regressed' && !figure.metric.alias) regressions.push({ key, what: figure.metric.name, detail: describeChange(figure) });
+      if (figure.status === 'regressed' && !figure.metric.alias)
+        regressions.push({ key, what: figure.metric.name, detail: describeChange(figure) });
     }
     byRun.set(run, { key, run, baselineRun, statusChange, figures });
   }
@@ -92,7 +98,11 @@ export function compareToBaseline(current: ResultsFile, baseline: ResultsFile): 
 }
 
 /** The change of one metric for one run, if the run has a baseline. */
-export function figureChange(comparison: Comparison | undefined, run: RunResult, metric: Metric): FigureChange | undefined {
+export function figureChange(
+  comparison: Comparison | undefined,
+  run: RunResult,
+  metric: Metric,
+): FigureChange | undefined {
   return comparison?.forRun(run)?.figures.find((figure) => figure.metric === metric);
 }
 

@@ -6,8 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { formatMs } from './format.js';
 import { BudgetError, evaluateBudgets, loadBudgetFile, parseBudget, parseResults } from './index.js';
 
-const results = parseResults(JSON.parse(readFileSync(new URL('./fixtures/small-results.json', import.meta.url), 'utf8')));
-const run = (scenario: string, contender: string) => results.runs.find((r) => r.scenario === scenario && r.contender === contender)!;
+const results = parseResults(
+  JSON.parse(readFileSync(new URL('./fixtures/small-results.json', import.meta.url), 'utf8')),
+);
+const run = (scenario: string, contender: string) =>
+  results.runs.find((r) => r.scenario === scenario && r.contender === contender)!;
 
 describe('parseBudget', () => {
   it('parses contender, metric, operator, value and unit into base units', () => {
@@ -78,18 +81,28 @@ describe('evaluateBudgets', () => {
   it('lets * skip failed runs, and fails a budget that matches nothing', () => {
     const wildcard = evaluateBudgets(results, [parseBudget('behind-proxy:*.latency.p99 > 10s')]);
     expect(wildcard.failures).toEqual([]);
-    expect(wildcard.checked).toBe(results.runs.filter((r) => r.scenario === 'behind-proxy' && r.status !== 'failed').length);
+    expect(wildcard.checked).toBe(
+      results.runs.filter((r) => r.scenario === 'behind-proxy' && r.status !== 'failed').length,
+    );
     const none = evaluateBudgets(results, [parseBudget('chat:websocket.lost > 0')]);
     expect(none.failures.map((f) => f.message)).toEqual(['chat:websocket.lost > 0 — matched no run']);
   });
 
   it('reads budget files and says which expression is wrong', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'budget-test-'));
-    await writeFile(join(dir, 'good.json'), JSON.stringify({ failIf: ['sse.lost > 0', 'websocket.latency.p99 > 50ms'] }));
+    await writeFile(
+      join(dir, 'good.json'),
+      JSON.stringify({ failIf: ['sse.lost > 0', 'websocket.latency.p99 > 50ms'] }),
+    );
     await writeFile(join(dir, 'bad.json'), JSON.stringify({ failIf: ['sse.lost > 0', 'sse.lots > 0'] }));
     await writeFile(join(dir, 'shape.json'), JSON.stringify(['sse.lost > 0']));
-    expect((await loadBudgetFile(join(dir, 'good.json'))).map((b) => b.source)).toEqual(['sse.lost > 0', 'websocket.latency.p99 > 50ms']);
-    await expect(loadBudgetFile(join(dir, 'bad.json'))).rejects.toThrow(/bad\.json: bad budget "sse\.lots > 0": unknown metric/);
+    expect((await loadBudgetFile(join(dir, 'good.json'))).map((b) => b.source)).toEqual([
+      'sse.lost > 0',
+      'websocket.latency.p99 > 50ms',
+    ]);
+    await expect(loadBudgetFile(join(dir, 'bad.json'))).rejects.toThrow(
+      /bad\.json: bad budget "sse\.lots > 0": unknown metric/,
+    );
     await expect(loadBudgetFile(join(dir, 'shape.json'))).rejects.toThrow(/a budget file is \{"failIf"/);
     await expect(loadBudgetFile(join(dir, 'missing.json'))).rejects.toThrow(BudgetError);
   });
@@ -105,10 +118,24 @@ describe('bytesPerClientHour', () => {
     const expected = (up.total + down.total - up.handshake - down.handshake) / connected / (r.durationMs / 3_600_000);
     expect(metric.value(r)).toBe(Math.round(expected));
     // A run that moved 1 MB in 10 s with 10 clients connected and no handshakes costs 36 MB per client-hour.
-    const synthetic = { ...r, clients: 10, finalTransports: { sse: 6, 'long-polling': 4 }, durationMs: 10_000, bytes: { ...r.bytes, upstream: { ...up, total: 400_000, handshake: 0 }, downstream: { ...down, total: 600_000, handshake: 0 } } };
+    const synthetic = {
+      ...r,
+      clients: 10,
+      finalTransports: { sse: 6, 'long-polling': 4 },
+      durationMs: 10_000,
+      bytes: {
+        ...r.bytes,
+        upstream: { ...up, total: 400_000, handshake: 0 },
+        downstream: { ...down, total: 600_000, handshake: 0 },
+      },
+    };
     expect(metric.value(synthetic)).toBe(36_000_000);
     // Planned 10, but 5 never connected: the 1 MB was the cost of 5 clients, 72 MB per client-hour each.
-    const partial = { ...synthetic, status: 'partial' as const, finalTransports: { sse: 3, 'long-polling': 2, 'never-connected': 5 } };
+    const partial = {
+      ...synthetic,
+      status: 'partial' as const,
+      finalTransports: { sse: 3, 'long-polling': 2, 'never-connected': 5 },
+    };
     expect(metric.value(partial)).toBe(72_000_000);
     expect(metric.value({ ...synthetic, finalTransports: { 'never-connected': 10 } })).toBeNull();
   });
@@ -117,6 +144,8 @@ describe('bytesPerClientHour', () => {
     const r = run('ticker', 'websocket');
     expect(r.finalTransports).toEqual({});
     const { upstream: up, downstream: down } = r.bytes;
-    expect(metric.value(r)).toBe(Math.round((up.total + down.total - up.handshake - down.handshake) / r.clients / (r.durationMs / 3_600_000)));
+    expect(metric.value(r)).toBe(
+      Math.round((up.total + down.total - up.handshake - down.handshake) / r.clients / (r.durationMs / 3_600_000)),
+    );
   });
 });

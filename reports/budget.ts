@@ -51,7 +51,6 @@ export class BudgetError extends Error {
   override name = 'BudgetError';
 }
 
-
 const UNITS: Record<string, { unit: MetricUnit; factor: number }> = {
   ms: { unit: 'ms', factor: 1 },
   s: { unit: 'ms', factor: 1000 },
@@ -95,12 +94,14 @@ export function parseBudget(expression: string): Budget {
   const metricName = path.slice(dot + 1);
   const metric = findMetric(metricName) ?? fail(`unknown metric "${metricName}" (known: ${METRIC_HELP})`);
 
-  const number = NUMBER_AND_UNIT.exec(right) ?? fail(`expected a number and an optional unit after "${op}", got "${right.trim()}"`);
+  const number =
+    NUMBER_AND_UNIT.exec(right) ?? fail(`expected a number and an optional unit after "${op}", got "${right.trim()}"`);
   const [, digits, unitName] = number;
   let factor = 1;
   if (unitName) {
     const unit = UNITS[unitName] ?? fail(`unknown unit "${unitName}" (one of ${Object.keys(UNITS).join(', ')})`);
-    if (unit.unit !== metric.unit) fail(`unit "${unitName}" does not fit ${metric.name}, which is measured in ${metric.unit}`);
+    if (unit.unit !== metric.unit)
+      fail(`unit "${unitName}" does not fit ${metric.name}, which is measured in ${metric.unit}`);
     factor = unit.factor;
   }
   return {
@@ -166,11 +167,17 @@ export function evaluateBudgets(results: ResultsFile, budgets: readonly Budget[]
       checked++;
       const value = budget.metric.value(run);
       if (value === null) {
-        const why = run.status === 'ok' ? 'no such figure in this run' : `run ${run.status}${run.error ? `: ${run.error}` : ''}`;
+        const why =
+          run.status === 'ok' ? 'no such figure in this run' : `run ${run.status}${run.error ? `: ${run.error}` : ''}`;
         failures.push({ budget, run, value, message: `${budget.source} — ${where(run)}: no value (${why})` });
       } else if (COMPARE[budget.op](value, budget.threshold)) {
         const shown = formatValue(value, budget.metric.unit);
-        failures.push({ budget, run, value, message: `${budget.source} — ${where(run)}: ${budget.metric.label} = ${shown}` });
+        failures.push({
+          budget,
+          run,
+          value,
+          message: `${budget.source} — ${where(run)}: ${budget.metric.label} = ${shown}`,
+        });
       }
     }
   }

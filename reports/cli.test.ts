@@ -30,7 +30,16 @@ describe('transport-lab report', { timeout: 90_000 }, () => {
   it('exits 0, prints the table and writes the HTML and Markdown reports', async () => {
     const html = join(dir, 'out', 'report.html');
     const markdown = join(dir, 'summary.md');
-    const result = await report(FIXTURE, '--html', html, '--markdown', markdown, '--fail-if', 'ticker:websocket.latency.p99 > 1s', '*.lost > 0');
+    const result = await report(
+      FIXTURE,
+      '--html',
+      html,
+      '--markdown',
+      markdown,
+      '--fail-if',
+      'ticker:websocket.latency.p99 > 1s',
+      '*.lost > 0',
+    );
     expect(result.stderr.replace(/^npm warn.*\n/gm, '')).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^ticker · lan · no middlebox\n {2}contender/);
@@ -44,10 +53,21 @@ describe('transport-lab report', { timeout: 90_000 }, () => {
     const budgetFile = join(dir, 'budgets.json');
     await writeFile(budgetFile, JSON.stringify({ failIf: ['behind-proxy:websocket.latency.p99 > 50ms'] }));
     const markdown = join(dir, 'failing.md');
-    const result = await report(FIXTURE, '--budget', budgetFile, '--fail-if', 'long-polling.bytesPerMessage > 900', 'sse.overheadPerMessage > 50B', '--markdown', markdown);
+    const result = await report(
+      FIXTURE,
+      '--budget',
+      budgetFile,
+      '--fail-if',
+      'long-polling.bytesPerMessage > 900',
+      'sse.overheadPerMessage > 50B',
+      '--markdown',
+      markdown,
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('Budgets: 4 failing:');
-    expect(result.stderr).toContain('FAIL behind-proxy:websocket.latency.p99 > 50ms — behind-proxy · broadband · block-websocket · websocket: no value (run failed: upgrade refused');
+    expect(result.stderr).toContain(
+      'FAIL behind-proxy:websocket.latency.p99 > 50ms — behind-proxy · broadband · block-websocket · websocket: no value (run failed: upgrade refused',
+    );
     expect(result.stderr.match(/FAIL sse\.overheadPerMessage > 50B — .* overhead\/message = 77\.1 B/g)).toHaveLength(3);
     expect(result.stderr).not.toContain('long-polling.bytesPerMessage');
     expect(readFileSync(markdown, 'utf8')).toContain('**Budgets:** ❌ 4 failing');
@@ -55,7 +75,10 @@ describe('transport-lab report', { timeout: 90_000 }, () => {
 
   it('exits 2 on a results file it cannot read or does not understand', async () => {
     const future = join(dir, 'v2.json');
-    await writeFile(future, JSON.stringify({ ...JSON.parse(readFileSync(join(ROOT, FIXTURE), 'utf8')), schemaVersion: 2 }));
+    await writeFile(
+      future,
+      JSON.stringify({ ...JSON.parse(readFileSync(join(ROOT, FIXTURE), 'utf8')), schemaVersion: 2 }),
+    );
     const [missing, wrongVersion, badBaseline, noArgument] = await Promise.all([
       report(join(dir, 'nope.json')),
       report(future, '--html', join(dir, 'never.html')),

@@ -59,5 +59,6 @@ export function escapeMarkdown(text: string): string {
 
 /** Text from a results file, safe to print to a terminal: control characters except \n removed. */
 export function terminalSafe(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this removes
   return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, ' ');
 }

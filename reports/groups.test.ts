@@ -5,7 +5,9 @@ import { compareToBaseline, parseResults, renderHtml, renderMarkdown, renderTabl
 import { bestRuns, endedOn, groupRuns, runKey, runLabel, verdictOf, verdictText } from './groups.js';
 import { findMetric } from './metrics.js';
 
-const fixture = parseResults(JSON.parse(readFileSync(new URL('./fixtures/small-results.json', import.meta.url), 'utf8')));
+const fixture = parseResults(
+  JSON.parse(readFileSync(new URL('./fixtures/small-results.json', import.meta.url), 'utf8')),
+);
 const tickerRun = (results: { runs: RunResult[] }, contender: string) =>
   results.runs.find((r) => r.scenario === 'ticker' && r.contender === contender && r.clientMode === 'node')!;
 /** A copy of a ticker run as another run of the same comparison, added to the results. */
@@ -19,7 +21,11 @@ const addCopy = (results: { runs: RunResult[] }, contender: string, change: (run
 describe('groups and verdicts', () => {
   it('groups by scenario, network and middlebox, in first-seen order', () => {
     const groups = groupRuns(fixture.runs);
-    expect(groups.map((g) => g.title)).toEqual(['ticker · lan · no middlebox', 'behind-proxy · broadband · block-websocket', 'flaky-link · lan · flaky']);
+    expect(groups.map((g) => g.title)).toEqual([
+      'ticker · lan · no middlebox',
+      'behind-proxy · broadband · block-websocket',
+      'flaky-link · lan · flaky',
+    ]);
     expect(groups.map((g) => g.runs.length)).toEqual([6, 5, 3]);
   });
 
@@ -33,7 +39,10 @@ describe('groups and verdicts', () => {
 
   it('says which contenders worked behind the middlebox and where they ended', () => {
     const proxy = groupRuns(fixture.runs)[1]!;
-    expect(verdictOf(proxy).middlebox).toEqual({ name: 'block-websocket', works: ['sse', 'long-polling', 'auto → sse', 'socketio → polling'] });
+    expect(verdictOf(proxy).middlebox).toEqual({
+      name: 'block-websocket',
+      works: ['sse', 'long-polling', 'auto → sse', 'socketio → polling'],
+    });
     expect(verdictOf(proxy).troubled).toEqual(['websocket (failed)']);
     expect(verdictText(groupRuns(fixture.runs)[0]!)).not.toMatch(/works behind|not cleanly/);
   });
@@ -72,7 +81,13 @@ describe('groups and verdicts', () => {
     const node = results.runs.find((r) => r.scenario === 'ticker' && r.contender === 'sse')!;
     const browser = { ...structuredClone(node), clientMode: 'browser' as const, clients: 2 };
     browser.bytes.overheadPerMessage = 512;
-    browser.browser = { name: 'Chromium 156', userAgent: 'Mozilla/5.0 HeadlessChrome/156', clock: null, cpu: null, pageErrors: [] };
+    browser.browser = {
+      name: 'Chromium 156',
+      userAgent: 'Mozilla/5.0 HeadlessChrome/156',
+      clock: null,
+      cpu: null,
+      pageErrors: [],
+    };
     results.runs.push(browser);
     parseResults(JSON.parse(JSON.stringify(results))); // the optional field validates
 
@@ -106,9 +121,13 @@ describe('groups and verdicts', () => {
     sse.bytes.perMessage = 1;
     const [ticker] = groupRuns(results.runs);
     expect(bestRuns(ticker!.runs, findMetric('latency.p99')!)).toEqual(new Set([tickerRun(results, 'raw-ws')]));
-    expect(verdictText(ticker!)).toMatch(/lowest p99 latency: raw-ws \(2\.74 ms\); lowest bytes\/message: raw-ws \(123 B\); not cleanly: sse \(partial\)\.$/);
+    expect(verdictText(ticker!)).toMatch(
+      /lowest p99 latency: raw-ws \(2\.74 ms\); lowest bytes\/message: raw-ws \(123 B\); not cleanly: sse \(partial\)\.$/,
+    );
     expect(renderTable(results)).toMatch(/^ {2}sse \(partial\) +1\.\d+ ms +0\.01 ms /m); // shown, not starred
-    expect(renderMarkdown(results)).toMatch(/^\| sse \(partial: 2 of 4 clients connected within 5000 ms\) \| [\d.]+ ms \| 0\.01 ms \|/m);
+    expect(renderMarkdown(results)).toMatch(
+      /^\| sse \(partial: 2 of 4 clients connected within 5000 ms\) \| [\d.]+ ms \| 0\.01 ms \|/m,
+    );
   });
 
   it('ranks browser runs against browser runs and Node runs against Node runs', () => {
@@ -122,7 +141,9 @@ describe('groups and verdicts', () => {
     const [alone] = groupRuns(results.runs);
     // A lone browser run has nothing to be ranked against: no ★, no claim.
     expect(bestRuns(alone!.runs, findMetric('latency.p99')!).has(sseBrowser)).toBe(false);
-    expect(verdictText(alone!)).toMatch(/^For this workload — lowest p99 latency \(Node clients\): raw-ws \(2\.74 ms\); lowest bytes\/message \(Node clients\): raw-ws \(123 B\)\.$/);
+    expect(verdictText(alone!)).toMatch(
+      /^For this workload — lowest p99 latency \(Node clients\): raw-ws \(2\.74 ms\); lowest bytes\/message \(Node clients\): raw-ws \(123 B\)\.$/,
+    );
 
     addCopy(results, 'websocket', (run) => {
       browser(run);
@@ -153,16 +174,30 @@ describe('groups and verdicts', () => {
 
   it('makes each workload variant (payload size, compression) its own comparison; the strategy stays a contender variant', () => {
     const results = structuredClone(fixture);
-    const large = results.runs.filter((r) => r.scenario === 'ticker').flatMap((run) =>
-      ['64 KB, deflate on', '64 KB, deflate off'].map((variant) => ({ ...structuredClone(run), scenario: 'large-payload', params: { ...run.params, strategy: 'fallback', variant, workload: variant } })),
-    );
+    const large = results.runs
+      .filter((r) => r.scenario === 'ticker')
+      .flatMap((run) =>
+        ['64 KB, deflate on', '64 KB, deflate off'].map((variant) => ({
+          ...structuredClone(run),
+          scenario: 'large-payload',
+          params: { ...run.params, strategy: 'fallback', variant, workload: variant },
+        })),
+      );
     large[1]!.latency.serverToClient!.p99 = 0.1; // websocket, deflate off: not comparable with deflate on
     const upgrade = { ...structuredClone(large[0]!), contender: 'auto' as const };
-    upgrade.params = { ...upgrade.params, strategy: 'upgrade', variant: '64 KB, deflate on, upgrade', workload: '64 KB, deflate on' };
+    upgrade.params = {
+      ...upgrade.params,
+      strategy: 'upgrade',
+      variant: '64 KB, deflate on, upgrade',
+      workload: '64 KB, deflate on',
+    };
     results.runs.push(...large, upgrade);
 
     const groups = groupRuns(results.runs).filter((g) => g.scenario === 'large-payload');
-    expect(groups.map((g) => g.title)).toEqual(['large-payload · lan · no middlebox · 64 KB, deflate on', 'large-payload · lan · no middlebox · 64 KB, deflate off']);
+    expect(groups.map((g) => g.title)).toEqual([
+      'large-payload · lan · no middlebox · 64 KB, deflate on',
+      'large-payload · lan · no middlebox · 64 KB, deflate off',
+    ]);
     expect(groups.map((g) => g.runs.length)).toEqual([7, 6]);
     expect(groups[0]!.runs).toContain(upgrade);
     expect(verdictOf(groups[0]!).lowestP99[0]!.contenders).toEqual(['raw-ws (64 KB, deflate on)']);
@@ -170,6 +205,15 @@ describe('groups and verdicts', () => {
     expect(renderMarkdown(results)).toContain('### large-payload · lan · no middlebox · 64 KB, deflate off');
     // behind-proxy's auto (fallback) and auto (upgrade) are one comparison with the other contenders.
     const proxy = tickerRun(results, 'sse'); // any run: variants without a workload part
-    expect(groupRuns([{ ...proxy, contender: 'auto', params: { ...proxy.params, strategy: 'upgrade', variant: 'upgrade', workload: null } }, proxy])).toHaveLength(1);
+    expect(
+      groupRuns([
+        {
+          ...proxy,
+          contender: 'auto',
+          params: { ...proxy.params, strategy: 'upgrade', variant: 'upgrade', workload: null },
+        },
+        proxy,
+      ]),
+    ).toHaveLength(1);
   });
 });

@@ -68,7 +68,9 @@ export function groupRuns(runs: readonly RunResult[]): RunGroup[] {
     if (!group) {
       group = {
         id: `g${groups.size + 1}`,
-        title: [run.scenario, run.network.name, run.middlebox ?? 'no middlebox', ...(workload ? [workload] : [])].join(' · '),
+        title: [run.scenario, run.network.name, run.middlebox ?? 'no middlebox', ...(workload ? [workload] : [])].join(
+          ' · ',
+        ),
         scenario: run.scenario,
         description: run.description,
         network: run.network,
@@ -232,7 +234,9 @@ const NATIVE: Partial<Record<Contender, string>> = {
 /** The transports a run's clients ended on, when that says more than the contender's name. */
 export function endedOn(run: RunResult): string[] {
   const native = NATIVE[run.contender] ?? run.contender;
-  return Object.keys(run.finalTransports).filter((name) => name !== native && name !== run.contender && run.finalTransports[name]! > 0);
+  return Object.keys(run.finalTransports).filter(
+    (name) => name !== native && name !== run.contender && run.finalTransports[name]! > 0,
+  );
 }
 
 /** "auto (upgrade) → sse": the run's name, and where its clients ended when that says more. */

@@ -7,10 +7,13 @@ import { groupRuns } from './groups.js';
 import { parseResults, renderHtml } from './index.js';
 import { METHODS } from './methods.js';
 
-const fixture = parseResults(JSON.parse(readFileSync(new URL('./fixtures/small-results.json', import.meta.url), 'utf8')));
+const fixture = parseResults(
+  JSON.parse(readFileSync(new URL('./fixtures/small-results.json', import.meta.url), 'utf8')),
+);
 const page = renderHtml(fixture);
 
-const scripts = (html: string) => [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)].map((m) => ({ attrs: m[1]!, body: m[2]! }));
+const scripts = (html: string) =>
+  [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)].map((m) => ({ attrs: m[1]!, body: m[2]! }));
 const withoutScripts = (html: string) => html.replace(/<script[^>]*>[\s\S]*?<\/script>/g, '');
 const chartData = (html: string) =>
   JSON.parse(scripts(html).find((s) => s.attrs.includes('report-data'))!.body) as { charts: Array<{ id: string }> };
@@ -24,7 +27,9 @@ describe('renderHtml', () => {
     expect(page.match(/<p class="verdict">For this workload — lowest p99 latency: /g)).toHaveLength(groups.length);
     expect(page.match(/<table class="summary">/g)).toHaveLength(groups.length);
     expect(page.match(/Delivery, checked by sequence number/g)).toHaveLength(groups.length);
-    expect(page).toContain('works behind block-websocket: sse, long-polling, auto → sse, socketio → polling; not cleanly: websocket (failed)');
+    expect(page).toContain(
+      'works behind block-websocket: sse, long-polling, auto → sse, socketio → polling; not cleanly: websocket (failed)',
+    );
     expect(page).toContain('<h2 id="environment-h">Environment</h2>');
     expect(page).toContain('synthetic fixture — not a measurement');
     for (const [term] of METHODS) expect(page).toContain(`<dt>${term}</dt>`);
@@ -34,12 +39,23 @@ describe('renderHtml', () => {
 
   it('draws every chart kind for each comparison, and every chart has its table, open without JavaScript', () => {
     const { charts } = chartData(page);
-    const kinds = ['percentiles', 'latency-time', 'bytes', 'timings', 'bandwidth-down', 'bandwidth-up', 'cpu', 'memory'];
+    const kinds = [
+      'percentiles',
+      'latency-time',
+      'bytes',
+      'timings',
+      'bandwidth-down',
+      'bandwidth-up',
+      'cpu',
+      'memory',
+    ];
     expect(charts.map((c) => c.id)).toEqual(groupRuns(fixture.runs).flatMap((g) => kinds.map((k) => `${g.id}-${k}`)));
     const canvases = [...page.matchAll(/<canvas id="chart-([^"]+)"/g)].map((m) => m[1]);
     expect(canvases).toEqual(charts.map((c) => c.id));
     for (const { id } of charts) {
-      expect(page).toMatch(new RegExp(`<details id="table-${id}" open><summary>Table: [^<]+</summary><div class="table-wrap"><table`));
+      expect(page).toMatch(
+        new RegExp(`<details id="table-${id}" open><summary>Table: [^<]+</summary><div class="table-wrap"><table`),
+      );
     }
     expect(page).toMatch(/^<!doctype html>\n<html lang="en" class="no-js">/);
   });
@@ -47,8 +63,12 @@ describe('renderHtml', () => {
   it('marks the best value and shows the failed contender with its error', () => {
     const ticker = page.slice(page.indexOf('<h2 id="g1-h">'), page.indexOf('<h2 id="g2-h">'));
     const rawWsRow = ticker.match(/<tr><th scope="row"><span class="sw c-raw-ws"><\/span>raw-ws[\s\S]*?<\/tr>/)![0];
-    expect(rawWsRow).toContain('<td class="best"><strong>2.74 ms</strong><span class="star" aria-hidden="true">★</span><span class="vh"> (best)</span></td>');
-    expect(page).toMatch(/<tr class="failed">.*websocket.*<td colspan="12" class="error">failed: upgrade refused: 403 from proxy &lt;script&gt;/);
+    expect(rawWsRow).toContain(
+      '<td class="best"><strong>2.74 ms</strong><span class="star" aria-hidden="true">★</span><span class="vh"> (best)</span></td>',
+    );
+    expect(page).toMatch(
+      /<tr class="failed">.*websocket.*<td colspan="12" class="error">failed: upgrade refused: 403 from proxy &lt;script&gt;/,
+    );
   });
 
   it('escapes data: a <script> or an <img onerror> in a results file stays inert text', () => {
@@ -67,7 +87,9 @@ describe('renderHtml', () => {
     expect(html).toContain('&#39;&gt;&lt;svg onload=alert(1)&gt;');
     const data = scripts(html).find((s) => s.attrs.includes('report-data'))!.body;
     expect(data).not.toContain('<');
-    expect(JSON.parse(data).charts.some((c: any) => c.markers?.some((m: any) => m.label.includes('<b>x</b>')))).toBe(true);
+    expect(JSON.parse(data).charts.some((c: any) => c.markers?.some((m: any) => m.label.includes('<b>x</b>')))).toBe(
+      true,
+    );
   });
 
   it('names no URL and references nothing outside the page; the CSP allows exactly its own scripts and styles', () => {
@@ -80,7 +102,8 @@ describe('renderHtml', () => {
     const csp = page.match(/<meta http-equiv="Content-Security-Policy" content="([^"]+)">/)![1]!;
     expect(csp).toMatch(/^default-src 'none'; /);
     const hash = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
-    for (const script of scripts(page).filter((s) => !s.attrs.includes('application/json'))) expect(csp).toContain(hash(script.body));
+    for (const script of scripts(page).filter((s) => !s.attrs.includes('application/json')))
+      expect(csp).toContain(hash(script.body));
     expect(csp).toContain(hash(page.match(/<style>([\s\S]*?)<\/style>/)![1]!));
   });
 
@@ -95,8 +118,12 @@ describe('renderHtml', () => {
     const html = renderHtml(current, { baseline: fixture });
     expect(html).toContain('<h2 id="baseline-h">Against the baseline</h2>');
     expect(html).toMatch(/1 regression, 0 improvements/);
-    expect(html).toMatch(/<li><strong>ticker \| lan \| - \| node \| websocket<\/strong>: latency\.serverToClient\.p99 2\.98 ms → 5\.95 ms \(\+100 %\)<\/li>/);
-    expect(html).toMatch(/<span class="chg worse" title="baseline 2\.98 ms">\+100 %<span class="vh"> \(regression\)<\/span><\/span>/);
+    expect(html).toMatch(
+      /<li><strong>ticker \| lan \| - \| node \| websocket<\/strong>: latency\.serverToClient\.p99 2\.98 ms → 5\.95 ms \(\+100 %\)<\/li>/,
+    );
+    expect(html).toMatch(
+      /<span class="chg worse" title="baseline 2\.98 ms">\+100 %<span class="vh"> \(regression\)<\/span><\/span>/,
+    );
     expect(renderHtml(fixture, { baseline: fixture })).toMatch(/0 regressions, 0 improvements beyond noise/);
   });
 });

@@ -50,7 +50,8 @@ const byteBreakdown = z
     payload: bytes,
   })
   .refine((b) => CATEGORIES.reduce((sum, key) => sum + b[key], 0) === b.total, {
-    message: 'byte categories do not add up to total (handshake + httpHeaders + framing + envelope + control + payload)',
+    message:
+      'byte categories do not add up to total (handshake + httpHeaders + framing + envelope + control + payload)',
   });
 
 const runResult = z.object({
@@ -70,9 +71,16 @@ const runResult = z.object({
     .object({
       name: z.string(),
       userAgent: z.string(),
-      clock: z.object({ maxOffsetMs: nonNegative, maxUncertaintyMs: nonNegative, correctedPages: nonNegative }).nullable(),
+      clock: z
+        .object({ maxOffsetMs: nonNegative, maxUncertaintyMs: nonNegative, correctedPages: nonNegative })
+        .nullable(),
       cpu: z
-        .object({ busiestProcess: z.string(), busiestPercent: nonNegative, chromiumPercent: nonNegative, runnerThreadPercent: nonNegative })
+        .object({
+          busiestProcess: z.string(),
+          busiestPercent: nonNegative,
+          chromiumPercent: nonNegative,
+          runnerThreadPercent: nonNegative,
+        })
         .nullable(),
       pageErrors: z.array(z.string()),
     })

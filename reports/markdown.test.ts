@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { evaluateBudgets, parseBudget, parseResults, renderMarkdown } from './index.js';
 
-const fixture = parseResults(JSON.parse(readFileSync(new URL('./fixtures/small-results.json', import.meta.url), 'utf8')));
+const fixture = parseResults(
+  JSON.parse(readFileSync(new URL('./fixtures/small-results.json', import.meta.url), 'utf8')),
+);
 
 describe('renderMarkdown', () => {
   const text = renderMarkdown(fixture);
@@ -10,8 +12,12 @@ describe('renderMarkdown', () => {
   it('has a verdict and a key-figure table per comparison, best values marked', () => {
     expect(text).toMatch(/^## transport-lab report\n/);
     expect(text.match(/^### /gm)).toHaveLength(3);
-    expect(text).toContain('### ticker · lan · no middlebox\n\nFor this workload — lowest p99 latency: raw-ws (2.74 ms); lowest bytes/message: raw-ws (123 B).');
-    expect(text).toContain('| contender | p50 | p99 | connect p50 | first msg p50 | bytes/msg | overhead/msg | B/client·h | lost | dup | reordered | CPU/conn | mem/conn |');
+    expect(text).toContain(
+      '### ticker · lan · no middlebox\n\nFor this workload — lowest p99 latency: raw-ws (2.74 ms); lowest bytes/message: raw-ws (123 B).',
+    );
+    expect(text).toContain(
+      '| contender | p50 | p99 | connect p50 | first msg p50 | bytes/msg | overhead/msg | B/client·h | lost | dup | reordered | CPU/conn | mem/conn |',
+    );
     expect(text).toMatch(/^\| raw-ws \| \*\*1\.23 ms\*\* ★ \| \*\*2\.74 ms\*\* ★ \|/m);
     expect(text).toMatch(/^\| auto → sse \| /m);
     // Every row has as many cells as the header, the failed one included.
@@ -21,7 +27,9 @@ describe('renderMarkdown', () => {
   });
 
   it('escapes data so a results file cannot inject HTML or break the table', () => {
-    expect(text).toContain('| websocket | ❌ failed: upgrade refused: 403 from proxy &lt;script&gt;window.\\_\\_injected = true&lt;/script&gt;');
+    expect(text).toContain(
+      '| websocket | ❌ failed: upgrade refused: 403 from proxy &lt;script&gt;window.\\_\\_injected = true&lt;/script&gt;',
+    );
     expect(text).not.toMatch(/<script|<img/);
   });
 
@@ -31,15 +39,21 @@ describe('renderMarkdown', () => {
     const { failures } = evaluateBudgets(fixture, [parseBudget('long-polling.bytesPerMessage > 200')]);
     const failing = renderMarkdown(fixture, { budgetFailures: failures });
     expect(failing).toContain(`**Budgets:** ❌ ${failures.length} failing`);
-    expect(failing).toContain('- long-polling.bytesPerMessage &gt; 200 — ticker · lan · no middlebox · long-polling: bytes/message = 211 B');
+    expect(failing).toContain(
+      '- long-polling.bytesPerMessage &gt; 200 — ticker · lan · no middlebox · long-polling: bytes/message = 211 B',
+    );
   });
 
   it('shows each key figure’s change against a baseline and flags regressions', () => {
     const current = structuredClone(fixture);
     current.runs[0]!.latency.serverToClient!.p99 *= 1.5;
     const withBaseline = renderMarkdown(current, { baseline: fixture });
-    expect(withBaseline).toMatch(/\*\*Against the baseline\*\* \(2026-01-01T00:00:00\.000Z, commit unknown\): 14 runs matched, 1 regression\./);
-    expect(withBaseline).toContain('- ⚠️ ticker \\| lan \\| - \\| node \\| websocket: latency.serverToClient.p99 2.98 ms → 4.47 ms (+50 %)');
+    expect(withBaseline).toMatch(
+      /\*\*Against the baseline\*\* \(2026-01-01T00:00:00\.000Z, commit unknown\): 14 runs matched, 1 regression\./,
+    );
+    expect(withBaseline).toContain(
+      '- ⚠️ ticker \\| lan \\| - \\| node \\| websocket: latency.serverToClient.p99 2.98 ms → 4.47 ms (+50 %)',
+    );
     expect(withBaseline).toMatch(/^\| websocket \| 1\.33 ms \| 4\.47 ms \(\+50 % ⚠️\) \|/m); // identical: no mark
   });
 });

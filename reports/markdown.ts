@@ -29,7 +29,12 @@ function baselineBlock(comparison: Comparison, baseline: ResultsFile): string {
   return [head, ...(lines.length ? ['', ...lines] : [])].join('\n') + '\n';
 }
 
-function cell(run: RunResult, metricIndex: number, best: ReadonlyArray<Set<RunResult>>, comparison: Comparison | undefined): string {
+function cell(
+  run: RunResult,
+  metricIndex: number,
+  best: ReadonlyArray<Set<RunResult>>,
+  comparison: Comparison | undefined,
+): string {
   const metric = KEY_METRICS[metricIndex]!;
   const value = metric.value(run);
   let text = formatValue(value, metric.unit);
@@ -69,7 +74,9 @@ export function renderMarkdown(results: ResultsFile, options: MarkdownOptions = 
   for (const group of groupRuns(results.runs)) parts.push(groupBlock(group, comparison));
   parts.push(
     `Latency is one-way server→client (round trip where that is all there is). ★ ${BEST_RULE}.${
-      comparison ? ' In parentheses: change against the baseline (none: identical); ⚠️ regression (memory per connection is shown, never flagged).' : ''
+      comparison
+        ? ' In parentheses: change against the baseline (none: identical); ⚠️ regression (memory per connection is shown, never flagged).'
+        : ''
     } The HTML report has the charts and says how each figure is measured.`,
   );
   return `${parts.join('\n')}\n`;

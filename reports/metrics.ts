@@ -44,7 +44,14 @@ const HISTOGRAMS: Array<[HistogramName, string]> = [
   ['reconnectGap', 'reconnect gap'],
 ];
 const STATS: Stat[] = ['p50', 'p90', 'p99', 'p999', 'max', 'mean'];
-const STAT_LABEL: Record<Stat, string> = { p50: 'p50', p90: 'p90', p99: 'p99', p999: 'p99.9', max: 'max', mean: 'mean' };
+const STAT_LABEL: Record<Stat, string> = {
+  p50: 'p50',
+  p90: 'p90',
+  p99: 'p99',
+  p999: 'p99.9',
+  max: 'max',
+  mean: 'mean',
+};
 
 /**
  * Latency noise on a shared machine (CI runners, the 2-core development box): 25 % and at least
@@ -101,34 +108,30 @@ const sumDelivery = (run: RunResult, key: 'lost' | 'duplicated' | 'outOfOrder') 
 const perMessage = (run: RunResult, value: number) => (run.bytes.messages > 0 ? value : null);
 
 const latencyMetrics: Metric[] = [
-  ...STATS.map(
-    (stat): Metric => ({
-      name: `latency.${stat}`,
-      label: `latency ${STAT_LABEL[stat]}`,
+  ...STATS.map((stat): Metric => ({
+    name: `latency.${stat}`,
+    label: `latency ${STAT_LABEL[stat]}`,
+    unit: 'ms',
+    better: 'lower',
+    tolerance: LATENCY_NOISE,
+    informational: INFORMATIONAL_STATS.has(stat),
+    alias: true,
+    basis: (run) => primaryLatency(run)?.name ?? null,
+    value: (run) => primaryLatency(run)?.histogram[stat] ?? null,
+  })),
+  ...HISTOGRAMS.flatMap(([histogram, label]) =>
+    STATS.map((stat): Metric => ({
+      name: `latency.${histogram}.${stat}`,
+      label: `${label} ${STAT_LABEL[stat]}`,
       unit: 'ms',
       better: 'lower',
       tolerance: LATENCY_NOISE,
       informational: INFORMATIONAL_STATS.has(stat),
-      alias: true,
-      basis: (run) => primaryLatency(run)?.name ?? null,
-      value: (run) => primaryLatency(run)?.histogram[stat] ?? null,
-    }),
-  ),
-  ...HISTOGRAMS.flatMap(([histogram, label]) =>
-    STATS.map(
-      (stat): Metric => ({
-        name: `latency.${histogram}.${stat}`,
-        label: `${label} ${STAT_LABEL[stat]}`,
-        unit: 'ms',
-        better: 'lower',
-        tolerance: LATENCY_NOISE,
-        informational: INFORMATIONAL_STATS.has(stat),
-        value: (run) => {
-          const h = run.latency[histogram];
-          return h && h.count > 0 ? h[stat] : null;
-        },
-      }),
-    ),
+      value: (run) => {
+        const h = run.latency[histogram];
+        return h && h.count > 0 ? h[stat] : null;
+      },
+    })),
   ),
 ];
 
@@ -163,7 +166,9 @@ const otherMetrics: Metric[] = [
       const { upstream: up, downstream: down } = run.bytes;
       const clients = connectedClients(run);
       if (clients <= 0 || run.durationMs <= 0) return null;
-      return Math.round((up.total + down.total - up.handshake - down.handshake) / clients / (run.durationMs / 3_600_000));
+      return Math.round(
+        (up.total + down.total - up.handshake - down.handshake) / clients / (run.durationMs / 3_600_000),
+      );
     },
   },
   {
@@ -182,16 +187,14 @@ const otherMetrics: Metric[] = [
     tolerance: { relative: 0.01, absolute: 0 },
     value: (run) => run.bytes.messages,
   },
-  ...(['lost', 'duplicated', 'outOfOrder'] as const).map(
-    (key): Metric => ({
-      name: key,
-      label: key === 'outOfOrder' ? 'out of order' : key,
-      unit: 'count',
-      better: 'lower',
-      tolerance: EXACT,
-      value: (run) => (run.status === 'failed' && run.bytes.messages === 0 ? null : sumDelivery(run, key)),
-    }),
-  ),
+  ...(['lost', 'duplicated', 'outOfOrder'] as const).map((key): Metric => ({
+    name: key,
+    label: key === 'outOfOrder' ? 'out of order' : key,
+    unit: 'count',
+    better: 'lower',
+    tolerance: EXACT,
+    value: (run) => (run.status === 'failed' && run.bytes.messages === 0 ? null : sumDelivery(run, key)),
+  })),
   {
     name: 'cpuMsPerConnection',
     label: 'server CPU/connection',

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseResults, renderTable } from './index.js';
 
-const fixture = parseResults(JSON.parse(readFileSync(new URL('./fixtures/small-results.json', import.meta.url), 'utf8')));
+const fixture = parseResults(
+  JSON.parse(readFileSync(new URL('./fixtures/small-results.json', import.meta.url), 'utf8')),
+);
 
 describe('renderTable', () => {
   const text = renderTable(fixture);
@@ -10,11 +12,15 @@ describe('renderTable', () => {
 
   it('prints one aligned block per comparison with the verdict', () => {
     expect(lines[0]).toBe('ticker · lan · no middlebox');
-    expect(lines[1]).toMatch(/^ {2}contender +p50 +p99 +connect p50 +first msg p50 +bytes\/msg +overhead\/msg +B\/client·h +lost +dup +reordered +CPU\/conn +mem\/conn$/);
+    expect(lines[1]).toMatch(
+      /^ {2}contender +p50 +p99 +connect p50 +first msg p50 +bytes\/msg +overhead\/msg +B\/client·h +lost +dup +reordered +CPU\/conn +mem\/conn$/,
+    );
     const block = lines.slice(1, 8);
     expect(new Set(block.map((l) => l.length)).size).toBe(1); // columns line up
     expect(text).toMatch(/^ {2}raw-ws +\*1\.23 ms +\*2\.74 ms /m);
-    expect(text).toContain('  For this workload — lowest p99 latency: raw-ws (2.74 ms); lowest bytes/message: raw-ws (123 B).');
+    expect(text).toContain(
+      '  For this workload — lowest p99 latency: raw-ws (2.74 ms); lowest bytes/message: raw-ws (123 B).',
+    );
   });
 
   it('shows a failed run without figures, and its error', () => {

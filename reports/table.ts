@@ -37,7 +37,12 @@ export function renderTable(results: ResultsFile | readonly RunResult[]): string
     const errors = group.runs
       .filter((run) => run.status !== 'ok' && run.error)
       .map((run) => `  ${terminalSafe(runLabel(run))}: ${terminalSafe(run.error!)}`);
-    return [terminalSafe(group.title), ...pad([['contender', ...KEY_METRICS.map(shortLabel)], ...rows]).map((l) => `  ${l}`), ...errors, `  ${terminalSafe(verdictText(group))}`].join('\n');
+    return [
+      terminalSafe(group.title),
+      ...pad([['contender', ...KEY_METRICS.map(shortLabel)], ...rows]).map((l) => `  ${l}`),
+      ...errors,
+      `  ${terminalSafe(verdictText(group))}`,
+    ].join('\n');
   });
   return `${blocks.join('\n\n')}\n\n* ${BEST_RULE}\n`;
 }

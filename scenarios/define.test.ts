@@ -30,7 +30,13 @@ describe('defineScenario', () => {
   });
 
   it('names every bad field in one error', () => {
-    const bad = { ...base, name: 'Bad Name', payload: { bytes: 10, kind: 'xml' }, network: 'mars', middlebox: 'flaky:-1' };
+    const bad = {
+      ...base,
+      name: 'Bad Name',
+      payload: { bytes: 10, kind: 'xml' },
+      network: 'mars',
+      middlebox: 'flaky:-1',
+    };
     let error: unknown;
     try {
       defineScenario(bad as never);
@@ -61,7 +67,10 @@ describe('expandScenario', () => {
     const plans = expandScenario(s);
     expect(plans).toHaveLength(2 * 2 * (2 + 1));
     expect(plans.filter((p) => p.contender === 'websocket').map((p) => p.strategy)).not.toContain('upgrade');
-    expect(plans.find((p) => p.contender === 'auto' && p.strategy === 'upgrade')).toMatchObject({ variant: '100 B, upgrade', workload: '100 B' });
+    expect(plans.find((p) => p.contender === 'auto' && p.strategy === 'upgrade')).toMatchObject({
+      variant: '100 B, upgrade',
+      workload: '100 B',
+    });
   });
 
   it('lets overrides trim the matrix', () => {

@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import { parseMiddlebox } from './network/middleboxes.js';
 import { getProfile } from './network/profiles.js';
-import { CONTENDERS, type Contender } from './results.js';
+import { CONTENDERS } from './results.js';
 import { MIN_PAYLOAD_BYTES, PAYLOAD_KINDS } from './workload.js';
 
 export { CONTENDERS };
@@ -67,13 +67,22 @@ export const scenarioSchema = z
     /** Or: stop after each sender (the server, or each client) sent this many messages. */
     messages: z.number().int().positive().optional(),
     payload: z.object({
-      bytes: oneOrMany(z.number().int().min(MIN_PAYLOAD_BYTES).max(16 * 1024 * 1024)),
+      bytes: oneOrMany(
+        z
+          .number()
+          .int()
+          .min(MIN_PAYLOAD_BYTES)
+          .max(16 * 1024 * 1024),
+      ),
       kind: z.enum(PAYLOAD_KINDS).default('text'),
     }),
     traffic: trafficSchema,
     network: oneOrMany(z.string().min(1)).default(['loopback']),
     middlebox: oneOrMany(z.string().min(1).nullable()).default([null]),
-    contenders: z.array(z.enum(CONTENDERS)).min(1).default([...CONTENDERS]),
+    contenders: z
+      .array(z.enum(CONTENDERS))
+      .min(1)
+      .default([...CONTENDERS]),
     /** For `auto`: our client's strategy (fallback walks the list; upgrade starts low and probes). */
     strategy: oneOrMany(z.enum(['fallback', 'upgrade'])).default(['fallback']),
     /** permessage-deflate on the WebSocket contenders. */

@@ -84,7 +84,9 @@ export function expandScenario(s: Scenario, o: Overrides = {}): RunPlan[] {
                 s.payload.bytes.length > 1 ? formatBytes(bytes) : null,
                 s.compression.length > 1 ? `deflate ${compression ? 'on' : 'off'}` : null,
               ].filter(Boolean);
-              const labels = [...workload, contender === 'auto' && s.strategy.length > 1 ? strategy : null].filter(Boolean);
+              const labels = [...workload, contender === 'auto' && s.strategy.length > 1 ? strategy : null].filter(
+                Boolean,
+              );
               plans.push({
                 scenario: s.name,
                 description: s.description,

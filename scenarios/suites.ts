@@ -16,7 +16,10 @@ const ours = ['websocket', 'sse', 'long-polling'] as const;
 export const SUITES: Record<string, () => SuiteEntry[]> = {
   default: () => [
     { scenario: getScenario('ticker'), overrides: { durationMs: 3000 } },
-    { scenario: getScenario('telemetry'), overrides: { durationMs: 3000, contenders: [...ours, 'socketio-polling', 'raw-ws'] } },
+    {
+      scenario: getScenario('telemetry'),
+      overrides: { durationMs: 3000, contenders: [...ours, 'socketio-polling', 'raw-ws'] },
+    },
     { scenario: getScenario('behind-proxy'), overrides: { middleboxes: ['block-websocket'], durationMs: 2000 } },
     {
       scenario: getScenario('flaky-link'),

@@ -63,16 +63,28 @@ describe('client detects a hung server (SIGSTOP: sockets open, nothing sent) and
   let child: ChildProcess;
   let url: string;
   beforeAll(async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../test/fixtures/hung-server.ts', import.meta.url))], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const port = await waitFor<string>((r) => child.stdout!.once('data', (d: Buffer) => r(d.toString().trim())), 20_000, 'child port');
+    child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('../test/fixtures/hung-server.ts', import.meta.url))],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const port = await waitFor<string>(
+      (r) => child.stdout!.once('data', (d: Buffer) => r(d.toString().trim())),
+      20_000,
+      'child port',
+    );
     url = `http://127.0.0.1:${port}/rt`;
   }, 30_000);
   afterAll(() => void child.kill('SIGKILL'));
 
   it.each<TransportName>(['websocket', 'sse', 'long-polling'])('%s', async (transport) => {
-    const c = (client = await openClient(url, { transports: [transport], connectTimeoutMs: 1000, reconnect: { minDelayMs: 50, maxDelayMs: 300 } }));
+    const c = (client = await openClient(url, {
+      transports: [transport],
+      connectTimeoutMs: 1000,
+      reconnect: { minDelayMs: 50, maxDelayMs: 300 },
+    }));
     const id = c.id;
     child.kill('SIGSTOP');
     const frozenAt = Date.now();

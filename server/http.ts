@@ -10,7 +10,8 @@ import { ErrorCodes, type ErrorCode, TransportLabError } from '../protocol/index
  *  - '*': any origin.
  *  - a list of exact origins ('https://app.example.com'), or a predicate.
  */
-export type OriginPolicy = 'same-origin' | '*' | readonly string[] | ((origin: string, req: IncomingMessage) => boolean);
+export type OriginPolicy =
+  'same-origin' | '*' | readonly string[] | ((origin: string, req: IncomingMessage) => boolean);
 
 export function isOriginAllowed(policy: OriginPolicy, req: IncomingMessage): boolean {
   const origin = req.headers.origin;

@@ -13,7 +13,14 @@ import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type PerMessageDeflateOptions } from 'ws';
-import { CloseCodes, DEFAULTS, ENVELOPE_ALLOWANCE, ErrorCodes, TransportLabError, toPayload } from '../protocol/index.js';
+import {
+  CloseCodes,
+  DEFAULTS,
+  ENVELOPE_ALLOWANCE,
+  ErrorCodes,
+  TransportLabError,
+  toPayload,
+} from '../protocol/index.js';
 import { errorBody, type OriginPolicy, type SessionQuery } from './http.js';
 import { handleRequest, handleUpgrade, type RouterContext } from './router.js';
 import { Session, type SessionOptions } from './session.js';
@@ -68,7 +75,9 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
   };
   const pollTimeoutMs = options.pollTimeoutMs ?? Math.min(DEFAULTS.pollTimeoutMs, sessionOptions.heartbeatMs);
   if (pollTimeoutMs >= sessionOptions.heartbeatMs + sessionOptions.heartbeatTimeoutMs) {
-    throw new RangeError('pollTimeoutMs must be below heartbeatMs + heartbeatTimeoutMs, or idle polls look like dead clients');
+    throw new RangeError(
+      'pollTimeoutMs must be below heartbeatMs + heartbeatTimeoutMs, or idle polls look like dead clients',
+    );
   }
 
   const events = new EventEmitter();
@@ -105,7 +114,12 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
     sessions.set(session.id, session);
     session.once('close', ({ code, reason }: { code: number; reason: string }) => {
       if (code === CloseCodes.NORMAL || code === CloseCodes.POLICY) {
-        closedSessions.set(session.id, { token: session.token, code, reason, until: Date.now() + sessionOptions.graceMs });
+        closedSessions.set(session.id, {
+          token: session.token,
+          code,
+          reason,
+          until: Date.now() + sessionOptions.graceMs,
+        });
       }
     });
     return session;
@@ -149,7 +163,10 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
     },
   };
 
-  const tickMs = Math.max(10, Math.min(1000, sessionOptions.heartbeatMs / 4, sessionOptions.heartbeatTimeoutMs / 4, sessionOptions.graceMs / 4));
+  const tickMs = Math.max(
+    10,
+    Math.min(1000, sessionOptions.heartbeatMs / 4, sessionOptions.heartbeatTimeoutMs / 4, sessionOptions.graceMs / 4),
+  );
   const ticker = setInterval(() => {
     const now = Date.now();
     for (const session of sessions.values()) session.tick(now);
@@ -190,7 +207,8 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
     },
     broadcast(data: unknown, opts: { room?: string; except?: Connection } = {}) {
       const payload = toPayload(data, sessionOptions.maxMessageBytes);
-      const targets = opts.room === undefined ? sessions.values() : (rooms.get(opts.room) ?? new Set<Session>()).values();
+      const targets =
+        opts.room === undefined ? sessions.values() : (rooms.get(opts.room) ?? new Set<Session>()).values();
       let count = 0;
       for (const session of targets) if (session !== opts.except && session.sendPayload(payload)) count++;
       return count;
@@ -198,12 +216,17 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
     attach,
     async listen(port = 0, host = '127.0.0.1') {
       if (!httpServer) {
-        const server = http.createServer({ maxHeaderSize: options.maxHeaderBytes ?? DEFAULTS.maxHeaderBytes }, options.app);
+        const server = http.createServer(
+          { maxHeaderSize: options.maxHeaderBytes ?? DEFAULTS.maxHeaderBytes },
+          options.app,
+        );
         server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
           if (error.code !== 'HPE_HEADER_OVERFLOW' || !socket.writable) return void socket.destroy();
           const body = errorBody('HEADERS_TOO_BIG');
-          socket.end(`HTTP/1.1 ${ErrorCodes.HEADERS_TOO_BIG.status} Request Header Fields Too Large\r\nConnection: close\r\n` +
-            `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+          socket.end(
+            `HTTP/1.1 ${ErrorCodes.HEADERS_TOO_BIG.status} Request Header Fields Too Large\r\nConnection: close\r\n` +
+              `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+          );
         });
         attach(server);
         ownsServer = true;

@@ -13,7 +13,12 @@ let server: TestServer;
 let base: string;
 
 beforeAll(async () => {
-  server = await startServer({ maxMessageBytes: 1024, maxBatchBytes: 4096, maxBufferedBytes: 8 * 1024, origins: ['http://allowed.test'] });
+  server = await startServer({
+    maxMessageBytes: 1024,
+    maxBatchBytes: 4096,
+    maxBufferedBytes: 8 * 1024,
+    origins: ['http://allowed.test'],
+  });
   base = server.url;
 });
 afterAll(() => server.close());
@@ -31,10 +36,17 @@ async function rawSession(): Promise<Hello> {
 }
 
 const post = (query: string, body: Uint8Array | string, headers: Record<string, string> = {}) =>
-  fetch(`${base}/long-polling?${query}`, { method: 'POST', body: typeof body === 'string' ? body : (body as Uint8Array<ArrayBuffer>), headers });
+  fetch(`${base}/long-polling?${query}`, {
+    method: 'POST',
+    body: typeof body === 'string' ? body : (body as Uint8Array<ArrayBuffer>),
+    headers,
+  });
 
 /** Resolves with the HTTP status and JSON body of a refused WebSocket handshake. */
-function refusedUpgrade(path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+function refusedUpgrade(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${base.replace('http', 'ws')}${path}`, { headers });
     ws.on('open', () => reject(new Error('upgrade was accepted')));
@@ -66,7 +78,10 @@ const closeOf = (ws: WebSocket) => waitFor<number>((r) => ws.once('close', (code
 describe('HTTP rejections', () => {
   it('unknown transport → 404 UNKNOWN_TRANSPORT (request and upgrade)', async () => {
     await expectReject(await fetch(`${base}/carrier-pigeon`), 404, 'UNKNOWN_TRANSPORT');
-    expect(await refusedUpgrade('/carrier-pigeon')).toEqual({ status: 404, body: expect.objectContaining({ code: 'UNKNOWN_TRANSPORT' }) });
+    expect(await refusedUpgrade('/carrier-pigeon')).toEqual({
+      status: 404,
+      body: expect.objectContaining({ code: 'UNKNOWN_TRANSPORT' }),
+    });
   });
 
   it('wrong method → 405 METHOD_NOT_ALLOWED', async () => {
@@ -80,11 +95,17 @@ describe('HTTP rejections', () => {
     await expectReject(await fetch(`${base}/sse`, { headers: evil }), 403, 'FORBIDDEN_ORIGIN');
     await expectReject(await fetch(`${base}/long-polling?open=1`, { headers: evil }), 403, 'FORBIDDEN_ORIGIN');
     await expectReject(await post('', 'a0', evil), 403, 'FORBIDDEN_ORIGIN');
-    expect(await refusedUpgrade('/websocket', evil)).toEqual({ status: 403, body: expect.objectContaining({ code: 'FORBIDDEN_ORIGIN' }) });
+    expect(await refusedUpgrade('/websocket', evil)).toEqual({
+      status: 403,
+      body: expect.objectContaining({ code: 'FORBIDDEN_ORIGIN' }),
+    });
     const ok = await fetch(`${base}/long-polling?open=1`, { headers: { Origin: 'http://allowed.test' } });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('access-control-allow-origin')).toBe('http://allowed.test');
-    const preflight = await fetch(`${base}/long-polling`, { method: 'OPTIONS', headers: { Origin: 'http://allowed.test' } });
+    const preflight = await fetch(`${base}/long-polling`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'http://allowed.test' },
+    });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
   });
@@ -93,7 +114,11 @@ describe('HTTP rejections', () => {
     await expectReject(await fetch(`${base}/sse?sid=AAAAAAAAAAAAAAAAAAAAAA`), 400, 'BAD_REQUEST'); // sid without token
     await expectReject(await fetch(`${base}/long-polling?ack=-1`), 400, 'BAD_REQUEST');
     await expectReject(await fetch(`${base}/long-polling?sid=%3Cscript%3E&token=x`), 400, 'BAD_REQUEST');
-    await expectReject(await post('sid=AAAAAAAAAAAAAAAAAAAAAA&token=BBBBBBBBBBBBBBBBBBBBBB', 'a0'), 404, 'UNKNOWN_SESSION');
+    await expectReject(
+      await post('sid=AAAAAAAAAAAAAAAAAAAAAA&token=BBBBBBBBBBBBBBBBBBBBBB', 'a0'),
+      404,
+      'UNKNOWN_SESSION',
+    );
   });
 
   it('a wrong token for a live session is refused everywhere and changes nothing', async () => {
@@ -160,7 +185,11 @@ describe('HTTP rejections', () => {
 
   it('a poll without open=1 for an unknown session → 404 UNKNOWN_SESSION, and opens none', async () => {
     const before = server.rt.sessions.size;
-    await expectReject(await fetch(`${base}/long-polling?sid=AAAAAAAAAAAAAAAAAAAAAA&token=AAAAAAAAAAAAAAAAAAAAAA&ack=0`), 404, 'UNKNOWN_SESSION');
+    await expectReject(
+      await fetch(`${base}/long-polling?sid=AAAAAAAAAAAAAAAAAAAAAA&token=AAAAAAAAAAAAAAAAAAAAAA&ack=0`),
+      404,
+      'UNKNOWN_SESSION',
+    );
     await expectReject(await fetch(`${base}/long-polling?ack=0`), 404, 'UNKNOWN_SESSION');
     expect(server.rt.sessions.size).toBe(before);
   });
@@ -196,7 +225,12 @@ describe('WebSocket rejections', () => {
     const before = server.rt.sessions.size;
     const status = await new Promise<number>((resolve, reject) => {
       const req = http.get(`${base}/websocket?ack=0`, {
-        headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '12', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+        headers: {
+          Connection: 'Upgrade',
+          Upgrade: 'websocket',
+          'Sec-WebSocket-Version': '12',
+          'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        },
       });
       req.on('response', (res) => resolve(res.statusCode!));
       req.on('upgrade', () => reject(new Error('upgrade was accepted')));
@@ -238,7 +272,16 @@ describe('WebSocket rejections', () => {
       check();
     });
     expect(resumed.hello.resumed).toBe(true);
-    expect(resumed.frames.map((f) => f.slice(0, f.indexOf(' ')))).toEqual(['t1', 't2', 't3', 't4', 't5', 't6', 't7', 't8']);
+    expect(resumed.frames.map((f) => f.slice(0, f.indexOf(' ')))).toEqual([
+      't1',
+      't2',
+      't3',
+      't4',
+      't5',
+      't6',
+      't7',
+      't8',
+    ]);
     resumed.ws.close();
   });
 });
@@ -256,9 +299,13 @@ describe('default origin policy (same-origin)', () => {
       const self = { Origin: `http://127.0.0.1:${own.port}` };
       expect((await fetch(`${own.url}/long-polling?open=1`, { headers: self })).status).toBe(200);
       expect((await fetch(`${own.url}/long-polling?open=1`)).status).toBe(200);
-      const other = await fetch(`${own.url}/long-polling?open=1`, { headers: { Origin: `http://localhost:${own.port}` } });
+      const other = await fetch(`${own.url}/long-polling?open=1`, {
+        headers: { Origin: `http://localhost:${own.port}` },
+      });
       await expectReject(other, 403, 'FORBIDDEN_ORIGIN');
-      const sameHostOtherPort = await fetch(`${own.url}/sse`, { headers: { Origin: `http://127.0.0.1:${own.port + 1}` } });
+      const sameHostOtherPort = await fetch(`${own.url}/sse`, {
+        headers: { Origin: `http://127.0.0.1:${own.port + 1}` },
+      });
       await expectReject(sameHostOtherPort, 403, 'FORBIDDEN_ORIGIN');
     } finally {
       await own.close();

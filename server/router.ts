@@ -12,8 +12,25 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
-import { assertPayloadWithin, decode, decodeBatch, ENVELOPE_ALLOWANCE, isTransportName, type TransportName, TransportLabError } from '../protocol/index.js';
-import { corsHeaders, isOriginAllowed, type OriginPolicy, parseSessionQuery, readBody, rejectUpgrade, sendError, type SessionQuery } from './http.js';
+import {
+  assertPayloadWithin,
+  decode,
+  decodeBatch,
+  ENVELOPE_ALLOWANCE,
+  isTransportName,
+  type TransportName,
+  TransportLabError,
+} from '../protocol/index.js';
+import {
+  corsHeaders,
+  isOriginAllowed,
+  type OriginPolicy,
+  parseSessionQuery,
+  readBody,
+  rejectUpgrade,
+  sendError,
+  type SessionQuery,
+} from './http.js';
 import type { Session } from './session.js';
 import type { ServerConnection } from './transport.js';
 import { LongPollingConnection } from './transports/long-polling.js';
@@ -30,7 +47,9 @@ export interface RouterContext {
   /** Tells the application about a session once its first connection is attached. */
   announce(session: Session): void;
   /** Finds the session a request names, or makes a new one (unknown sid: the client will learn it was lost). */
-  openSession(query: SessionQuery): { session: Session; resumed: boolean } | { closed: { code: number; reason: string } };
+  openSession(
+    query: SessionQuery,
+  ): { session: Session; resumed: boolean } | { closed: { code: number; reason: string } };
   /** Throws BAD_TOKEN when the request names a known session with the wrong token; creates nothing. */
   verifyToken(query: SessionQuery): void;
   /** Finds the session an upstream request names: unknown → UNKNOWN_SESSION, wrong token → BAD_TOKEN. */
@@ -59,7 +78,7 @@ export function handleRequest(ctx: RouterContext, req: IncomingMessage, res: Ser
   try {
     if (route === 'unknown') throw new TransportLabError('UNKNOWN_TRANSPORT');
     if (!isOriginAllowed(ctx.origins, req)) throw new TransportLabError('FORBIDDEN_ORIGIN');
-    if (req.method === 'OPTIONS') return preflight(req, res), true;
+    if (req.method === 'OPTIONS') return (preflight(req, res), true);
     if (route === 'websocket') {
       if (req.method !== 'GET') throw new TransportLabError('METHOD_NOT_ALLOWED');
       throw new TransportLabError('BAD_REQUEST', 'WebSocket endpoint: send an Upgrade request');
@@ -145,7 +164,12 @@ function continuePoll(ctx: RouterContext, req: IncomingMessage, res: ServerRespo
   session.continuePolling(connection, query.ack);
 }
 
-async function upstream(ctx: RouterContext, req: IncomingMessage, res: ServerResponse, query: SessionQuery): Promise<void> {
+async function upstream(
+  ctx: RouterContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: SessionQuery,
+): Promise<void> {
   const session = ctx.findSession(query);
   session.activeConnection?.touch(); // an upstream request is a sign of life for SSE and long-polling
   const body = await readBody(req, ctx.maxBatchBytes);
@@ -154,7 +178,12 @@ async function upstream(ctx: RouterContext, req: IncomingMessage, res: ServerRes
   for (const envelope of envelopes) assertPayloadWithin(envelope, ctx.maxMessageBytes);
   for (const envelope of envelopes) session.receive(envelope, null);
   const ack = `a${session.takeAckForResponse()}`;
-  res.writeHead(200, { ...corsHeaders(req), 'Content-Type': 'text/plain', 'Content-Length': ack.length, 'Cache-Control': 'no-store' });
+  res.writeHead(200, {
+    ...corsHeaders(req),
+    'Content-Type': 'text/plain',
+    'Content-Length': ack.length,
+    'Cache-Control': 'no-store',
+  });
   res.end(ack);
 }
 
@@ -169,5 +198,7 @@ function preflight(req: IncomingMessage, res: ServerResponse): void {
 }
 
 function asError(error: unknown): TransportLabError {
-  return error instanceof TransportLabError ? error : new TransportLabError('BAD_REQUEST', String((error as Error)?.message ?? error));
+  return error instanceof TransportLabError
+    ? error
+    : new TransportLabError('BAD_REQUEST', String((error as Error)?.message ?? error));
 }

@@ -113,7 +113,9 @@ export class Session extends EventEmitter implements ConnectionOwner {
   }
 
   join(room: string): void {
-    if (!this.ended && !this.rooms.has(room)) this.rooms.add(room), this.hooks.joined(this, room);
+    if (this.ended || this.rooms.has(room)) return;
+    this.rooms.add(room);
+    this.hooks.joined(this, room);
   }
 
   leave(room: string): void {
@@ -140,7 +142,8 @@ export class Session extends EventEmitter implements ConnectionOwner {
    */
   attach(connection: ServerConnection, opts: { probe: boolean; resumed: boolean; clientAck: number }): void {
     connection.owner = this;
-    if (opts.resumed && !this.seq.acknowledge(opts.clientAck)) return connection.close(CloseCodes.BAD_DATA, 'BAD_SEQUENCE');
+    if (opts.resumed && !this.seq.acknowledge(opts.clientAck))
+      return connection.close(CloseCodes.BAD_DATA, 'BAD_SEQUENCE');
     // A probe stays a probe even while the session is detached: the client treats it as one (drops
     // data on it, then says `u`), so activating it here would make its `u` a protocol error.
     const probe = opts.probe;
@@ -207,7 +210,8 @@ export class Session extends EventEmitter implements ConnectionOwner {
       case 'upgrade': {
         // A WebSocket probe says `u` itself; an SSE probe cannot speak, so its `u` comes by POST.
         const probe = via ?? (this.probe?.transport === 'sse' ? this.probe : null);
-        if (probe === null || probe !== this.probe) throw new TransportLabError('BAD_ENVELOPE', 'upgrade outside a probe');
+        if (probe === null || probe !== this.probe)
+          throw new TransportLabError('BAD_ENVELOPE', 'upgrade outside a probe');
         this.probe = null;
         return this.activate(probe, 'upgrade');
       }
@@ -242,7 +246,8 @@ export class Session extends EventEmitter implements ConnectionOwner {
   /** 'error' is informational here: with no listener, our own codes are dropped, the app's bugs logged. */
   private report(error: Error): void {
     if (this.listenerCount('error') > 0) this.emit('error', error);
-    else if (!(error instanceof TransportLabError)) console.error(`transport-lab: a 'message' listener of session ${this.id} threw:`, error);
+    else if (!(error instanceof TransportLabError))
+      console.error(`transport-lab: a 'message' listener of session ${this.id} threw:`, error);
   }
 
   /** Connection-owner side: a frame arrived on a connection. */
@@ -269,7 +274,8 @@ export class Session extends EventEmitter implements ConnectionOwner {
     if (this.ended) return;
     const { heartbeatMs, heartbeatTimeoutMs, graceMs } = this.options;
     // A probe the client never promoted (a stalled path, a client that gave up) does not linger.
-    if (this.probe && now - this.probeSince > heartbeatMs + heartbeatTimeoutMs) this.probe.close(CloseCodes.HEARTBEAT_TIMEOUT, 'PROBE_TIMEOUT');
+    if (this.probe && now - this.probeSince > heartbeatMs + heartbeatTimeoutMs)
+      this.probe.close(CloseCodes.HEARTBEAT_TIMEOUT, 'PROBE_TIMEOUT');
     const c = this.connection;
     if (!c) {
       if (now - this.detachedAt > graceMs) this.close(CloseCodes.GOING_AWAY, 'SESSION_EXPIRED');
@@ -299,7 +305,10 @@ export class Session extends EventEmitter implements ConnectionOwner {
   }
 
   private clearAckTimer(): void {
-    if (this.ackTimer) clearTimeout(this.ackTimer), (this.ackTimer = null);
+    if (this.ackTimer) {
+      clearTimeout(this.ackTimer);
+      this.ackTimer = null;
+    }
   }
 
   private hello(transport: TransportName, resumed: boolean, probe: boolean): Hello {

@@ -37,7 +37,8 @@ export class LongPollingTransport extends ClientTransport {
         // No `cache: 'no-store'`: answers say `Cache-Control: no-store`, and the option would add two request headers to every poll.
         const response = await fetch(url, { signal: this.abort.signal, headers: this.settings.headers });
         body = new Uint8Array(await response.arrayBuffer());
-        if (!response.ok) return this.gone(`poll answered ${response.status} ${new TextDecoder().decode(body).slice(0, 200)}`);
+        if (!response.ok)
+          return this.gone(`poll answered ${response.status} ${new TextDecoder().decode(body).slice(0, 200)}`);
       } catch (error) {
         return this.gone(`poll failed: ${(error as Error).message}`);
       }

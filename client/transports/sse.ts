@@ -12,7 +12,8 @@ export class SseTransport extends ClientTransport {
   open(params: OpenParams): void {
     const { EventSource, fetch } = this.settings.platform;
     const headers = this.settings.headers;
-    const withHeaders: typeof fetch = (url, init) => fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } });
+    const withHeaders: typeof fetch = (url, init) =>
+      fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } });
     const source = new EventSource(this.url(params), headers ? { fetch: withHeaders } : undefined);
     source.onmessage = (ev) => this.receive(ev.data);
     // EventSource would reconnect on its own, without our resume parameters: any error ends this transport.

@@ -10,7 +10,9 @@ export class WebSocketTransport extends ClientTransport {
   open(params: OpenParams): void {
     const { WebSocket } = this.settings.platform;
     const url = this.url(params).replace(/^http/, 'ws');
-    const ws = this.settings.headers ? new WebSocket(url, undefined, { headers: this.settings.headers }) : new WebSocket(url);
+    const ws = this.settings.headers
+      ? new WebSocket(url, undefined, { headers: this.settings.headers })
+      : new WebSocket(url);
     ws.binaryType = 'arraybuffer';
     ws.onmessage = (ev) => this.receive(typeof ev.data === 'string' ? ev.data : new Uint8Array(ev.data as ArrayBuffer));
     ws.onclose = (ev) => this.gone(`websocket closed (${ev.code}${ev.reason ? ` ${ev.reason}` : ''})`, ev.code);

@@ -16,7 +16,17 @@ import {
   Tooltip,
 } from 'chart.js';
 
-Chart.register(BarController, BarElement, CategoryScale, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
+Chart.register(
+  BarController,
+  BarElement,
+  CategoryScale,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+);
 Chart.defaults.font.family = 'Inter, system-ui, -apple-system, "Segoe UI", sans-serif';
 Chart.defaults.font.size = 11;
 Chart.defaults.color = '#5b6472';
@@ -31,7 +41,11 @@ const axis = (title: string, stacked = false) => ({
   title: { display: true, text: title },
   grid: { color: '#eef0f3' },
 });
-const timeAxis = (stacked = false) => ({ stacked, grid: { display: false }, ticks: { maxTicksLimit: 6, maxRotation: 0 } });
+const timeAxis = (stacked = false) => ({
+  stacked,
+  grid: { display: false },
+  ticks: { maxTicksLimit: 6, maxRotation: 0 },
+});
 
 export function latencyChart(canvas: HTMLCanvasElement): Chart {
   return new Chart(canvas, {
@@ -39,11 +53,31 @@ export function latencyChart(canvas: HTMLCanvasElement): Chart {
     data: {
       labels: [],
       datasets: [
-        { label: 'round trip (echo)', data: [], borderColor: COLORS.blue, backgroundColor: COLORS.blue, pointRadius: 0, borderWidth: 2, spanGaps: true },
-        { label: 'one-way server → page (ticks)', data: [], borderColor: COLORS.teal, backgroundColor: COLORS.teal, pointRadius: 0, borderWidth: 2, spanGaps: true },
+        {
+          label: 'round trip (echo)',
+          data: [],
+          borderColor: COLORS.blue,
+          backgroundColor: COLORS.blue,
+          pointRadius: 0,
+          borderWidth: 2,
+          spanGaps: true,
+        },
+        {
+          label: 'one-way server → page (ticks)',
+          data: [],
+          borderColor: COLORS.teal,
+          backgroundColor: COLORS.teal,
+          pointRadius: 0,
+          borderWidth: 2,
+          spanGaps: true,
+        },
       ],
     },
-    options: { maintainAspectRatio: false, scales: { x: timeAxis(), y: axis('ms') }, plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } } },
+    options: {
+      maintainAspectRatio: false,
+      scales: { x: timeAxis(), y: axis('ms') },
+      plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
+    },
   });
 }
 

@@ -45,9 +45,19 @@ export function openLink(choice: Choice, strategy: 'fallback' | 'upgrade', baseU
   return choice === 'socketio' ? socketIoLink(baseUrl, on) : ourLink(choice, strategy, baseUrl, on);
 }
 
-function ourLink(choice: TransportName | 'auto', strategy: 'fallback' | 'upgrade', baseUrl: string, on: LinkHandlers): Link {
+function ourLink(
+  choice: TransportName | 'auto',
+  strategy: 'fallback' | 'upgrade',
+  baseUrl: string,
+  on: LinkHandlers,
+): Link {
   const transports: TransportName[] = choice === 'auto' ? ['websocket', 'sse', 'long-polling'] : [choice];
-  const client: Client = connect(`${baseUrl}/rt`, { transports, strategy, connectTimeoutMs: 3_000, reconnect: { maxDelayMs: 2_000 } });
+  const client: Client = connect(`${baseUrl}/rt`, {
+    transports,
+    strategy,
+    connectTimeoutMs: 3_000,
+    reconnect: { maxDelayMs: 2_000 },
+  });
   const counts: LinkCounts = { messages: 0, payloadBytes: 0, envelopeBytes: 0 };
   let inSeq = 0; // our seq numbers restart at 1 per session and direction
   let outSeq = 0;
@@ -63,9 +73,19 @@ function ourLink(choice: TransportName | 'auto', strategy: 'fallback' | 'upgrade
     on.log(attempts.length ? 'warn' : 'info', `transport ${from ?? '—'} → ${to} (${reason})`, why || undefined);
     on.status();
   });
-  client.on('reconnecting', ({ attempt, delayMs, reason }) => (on.log('warn', `reconnecting #${attempt} in ${delayMs} ms`, reason), on.status()));
+  client.on(
+    'reconnecting',
+    ({ attempt, delayMs, reason }) => (
+      on.log('warn', `reconnecting #${attempt} in ${delayMs} ms`, reason),
+      on.status()
+    ),
+  );
   client.on('resumed', ({ transport, resent }) => {
-    on.log('ok', `resumed on ${transport}`, `same session; ${resent} unacknowledged message(s) resent, duplicates dropped by seq`);
+    on.log(
+      'ok',
+      `resumed on ${transport}`,
+      `same session; ${resent} unacknowledged message(s) resent, duplicates dropped by seq`,
+    );
     on.ready();
   });
   client.on('session-lost', ({ reason, unconfirmed }) => {
@@ -99,7 +119,12 @@ function ourLink(choice: TransportName | 'auto', strategy: 'fallback' | 'upgrade
 }
 
 function socketIoLink(baseUrl: string, on: LinkHandlers): Link {
-  const socket: Socket = io(baseUrl, { transports: ['polling', 'websocket'], forceNew: true, reconnectionDelay: 250, reconnectionDelayMax: 2_000 });
+  const socket: Socket = io(baseUrl, {
+    transports: ['polling', 'websocket'],
+    forceNew: true,
+    reconnectionDelay: 250,
+    reconnectionDelayMax: 2_000,
+  });
   const counts: LinkCounts = { messages: 0, payloadBytes: 0, envelopeBytes: 0 };
   const count = (data: unknown) => {
     counts.messages++;
@@ -110,9 +135,16 @@ function socketIoLink(baseUrl: string, on: LinkHandlers): Link {
   let connected = false;
 
   socket.on('connect', () => {
-    on.log('ok', `Socket.IO connected on ${transport()}`, connected ? 'a new socket: what the server sent while disconnected is gone' : `socket ${socket.id}`);
+    on.log(
+      'ok',
+      `Socket.IO connected on ${transport()}`,
+      connected ? 'a new socket: what the server sent while disconnected is gone' : `socket ${socket.id}`,
+    );
     connected = true;
-    socket.io.engine.once('upgrade', (t: { name: string }) => (on.log('info', `transport polling → ${t.name} (upgrade)`), on.status()));
+    socket.io.engine.once(
+      'upgrade',
+      (t: { name: string }) => (on.log('info', `transport polling → ${t.name} (upgrade)`), on.status()),
+    );
     on.ready();
     on.status();
   });

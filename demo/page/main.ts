@@ -12,7 +12,8 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getEleme
 const settings = $<HTMLFormElement>('settings');
 const roomForm = $<HTMLFormElement>('room-form');
 const chatForm = $<HTMLFormElement>('chat-form');
-const field = (form: HTMLFormElement, name: string) => form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement;
+const field = (form: HTMLFormElement, name: string) =>
+  form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement;
 const latency = latencyChart($<HTMLCanvasElement>('latency-chart'));
 const bytes = bytesChart($<HTMLCanvasElement>('bytes-chart'));
 const fmt = new Intl.NumberFormat('en');
@@ -95,7 +96,10 @@ function join(): void {
 // ---- connecting ----
 
 async function api<T>(path: string, body?: object): Promise<T> {
-  const response = await fetch(path, body ? { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) } : {});
+  const response = await fetch(
+    path,
+    body ? { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) } : {},
+  );
   if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
   return (response.status === 204 ? undefined : await response.json()) as T;
 }
@@ -109,11 +113,23 @@ async function connectNow(): Promise<void> {
   clear(bytes);
   const choice = field(settings, 'transport').value as Choice;
   const strategy = field(settings, 'strategy').value as 'fallback' | 'upgrade';
-  lane = await api<LaneStats>('/api/lanes', { network: field(settings, 'network').value, middlebox: field(settings, 'middlebox').value });
+  lane = await api<LaneStats>('/api/lanes', {
+    network: field(settings, 'network').value,
+    middlebox: field(settings, 'middlebox').value,
+  });
   const baseUrl = `http://127.0.0.1:${lane.port}`;
   $('via').textContent = `${baseUrl} · ${lane.network}${lane.middlebox ? ` · ${lane.middlebox}` : ''}`;
-  log('info', `connecting: ${choice === 'socketio' ? 'Socket.IO' : `${choice}, ${strategy}`}`, `through proxy ${baseUrl} (${lane.network}, ${lane.middlebox ?? 'no middlebox'})`);
-  link = openLink(choice, strategy, baseUrl, { message: onMessage, log, ready: () => (join(), showStatus()), status: showStatus });
+  log(
+    'info',
+    `connecting: ${choice === 'socketio' ? 'Socket.IO' : `${choice}, ${strategy}`}`,
+    `through proxy ${baseUrl} (${lane.network}, ${lane.middlebox ?? 'no middlebox'})`,
+  );
+  link = openLink(choice, strategy, baseUrl, {
+    message: onMessage,
+    log,
+    ready: () => (join(), showStatus()),
+    status: showStatus,
+  });
   $<HTMLButtonElement>('cut').disabled = false;
   showStatus();
 }
@@ -131,12 +147,18 @@ async function everySecond(): Promise<void> {
   if (stats.id !== lane.id) return;
   for (const e of stats.events) {
     if (e.type === 'middlebox') log('warn', 'middlebox', e.detail);
-    else if (e.type === 'cut' || e.type === 'error') log(e.type === 'cut' ? 'warn' : 'info', `proxy: connection ${e.type}`, e.detail);
+    else if (e.type === 'cut' || e.type === 'error')
+      log(e.type === 'cut' ? 'warn' : 'info', `proxy: connection ${e.type}`, e.detail);
   }
   $('wire').textContent = `${fmt.format(stats.upstreamBytes)} B / ${fmt.format(stats.downstreamBytes)} B`;
   $('conns').textContent = `${stats.openConnections} open, ${stats.connections} opened so far`;
 
-  const now = { wire: stats.upstreamBytes + stats.downstreamBytes, messages: link.counts.messages, payload: link.counts.payloadBytes, envelope: link.counts.envelopeBytes };
+  const now = {
+    wire: stats.upstreamBytes + stats.downstreamBytes,
+    messages: link.counts.messages,
+    payload: link.counts.payloadBytes,
+    envelope: link.counts.envelopeBytes,
+  };
   const messages = now.messages - window0.messages;
   const label = new Date().toLocaleTimeString('en-GB');
   if (messages > 0) {
@@ -147,8 +169,13 @@ async function everySecond(): Promise<void> {
   }
   window0 = now;
   const oneWay = ticks.oneWay.splice(0);
-  push(latency, label, [pings.rtt === null ? null : round(pings.rtt), oneWay.length ? round(oneWay.reduce((a, b) => a + b, 0) / oneWay.length) : null]);
-  $('tick-age').textContent = oneWay.length ? `one-way ${round(oneWay[oneWay.length - 1]!)} ms (same-machine clock)` : 'no tick this second';
+  push(latency, label, [
+    pings.rtt === null ? null : round(pings.rtt),
+    oneWay.length ? round(oneWay.reduce((a, b) => a + b, 0) / oneWay.length) : null,
+  ]);
+  $('tick-age').textContent = oneWay.length
+    ? `one-way ${round(oneWay[oneWay.length - 1]!)} ms (same-machine clock)`
+    : 'no tick this second';
   pings.rtt = null;
   showStatus();
 }
@@ -161,10 +188,17 @@ async function init(): Promise<void> {
   const options = await api<{ networks: string[]; middleboxes: Record<string, string> }>('/api/options');
   const fill = (select: HTMLSelectElement, entries: Array<[string, string]>) =>
     select.replaceChildren(...entries.map(([value, text]) => new Option(text, value)));
-  fill(field(settings, 'network') as HTMLSelectElement, options.networks.map((n) => [n, n]));
-  fill(field(settings, 'middlebox') as HTMLSelectElement, Object.entries(options.middleboxes).map(([k, v]) => [k, k === 'none' ? 'none' : `${k} — ${v}`]));
+  fill(
+    field(settings, 'network') as HTMLSelectElement,
+    options.networks.map((n) => [n, n]),
+  );
+  fill(
+    field(settings, 'middlebox') as HTMLSelectElement,
+    Object.entries(options.middleboxes).map(([k, v]) => [k, k === 'none' ? 'none' : `${k} — ${v}`]),
+  );
   const query = new URLSearchParams(location.search);
-  for (const name of ['transport', 'strategy', 'network', 'middlebox']) if (query.has(name)) field(settings, name).value = query.get(name)!;
+  for (const name of ['transport', 'strategy', 'network', 'middlebox'])
+    if (query.has(name)) field(settings, name).value = query.get(name)!;
   field(roomForm, 'room').value = query.get('room') ?? 'lobby';
   field(roomForm, 'name').value = query.get('name') ?? `guest-${Math.floor(Math.random() * 900 + 100)}`;
 

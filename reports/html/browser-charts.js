@@ -20,7 +20,13 @@
     if (a >= 1e3) return trim(v / 1e3, 1) + ' KB';
     return trim(v, 1) + ' B';
   }
-  var FORMAT = { ms: ms, bytes: bytes, bytesPerSec: function (v) { return bytes(v) + '/s'; } };
+  var FORMAT = {
+    ms: ms,
+    bytes: bytes,
+    bytesPerSec: function (v) {
+      return bytes(v) + '/s';
+    },
+  };
   function percentile(x) {
     return trim(100 * (1 - Math.pow(10, -x)), 4) + '%';
   }
@@ -68,7 +74,11 @@
       stacked: !!spec.stacked,
       beginAtZero: true,
       title: { display: !!spec.y.title, text: spec.y.title },
-      ticks: { callback: function (v) { return format(v); } },
+      ticks: {
+        callback: function (v) {
+          return format(v);
+        },
+      },
     };
     scales[otherAxis] = { stacked: !!spec.stacked, title: { display: !!spec.x.title, text: spec.x.title } };
     if (spec.x.scale !== 'category') {

@@ -18,7 +18,12 @@ export interface ChartSpec {
   labels?: string[];
   stacked?: boolean;
   horizontal?: boolean;
-  datasets: Array<{ label: string; color: string | string[]; dashed?: boolean; data: Array<number | null> | Array<[number, number]> }>;
+  datasets: Array<{
+    label: string;
+    color: string | string[];
+    dashed?: boolean;
+    data: Array<number | null> | Array<[number, number]>;
+  }>;
   /** Vertical lines, e.g. reconnects and fallbacks; x in the x axis' unit. */
   markers?: Array<{ x: number; color: string; label: string }>;
 }
@@ -63,7 +68,12 @@ const seconds = (ms: number) => Number((ms / 1000).toFixed(3));
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
 /** A table with one row per x value (union over runs) and one column per run. */
-function seriesTable(runs: RunResult[], rowsOf: (run: RunResult) => Map<number, Cell>, xLabel: string, xFormat: (x: number) => string) {
+function seriesTable(
+  runs: RunResult[],
+  rowsOf: (run: RunResult) => Map<number, Cell>,
+  xLabel: string,
+  xFormat: (x: number) => string,
+) {
   const perRun = runs.map(rowsOf);
   const xs = [...new Set(perRun.flatMap((rows) => [...rows.keys()]))].sort((a, b) => a - b);
   return dataTable({
@@ -85,9 +95,19 @@ function percentileFigure(group: RunGroup, id: string): Figure | null {
       kind: 'line',
       x: { title: 'percentile', scale: 'percentile' },
       y: { title: 'latency (ms)', unit: 'ms' },
-      datasets: runs.map((run) => line(run, curve(run).map(([p, v]) => [percentileX(p), v]))),
+      datasets: runs.map((run) =>
+        line(
+          run,
+          curve(run).map(([p, v]) => [percentileX(p), v]),
+        ),
+      ),
     },
-    table: seriesTable(runs, (run) => new Map(primaryLatency(run)!.histogram.curve.map(([p, v]) => [p, formatMs(v)])), 'percentile', (p) => `${p}`),
+    table: seriesTable(
+      runs,
+      (run) => new Map(primaryLatency(run)!.histogram.curve.map(([p, v]) => [p, formatMs(v)])),
+      'percentile',
+      (p) => `${p}`,
+    ),
   };
 }
 
@@ -112,7 +132,12 @@ function latencyOverTimeFigure(group: RunGroup, id: string): Figure | null {
       kind: 'line',
       x: { title: 'time (s)', scale: 'seconds' },
       y: { title: 'p99 latency (ms)', unit: 'ms' },
-      datasets: runs.map((run) => line(run, run.latencyOverTime.map((b) => [seconds(b.t), b.p99]))),
+      datasets: runs.map((run) =>
+        line(
+          run,
+          run.latencyOverTime.map((b) => [seconds(b.t), b.p99]),
+        ),
+      ),
       markers,
     },
     table: seriesTable(
@@ -140,7 +165,11 @@ function bytesFigure(group: RunGroup, id: string): Figure | null {
       x: { title: '', scale: 'category' },
       y: { title: 'bytes per message', unit: 'bytes' },
       labels: runs.map(runLabel),
-      datasets: BYTE_CATEGORIES.map((c) => ({ label: c.label, color: c.color, data: runs.map((run) => perMessage(run, c.key)) })),
+      datasets: BYTE_CATEGORIES.map((c) => ({
+        label: c.label,
+        color: c.color,
+        data: runs.map((run) => perMessage(run, c.key)),
+      })),
     },
     table: dataTable({
       head: ['contender', ...BYTE_CATEGORIES.map((c) => c.label), 'total'],
@@ -166,9 +195,19 @@ function bandwidthFigure(group: RunGroup, id: string, direction: 'down' | 'up'):
       kind: 'line',
       x: { title: 'time (s)', scale: 'seconds' },
       y: { title: 'bytes/s', unit: 'bytesPerSec' },
-      datasets: runs.map((run) => line(run, run.bandwidth.map((b) => [seconds(b.t), b[key]]))),
+      datasets: runs.map((run) =>
+        line(
+          run,
+          run.bandwidth.map((b) => [seconds(b.t), b[key]]),
+        ),
+      ),
     },
-    table: seriesTable(runs, (run) => new Map(run.bandwidth.map((b) => [b.t, `${formatBytes(b[key])}/s`])), 'time (s)', (t) => `${seconds(t)}`),
+    table: seriesTable(
+      runs,
+      (run) => new Map(run.bandwidth.map((b) => [b.t, `${formatBytes(b[key])}/s`])),
+      'time (s)',
+      (t) => `${seconds(t)}`,
+    ),
   };
 }
 
@@ -202,10 +241,13 @@ function timingsFigure(group: RunGroup, id: string): Figure | null {
     },
     table: dataTable({
       head: ['contender', ...columns.map((c) => `${c.label} ${c.stat}`)],
-      rows: runs.map((run) => [runLabel(run), ...columns.map((c) => {
-        const value = stat(run.latency[c.key], c.stat);
-        return value === null ? null : formatMs(value);
-      })]),
+      rows: runs.map((run) => [
+        runLabel(run),
+        ...columns.map((c) => {
+          const value = stat(run.latency[c.key], c.stat);
+          return value === null ? null : formatMs(value);
+        }),
+      ]),
     }),
   };
 }
@@ -237,11 +279,21 @@ function serverFigure(group: RunGroup, id: string, what: 'cpu' | 'memory'): Figu
       cpu
         ? {
             head: ['contender', 'user', 'system', 'per connection'],
-            rows: runs.map((r) => [runLabel(r), formatMs(r.server.cpuUserMs), formatMs(r.server.cpuSystemMs), formatMs(r.server.cpuMsPerConnection)]),
+            rows: runs.map((r) => [
+              runLabel(r),
+              formatMs(r.server.cpuUserMs),
+              formatMs(r.server.cpuSystemMs),
+              formatMs(r.server.cpuMsPerConnection),
+            ]),
           }
         : {
             head: ['contender', 'RSS', 'heap used', 'per connection'],
-            rows: runs.map((r) => [runLabel(r), formatBytes(r.server.rssBytes), formatBytes(r.server.heapUsedBytes), formatBytes(r.server.memoryPerConnectionBytes)]),
+            rows: runs.map((r) => [
+              runLabel(r),
+              formatBytes(r.server.rssBytes),
+              formatBytes(r.server.heapUsedBytes),
+              formatBytes(r.server.memoryPerConnectionBytes),
+            ]),
           },
     ),
   };

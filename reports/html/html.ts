@@ -40,6 +40,7 @@ export function dataTable(options: { caption?: string; head?: Cell[]; rows: Cell
   return html`<div class="table-wrap"><table class="${className ?? 'data'}">${caption ? html`<caption>${caption}</caption>` : ''}
 ${head ? html`<thead><tr>${head.map((h) => html`<th scope="col">${cell(h)}</th>`)}</tr></thead>` : ''}
 <tbody>${rows.map(
-    ([first, ...rest]) => html`<tr><th scope="row">${cell(first ?? null)}</th>${rest.map((value) => html`<td>${cell(value)}</td>`)}</tr>\n`,
+    ([first, ...rest]) =>
+      html`<tr><th scope="row">${cell(first ?? null)}</th>${rest.map((value) => html`<td>${cell(value)}</td>`)}</tr>\n`,
   )}</tbody></table></div>`;
 }

@@ -11,7 +11,16 @@ import { groupRuns, verdictParts, type RunGroup } from '../groups.js';
 import { assets } from './assets.js';
 import { figuresFor, type ChartSpec, type Figure } from './charts.js';
 import { html, trusted, type Html } from './html.js';
-import { baselineSummary, deliveryTable, environment, eventsTable, methods, parameters, summaryTable, verdict } from './sections.js';
+import {
+  baselineSummary,
+  deliveryTable,
+  environment,
+  eventsTable,
+  methods,
+  parameters,
+  summaryTable,
+  verdict,
+} from './sections.js';
 
 export interface HtmlOptions {
   baseline?: ResultsFile;
@@ -21,7 +30,10 @@ const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'u
 
 /** JSON that is safe inside <script type="application/json">: no "<", no line separators. */
 const inlineJson = (value: unknown) =>
-  JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 
 function figure(f: Figure): Html {
   const id = f.spec.id;
@@ -68,7 +80,10 @@ export function renderHtml(results: ResultsFile, options: HtmlOptions = {}): str
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="${trusted(csp)}">
-<title>transport-lab report — ${groups.map((g) => g.scenario).filter((s, i, all) => all.indexOf(s) === i).join(', ')}</title>
+<title>transport-lab report — ${groups
+    .map((g) => g.scenario)
+    .filter((s, i, all) => all.indexOf(s) === i)
+    .join(', ')}</title>
 <style>${trusted(css)}</style>
 </head>
 <body>

@@ -28,30 +28,41 @@ function metricCell(run: RunResult, metric: Metric, best: Set<RunResult>, compar
   const shown = formatValue(value, metric.unit);
   const bad = value !== null && value > 0 && ['lost', 'duplicated', 'outOfOrder'].includes(metric.name);
   return html`<td class="${isBest ? 'best' : bad ? 'bad' : ''}">${
-    isBest ? html`<strong>${shown}</strong><span class="star" aria-hidden="true">★</span><span class="vh"> (best)</span>` : shown
+    isBest
+      ? html`<strong>${shown}</strong><span class="star" aria-hidden="true">★</span><span class="vh"> (best)</span>`
+      : shown
   }${changeMark(figureChange(comparison, run, metric))}</td>`;
 }
 
 export function summaryTable(group: RunGroup, comparison: Comparison | undefined): Html {
   const best = new Map(KEY_METRICS.map((metric) => [metric, bestRuns(group.runs, metric)]));
-  const sources = new Set(group.runs.flatMap((run) => {
-    const primary = primaryLatency(run);
-    return primary ? [histogramLabel(primary.name)] : [];
-  }));
+  const sources = new Set(
+    group.runs.flatMap((run) => {
+      const primary = primaryLatency(run);
+      return primary ? [histogramLabel(primary.name)] : [];
+    }),
+  );
   const rows = group.runs.map((run) => {
     const statusChange = comparison?.forRun(run)?.statusChange;
     const first = html`<th scope="row">${contenderName(run)}${
-      statusChange ? html` <span class="chg ${statusChange.regressed ? 'worse' : 'better'}">was ${statusChange.from}</span>` : ''
+      statusChange
+        ? html` <span class="chg ${statusChange.regressed ? 'worse' : 'better'}">was ${statusChange.from}</span>`
+        : ''
     }</th>`;
     if (run.status === 'failed') {
       return html`<tr class="failed">${first}<td colspan="${KEY_METRICS.length}" class="error">failed${run.error ? html`: ${run.error}` : ''}</td></tr>`;
     }
-    const partial = run.status === 'partial' ? html`<tr class="partial"><td></td><td colspan="${KEY_METRICS.length}" class="error">partial${run.error ? html`: ${run.error}` : ''}</td></tr>` : '';
+    const partial =
+      run.status === 'partial'
+        ? html`<tr class="partial"><td></td><td colspan="${KEY_METRICS.length}" class="error">partial${run.error ? html`: ${run.error}` : ''}</td></tr>`
+        : '';
     return html`<tr>${first}${KEY_METRICS.map((metric) => metricCell(run, metric, best.get(metric)!, comparison))}</tr>${partial}`;
   });
   return html`<div class="table-wrap"><table class="summary">
 <caption>Latency: ${[...sources].join(' / ') || '—'}. ★ ${BEST_RULE} (and, for latency, the same histogram).${
-    comparison ? ' Small print: change against the baseline (none: identical); red ▲ = regression (memory per connection is shown, never flagged).' : ''
+    comparison
+      ? ' Small print: change against the baseline (none: identical); red ▲ = regression (memory per connection is shown, never flagged).'
+      : ''
   }</caption>
 <thead><tr><th scope="col">contender</th>${KEY_METRICS.map((m) => html`<th scope="col" title="${m.label} (${m.better} is better)">${shortLabel(m)}</th>`)}</tr></thead>
 <tbody>${rows}</tbody></table></div>`;
@@ -64,12 +75,18 @@ export function verdict(group: RunGroup): Html {
 export function deliveryTable(group: RunGroup): Html {
   const runs = group.runs.filter(hasFigures);
   const counts = (d: RunResult['delivery']['serverToClient']) =>
-    [d.sent, d.received, d.lost, d.duplicated, d.outOfOrder].map((n, i) => (i >= 2 && n > 0 ? html`<span class="bad">${n}</span>` : n.toLocaleString('en-US')));
+    [d.sent, d.received, d.lost, d.duplicated, d.outOfOrder].map((n, i) =>
+      i >= 2 && n > 0 ? html`<span class="bad">${n}</span>` : n.toLocaleString('en-US'),
+    );
   const head = ['sent', 'received', 'lost', 'dup', 'reordered'];
   return dataTable({
     caption: 'Delivery, checked by sequence number',
     head: ['contender', ...head.map((h) => `s→c ${h}`), ...head.map((h) => `c→s ${h}`)],
-    rows: runs.map((run) => [runLabel(run), ...counts(run.delivery.serverToClient), ...counts(run.delivery.clientToServer)]),
+    rows: runs.map((run) => [
+      runLabel(run),
+      ...counts(run.delivery.serverToClient),
+      ...counts(run.delivery.clientToServer),
+    ]),
   });
 }
 
@@ -78,19 +95,27 @@ export function eventsTable(group: RunGroup): Html | '' {
     .flatMap((run) => run.events.map((event) => ({ run, event })))
     .sort((a, b) => a.event.t - b.event.t);
   if (events.length === 0) return '';
-  const rows = events.map(({ run, event }) => [`${(event.t / 1000).toFixed(3)}`, runLabel(run), event.type, event.detail]);
-  return html`<details class="events"><summary>Events (${events.length}): fallbacks, reconnects, cuts</summary>${dataTable({
-    head: ['t (s)', 'contender', 'event', 'detail'],
-    rows,
-    className: 'data left',
-  })}</details>`;
+  const rows = events.map(({ run, event }) => [
+    `${(event.t / 1000).toFixed(3)}`,
+    runLabel(run),
+    event.type,
+    event.detail,
+  ]);
+  return html`<details class="events"><summary>Events (${events.length}): fallbacks, reconnects, cuts</summary>${dataTable(
+    {
+      head: ['t (s)', 'contender', 'event', 'detail'],
+      rows,
+      className: 'data left',
+    },
+  )}</details>`;
 }
 
 /** Parameters as "key: value" pairs; nested objects one level deep as "key.sub"; nulls left out. */
 function flatten(params: Record<string, unknown>, prefix = ''): Array<[string, string]> {
   return Object.entries(params).flatMap(([key, value]): Array<[string, string]> => {
     if (value === null || value === undefined) return [];
-    if (typeof value === 'object' && !Array.isArray(value) && prefix === '') return flatten(value as Record<string, unknown>, `${key}.`);
+    if (typeof value === 'object' && !Array.isArray(value) && prefix === '')
+      return flatten(value as Record<string, unknown>, `${key}.`);
     return [[prefix + key, typeof value === 'string' ? value : JSON.stringify(value)]];
   });
 }
@@ -107,10 +132,15 @@ export function parameters(group: RunGroup): Html {
   const net = group.network;
   const browserRun = group.runs.find((r) => r.browser);
   const entries: Array<[string, string]> = [
-    ['network', `${net.name}: RTT ${formatMs(net.rttMs)}, jitter ${formatMs(net.jitterMs)}, ${net.bandwidthKbps === null ? 'no bandwidth cap' : `${net.bandwidthKbps} kbit/s`}`],
+    [
+      'network',
+      `${net.name}: RTT ${formatMs(net.rttMs)}, jitter ${formatMs(net.jitterMs)}, ${net.bandwidthKbps === null ? 'no bandwidth cap' : `${net.bandwidthKbps} kbit/s`}`,
+    ],
     ['middlebox', group.middlebox ?? 'none'],
     ['clients', clientsText(group)],
-    ...(browserRun?.browser ? [['browser', `${browserRun.browser.name}, User-Agent: ${browserRun.browser.userAgent}`] as [string, string]] : []),
+    ...(browserRun?.browser
+      ? [['browser', `${browserRun.browser.name}, User-Agent: ${browserRun.browser.userAgent}`] as [string, string]]
+      : []),
     ['ran for', formatMs(run.durationMs)],
     ...flatten(run.params).filter(([key, value]) => !(key === 'clients' && value === String(run.clients))),
   ];
@@ -142,7 +172,8 @@ export function environment(results: ResultsFile): Html {
 /** The distinct browsers behind the file's browser-client runs. */
 function browsersOf(results: ResultsFile): Array<NonNullable<RunResult['browser']>> {
   const seen = new Map<string, NonNullable<RunResult['browser']>>();
-  for (const run of results.runs) if (run.browser) seen.set(`${run.browser.name}\u0000${run.browser.userAgent}`, run.browser);
+  for (const run of results.runs)
+    if (run.browser) seen.set(`${run.browser.name}\u0000${run.browser.userAgent}`, run.browser);
   return [...seen.values()];
 }
 
@@ -162,4 +193,3 @@ ${regressions.length ? html`<ul>${regressions.map((r) => html`<li><strong>${r.ke
 ${missing.length ? html`<p>Not in this run (present in the baseline): ${missing.join('; ')}</p>` : ''}
 </section>`;
 }
-

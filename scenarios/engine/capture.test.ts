@@ -11,10 +11,13 @@ import { runPlan } from './runner.js';
 const unavailable = tsharkUnavailableReason();
 if (unavailable) console.warn(`[engine.capture.test] SKIPPED: ${unavailable}`);
 
-it.skipIf(unavailable !== null).each<Contender>(['long-polling', 'socketio'])('%s: reported bytes equal the capture', async (contender) => {
-  const r = await runPlan(testPlan(contender, { duration: '1s' }), { verifyCapture: true });
-  expect(r.status, describeRun(r)).toBe('ok');
-  const check = r.params.wireCheck as { captured: { upstream: number; downstream: number }; equal: boolean };
-  expect(check.captured).toMatchObject({ upstream: r.bytes.upstream.total, downstream: r.bytes.downstream.total });
-  expect(check.equal).toBe(true);
-});
+it.skipIf(unavailable !== null).each<Contender>(['long-polling', 'socketio'])(
+  '%s: reported bytes equal the capture',
+  async (contender) => {
+    const r = await runPlan(testPlan(contender, { duration: '1s' }), { verifyCapture: true });
+    expect(r.status, describeRun(r)).toBe('ok');
+    const check = r.params.wireCheck as { captured: { upstream: number; downstream: number }; equal: boolean };
+    expect(check.captured).toMatchObject({ upstream: r.bytes.upstream.total, downstream: r.bytes.downstream.total });
+    expect(check.equal).toBe(true);
+  },
+);

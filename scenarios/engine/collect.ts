@@ -75,7 +75,8 @@ export function buildResult(f: RunFacts): RunResult {
   const payload = f.bytes.upstream.payload + f.bytes.downstream.payload;
 
   const finalTransports: Record<string, number> = {};
-  for (const w of f.workers) for (const [name, n] of Object.entries(w.transports)) finalTransports[name] = (finalTransports[name] ?? 0) + n;
+  for (const w of f.workers)
+    for (const [name, n] of Object.entries(w.transports)) finalTransports[name] = (finalTransports[name] ?? 0) + n;
 
   const cpuMs = (f.server?.cpuUserMs ?? 0) + (f.server?.cpuSystemMs ?? 0);
   const perConnection = (x: number) => (f.connectedClients > 0 ? x / f.connectedClients : 0);
@@ -85,7 +86,12 @@ export function buildResult(f: RunFacts): RunResult {
     description: f.plan.description,
     params: { ...planParams(f.plan), ...f.extraParams },
     contender: f.plan.contender,
-    network: { name: f.profile.name, rttMs: f.profile.rttMs, jitterMs: f.profile.jitterMs, bandwidthKbps: f.profile.downKbps },
+    network: {
+      name: f.profile.name,
+      rttMs: f.profile.rttMs,
+      jitterMs: f.profile.jitterMs,
+      bandwidthKbps: f.profile.downKbps,
+    },
     middlebox: f.middlebox,
     clientMode: f.plan.clientMode ?? 'node',
     ...(f.browser ? { browser: f.browser } : {}),
@@ -106,7 +112,9 @@ export function buildResult(f: RunFacts): RunResult {
       overheadPerMessage: messages > 0 ? round((total - payload) / messages) : 0,
     },
     bandwidth: f.bandwidth,
-    events: [...f.events, ...f.workers.flatMap((w) => w.events)].sort((a, b) => a.t - b.t).map((e) => ({ ...e, t: Math.max(0, Math.round(e.t)) })),
+    events: [...f.events, ...f.workers.flatMap((w) => w.events)]
+      .sort((a, b) => a.t - b.t)
+      .map((e) => ({ ...e, t: Math.max(0, Math.round(e.t)) })),
     server: {
       cpuUserMs: round(f.server?.cpuUserMs ?? 0),
       cpuSystemMs: round(f.server?.cpuSystemMs ?? 0),

@@ -14,7 +14,11 @@ const messages = 12;
 
 describe.each<Contender>(['raw-ws', 'websocket', 'long-polling'])('%s', (contender) => {
   it('counts a dropped, a duplicated and a delayed server message', async () => {
-    const plan = testPlan(contender, { clients, messages, duration: '3s', traffic: { pattern: 'push', rate: 40 } }, { faults: { downstream: faults } });
+    const plan = testPlan(
+      contender,
+      { clients, messages, duration: '3s', traffic: { pattern: 'push', rate: 40 } },
+      { faults: { downstream: faults } },
+    );
     const r = await runPlan(plan);
     expect(r.status, describeRun(r)).toBe('ok');
     expect(r.delivery.serverToClient).toEqual({
@@ -27,7 +31,11 @@ describe.each<Contender>(['raw-ws', 'websocket', 'long-polling'])('%s', (contend
   });
 
   it('counts a dropped, a duplicated and a delayed client message', async () => {
-    const plan = testPlan(contender, { clients, messages, duration: '3s', traffic: { pattern: 'upstream', rate: 40 } }, { faults: { upstream: faults } });
+    const plan = testPlan(
+      contender,
+      { clients, messages, duration: '3s', traffic: { pattern: 'upstream', rate: 40 } },
+      { faults: { upstream: faults } },
+    );
     const r = await runPlan(plan);
     expect(r.status, describeRun(r)).toBe('ok');
     expect(r.delivery.clientToServer).toEqual({
@@ -41,9 +49,23 @@ describe.each<Contender>(['raw-ws', 'websocket', 'long-polling'])('%s', (contend
 });
 
 it('a client message sent twice counts as one upstream duplicate and is echoed once: no phantom downstream loss', async () => {
-  const plan = testPlan('websocket', { clients, messages, duration: '3s', traffic: { pattern: 'echo', rate: 40 } }, { faults: { upstream: { duplicate: [5] } } });
+  const plan = testPlan(
+    'websocket',
+    { clients, messages, duration: '3s', traffic: { pattern: 'echo', rate: 40 } },
+    { faults: { upstream: { duplicate: [5] } } },
+  );
   const r = await runPlan(plan);
   expect(r.status, describeRun(r)).toBe('ok');
-  expect(r.delivery.clientToServer).toMatchObject({ sent: messages * clients, received: messages * clients, duplicated: clients, lost: 0 });
-  expect(r.delivery.serverToClient).toMatchObject({ sent: messages * clients, received: messages * clients, duplicated: 0, lost: 0 });
+  expect(r.delivery.clientToServer).toMatchObject({
+    sent: messages * clients,
+    received: messages * clients,
+    duplicated: clients,
+    lost: 0,
+  });
+  expect(r.delivery.serverToClient).toMatchObject({
+    sent: messages * clients,
+    received: messages * clients,
+    duplicated: 0,
+    lost: 0,
+  });
 });

@@ -6,7 +6,16 @@ import { fileURLToPath } from 'node:url';
 import type { Environment } from '../results.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const PACKAGES = ['ws', 'socket.io', 'socket.io-client', 'engine.io', 'eventsource', 'express', 'hdr-histogram-js', 'tsx'];
+const PACKAGES = [
+  'ws',
+  'socket.io',
+  'socket.io-client',
+  'engine.io',
+  'eventsource',
+  'express',
+  'hdr-histogram-js',
+  'tsx',
+];
 
 function version(pkg: string): string | null {
   try {
@@ -18,8 +27,12 @@ function version(pkg: string): string | null {
 
 function commit(): string | null {
   try {
-    const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
     return dirty ? `${sha}-dirty` : sha;
   } catch {
     return null;

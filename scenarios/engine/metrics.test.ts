@@ -17,7 +17,14 @@ describe.each<Contender>([...OUR_TRANSPORTS, ...PEERS])('%s', (contender) => {
     expect(r.status, why).toBe('ok');
     expect(Object.values(r.finalTransports).reduce((a, b) => a + b, 0)).toBe(2);
 
-    for (const metric of ['serverToClient', 'clientToServer', 'roundTrip', 'connect', 'firstMessage', 'reconnectGap'] as const) {
+    for (const metric of [
+      'serverToClient',
+      'clientToServer',
+      'roundTrip',
+      'connect',
+      'firstMessage',
+      'reconnectGap',
+    ] as const) {
       const h = r.latency[metric];
       expect(h?.count, `${metric} ${why}`).toBeGreaterThan(0);
       expect(h!.p50).toBeGreaterThanOrEqual(h!.min);
@@ -38,7 +45,10 @@ describe.each<Contender>([...OUR_TRANSPORTS, ...PEERS])('%s', (contender) => {
     expect(r.bytes.messages).toBe(r.delivery.serverToClient.received + r.delivery.clientToServer.received);
     expect(r.bytes.perMessage).toBeGreaterThan(100); // at least the payload
     expect(r.bandwidth.some((s) => s.downBytesPerSec > 0 && s.upBytesPerSec > 0)).toBe(true);
-    expect(r.events.some((e) => e.type === 'proxy-cut'), why).toBe(true);
+    expect(
+      r.events.some((e) => e.type === 'proxy-cut'),
+      why,
+    ).toBe(true);
 
     expect(r.server.cpuUserMs + r.server.cpuSystemMs).toBeGreaterThan(0);
     expect(r.server.rssBytes).toBeGreaterThan(10_000_000);
@@ -48,7 +58,11 @@ describe.each<Contender>([...OUR_TRANSPORTS, ...PEERS])('%s', (contender) => {
     if (OUR_TRANSPORTS.includes(contender)) {
       // Session resume: the cuts cost time, never a message.
       for (const d of [r.delivery.serverToClient, r.delivery.clientToServer]) {
-        expect({ lost: d.lost, duplicated: d.duplicated, outOfOrder: d.outOfOrder }, why).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0 });
+        expect({ lost: d.lost, duplicated: d.duplicated, outOfOrder: d.outOfOrder }, why).toEqual({
+          lost: 0,
+          duplicated: 0,
+          outOfOrder: 0,
+        });
       }
     }
   });

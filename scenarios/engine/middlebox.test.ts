@@ -52,7 +52,12 @@ it('buffer-streaming: a pinned SSE stream never delivers, long-polling does', as
 });
 
 it('idle-timeout: connections without a heartbeat are cut while idle', async () => {
-  const r = await runPlan(testPlan('raw-ws', { middlebox: 'idle-timeout:0.5', duration: '2s', traffic: { pattern: 'push', rate: 0.5 } }));
-  expect(r.events.some((e) => e.type === 'proxy-cut' || e.type === 'proxy-middlebox'), describeRun(r)).toBe(true);
+  const r = await runPlan(
+    testPlan('raw-ws', { middlebox: 'idle-timeout:0.5', duration: '2s', traffic: { pattern: 'push', rate: 0.5 } }),
+  );
+  expect(
+    r.events.some((e) => e.type === 'proxy-cut' || e.type === 'proxy-middlebox'),
+    describeRun(r),
+  ).toBe(true);
   expect(r.latency.reconnectGap?.count ?? 0).toBeGreaterThan(0);
 });

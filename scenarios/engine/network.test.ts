@@ -12,7 +12,9 @@ import { runPlan } from './runner.js';
 
 describe.each<Contender>(['raw-ws', 'websocket', 'sse'])('%s', (contender) => {
   it('measures the proxy delay on broadband', async () => {
-    const r = await runPlan(testPlan(contender, { network: 'broadband', duration: '2s', traffic: { pattern: 'echo', rate: 10 } }));
+    const r = await runPlan(
+      testPlan(contender, { network: 'broadband', duration: '2s', traffic: { pattern: 'echo', rate: 10 } }),
+    );
     expect(r.status, describeRun(r)).toBe('ok');
     expect(r.network).toMatchObject({ name: 'broadband', rttMs: 30 });
     expect(r.latency.roundTrip!.p50).toBeGreaterThanOrEqual(26);

@@ -16,7 +16,15 @@ import type { RunPlan, RunProgress } from '../plan.js';
 
 export type { RunProgress };
 import { FAMILY } from '../peers/index.js';
-import { callAll, connectWorkers, startServerProcess, startWorkers, stopWorkers, type ClientWorker, type ServerProcess } from './processes.js';
+import {
+  callAll,
+  connectWorkers,
+  startServerProcess,
+  startWorkers,
+  stopWorkers,
+  type ClientWorker,
+  type ServerProcess,
+} from './processes.js';
 import type { RunResult } from '../results.js';
 import { climb } from './throughput.js';
 import { createWireMeter, type Dialect, type WireMeter } from '../meter/meter.js';
@@ -40,7 +48,11 @@ export interface RunOptions {
 }
 
 /** Which dissector reads each contender family's bytes. */
-const DIALECT: Record<(typeof FAMILY)[keyof typeof FAMILY], Dialect> = { ours: 'envelope', socketio: 'socketio', 'raw-ws': 'raw' };
+const DIALECT: Record<(typeof FAMILY)[keyof typeof FAMILY], Dialect> = {
+  ours: 'envelope',
+  socketio: 'socketio',
+  'raw-ws': 'raw',
+};
 const CLIENTS_PER_WORKER = 8;
 const JOIN_TIMEOUT_MS = 8000;
 const POLL_MS = 50;
@@ -82,7 +94,10 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
       server = serverProcess.value;
       if (chromium.status === 'rejected') throw new Error(`browser clients: ${(chromium.reason as Error).message}`);
     } else {
-      const workerCount = Math.min(options.maxWorkers ?? Math.max(2, os.cpus().length), Math.ceil(plan.clients / CLIENTS_PER_WORKER));
+      const workerCount = Math.min(
+        options.maxWorkers ?? Math.max(2, os.cpus().length),
+        Math.ceil(plan.clients / CLIENTS_PER_WORKER),
+      );
       workers = startWorkers(plan, workerCount);
       server = await startServerProcess(plan);
     }
@@ -93,7 +108,11 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
       tap: (id) => meter!.tap(id),
       onEvent: (e: ProxyEvent) => {
         if (e.type === 'cut' || e.type === 'middlebox')
-          events.push({ t: e.at - runStart, type: `proxy-${e.type}`, detail: `connection ${e.connectionId}: ${e.detail}` });
+          events.push({
+            t: e.at - runStart,
+            type: `proxy-${e.type}`,
+            detail: `connection ${e.connectionId}: ${e.detail}`,
+          });
       },
     });
     if (options.verifyCapture) capture = await startCapture({ port: proxy.port });
@@ -184,7 +203,12 @@ async function checkWire(capture: Capture, meter: WireMeter | null) {
   };
 }
 
-async function waitForJoins(server: ServerProcess, clients: number, timeoutMs: number, signal?: AbortSignal): Promise<number> {
+async function waitForJoins(
+  server: ServerProcess,
+  clients: number,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<number> {
   const deadline = now() + timeoutMs;
   let joined = 0;
   while (!signal?.aborted) {
@@ -212,7 +236,8 @@ async function waitTraffic(
     if (plan.messages === null) continue;
     const done = serverSends
       ? (await server.caller.call<{ serverMessagesSent: number }>('stats')).serverMessagesSent >= plan.messages
-      : (await callAll<{ sent: number }>(workers, 'stats')).reduce((n, s) => n + s.sent, 0) >= plan.messages * plan.clients;
+      : (await callAll<{ sent: number }>(workers, 'stats')).reduce((n, s) => n + s.sent, 0) >=
+        plan.messages * plan.clients;
     if (done) return;
   }
 }
@@ -229,8 +254,10 @@ async function drain(server: ServerProcess, workers: ClientWorker[], quietMs: nu
     const sent = w.reduce((n, x) => n + x.sent, 0);
     if (received >= s.downstreamSent && s.upstreamReceived >= sent) return;
     const progressed = received + s.upstreamReceived;
-    if (progressed !== lastProgress) (lastProgress = progressed), (quietSince = now());
-    else if (now() - quietSince > quietMs) return;
+    if (progressed !== lastProgress) {
+      lastProgress = progressed;
+      quietSince = now();
+    } else if (now() - quietSince > quietMs) return;
     await sleep(POLL_MS);
   }
 }
@@ -242,7 +269,11 @@ interface Reports {
   utilization: number[];
 }
 
-async function collectReports(server: ServerProcess, workers: ClientWorker[], cpuMarks: Array<() => Promise<number>>): Promise<Reports> {
+async function collectReports(
+  server: ServerProcess,
+  workers: ClientWorker[],
+  cpuMarks: Array<() => Promise<number>>,
+): Promise<Reports> {
   const [serverReport, workerReports, utilization] = await Promise.all([
     server.caller.call<ServerReport>('report', undefined, 5000),
     callAll<WorkerReport>(workers, 'report', undefined, 5000),

@@ -25,7 +25,10 @@ export function planSuite(entries: Array<Scenario | SuiteEntry>, overrides: Over
   );
 }
 
-export async function runSuite(entries: Array<Scenario | SuiteEntry>, options: SuiteOptions = {}): Promise<ResultsFile> {
+export async function runSuite(
+  entries: Array<Scenario | SuiteEntry>,
+  options: SuiteOptions = {},
+): Promise<ResultsFile> {
   const plans = planSuite(entries, options.overrides);
   const results = emptyResults();
   for (const [i, plan] of plans.entries()) {
@@ -39,5 +42,10 @@ export async function runSuite(entries: Array<Scenario | SuiteEntry>, options: S
 }
 
 export function emptyResults(): ResultsFile {
-  return { schemaVersion: RESULTS_SCHEMA_VERSION, createdAt: new Date().toISOString(), environment: describeEnvironment(), runs: [] };
+  return {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    createdAt: new Date().toISOString(),
+    environment: describeEnvironment(),
+    runs: [],
+  };
 }

@@ -3,7 +3,11 @@ import { defineScenario, type ScenarioInput } from '../define.js';
 import { expandScenario, type RunPlan } from '../plan.js';
 import type { Contender, RunResult } from '../results.js';
 
-export function testPlan(contender: Contender, input: Partial<ScenarioInput> = {}, extra: Partial<RunPlan> = {}): RunPlan {
+export function testPlan(
+  contender: Contender,
+  input: Partial<ScenarioInput> = {},
+  extra: Partial<RunPlan> = {},
+): RunPlan {
   const scenario = defineScenario({
     name: 'engine-test',
     description: 'A tiny workload for the engine tests: a few clients for a second or two.',
@@ -23,5 +27,10 @@ export const PEERS: Contender[] = ['socketio', 'socketio-websocket', 'socketio-p
 
 /** For failure messages: the run's status, error and first events. */
 export function describeRun(r: RunResult): string {
-  return JSON.stringify({ status: r.status, error: r.error, transports: r.finalTransports, events: r.events.slice(0, 8) });
+  return JSON.stringify({
+    status: r.status,
+    error: r.error,
+    transports: r.finalTransports,
+    events: r.events.slice(0, 8),
+  });
 }

@@ -18,7 +18,8 @@ it('climbs through every step while the bound holds', async () => {
   expect(t.steps.map((s) => s.offeredMsgPerSec)).toEqual([40, 80, 160]); // 2 clients
   expect(t.steps.every((s) => s.sustainable)).toBe(true);
   // Delivered is measured, not copied from the offer: within 25 % of it at these light rates.
-  for (const s of t.steps) expect(Math.abs(s.deliveredMsgPerSec - s.offeredMsgPerSec) / s.offeredMsgPerSec).toBeLessThan(0.25);
+  for (const s of t.steps)
+    expect(Math.abs(s.deliveredMsgPerSec - s.offeredMsgPerSec) / s.offeredMsgPerSec).toBeLessThan(0.25);
   expect(t.maxSustainableMsgPerSec).toBe(t.steps[2].deliveredMsgPerSec);
 });
 

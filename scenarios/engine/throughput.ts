@@ -65,7 +65,8 @@ export async function climb(
   const steps: ThroughputStep[] = [];
   let rate = t.startRate;
   const climbStart = now();
-  const snapshot = () => Promise.all([server, ...workers].map((p) => p.caller.call<string | null>('histogram', metric)));
+  const snapshot = () =>
+    Promise.all([server, ...workers].map((p) => p.caller.call<string | null>('histogram', metric)));
   // Warm-up at the start rate, not judged: first requests pay for JIT, connection pools and caches.
   await sleep(WARMUP_MS, signal);
   let before = await snapshot();
@@ -97,7 +98,11 @@ export async function climb(
     if (!sustainable) break;
   }
   const ok = steps.filter((s) => s.sustainable);
-  return { p99BoundMs: t.p99BoundMs, steps, maxSustainableMsgPerSec: ok.length ? ok[ok.length - 1].deliveredMsgPerSec : 0 };
+  return {
+    p99BoundMs: t.p99BoundMs,
+    steps,
+    maxSustainableMsgPerSec: ok.length ? ok[ok.length - 1].deliveredMsgPerSec : 0,
+  };
 }
 
 const round = (x: number) => Math.round(x * 10) / 10;

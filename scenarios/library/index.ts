@@ -11,11 +11,15 @@ import throughput from './throughput.js';
 import ticker from './ticker.js';
 
 export const LIBRARY: ReadonlyMap<string, Scenario> = new Map(
-  [chat, ticker, notifications, telemetry, largePayload, binary, behindProxy, flakyLink, throughput].map((s) => [s.name, s]),
+  [chat, ticker, notifications, telemetry, largePayload, binary, behindProxy, flakyLink, throughput].map((s) => [
+    s.name,
+    s,
+  ]),
 );
 
 export function getScenario(name: string): Scenario {
   const scenario = LIBRARY.get(name);
-  if (!scenario) throw new Error(`Unknown scenario ${JSON.stringify(name)}; built-in scenarios: ${[...LIBRARY.keys()].join(', ')}`);
+  if (!scenario)
+    throw new Error(`Unknown scenario ${JSON.stringify(name)}; built-in scenarios: ${[...LIBRARY.keys()].join(', ')}`);
   return scenario;
 }

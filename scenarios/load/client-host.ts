@@ -67,7 +67,11 @@ export function createClientHost(plan: RunPlan, indices: number[], factory: Clie
     report() {
       for (const c of clients) {
         const gap = c.closeOpenGap();
-        if (gap !== null) event('not-reconnected', `client ${c.index} still down after ${Math.round(gap)} ms (counted in reconnect gaps as a lower bound)`);
+        if (gap !== null)
+          event(
+            'not-reconnected',
+            `client ${c.index} still down after ${Math.round(gap)} ms (counted in reconnect gaps as a lower bound)`,
+          );
       }
       const { latency, perSecond } = recorder.encode();
       const transports: Record<string, number> = {};
@@ -75,9 +79,17 @@ export function createClientHost(plan: RunPlan, indices: number[], factory: Clie
         const name = c.opened && c.adapter ? c.adapter.transport() : NEVER_CONNECTED;
         transports[name] = (transports[name] ?? 0) + 1;
       }
-      for (const [type, n] of dropped) events.push({ t: now() - runStart, type, detail: `${n} more ${type} events not listed` });
+      for (const [type, n] of dropped)
+        events.push({ t: now() - runStart, type, detail: `${n} more ${type} events not listed` });
       dropped.clear();
-      return { latency, perSecond, delivery: received(), sent: clients.reduce((n, c) => n + c.sent, 0), transports, events };
+      return {
+        latency,
+        perSecond,
+        delivery: received(),
+        sent: clients.reduce((n, c) => n + c.sent, 0),
+        transports,
+        events,
+      };
     },
     close() {
       timers.forEach(clearTimeout);

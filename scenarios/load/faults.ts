@@ -7,7 +7,10 @@ import type { Faults } from '../plan.js';
 
 type StreamFaults = NonNullable<Faults['downstream']>;
 
-export function faultySend<T>(faults: StreamFaults | undefined, send: (data: T) => void): (seq: number, data: T) => void {
+export function faultySend<T>(
+  faults: StreamFaults | undefined,
+  send: (data: T) => void,
+): (seq: number, data: T) => void {
   if (!faults) return (_seq, data) => send(data);
   const drop = new Set(faults.drop);
   const duplicate = new Set(faults.duplicate);
@@ -21,6 +24,9 @@ export function faultySend<T>(faults: StreamFaults | undefined, send: (data: T) 
     }
     send(data);
     if (duplicate.has(seq)) send(data);
-    if (held !== null) send(held), (held = null);
+    if (held !== null) {
+      send(held);
+      held = null;
+    }
   };
 }

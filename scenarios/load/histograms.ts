@@ -9,7 +9,14 @@ import type { HistogramSummary } from '../results.js';
 
 export type { Histogram };
 
-export const LATENCY_METRICS = ['serverToClient', 'clientToServer', 'roundTrip', 'connect', 'firstMessage', 'reconnectGap'] as const;
+export const LATENCY_METRICS = [
+  'serverToClient',
+  'clientToServer',
+  'roundTrip',
+  'connect',
+  'firstMessage',
+  'reconnectGap',
+] as const;
 export type LatencyMetric = (typeof LATENCY_METRICS)[number];
 
 export function newHistogram(): Histogram {
@@ -40,8 +47,8 @@ export function mergeEncoded(encoded: Array<string | null | undefined>): Histogr
 
 /** Percentiles of the chart curve: dense in the tail, where transports differ. */
 const CURVE_PERCENTILES = [
-  0, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 92.5, 95, 96, 97, 97.5, 98, 98.5, 99, 99.25, 99.5, 99.75, 99.9,
-  99.95, 99.99, 99.999, 100,
+  0, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 92.5, 95, 96, 97, 97.5, 98, 98.5, 99, 99.25, 99.5, 99.75, 99.9, 99.95,
+  99.99, 99.999, 100,
 ];
 
 export function summarize(h: Histogram | null): HistogramSummary | null {
@@ -91,7 +98,8 @@ export class LatencyRecorder {
     const latency: EncodedLatency = {};
     for (const [metric, h] of this.histograms) latency[metric] = encodeHistogram(h);
     const perSecond: Partial<Record<LatencyMetric, EncodedSeries>> = {};
-    for (const [metric, series] of this.perSecond) perSecond[metric] = [...series].map(([sec, h]) => [sec, encodeHistogram(h)]);
+    for (const [metric, series] of this.perSecond)
+      perSecond[metric] = [...series].map(([sec, h]) => [sec, encodeHistogram(h)]);
     return { latency, perSecond };
   }
 }
@@ -104,7 +112,8 @@ export function encodeOne(recorder: LatencyRecorder, metric: LatencyMetric): str
 /** Merges per-second series from several recorders: second → merged histogram. */
 export function mergeSeries(series: Array<EncodedSeries | undefined>): Map<number, Histogram> {
   const bySecond = new Map<number, string[]>();
-  for (const list of series) for (const [sec, enc] of list ?? []) bySecond.set(sec, [...(bySecond.get(sec) ?? []), enc]);
+  for (const list of series)
+    for (const [sec, enc] of list ?? []) bySecond.set(sec, [...(bySecond.get(sec) ?? []), enc]);
   const merged = new Map<number, Histogram>();
   for (const [sec, encs] of [...bySecond].sort((a, b) => a[0] - b[0])) {
     const h = mergeEncoded(encs);

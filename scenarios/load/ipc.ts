@@ -10,6 +10,7 @@ export interface Endpoint {
 type Request = { rpc: 'call'; id: number; method: string; args: unknown };
 type Response = { rpc: 'reply'; id: number; result?: unknown; error?: string };
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each handler declares its own argument type
 export type Handlers = Record<string, (args: any) => unknown>;
 
 export function serve(endpoint: Endpoint, handlers: Handlers): void {
@@ -21,7 +22,11 @@ export function serve(endpoint: Endpoint, handlers: Handlers): void {
       if (!handler) throw new Error(`no such method: ${req.method}`);
       endpoint.post({ rpc: 'reply', id: req.id, result: await handler(req.args) } satisfies Response);
     } catch (err) {
-      endpoint.post({ rpc: 'reply', id: req.id, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+      endpoint.post({
+        rpc: 'reply',
+        id: req.id,
+        error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+      });
     }
   });
 }
@@ -45,7 +50,9 @@ export function localCaller(handlers: Handlers): Callable {
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`${method} timed out after ${timeoutMs} ms`)), timeoutMs);
       });
-      return Promise.race([Promise.resolve().then(() => handler(args) as T), timeout]).finally(() => clearTimeout(timer));
+      return Promise.race([Promise.resolve().then(() => handler(args) as T), timeout]).finally(() =>
+        clearTimeout(timer),
+      );
     },
   };
 }

@@ -104,7 +104,10 @@ export class LoadClient {
   private sendOne(plannedAt: number): void {
     const { kind, bytes } = this.plan.payload;
     this.sent++;
-    this.sendData(this.sent, makePayload(kind, bytes, { stream: this.index + 1, seq: this.sent, sentAt: plannedAt, echoAt: 0 }));
+    this.sendData(
+      this.sent,
+      makePayload(kind, bytes, { stream: this.index + 1, seq: this.sent, sentAt: plannedAt, echoAt: 0 }),
+    );
   }
 
   private onMessage(data: AppData, at = now()): void {

@@ -3,7 +3,11 @@ import { Pacer } from './pacer.js';
 import { now } from './payload.js';
 
 /** Runs a pacer for `ms`, optionally blocking the event loop for `stallMs` at `stallAt`; returns [plannedAt, sentAt] pairs. */
-async function runPacer(rate: number, ms: number, stall?: { at: number; ms: number }): Promise<Array<[number, number]> & { start: number }> {
+async function runPacer(
+  rate: number,
+  ms: number,
+  stall?: { at: number; ms: number },
+): Promise<Array<[number, number]> & { start: number }> {
   const sends: Array<[number, number]> = [];
   const pacer = new Pacer(rate, (plannedAt) => void sends.push([plannedAt, now()]));
   const start = now();

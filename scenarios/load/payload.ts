@@ -65,7 +65,12 @@ export function readStamp(data: unknown): Stamp | null {
   if (data instanceof Uint8Array) {
     if (data.byteLength < BINARY_HEADER) return null;
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    return { stream: view.getUint32(0), seq: view.getUint32(4), sentAt: view.getFloat64(8), echoAt: view.getFloat64(16) };
+    return {
+      stream: view.getUint32(0),
+      seq: view.getUint32(4),
+      sentAt: view.getFloat64(8),
+      echoAt: view.getFloat64(16),
+    };
   }
   if (data && typeof data === 'object' && 'q' in data && 't' in data) {
     const o = data as { s: number; q: number; t: string; e: string };
@@ -100,7 +105,8 @@ export const withEchoTime = (data: AppData, echoAt: number): AppData => restamp(
  * load generator made at the moment the page hands it to the transport (see scenarios/engine/browser/harness.ts).
  * Anything without a stamp comes back unchanged.
  */
-export const withSentTime = (data: AppData, sentAt: number): AppData => (readStamp(data) === null ? data : restamp(data, 'sent', sentAt));
+export const withSentTime = (data: AppData, sentAt: number): AppData =>
+  readStamp(data) === null ? data : restamp(data, 'sent', sentAt);
 
 /** Application bytes as the application sees them (JSON: its serialized length). */
 export function payloadBytes(data: AppData): number {
@@ -140,7 +146,9 @@ function safeParse(text: string): unknown {
   }
 }
 
-const WORDS = 'the quick brown fox jumps over a lazy dog while seven market ticks update price volume and status'.split(' ');
+const WORDS = 'the quick brown fox jumps over a lazy dog while seven market ticks update price volume and status'.split(
+  ' ',
+);
 let textPool = '';
 let randomPool = new Uint8Array(0);
 

@@ -36,7 +36,10 @@ export class ServerApp {
     private readonly plan: RunPlan,
   ) {
     const rooms = plan.traffic.rooms;
-    this.roomSizes = Array.from({ length: rooms }, (_, r) => Math.floor(plan.clients / rooms) + (r < plan.clients % rooms ? 1 : 0));
+    this.roomSizes = Array.from(
+      { length: rooms },
+      (_, r) => Math.floor(plan.clients / rooms) + (r < plan.clients % rooms ? 1 : 0),
+    );
     this.sendTick = faultySend(plan.faults?.downstream, (data: AppData) => {
       if (plan.traffic.pattern === 'broadcast') server.broadcast(data, ALL);
       else for (const conn of this.clients.values()) conn.send(data);
@@ -74,7 +77,15 @@ export class ServerApp {
   /** `plannedAt`: when the schedule meant this tick to go out, stamped as its send time (see pacer.ts). */
   private tick(plannedAt: number): void {
     const seq = this.pacer?.count ?? 0;
-    this.sendTick(seq, makePayload(this.plan.payload.kind, this.plan.payload.bytes, { stream: SERVER_STREAM, seq, sentAt: plannedAt, echoAt: 0 }));
+    this.sendTick(
+      seq,
+      makePayload(this.plan.payload.kind, this.plan.payload.bytes, {
+        stream: SERVER_STREAM,
+        seq,
+        sentAt: plannedAt,
+        echoAt: 0,
+      }),
+    );
     // Every client the scenario runs is an intended recipient, connected right now or not.
     this.downstreamSent += this.plan.clients;
   }

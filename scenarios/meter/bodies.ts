@@ -60,7 +60,8 @@ export function batchBody(tally: Tally, classify: MessageClassifier): BodyDissec
         if (left >= 0) {
           const n = Math.min(left, bytes.length - at);
           message!.push(bytes.subarray(at, at + n));
-          (left -= n), (at += n);
+          left -= n;
+          at += n;
           if (left === 0) endFrame();
           continue;
         }
@@ -68,16 +69,24 @@ export function batchBody(tally: Tally, classify: MessageClassifier): BodyDissec
         prefix++;
         if (c === COLON && prefix > 1) {
           tally.add('framing', prefix);
-          (prefix = 0), (left = length), (length = 0), (message = new MessageSample());
+          prefix = 0;
+          left = length;
+          length = 0;
+          message = new MessageSample();
           if (left === 0) endFrame();
         } else if (c >= 0x30 && c <= 0x39 && prefix <= 10) length = length * 10 + (c - 0x30);
-        else (junk = true), tally.add('framing', prefix), (prefix = 0);
+        else {
+          junk = true;
+          tally.add('framing', prefix);
+          prefix = 0;
+        }
       }
     },
     finish() {
       tally.add('framing', prefix);
       if (message) classify(message, false, tally);
-      (message = null), (prefix = 0);
+      message = null;
+      prefix = 0;
     },
     pending: () => [
       ['framing', prefix],
@@ -154,7 +163,8 @@ export function sseBody(tally: Tally, classify: MessageClassifier): BodyDissecto
       if (afterCR) {
         afterCR = false;
         if (c === LF) {
-          if (eolTo === 'held') heldEol++; // CRLF: the LF belongs to the same line end
+          if (eolTo === 'held')
+            heldEol++; // CRLF: the LF belongs to the same line end
           else tally.add(eolTo, 1);
           i++;
           continue;
@@ -168,13 +178,26 @@ export function sseBody(tally: Tally, classify: MessageClassifier): BodyDissecto
           name = '';
           endOfLine(c, 'framing');
         } else if (c === COLON) {
-          if (name === 'data') (state = 'after-data-colon'), (prefix = 5);
-          else (state = 'skip'), (skipCategory = name === '' ? 'control' : 'framing'), tally.add(skipCategory, name.length + 1);
+          if (name === 'data') {
+            state = 'after-data-colon';
+            prefix = 5;
+          } else {
+            state = 'skip';
+            skipCategory = name === '' ? 'control' : 'framing';
+            tally.add(skipCategory, name.length + 1);
+          }
           name = '';
-        } else if (name.length >= 64) (state = 'skip'), (skipCategory = 'framing'), tally.add('framing', name.length + 1), (name = '');
-        else name += String.fromCharCode(c);
+        } else if (name.length >= 64) {
+          state = 'skip';
+          skipCategory = 'framing';
+          tally.add('framing', name.length + 1);
+          name = '';
+        } else name += String.fromCharCode(c);
       } else if (state === 'after-data-colon') {
-        if (c === 0x20) (prefix++, i++);
+        if (c === 0x20) {
+          prefix++;
+          i++;
+        }
         startDataLine();
       } else {
         let end = i;
@@ -191,7 +214,8 @@ export function sseBody(tally: Tally, classify: MessageClassifier): BodyDissecto
     push,
     finish() {
       tally.add('framing', name.length + prefix);
-      (name = ''), (prefix = 0);
+      name = '';
+      prefix = 0;
       dispatch();
     },
     pending: () => [

@@ -25,7 +25,10 @@ function getBody(port: number, path: string, headers: http.OutgoingHttpHeaders =
     http
       .get({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
         let body = '';
-        res.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => resolve(body));
+        res
+          .setEncoding('utf8')
+          .on('data', (d: string) => (body += d))
+          .on('end', () => resolve(body));
       })
       .on('error', reject);
   });
@@ -49,7 +52,10 @@ describe.skipIf(unavailable !== null)('wire meter vs tshark capture', () => {
         if (req.url === '/sse') {
           res.writeHead(200, { 'content-type': 'text/event-stream' });
           let n = 0;
-          const timer = setInterval(() => (++n <= 20 ? res.write(`data: t${n} ${'s'.repeat(n * 10)}\n\n`) : (clearInterval(timer), res.end())), 2);
+          const timer = setInterval(
+            () => (++n <= 20 ? res.write(`data: t${n} ${'s'.repeat(n * 10)}\n\n`) : (clearInterval(timer), res.end())),
+            2,
+          );
           return;
         }
         res.setHeader('content-type', 'application/octet-stream');
@@ -79,7 +85,10 @@ describe.skipIf(unavailable !== null)('wire meter vs tshark capture', () => {
     expect(await getBody(proxy.port, '/sse', { accept: 'text/event-stream' })).toContain('data: t20 ');
     for (let i = 0; i < 5; i++) expect(await getBody(proxy.port, '/poll')).toContain('t1 first');
     await new Promise<void>((resolve) => {
-      const req = http.request({ host: '127.0.0.1', port: proxy.port, path: '/send', method: 'POST', agent: false }, (res) => res.resume().on('end', resolve));
+      const req = http.request(
+        { host: '127.0.0.1', port: proxy.port, path: '/send', method: 'POST', agent: false },
+        (res) => res.resume().on('end', resolve),
+      );
       req.end(encodeBatch(['t1 ' + 'u'.repeat(20_000)]));
     });
     await until(() => meter.connections().every((c) => !c.open));
@@ -109,7 +118,11 @@ describe.skipIf(unavailable !== null)('wire meter vs tshark capture', () => {
   it('behind block-websocket: the refused upgrade (403 written by the proxy) and GETs, equal byte for byte', async () => {
     const server = await startServer((_req, res) => res.end('ok'));
     const meter = createWireMeter({ dialect: 'envelope' });
-    const proxy = await createProxy({ target: { host: '127.0.0.1', port: server.port }, middlebox: 'block-websocket', tap: meter.tap });
+    const proxy = await createProxy({
+      target: { host: '127.0.0.1', port: server.port },
+      middlebox: 'block-websocket',
+      tap: meter.tap,
+    });
     onClose(() => proxy.close());
     const capture = await startCapture({ port: proxy.port });
     for (let i = 0; i < 3; i++) {

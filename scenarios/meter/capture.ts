@@ -40,7 +40,8 @@ export function tsharkUnavailableReason(iface = 'lo'): string | null {
   const probe = spawnSync(TSHARK, ['-D'], { encoding: 'utf8', timeout: 10_000 });
   if (probe.error) return `tshark not runnable (${probe.error.message})`;
   if (probe.status !== 0) return `tshark -D failed: ${probe.stderr.trim()}`;
-  if (!probe.stdout.split('\n').some((line) => line.split(' ')[1] === iface)) return `tshark cannot capture on "${iface}" (no permission?)`;
+  if (!probe.stdout.split('\n').some((line) => line.split(' ')[1] === iface))
+    return `tshark cannot capture on "${iface}" (no permission?)`;
   return null;
 }
 
@@ -76,7 +77,9 @@ export async function startCapture(options: { port: number; iface?: string; time
       if (child.exitCode !== null || Date.now() > deadline) {
         child.kill('SIGKILL');
         marker.close();
-        throw new Error(`tshark ${what}: ${child.exitCode !== null ? `exited (${child.exitCode})` : `no marker within ${timeoutMs} ms`}: ${stderr.trim()}`);
+        throw new Error(
+          `tshark ${what}: ${child.exitCode !== null ? `exited (${child.exitCode})` : `no marker within ${timeoutMs} ms`}: ${stderr.trim()}`,
+        );
       }
       if (stderr.includes('Capturing on')) marker.send(tag, markerPort, '127.0.0.1');
       await new Promise((r) => setTimeout(r, 100));

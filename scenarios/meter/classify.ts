@@ -19,7 +19,7 @@
  *
  * raw ws: every message byte is payload.
  */
-import { type MessageSample, Tally } from './tally.js';
+import { type MessageSample, type Tally } from './tally.js';
 
 /** `binary`: the message came in a binary WebSocket frame. */
 export type MessageClassifier = (message: MessageSample, binary: boolean, tally: Tally) => void;

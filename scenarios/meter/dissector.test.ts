@@ -32,7 +32,10 @@ const websocketScript: Script = [
   ['up', Buffer.from(UPGRADE_REQUEST)],
   ['down', Buffer.from(UPGRADE_RESPONSE)],
   ['down', wsFrame('h {"sid":"s"}')],
-  ['down', Buffer.concat([wsFrame('t1 hel', { fin: false }), wsFrame('p7', { opcode: 9 }), wsFrame('lo', { opcode: 0 })])],
+  [
+    'down',
+    Buffer.concat([wsFrame('t1 hel', { fin: false }), wsFrame('p7', { opcode: 9 }), wsFrame('lo', { opcode: 0 })]),
+  ],
   ['up', wsFrame('t1,1 ' + 'y'.repeat(300), { mask: true })],
   ['up', wsFrame(Buffer.concat([Buffer.from('b2 '), Buffer.alloc(20, 0xff)]), { opcode: 2, mask: true })],
   ['up', wsFrame('a1', { mask: true })],
@@ -47,9 +50,17 @@ const sseAndPollScript: Script = [
   ['down', Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\na2')],
 ];
 
-function run(script: Script, dialect: Dialect, split: (b: Buffer) => Buffer[]): { up: ByteBreakdown; down: ByteBreakdown } {
+function run(
+  script: Script,
+  dialect: Dialect,
+  split: (b: Buffer) => Buffer[],
+): { up: ByteBreakdown; down: ByteBreakdown } {
   const d = new ConnectionDissector(dialect);
-  for (const [dir, bytes] of script) for (const piece of split(bytes)) dir === 'up' ? d.upstream(piece) : d.downstream(piece);
+  for (const [dir, bytes] of script)
+    for (const piece of split(bytes)) {
+      if (dir === 'up') d.upstream(piece);
+      else d.downstream(piece);
+    }
   d.finish();
   return { up: d.breakdown('upstream'), down: d.breakdown('downstream') };
 }
@@ -58,17 +69,34 @@ const whole = (b: Buffer) => [b];
 const byteByByte = (b: Buffer) => [...b].map((x) => Buffer.from([x]));
 
 function seeded(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  return () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 }
 
 const sum = (b: ByteBreakdown) => b.handshake + b.httpHeaders + b.framing + b.envelope + b.control + b.payload;
-const bytesOf = (script: Script, dir: 'up' | 'down') => script.filter(([d]) => d === dir).reduce((n, [, b]) => n + b.length, 0);
+const bytesOf = (script: Script, dir: 'up' | 'down') =>
+  script.filter(([d]) => d === dir).reduce((n, [, b]) => n + b.length, 0);
 
 describe('ConnectionDissector', () => {
   it('classifies a WebSocket conversation: fragments reassembled, ping frame and hello/ack envelopes are control', () => {
     const { up, down } = run(websocketScript, 'envelope', whole);
-    expect(down).toEqual({ total: bytesOf(websocketScript, 'down'), handshake: UPGRADE_RESPONSE.length, httpHeaders: 0, framing: 2 + 2 + 2, envelope: 3, control: 13 + 4, payload: 5 });
-    expect(up).toEqual({ total: bytesOf(websocketScript, 'up'), handshake: UPGRADE_REQUEST.length, httpHeaders: 0, framing: 8 + 6 + 6, envelope: 5 + 3, control: 2, payload: 320 });
+    expect(down).toEqual({
+      total: bytesOf(websocketScript, 'down'),
+      handshake: UPGRADE_RESPONSE.length,
+      httpHeaders: 0,
+      framing: 2 + 2 + 2,
+      envelope: 3,
+      control: 13 + 4,
+      payload: 5,
+    });
+    expect(up).toEqual({
+      total: bytesOf(websocketScript, 'up'),
+      handshake: UPGRADE_REQUEST.length,
+      httpHeaders: 0,
+      framing: 8 + 6 + 6,
+      envelope: 5 + 3,
+      control: 2,
+      payload: 320,
+    });
   });
 
   it('classifies SSE with CRLF, multi-line data and a comment, a POSTed batch and its text/plain ack', () => {
@@ -76,7 +104,13 @@ describe('ConnectionDissector', () => {
     // chunk line + CRLF (4 + 2) + last chunk (5); "data: t1 a\r\ndata: b\r\n\r\n": the value "t1 a\nb" takes one byte of the first CRLF.
     expect(down).toMatchObject({ framing: 4 + 2 + 6 + 1 + 6 + 2 + 2 + 5, envelope: 3, control: 4 + 2, payload: 3 }); // + the POST's "a2" answer
     expect(down.httpHeaders).toBe(sseAndPollScript[5][1].length - 2);
-    expect(up).toMatchObject({ handshake: sseAndPollScript[0][1].length, framing: 2 + 2, envelope: 3, control: 2, payload: 2 });
+    expect(up).toMatchObject({
+      handshake: sseAndPollScript[0][1].length,
+      framing: 2 + 2,
+      envelope: 3,
+      control: 2,
+      payload: 2,
+    });
     expect(sum(down)).toBe(bytesOf(sseAndPollScript, 'down'));
   });
 
@@ -91,7 +125,7 @@ describe('ConnectionDissector', () => {
       const random = seeded(7);
       const randomSplit = (b: Buffer) => {
         const pieces: Buffer[] = [];
-        for (let at = 0; at < b.length; ) {
+        for (let at = 0; at < b.length;) {
           const n = 1 + Math.floor(random() * 17);
           pieces.push(b.subarray(at, at + n));
           at += n;
@@ -108,7 +142,8 @@ describe('ConnectionDissector', () => {
     for (let round = 0; round < 300; round++) {
       const script: Script = all.map(([dir, bytes]) => {
         const mutated = Buffer.from(bytes);
-        for (let k = 0; k < 3; k++) if (random() < 0.5) mutated[Math.floor(random() * mutated.length)] = Math.floor(random() * 256);
+        for (let k = 0; k < 3; k++)
+          if (random() < 0.5) mutated[Math.floor(random() * mutated.length)] = Math.floor(random() * 256);
         return [dir, random() < 0.1 ? mutated.subarray(0, Math.floor(random() * mutated.length)) : mutated];
       });
       for (const dialect of ['envelope', 'socketio', 'raw'] as const) {

@@ -12,7 +12,14 @@
  * "socketio": bodies under /socket.io/ → engine.io polling, others → control; dialect "raw": bodies
  * → payload. Bytes that are not HTTP (and not after a 101) → framing. See classify.ts for messages.
  */
-import { createHttpConnection, headerIs, isUpgradeRequest, type HttpConnection, type HttpHead, type HttpToken } from '../network/http1.js';
+import {
+  createHttpConnection,
+  headerIs,
+  isUpgradeRequest,
+  type HttpConnection,
+  type HttpHead,
+  type HttpToken,
+} from '../network/http1.js';
 import type { ByteBreakdown } from '../results.js';
 import { batchBody, type BodyDissector, engineIoPollingBody, messageBody, opaqueBody, sseBody } from './bodies.js';
 import { classifyEnvelope, classifyRaw, classifySocketIo, type MessageClassifier } from './classify.js';
@@ -36,7 +43,8 @@ interface Side {
   ws: WebSocketDissector | null;
 }
 
-const isEventStream = (head: HttpHead, header: 'accept' | 'content-type') => headerIs(head, header, 'text/event-stream');
+const isEventStream = (head: HttpHead, header: 'accept' | 'content-type') =>
+  headerIs(head, header, 'text/event-stream');
 
 export class ConnectionDissector {
   private readonly sides: Record<Direction, Side> = {
@@ -80,8 +88,15 @@ export class ConnectionDissector {
     const side = this.sides[direction];
     const out = { ...side.tally.counts };
     const tokenizer = direction === 'upstream' ? this.http.request : this.http.response;
-    const pending = [...(side.body?.pending() ?? []), ...(side.ws?.pending() ?? []), ['httpHeaders', tokenizer.pendingBytes] as const];
-    for (const [category, bytes] of pending) (out[category] += bytes), (out.total += bytes);
+    const pending = [
+      ...(side.body?.pending() ?? []),
+      ...(side.ws?.pending() ?? []),
+      ['httpHeaders', tokenizer.pendingBytes] as const,
+    ];
+    for (const [category, bytes] of pending) {
+      out[category] += bytes;
+      out.total += bytes;
+    }
     return out;
   }
 
@@ -111,7 +126,9 @@ export class ConnectionDissector {
 
   private isSetup(head: HttpHead, request: HttpHead | undefined): boolean {
     if (head.method !== undefined) return isUpgradeRequest(head) || isEventStream(head, 'accept');
-    return head.status === 101 || isEventStream(head, 'content-type') || (request !== undefined && isUpgradeRequest(request));
+    return (
+      head.status === 101 || isEventStream(head, 'content-type') || (request !== undefined && isUpgradeRequest(request))
+    );
   }
 
   private bodyFor(tally: Tally, head: HttpHead, request: HttpHead | undefined): BodyDissector {

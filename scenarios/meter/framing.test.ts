@@ -22,7 +22,7 @@ function sumOfParts(b: ByteBreakdown): number {
 /** Breakdown minus the handshake (whose size depends on headers we do not control). */
 function afterHandshake(b: ByteBreakdown) {
   expect(sumOfParts(b)).toBe(b.total);
-  const { handshake, total, ...rest } = b;
+  const { handshake: _handshake, total: _total, ...rest } = b;
   return rest;
 }
 
@@ -50,8 +50,20 @@ describe('WebSocket framing', () => {
     const { connection } = await wsExchange(100);
     expect(connection.downstream.handshake).toBeGreaterThan(100); // the 101 response head
     expect(connection.upstream.handshake).toBeGreaterThan(100); // the upgrade request head
-    expect(afterHandshake(connection.downstream)).toEqual({ httpHeaders: 0, framing: 2, envelope: 3, control: 0, payload: 100 });
-    expect(afterHandshake(connection.upstream)).toEqual({ httpHeaders: 0, framing: 6, envelope: 3, control: 0, payload: 100 });
+    expect(afterHandshake(connection.downstream)).toEqual({
+      httpHeaders: 0,
+      framing: 2,
+      envelope: 3,
+      control: 0,
+      payload: 100,
+    });
+    expect(afterHandshake(connection.upstream)).toEqual({
+      httpHeaders: 0,
+      framing: 6,
+      envelope: 3,
+      control: 0,
+      payload: 100,
+    });
   });
 
   it('a 200-byte frame uses the 16-bit length form (4 / 8 bytes), 70 000 bytes the 64-bit form (10 / 14)', async () => {
@@ -59,7 +71,13 @@ describe('WebSocket framing', () => {
     expect(medium.connection.downstream.framing).toBe(4);
     expect(medium.connection.upstream.framing).toBe(8);
     const large = await wsExchange(70_000);
-    expect(afterHandshake(large.connection.downstream)).toEqual({ httpHeaders: 0, framing: 10, envelope: 3, control: 0, payload: 70_000 });
+    expect(afterHandshake(large.connection.downstream)).toEqual({
+      httpHeaders: 0,
+      framing: 10,
+      envelope: 3,
+      control: 0,
+      payload: 70_000,
+    });
     expect(large.connection.upstream.framing).toBe(14);
   });
 
@@ -85,7 +103,13 @@ describe('HTTP transports', () => {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.write(`data: ${text(1, 'hi')}\n\n`);
         // Base64 over SSE: 10 bytes → 16 characters ("==" padding): 10 payload, 6 framing.
-        setTimeout(() => res.write(`: hb\n\ndata: ${encode({ type: 'data', kind: 'b', seq: 2, body: new Uint8Array(10) }, false)}\n\n`), 20);
+        setTimeout(
+          () =>
+            res.write(
+              `: hb\n\ndata: ${encode({ type: 'data', kind: 'b', seq: 2, body: new Uint8Array(10) }, false)}\n\n`,
+            ),
+          20,
+        );
         return;
       }
       if (req.url === '/rt/poll') {
@@ -101,9 +125,12 @@ describe('HTTP transports', () => {
   it('SSE: "data: " and blank lines are framing, as are chunk lines; "t1 " envelope; comments control', async () => {
     const { proxy, meter } = await meteredProxy((await httpServer()).port, 'envelope');
     const events: string[] = [];
-    const req = http.get({ host: '127.0.0.1', port: proxy.port, path: '/rt/sse', headers: { accept: 'text/event-stream' }, agent: false }, (res) => {
-      res.setEncoding('utf8').on('data', (d: string) => events.push(d));
-    });
+    const req = http.get(
+      { host: '127.0.0.1', port: proxy.port, path: '/rt/sse', headers: { accept: 'text/event-stream' }, agent: false },
+      (res) => {
+        res.setEncoding('utf8').on('data', (d: string) => events.push(d));
+      },
+    );
     onClose(() => req.destroy());
     await until(() => events.join('').includes('B2 '));
     const [c] = await until(() => meter.connections()[0].downstream.payload === 12).then(() => meter.connections());
@@ -111,7 +138,13 @@ describe('HTTP transports', () => {
     // event 1 "data: t1 hi\n\n" (13 B) in one chunk "d\r\n…\r\n": framing 6 + 2 + 5, envelope 3, payload 2.
     // event 2 ": hb\n\n" control 5 + blank line 1; "data: B2 <16 chars>\n\n" (27 B) chunk "26\r\n"…"\r\n" (6 B):
     // framing 6 + 2 + 6 + 1 + 6 (base64 excess), envelope 3, payload 10.
-    expect(afterHandshake(c.downstream)).toEqual({ httpHeaders: 0, framing: 13 + 21, envelope: 6, control: 5, payload: 12 });
+    expect(afterHandshake(c.downstream)).toEqual({
+      httpHeaders: 0,
+      framing: 13 + 21,
+      envelope: 6,
+      control: 5,
+      payload: 12,
+    });
   });
 
   it('long-poll: a chunked batch response is head + chunk lines + length prefixes + envelopes', async () => {
@@ -139,7 +172,14 @@ describe('HTTP transports', () => {
     const batch = encodeBatch([text(2, 'up!', 1)]);
     await new Promise<void>((resolve) => {
       const req = http.request(
-        { host: '127.0.0.1', port: proxy.port, path: '/rt/send', method: 'POST', agent: false, headers: { 'content-type': 'application/octet-stream', 'content-length': batch.length } },
+        {
+          host: '127.0.0.1',
+          port: proxy.port,
+          path: '/rt/send',
+          method: 'POST',
+          agent: false,
+          headers: { 'content-type': 'application/octet-stream', 'content-length': batch.length },
+        },
         (res) => res.resume().on('end', resolve),
       );
       req.end(batch);

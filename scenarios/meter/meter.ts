@@ -92,7 +92,11 @@ export function createWireMeter(options: WireMeterOptions): WireMeter {
     },
     bandwidth() {
       const seconds = Math.max(up.length, down.length);
-      return Array.from({ length: seconds }, (_, t) => ({ t, upBytesPerSec: up[t] ?? 0, downBytesPerSec: down[t] ?? 0 }));
+      return Array.from({ length: seconds }, (_, t) => ({
+        t,
+        upBytesPerSec: up[t] ?? 0,
+        downBytesPerSec: down[t] ?? 0,
+      }));
     },
   };
 }

@@ -36,30 +36,38 @@ async function echoThroughMeter(transport: TransportName, capture: boolean) {
 }
 
 describe('our transports through the wire meter', () => {
-  it.each<TransportName>(['websocket', 'sse', 'long-polling'])('%s: payload exact, categories add up', async (transport) => {
-    const { totals } = await echoThroughMeter(transport, false);
-    for (const side of [totals.upstream, totals.downstream]) {
-      expect(side.payload).toBe(MESSAGES * SIZE);
-      const sum = side.handshake + side.httpHeaders + side.framing + side.envelope + side.control + side.payload;
-      expect(sum).toBe(side.total);
-    }
-    // Envelope: `t<seq>[,<ack>] ` per message — at least 3 bytes (t1 ) and at most a few more.
-    expect(totals.downstream.envelope).toBeGreaterThanOrEqual(MESSAGES * 3);
-    expect(totals.downstream.envelope).toBeLessThanOrEqual(MESSAGES * 9);
-    if (transport === 'sse') {
-      // Close-delimited stream: each data event costs exactly `data:` + `\n\n`, nothing else.
-      expect(totals.downstream.framing % 7).toBe(0);
-    }
-    if (transport === 'websocket') {
-      // Server→client frames under 126 bytes carry a 2-byte header; we saw the data frames at least.
-      expect(totals.downstream.framing).toBeGreaterThanOrEqual(MESSAGES * 2);
-    }
-  });
+  it.each<TransportName>(['websocket', 'sse', 'long-polling'])(
+    '%s: payload exact, categories add up',
+    async (transport) => {
+      const { totals } = await echoThroughMeter(transport, false);
+      for (const side of [totals.upstream, totals.downstream]) {
+        expect(side.payload).toBe(MESSAGES * SIZE);
+        const sum = side.handshake + side.httpHeaders + side.framing + side.envelope + side.control + side.payload;
+        expect(sum).toBe(side.total);
+      }
+      // Envelope: `t<seq>[,<ack>] ` per message — at least 3 bytes (t1 ) and at most a few more.
+      expect(totals.downstream.envelope).toBeGreaterThanOrEqual(MESSAGES * 3);
+      expect(totals.downstream.envelope).toBeLessThanOrEqual(MESSAGES * 9);
+      if (transport === 'sse') {
+        // Close-delimited stream: each data event costs exactly `data:` + `\n\n`, nothing else.
+        expect(totals.downstream.framing % 7).toBe(0);
+      }
+      if (transport === 'websocket') {
+        // Server→client frames under 126 bytes carry a 2-byte header; we saw the data frames at least.
+        expect(totals.downstream.framing).toBeGreaterThanOrEqual(MESSAGES * 2);
+      }
+    },
+  );
 
-  it.skipIf(unavailable !== null).each<TransportName>(['websocket', 'sse', 'long-polling'])('%s: meter equals tshark exactly', async (transport) => {
-    const { totals, captured } = await echoThroughMeter(transport, true);
-    console.info(`[ours.capture.test] ${transport}: meter ↑${totals.upstream.total} ↓${totals.downstream.total}, tshark ↑${captured!.upstream} ↓${captured!.downstream}`);
-    expect(totals.upstream.total).toBe(captured!.upstream);
-    expect(totals.downstream.total).toBe(captured!.downstream);
-  });
+  it.skipIf(unavailable !== null).each<TransportName>(['websocket', 'sse', 'long-polling'])(
+    '%s: meter equals tshark exactly',
+    async (transport) => {
+      const { totals, captured } = await echoThroughMeter(transport, true);
+      console.info(
+        `[ours.capture.test] ${transport}: meter ↑${totals.upstream.total} ↓${totals.downstream.total}, tshark ↑${captured!.upstream} ↓${captured!.downstream}`,
+      );
+      expect(totals.upstream.total).toBe(captured!.upstream);
+      expect(totals.downstream.total).toBe(captured!.downstream);
+    },
+  );
 });

@@ -50,7 +50,9 @@ describe.each([['websocket'], ['polling']] as const)('Socket.IO over %s', (trans
 describe('raw ws', () => {
   it('frame headers are framing, everything inside the frame is payload', async () => {
     let got = 0;
-    const server = await startServer(undefined, (ws) => ws.on('message', (m: Buffer) => ((got += m.length), ws.send(m))));
+    const server = await startServer(undefined, (ws) =>
+      ws.on('message', (m: Buffer) => ((got += m.length), ws.send(m))),
+    );
     const { proxy, meter } = await meteredProxy(server.port, 'raw');
     const ws = new WebSocket(`ws://127.0.0.1:${proxy.port}/`);
     onClose(() => ws.terminate());

@@ -6,7 +6,14 @@ import type { ByteBreakdown } from '../results.js';
 
 export type Category = Exclude<keyof ByteBreakdown, 'total'>;
 
-export const CATEGORIES: readonly Category[] = ['handshake', 'httpHeaders', 'framing', 'envelope', 'control', 'payload'];
+export const CATEGORIES: readonly Category[] = [
+  'handshake',
+  'httpHeaders',
+  'framing',
+  'envelope',
+  'control',
+  'payload',
+];
 
 export function emptyBreakdown(): ByteBreakdown {
   return { total: 0, handshake: 0, httpHeaders: 0, framing: 0, envelope: 0, control: 0, payload: 0 };

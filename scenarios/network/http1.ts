@@ -44,7 +44,13 @@ type State =
 
 export function headerIs(head: HttpHead, name: string, token: string): boolean {
   const value = head.headers.get(name);
-  return value !== undefined && value.toLowerCase().split(',').some((v) => v.trim().startsWith(token));
+  return (
+    value !== undefined &&
+    value
+      .toLowerCase()
+      .split(',')
+      .some((v) => v.trim().startsWith(token))
+  );
 }
 
 export function isUpgradeRequest(head: HttpHead): boolean {
@@ -171,7 +177,8 @@ export class Http1Tokenizer {
       return { s: 'tunnel' };
     }
     if (head.status !== undefined) {
-      if (head.status < 200 || head.status === 204 || head.status === 304 || request?.method === 'HEAD') return { s: 'head' };
+      if (head.status < 200 || head.status === 204 || head.status === 304 || request?.method === 'HEAD')
+        return { s: 'head' };
     }
     if (headerIs(head, 'transfer-encoding', 'chunked')) return { s: 'chunk-line', line: '' };
     const length = head.headers.get('content-length');
@@ -200,7 +207,8 @@ export class Http1Tokenizer {
       return;
     }
     const size = parseInt(line.split(';')[0].trim(), 16);
-    if (!Number.isSafeInteger(size) || size < 0 || !/^[0-9a-fA-F]+$/.test(line.split(';')[0].trim())) this.state = { s: 'junk' };
+    if (!Number.isSafeInteger(size) || size < 0 || !/^[0-9a-fA-F]+$/.test(line.split(';')[0].trim()))
+      this.state = { s: 'junk' };
     else this.state = size === 0 ? { s: 'trailers', line: '' } : { s: 'chunk-data', left: size };
   }
 
@@ -237,6 +245,10 @@ export function createHttpConnection(onRequest: TokenSink, onResponse: TokenSink
     if (token.kind === 'head') pending.push(token.head);
     onRequest(token);
   });
-  const response = new Http1Tokenizer(onResponse, () => pending.shift(), () => request.switchToTunnel());
+  const response = new Http1Tokenizer(
+    onResponse,
+    () => pending.shift(),
+    () => request.switchToTunnel(),
+  );
   return { request, response };
 }

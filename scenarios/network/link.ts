@@ -99,7 +99,8 @@ export function createLink(params: LinkParams, sinks: LinkSinks, random: () => n
     send(bytes) {
       if (destroyed || ended) return;
       const slice = bytesPerMs === null ? bytes.length : SLICE_BYTES;
-      for (let at = 0; at < bytes.length; at += slice) enqueue(bytes.subarray(at, at + slice), Math.min(slice, bytes.length - at));
+      for (let at = 0; at < bytes.length; at += slice)
+        enqueue(bytes.subarray(at, at + slice), Math.min(slice, bytes.length - at));
     },
     end() {
       if (destroyed || ended) return;

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -50,13 +50,20 @@ afterEach(async () => {
 });
 
 async function proxyWith(middlebox: string, events: ProxyEvent[] = []): Promise<NetworkProxy> {
-  const proxy = await createProxy({ target: { host: '127.0.0.1', port: serverPort }, middlebox, onEvent: (e) => events.push(e) });
+  const proxy = await createProxy({
+    target: { host: '127.0.0.1', port: serverPort },
+    middlebox,
+    onEvent: (e) => events.push(e),
+  });
   cleanup.push(() => proxy.close());
   return proxy;
 }
 
 /** GET through the proxy; resolves with the body and when its first byte arrived (ms after start). */
-function get(port: number, path: string): Promise<{ status: number; body: string; firstByteMs: number; endMs: number }> {
+function get(
+  port: number,
+  path: string,
+): Promise<{ status: number; body: string; firstByteMs: number; endMs: number }> {
   const start = performance.now();
   return new Promise((resolve, reject) => {
     http
@@ -192,7 +199,9 @@ describe('parseMiddlebox', () => {
     expect(parseMiddlebox('idle-timeout:30').spec).toBe('idle-timeout:30');
     expect(parseMiddlebox('buffer-streaming').spec).toBe('buffer-streaming:64');
     expect(parseMiddlebox('flaky').spec).toBe('flaky:10');
-    expect(() => parseMiddlebox('nat')).toThrow(/Unknown middlebox "nat"; valid middleboxes: block-websocket, stall-websocket, buffer-streaming, idle-timeout, flaky/);
+    expect(() => parseMiddlebox('nat')).toThrow(
+      /Unknown middlebox "nat"; valid middleboxes: block-websocket, stall-websocket, buffer-streaming, idle-timeout, flaky/,
+    );
     expect(() => parseMiddlebox('block-websocket:3')).toThrow(/takes no parameter/);
     expect(() => parseMiddlebox('flaky:soon')).toThrow(/takes one positive number of seconds/);
     expect(() => parseMiddlebox('idle-timeout:-1')).toThrow(/positive number/);

@@ -184,12 +184,15 @@ export const MIDDLEBOX_NAMES = Object.keys(MIDDLEBOXES);
 export function parseMiddlebox(spec: string): Middlebox {
   const [name, param, ...rest] = spec.trim().split(':');
   const factory = Object.hasOwn(MIDDLEBOXES, name) ? MIDDLEBOXES[name] : undefined;
-  if (!factory) throw new Error(`Unknown middlebox ${JSON.stringify(name)}; valid middleboxes: ${MIDDLEBOX_NAMES.join(', ')}`);
+  if (!factory)
+    throw new Error(`Unknown middlebox ${JSON.stringify(name)}; valid middleboxes: ${MIDDLEBOX_NAMES.join(', ')}`);
   if (param === undefined) return factory.make();
   if (!factory.param) throw new Error(`Middlebox "${name}" takes no parameter (got ${JSON.stringify(spec)})`);
   const value = Number(param);
   if (rest.length > 0 || param.trim() === '' || !Number.isFinite(value) || value <= 0) {
-    throw new Error(`Middlebox "${name}" takes one positive number of ${factory.param}, e.g. "${name}:${name === 'buffer-streaming' ? 64 : 30}" (got ${JSON.stringify(spec)})`);
+    throw new Error(
+      `Middlebox "${name}" takes one positive number of ${factory.param}, e.g. "${name}:${name === 'buffer-streaming' ? 64 : 30}" (got ${JSON.stringify(spec)})`,
+    );
   }
   return factory.make(value);
 }

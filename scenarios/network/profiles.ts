@@ -33,7 +33,9 @@ export const NETWORK_PROFILE_NAMES = Object.keys(NETWORK_PROFILES) as NetworkPro
 /** Looks a profile up by name; throws an Error naming the valid profiles when there is none. */
 export function getProfile(name: string): NetworkProfile {
   if (Object.hasOwn(NETWORK_PROFILES, name)) return NETWORK_PROFILES[name as NetworkProfileName];
-  throw new Error(`Unknown network profile ${JSON.stringify(name)}; valid profiles: ${NETWORK_PROFILE_NAMES.join(', ')}`);
+  throw new Error(
+    `Unknown network profile ${JSON.stringify(name)}; valid profiles: ${NETWORK_PROFILE_NAMES.join(', ')}`,
+  );
 }
 
 /** Accepts a profile name or a profile object (validated), for APIs that take either. */

@@ -47,7 +47,9 @@ describe('profiles', () => {
   it('has the named profiles and refuses unknown names with the valid list', () => {
     expect(NETWORK_PROFILE_NAMES).toEqual(['loopback', 'lan', 'broadband', '4g', '3g', 'satellite']);
     expect(getProfile('3g').rttMs).toBe(200);
-    expect(() => getProfile('5g')).toThrow(/Unknown network profile "5g"; valid profiles: loopback, lan, broadband, 4g, 3g, satellite/);
+    expect(() => getProfile('5g')).toThrow(
+      /Unknown network profile "5g"; valid profiles: loopback, lan, broadband, 4g, 3g, satellite/,
+    );
   });
 });
 
@@ -70,7 +72,9 @@ describe('proxy', () => {
   // Tolerance: the proxy adds exactly rtt/2 per direction; timers fire ≥ 0-2 ms late and the event
   // loop adds a little, so each RTT must land in [rtt, rtt + 60].
   it('adds the profile RTT: 100 ms profile → each measured RTT within [100, 160] ms', async () => {
-    const proxy = await proxyTo(await listen(echo), { network: { name: 't', rttMs: 100, jitterMs: 0, downKbps: null, upKbps: null } });
+    const proxy = await proxyTo(await listen(echo), {
+      network: { name: 't', rttMs: 100, jitterMs: 0, downKbps: null, upKbps: null },
+    });
     const socket = await dial(proxy.port);
     for (let i = 0; i < 4; i++) {
       const rtt = await roundTrip(socket);
@@ -82,7 +86,9 @@ describe('proxy', () => {
   it('jitter varies the delay but never reorders bytes', async () => {
     const received: Buffer[] = [];
     const port = await listen((s) => s.on('data', (b) => received.push(b)));
-    const proxy = await proxyTo(port, { network: { name: 'j', rttMs: 40, jitterMs: 15, downKbps: null, upKbps: null } });
+    const proxy = await proxyTo(port, {
+      network: { name: 'j', rttMs: 40, jitterMs: 15, downKbps: null, upKbps: null },
+    });
     const socket = await dial(proxy.port);
     const sent: string[] = [];
     for (let i = 0; i < 150; i++) {
@@ -104,7 +110,9 @@ describe('proxy', () => {
       start = performance.now();
       s.end(Buffer.alloc(total, 7));
     });
-    const proxy = await proxyTo(port, { network: { name: 'cap', rttMs: 0, jitterMs: 0, downKbps: 4000, upKbps: null } });
+    const proxy = await proxyTo(port, {
+      network: { name: 'cap', rttMs: 0, jitterMs: 0, downKbps: 4000, upKbps: null },
+    });
     const socket = await dial(proxy.port);
     let got = 0;
     socket.on('data', (b) => (got += b.length));
@@ -150,7 +158,11 @@ describe('proxy', () => {
     const b = await dial(proxy.port);
     await new Promise((r) => setTimeout(r, 20));
     expect(proxy.cutAll('test cut')).toBe(2);
-    await Promise.all([new Promise((r) => a.once('close', r)), new Promise((r) => b.once('close', r)), ...serverClosed]);
+    await Promise.all([
+      new Promise((r) => a.once('close', r)),
+      new Promise((r) => b.once('close', r)),
+      ...serverClosed,
+    ]);
     expect(events.filter((e) => e.type === 'cut').map((e) => e.detail)).toEqual(['test cut', 'test cut']);
     expect(proxy.connections()).toEqual([]);
   });

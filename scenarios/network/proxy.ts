@@ -84,7 +84,11 @@ export async function createProxy(options: ProxyOptions): Promise<NetworkProxy> 
   let nextId = 0;
   const emit = (type: ProxyEvent['type'], connectionId: number, detail: string) =>
     options.onEvent?.({ type, connectionId, detail, at: Date.now() });
-  const half = (kbps: number | null): LinkParams => ({ delayMs: profile.rttMs / 2, jitterMs: profile.jitterMs, rateKbps: kbps });
+  const half = (kbps: number | null): LinkParams => ({
+    delayMs: profile.rttMs / 2,
+    jitterMs: profile.jitterMs,
+    rateKbps: kbps,
+  });
 
   function accept(client: net.Socket): void {
     const id = ++nextId;
@@ -101,10 +105,22 @@ export async function createProxy(options: ProxyOptions): Promise<NetworkProxy> 
       if (done) return;
       const toServer = up.queuedBytes + server.writableLength > highWater;
       const toClient = down.queuedBytes + client.writableLength > highWater;
-      if (toServer !== paused.client) (paused.client = toServer) ? client.pause() : client.resume();
-      if (toClient !== paused.server) (paused.server = toClient) ? server.pause() : server.resume();
+      if (toServer !== paused.client) {
+        paused.client = toServer;
+        if (toServer) client.pause();
+        else client.resume();
+      }
+      if (toClient !== paused.server) {
+        paused.server = toClient;
+        if (toClient) server.pause();
+        else server.resume();
+      }
     };
-    const up: Link = createLink(half(profile.upKbps), { deliver: (b) => server.write(b), onEnd: () => server.end(), onFlush: checkPressure }, random);
+    const up: Link = createLink(
+      half(profile.upKbps),
+      { deliver: (b) => server.write(b), onEnd: () => server.end(), onFlush: checkPressure },
+      random,
+    );
     const down: Link = createLink(
       half(profile.downKbps),
       {

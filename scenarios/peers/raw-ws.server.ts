@@ -21,7 +21,9 @@ export function createRawWsServer(options: ServerOptions): ServerAdapter {
   const rooms = new Map<string, Set<WebSocket>>();
   return {
     listen: () =>
-      new Promise((resolve) => httpServer.listen(0, '127.0.0.1', () => resolve((httpServer.address() as { port: number }).port))),
+      new Promise((resolve) =>
+        httpServer.listen(0, '127.0.0.1', () => resolve((httpServer.address() as { port: number }).port)),
+      ),
     onConnection(listener) {
       wss.on('connection', (ws) => {
         const conn: ServerConn = {

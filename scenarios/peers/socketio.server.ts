@@ -14,7 +14,9 @@ export function createSocketIoServer(options: ServerOptions): ServerAdapter {
   });
   return {
     listen: () =>
-      new Promise((resolve) => httpServer.listen(0, '127.0.0.1', () => resolve((httpServer.address() as { port: number }).port))),
+      new Promise((resolve) =>
+        httpServer.listen(0, '127.0.0.1', () => resolve((httpServer.address() as { port: number }).port)),
+      ),
     onConnection(listener) {
       io.on('connection', (socket) => {
         const conn: ServerConn = {

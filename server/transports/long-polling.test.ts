@@ -11,10 +11,13 @@ import { sleep, startServer, type TestServer, waitFor } from '../../test/helpers
  */
 describe('a poll resent after its connection died', () => {
   let server: TestServer;
-  beforeAll(async () => void (server = await startServer({ heartbeatMs: 1000, heartbeatTimeoutMs: 1000, pollTimeoutMs: 1500 })));
+  beforeAll(
+    async () => void (server = await startServer({ heartbeatMs: 1000, heartbeatTimeoutMs: 1000, pollTimeoutMs: 1500 })),
+  );
   afterAll(() => server.close());
 
-  const frames = async (response: Response) => decodeBatch(new Uint8Array(await response.arrayBuffer()), 1 << 20).map((f) => decode(f));
+  const frames = async (response: Response) =>
+    decodeBatch(new Uint8Array(await response.arrayBuffer()), 1 << 20).map((f) => decode(f));
   const open = async (path: 'long-polling' | 'sse') => {
     const announced = server.nextConnection();
     if (path === 'sse') {
@@ -40,7 +43,9 @@ describe('a poll resent after its connection died', () => {
 
     const resent = await fetch(pollUrl);
     expect(resent.status).toBe(200);
-    expect(await frames(resent)).toEqual([expect.objectContaining({ type: 'data', seq: 1, body: 'sent while no poll was parked' })]);
+    expect(await frames(resent)).toEqual([
+      expect.objectContaining({ type: 'data', seq: 1, body: 'sent while no poll was parked' }),
+    ]);
     expect(conn.connected).toBe(true);
     expect(conn.transport).toBe('long-polling');
   });
@@ -55,7 +60,10 @@ describe('a poll resent after its connection died', () => {
     conn.send('second'); // queued: no poll is parked
     // The same poll again (ack=0): the client never read the answer carrying seq 1.
     const resent = await frames(await fetch(pollUrl));
-    expect(resent.map((e) => (e.type === 'data' ? [e.seq, e.body] : e.type))).toEqual([[1, 'first'], [2, 'second']]);
+    expect(resent.map((e) => (e.type === 'data' ? [e.seq, e.body] : e.type))).toEqual([
+      [1, 'first'],
+      [2, 'second'],
+    ]);
     // A poll that acknowledges the answer gets nothing twice.
     const next = fetch(`${server.url}/long-polling?sid=${hello.sid}&token=${hello.token}&ack=2`);
     await sleep(50);
@@ -71,8 +79,14 @@ describe('a poll resent after its connection died', () => {
     const disconnected = waitFor((resolve) => conn.once('disconnect', resolve), 5000, 'disconnect');
     parked.destroy();
     await disconnected;
-    const probe = new WebSocket(`${server.url.replace('http', 'ws')}/websocket?sid=${hello.sid}&token=${hello.token}&ack=0&probe=1`);
-    const probeHello = await waitFor<Hello>((r) => probe.once('message', (d) => r(JSON.parse(String(d).slice(2)))), 5000, 'probe hello');
+    const probe = new WebSocket(
+      `${server.url.replace('http', 'ws')}/websocket?sid=${hello.sid}&token=${hello.token}&ack=0&probe=1`,
+    );
+    const probeHello = await waitFor<Hello>(
+      (r) => probe.once('message', (d) => r(JSON.parse(String(d).slice(2)))),
+      5000,
+      'probe hello',
+    );
     expect(probeHello).toMatchObject({ sid: hello.sid, probe: true });
     expect(conn.connected).toBe(false); // not the active connection until the client says `u`
     const closed = await waitFor<number>((r) => probe.once('close', (code) => r(code)), 5000, 'probe close');

@@ -4,7 +4,14 @@
  * Binary travels as binary. Upstream is HTTP POST (see upstream.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BATCH_CONTENT_TYPE, encode, encodeBatch, type Envelope, type Frame, TransportLabError } from '../../protocol/index.js';
+import {
+  BATCH_CONTENT_TYPE,
+  encode,
+  encodeBatch,
+  type Envelope,
+  type Frame,
+  TransportLabError,
+} from '../../protocol/index.js';
 import { corsHeaders, sendError } from '../http.js';
 import { ServerConnection } from '../transport.js';
 

@@ -24,7 +24,10 @@ function sseSafe(envelope: Envelope): Envelope {
 export class SseConnection extends ServerConnection {
   readonly transport = 'sse' as const;
 
-  constructor(req: IncomingMessage, private readonly res: ServerResponse) {
+  constructor(
+    req: IncomingMessage,
+    private readonly res: ServerResponse,
+  ) {
     super();
     req.socket.setNoDelay(true);
     // The stream owns its connection until it ends, so its body can be close-delimited: no

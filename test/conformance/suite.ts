@@ -13,7 +13,12 @@ function expectExactlyOnceInOrder(received: number[], n: number): void {
   const duplicates = received.length - new Set(received).size;
   const missing = n - new Set(received).size;
   const reordered = received.filter((v, i) => i > 0 && v < received[i - 1]).length;
-  expect({ duplicates, missing, reordered, length: received.length }).toEqual({ duplicates: 0, missing: 0, reordered: 0, length: n });
+  expect({ duplicates, missing, reordered, length: received.length }).toEqual({
+    duplicates: 0,
+    missing: 0,
+    reordered: 0,
+    length: n,
+  });
   expect(received).toEqual(Array.from({ length: n }, (_, i) => i));
 }
 
@@ -82,7 +87,10 @@ export function conformance(transport: TransportName): void {
       const conn = await connected;
       const atServer = collect<number>((l) => conn.on('message', l), 1000);
       const atClient = collect<number>((l) => client.on('message', l as (m: unknown) => void), 1000);
-      for (let i = 0; i < 1000; i++) client.send(i), conn.send(i);
+      for (let i = 0; i < 1000; i++) {
+        client.send(i);
+        conn.send(i);
+      }
       expectExactlyOnceInOrder(await atServer, 1000);
       expectExactlyOnceInOrder(await atClient, 1000);
     });
@@ -167,7 +175,11 @@ export function conformance(transport: TransportName): void {
       server = await startServer({ graceMs: 200 });
       const client = await open({ reconnect: { minDelayMs: 800, maxDelayMs: 800, jitter: 0 } });
       const firstId = client.id;
-      const lost = waitFor<{ previousId: string; unconfirmed: unknown[] }>((r) => client.once('session-lost', r), 10_000, 'session-lost');
+      const lost = waitFor<{ previousId: string; unconfirmed: unknown[] }>(
+        (r) => client.once('session-lost', r),
+        10_000,
+        'session-lost',
+      );
       const reopened = waitFor((r) => client.once('open', r), 10_000, 'open of the new session');
       await sleep(100); // let a long-poll park, so the cut interrupts something on every transport
       server.cutAll();

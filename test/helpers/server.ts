@@ -1,7 +1,12 @@
 /** Test helpers: a real server on 127.0.0.1:0 whose TCP connections a test can cut. */
 import type { Socket } from 'node:net';
 import { connect, type Client, type ClientOptions } from '../../client/index.js';
-import { createMessageServer, type Connection, type MessageServer, type MessageServerOptions } from '../../server/index.js';
+import {
+  createMessageServer,
+  type Connection,
+  type MessageServer,
+  type MessageServerOptions,
+} from '../../server/index.js';
 
 export interface TestServer {
   rt: MessageServer;
@@ -46,7 +51,11 @@ export async function openClient(url: string, options: ClientOptions = {}): Prom
   return client;
 }
 
-export function waitFor<T>(subscribe: (resolve: (value: T) => void) => void, timeoutMs = 10_000, what = 'event'): Promise<T> {
+export function waitFor<T>(
+  subscribe: (resolve: (value: T) => void) => void,
+  timeoutMs = 10_000,
+  what = 'event',
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
     subscribe((value) => {
@@ -57,9 +66,17 @@ export function waitFor<T>(subscribe: (resolve: (value: T) => void) => void, tim
 }
 
 /** Collects messages until `count` arrived. */
-export function collect<T = unknown>(on: (listener: (m: T) => void) => void, count: number, timeoutMs = 15_000): Promise<T[]> {
+export function collect<T = unknown>(
+  on: (listener: (m: T) => void) => void,
+  count: number,
+  timeoutMs = 15_000,
+): Promise<T[]> {
   const got: T[] = [];
-  return waitFor<T[]>((resolve) => on((m) => (got.push(m), got.length === count && resolve(got))), timeoutMs, `${count} messages (got ${got.length})`);
+  return waitFor<T[]>(
+    (resolve) => on((m) => (got.push(m), got.length === count && resolve(got))),
+    timeoutMs,
+    `${count} messages (got ${got.length})`,
+  );
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -54,6 +54,9 @@ export async function bundleForBrowser(entryPoints: Record<string, string>): Pro
 /** `/harness.html` and `/harness.js` (+ map). */
 export async function bundleHarness(): Promise<Map<string, Asset>> {
   const assets = await bundleForBrowser({ harness: resolve(HERE, 'harness.ts') });
-  assets.set('/harness.html', { contents: await readFile(resolve(HERE, 'harness.html'), 'utf8'), type: 'text/html; charset=utf-8' });
+  assets.set('/harness.html', {
+    contents: await readFile(resolve(HERE, 'harness.html'), 'utf8'),
+    type: 'text/html; charset=utf-8',
+  });
   return assets;
 }

@@ -26,7 +26,7 @@
  * get the page's time converted to Node's clock, and the page re-stamps each payload with its own
  * send time the same way: the CDP hop between Node and the page is in neither.
  */
-import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
+import { chromium, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
 import type { ClientAdapter, ClientEvents, ClientFactory } from '../../peers/adapter.js';
 import { FAMILY, hasBrowserClient } from '../../peers/index.js';
 import { now, type AppData } from '../../load/payload.js';
@@ -105,7 +105,17 @@ export async function launchBrowserClients(options: BrowserClientsOptions): Prom
   const prepare = async (index: number): Promise<Slot> => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    const slot: Slot = { context, page, events: null, transport: 'none', offset: 0, uncertainty: 0, applied: 0, outbox: [], busy: false };
+    const slot: Slot = {
+      context,
+      page,
+      events: null,
+      transport: 'none',
+      offset: 0,
+      uncertainty: 0,
+      applied: 0,
+      outbox: [],
+      busy: false,
+    };
     page.on('console', (m) => void (m.type() === 'error' && errors.push(`client ${index}: ${m.text()}`)));
     page.on('pageerror', (e) => void errors.push(`client ${index}: ${e.message}`));
     page.on('crash', () => void errors.push(`client ${index}: the page crashed`));
@@ -121,17 +131,21 @@ export async function launchBrowserClients(options: BrowserClientsOptions): Prom
     });
     return slot;
   };
-  const slots = await Promise.all(Array.from({ length: options.count }, (_, i) => prepare(i))).catch(async (err: unknown) => {
-    await browser.close();
-    throw err;
-  });
+  const slots = await Promise.all(Array.from({ length: options.count }, (_, i) => prepare(i))).catch(
+    async (err: unknown) => {
+      await browser.close();
+      throw err;
+    },
+  );
 
   const load = async (slot: Slot, origin: string): Promise<void> => {
     const { page } = slot;
     const pattern = `${origin}${HARNESS_PATH}*`;
     await page.route(pattern, (route) => {
       const asset = harness.get(new URL(route.request().url()).pathname);
-      return asset ? route.fulfill({ body: Buffer.from(asset.contents), contentType: asset.type }) : route.fulfill({ status: 404 });
+      return asset
+        ? route.fulfill({ body: Buffer.from(asset.contents), contentType: asset.type })
+        : route.fulfill({ status: 404 });
     });
     await page.goto(`${origin}${HARNESS_PATH}`);
     await page.waitForSelector('html[data-ready="true"]', { state: 'attached' });
@@ -192,7 +206,9 @@ export async function launchBrowserClients(options: BrowserClientsOptions): Prom
     },
     async processCpu() {
       cdp ??= await browser.newBrowserCDPSession();
-      const info = (await cdp.send('SystemInfo.getProcessInfo')) as { processInfo: Array<{ type: string; id: number; cpuTime: number }> };
+      const info = (await cdp.send('SystemInfo.getProcessInfo')) as {
+        processInfo: Array<{ type: string; id: number; cpuTime: number }>;
+      };
       return info.processInfo.map((p) => ({ type: p.type, id: p.id, cpuSeconds: p.cpuTime }));
     },
     async close() {
@@ -201,10 +217,11 @@ export async function launchBrowserClients(options: BrowserClientsOptions): Prom
       await browser.close();
     },
   };
-  if (options.url) await clients.load(options.url).catch(async (err: unknown) => {
-    await clients.close();
-    throw err;
-  });
+  if (options.url)
+    await clients.load(options.url).catch(async (err: unknown) => {
+      await clients.close();
+      throw err;
+    });
   return clients;
 }
 
@@ -215,7 +232,8 @@ async function estimateOffset(page: Page): Promise<{ offset: number; uncertainty
     const before = now();
     const pageTime = await page.evaluate(() => window.__lab.now());
     const after = now();
-    if ((after - before) / 2 < best.uncertainty) best = { offset: pageTime - (before + after) / 2, uncertainty: (after - before) / 2 };
+    if ((after - before) / 2 < best.uncertainty)
+      best = { offset: pageTime - (before + after) / 2, uncertainty: (after - before) / 2 };
   }
   return best;
 }

@@ -20,9 +20,7 @@ export type HarnessFamily = 'ours' | 'socketio';
 /** [client id, event name, arguments, page time, transport now] */
 export type HarnessEvent = [number, string, unknown[], number, string];
 export type HarnessCommand =
-  | ['open', number, HarnessFamily, string, ClientOptions]
-  | ['send', number, AppData]
-  | ['close', number];
+  ['open', number, HarnessFamily, string, ClientOptions] | ['send', number, AppData] | ['close', number];
 
 export interface Harness {
   /** Runs commands in order. */
@@ -58,7 +56,10 @@ function flush(): void {
 }
 
 function open(id: number, family: HarnessFamily, baseUrl: string, options: ClientOptions): void {
-  const on = (name: string) => (...args: unknown[]) => relay(id, name, args);
+  const on =
+    (name: string) =>
+    (...args: unknown[]) =>
+      relay(id, name, args);
   try {
     const adapter = FACTORIES[family](baseUrl, options, {
       open: on('open'),

@@ -48,8 +48,16 @@ export async function startBrowserWorker(plan: RunPlan): Promise<BrowserWorker> 
       return async () => {
         const [before, after] = [await first, await browser.processCpu()];
         const seconds = (now() - started) / 1000;
-        const used = after.map((p) => ({ ...p, share: (p.cpuSeconds - (before.find((b) => b.id === p.id)?.cpuSeconds ?? 0)) / seconds }));
-        const busiest = used.reduce((a, b) => (b.share > a.share ? b : a), { type: 'none', id: 0, cpuSeconds: 0, share: 0 });
+        const used = after.map((p) => ({
+          ...p,
+          share: (p.cpuSeconds - (before.find((b) => b.id === p.id)?.cpuSeconds ?? 0)) / seconds,
+        }));
+        const busiest = used.reduce((a, b) => (b.share > a.share ? b : a), {
+          type: 'none',
+          id: 0,
+          cpuSeconds: 0,
+          share: 0,
+        });
         cpu = {
           busiestProcess: busiest.type,
           busiestPercent: round(busiest.share * 100),
