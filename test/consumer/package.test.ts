@@ -240,7 +240,7 @@ describe('transport-lab installed from its tarball', () => {
       expect(r.stdout).toMatch(/^ {2}run /m);
     });
 
-    it('runs a built-in scenario and a .js scenario file', async () => {
+    it('runs a built-in scenario, renders its HTML report, and runs a .js scenario file', async () => {
       await ok(
         'npx',
         ['transport-lab', 'run', 'chat', '--duration', '2s', '--transports', 'websocket', '--out', 'out/chat.json'],
@@ -249,6 +249,12 @@ describe('transport-lab installed from its tarball', () => {
       expect(await runsIn(join(dir, 'out/chat.json'))).toEqual([
         { scenario: 'chat', status: 'ok', error: undefined, clientMode: 'node', delivered: true },
       ]);
+      // The report inlines Chart.js (a dependency) and the chart script and stylesheet shipped in dist/.
+      await ok('npx', ['transport-lab', 'report', 'out/chat.json', '--html', 'out/report.html'], dir);
+      const html = await readFile(join(dir, 'out/report.html'), 'utf8');
+      for (const asset of ['reports/html/report.css', 'reports/html/browser-charts.js'])
+        expect(html, asset).toContain(readFileSync(join(ROOT, asset), 'utf8').split('\n').slice(0, 3).join('\n'));
+      expect(html).toMatch(/Chart\.js v\d/);
       await ok(
         'npx',
         [
