@@ -10,9 +10,12 @@ import { registerListCommand } from './list.js';
 import { registerReportCommand } from './report.js';
 import { registerRunCommand } from './run.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
+/** package.json: one folder up from source (cli/main.ts), two from the package's dist/cli/main.js. */
+const PACKAGE_JSON = new URL(
+  import.meta.url.endsWith('.ts') ? '../package.json' : '../../package.json',
+  import.meta.url,
+);
+const { version } = JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version: string };
 
 export function createProgram(): Command {
   const program = new Command('transport-lab')
@@ -26,16 +29,19 @@ export function createProgram(): Command {
   return program;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  createProgram()
-    .exitOverride()
-    .parseAsync(process.argv)
-    .catch((err: unknown) => {
-      if (err instanceof CommanderError) {
-        process.exitCode = err.exitCode;
-        return;
-      }
-      console.error(`transport-lab: ${err instanceof Error ? err.message : String(err)}`);
-      process.exitCode = 2;
-    });
+/** Runs one command line; sets the exit code (2: a bad argument or an input that cannot be used). */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await createProgram().exitOverride().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    console.error(`transport-lab: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 2;
+  }
 }
+
+// Run directly from source: `tsx cli/main.ts …` (the installed command starts in bin.ts).
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main(process.argv);

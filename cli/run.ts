@@ -4,8 +4,7 @@
  * Ctrl-C stops after the current run's traffic and still writes what it has (partial results).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname } from 'node:path';
 import { Option, type Command } from 'commander';
 import {
   CONTENDERS,
@@ -25,6 +24,7 @@ import { LIBRARY } from '../scenarios/library/index.js';
 import type { Contender, ResultsFile, RunResult } from '../scenarios/results.js';
 import { emptyResults } from '../scenarios/engine/suite.js';
 import { createProgress } from './progress.js';
+import { importScenarioFile } from './scenario-file.js';
 import { renderHtml, renderTable } from '../reports/index.js';
 import { runLabel } from '../reports/groups.js';
 
@@ -123,7 +123,7 @@ export async function selectEntries(names: string[], suite?: string): Promise<Su
 }
 
 async function loadScenarioFile(path: string): Promise<Scenario> {
-  const mod = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown };
+  const mod = await importScenarioFile(path);
   // Re-validate: the file may have built its object by hand.
   return defineScenario(mod.default as ScenarioInput);
 }

@@ -1,16 +1,20 @@
 /**
  * Starting the two kinds of helper the runner drives: the server process (child_process.fork, so
- * its CPU and memory are measured alone) and the load-generator worker threads.
+ * its CPU and memory are measured alone) and the load-generator worker threads. Both start in
+ * boot.mjs, which imports their entry: the compiled .js next to this file in the package, the .ts
+ * source (through tsx) in a clone.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Caller, type Callable } from '../load/ipc.js';
 import type { RunPlan } from '../plan.js';
 import type { WorkerInit } from '../load/client-worker.js';
 
 const BOOT = fileURLToPath(new URL('./boot.mjs', import.meta.url));
-const entry = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+/** This module's own extension: `.js` compiled (dist/), `.ts` from source. */
+const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const entry = (name: string) => new URL(`../load/${name}${EXT}`, import.meta.url);
 
 export interface ServerProcess {
   caller: Caller;
@@ -20,7 +24,7 @@ export interface ServerProcess {
 }
 
 export async function startServerProcess(plan: RunPlan): Promise<ServerProcess> {
-  const child: ChildProcess = fork(BOOT, [entry('../load/server-host.ts')], {
+  const child: ChildProcess = fork(BOOT, [fileURLToPath(entry('server-host'))], {
     execArgv: ['--expose-gc'],
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -66,7 +70,7 @@ export function startWorkers(plan: RunPlan, count: number): ClientWorker[] {
   for (let w = 0; w < count; w++) {
     const indices = Array.from({ length: plan.clients }, (_, i) => i).filter((i) => i % count === w);
     if (indices.length === 0) continue;
-    const init: WorkerInit = { entry: pathToFileURL(entry('../load/client-worker.ts')).href, plan, indices };
+    const init: WorkerInit = { entry: entry('client-worker').href, plan, indices };
     const worker = new Worker(BOOT, { workerData: init });
     const caller = new Caller({ post: (m) => worker.postMessage(m), listen: (fn) => worker.on('message', fn) });
     worker.on('error', (err) => caller.failAll(err));

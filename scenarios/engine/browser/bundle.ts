@@ -1,11 +1,14 @@
 /**
- * The page that hosts browser scenario clients (harness.ts + harness.html), bundled with esbuild in
- * memory when a browser run starts. Nothing is fetched from a CDN.
+ * The page that hosts browser scenario clients (harness.ts + harness.html). The package ships it
+ * prebuilt (scripts/build.ts writes HARNESS_BUNDLE next to the compiled copy of this file), so a
+ * browser run needs no esbuild; from source it is bundled with esbuild in memory when a browser run
+ * starts. Nothing is fetched from a CDN.
  *
  * Internal browser bundles (this one, the demo page) import `client/index.ts` as Node code does;
  * `browserClient` resolves that to `client/browser.ts` (native WebSocket, EventSource, fetch), which
  * is what the package's `browser` export condition does for users' bundlers.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +20,8 @@ export interface Asset {
 }
 
 const HERE = dirname(fileURLToPath(import.meta.url));
+/** The prebuilt harness script's file name (in dist/, beside this module compiled). */
+export const HARNESS_BUNDLE = 'harness.bundle.js';
 
 export const browserClient: Plugin = {
   name: 'browser-client',
@@ -51,12 +56,20 @@ export async function bundleForBrowser(entryPoints: Record<string, string>): Pro
   return assets;
 }
 
-/** `/harness.html` and `/harness.js` (+ map). */
+/** The harness page's script: the prebuilt one when present, else bundled now from source. */
+export async function harnessScript(): Promise<Asset> {
+  const prebuilt = resolve(HERE, HARNESS_BUNDLE);
+  if (existsSync(prebuilt)) return { contents: await readFile(prebuilt), type: 'text/javascript' };
+  return (await bundleForBrowser({ harness: resolve(HERE, 'harness.ts') })).get('/harness.js')!;
+}
+
+/** `/harness.html` and `/harness.js`. */
 export async function bundleHarness(): Promise<Map<string, Asset>> {
-  const assets = await bundleForBrowser({ harness: resolve(HERE, 'harness.ts') });
-  assets.set('/harness.html', {
-    contents: await readFile(resolve(HERE, 'harness.html'), 'utf8'),
-    type: 'text/html; charset=utf-8',
-  });
-  return assets;
+  return new Map([
+    [
+      '/harness.html',
+      { contents: await readFile(resolve(HERE, 'harness.html'), 'utf8'), type: 'text/html; charset=utf-8' },
+    ],
+    ['/harness.js', await harnessScript()],
+  ]);
 }

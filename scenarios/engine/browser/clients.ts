@@ -26,7 +26,7 @@
  * get the page's time converted to Node's clock, and the page re-stamps each payload with its own
  * send time the same way: the CDP hop between Node and the page is in neither.
  */
-import { chromium, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
+import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import type { ClientAdapter, ClientEvents, ClientFactory } from '../../peers/adapter.js';
 import { FAMILY, hasBrowserClient } from '../../peers/index.js';
 import { now, type AppData } from '../../load/payload.js';

@@ -18,6 +18,7 @@ import { hasBrowserClient } from '../../peers/index.js';
 import type { RunPlan } from '../../plan.js';
 import type { ClientWorker } from '../processes.js';
 import type { BrowserInfo } from '../../results.js';
+import type { launchBrowserClients } from './clients.js';
 
 export interface BrowserWorker extends ClientWorker {
   /** Opens the pages at the proxy's origin: call once the proxy listens and its meter is ready. */
@@ -31,7 +32,7 @@ const MAX_PAGE_ERRORS = 20;
 
 export async function startBrowserWorker(plan: RunPlan): Promise<BrowserWorker> {
   if (!hasBrowserClient(plan.contender)) throw new Error(`${plan.contender} has no browser client`);
-  const { launchBrowserClients } = await import('./clients.js');
+  const { launchBrowserClients } = await loadLauncher();
   const browser = await launchBrowserClients({ count: plan.clients });
   const indices = Array.from({ length: plan.clients }, (_, i) => i);
   const host = createClientHost(plan, indices, browser.factory);
@@ -79,6 +80,25 @@ export async function startBrowserWorker(plan: RunPlan): Promise<BrowserWorker> 
     }),
     terminate: () => browser.close(),
   };
+}
+
+/**
+ * clients.ts drives Chromium with playwright-core, an optional peer dependency of the package: only
+ * browser clients need it, so it loads here, on first use, and its absence is named.
+ */
+async function loadLauncher(): Promise<{ launchBrowserClients: typeof launchBrowserClients }> {
+  try {
+    return await import('./clients.js');
+  } catch (err) {
+    const missing =
+      (err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && /'playwright-core'/.test(`${err}`);
+    if (!missing) throw err;
+    throw new Error(
+      'playwright-core is not installed (an optional peer dependency of transport-lab, needed for browser clients ' +
+        'only): `npm install playwright-core`; Chromium comes from CHROMIUM_PATH or `npx playwright-core install chromium`',
+      { cause: err },
+    );
+  }
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
