@@ -107,7 +107,7 @@ describe('upgrade strategy', () => {
     expect(first).toMatchObject({ from: null, to: 'long-polling' });
     const conn = await connected;
     const n = 400;
-    const atServer = collect<number>((l) => conn.on('message', l), n);
+    const atServer = collect<number>((l) => conn.on('message', l as (m: unknown) => void), n);
     const atClient = collect<number>((l) => c.on('message', l as (m: unknown) => void), n);
     const upgraded = firstSwitch(c);
     const serverSide = waitFor((r) => conn.once('transport', r));
