@@ -29,7 +29,7 @@ import type { Connection, RequestInfo, TypedEvents } from './connection.js';
 import { errorBody, type OriginPolicy, type SessionQuery } from './http.js';
 import { handleRequest, handleUpgrade, type RouterContext } from './router.js';
 import { Session, type SessionHost, type SessionOptions } from './session.js';
-import type { ServerConnection, TransportEndpoint, TransportHost } from './transport.js';
+import type { TransportEndpoint, TransportHost } from './transport.js';
 import { SERVER_TRANSPORTS } from './transports/index.js';
 
 export type { OriginPolicy } from './http.js';
@@ -196,8 +196,14 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
     log,
     open(req, query, create) {
       const opened = openSession(req, query);
-      const connection: ServerConnection = create();
-      if ('closed' in opened) return connection.close(opened.closed.code, opened.closed.reason);
+      const connection = create();
+      if ('closed' in opened) {
+        log('debug', `session ${query.sid} was closed (${opened.closed.code}): told the returning client`, {
+          sid: query.sid,
+          code: opened.closed.code,
+        });
+        return connection.close(opened.closed.code, opened.closed.reason);
+      }
       if (opened.session.isClosed) return connection.close(CloseCodes.GOING_AWAY, 'SESSION_EXPIRED');
       opened.session.attach(connection, { probe: query.probe, resumed: opened.resumed, clientAck: query.ack });
       if (!opened.resumed) events.emit('connection', opened.session.connection);
