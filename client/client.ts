@@ -193,6 +193,7 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
   }
 
   private recordFailure(name: TransportName, error: unknown, attempts: Attempt[]): void {
+    if (this.state === 'closed') return; // abandoned because the application closed the client
     const e =
       error instanceof TransportError ? error : new TransportError(name, String(error), undefined, { cause: error });
     attempts.push({ transport: name, error: e });

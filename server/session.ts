@@ -106,6 +106,9 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   sendPayload(payload: Payload): boolean {
     if (this.ended) return false;
     if (this.seq.bufferedBytes + payload.bytes > this.options.maxBufferedBytes) {
+      this.log('warn', `slow consumer: ${this.seq.bufferedBytes} bytes unacknowledged, send refused`, {
+        bufferedBytes: this.seq.bufferedBytes,
+      });
       this.current?.close(CloseCodes.TRY_LATER, 'SLOW_CONSUMER');
       this.report(new TransportLabError('SLOW_CONSUMER'));
       return false;
