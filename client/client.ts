@@ -40,7 +40,7 @@ interface Pending {
   timer: ReturnType<typeof setTimeout>;
 }
 
-export class Client extends Emitter<ClientEvents> implements TransportOwner {
+export class Client extends Emitter<ClientEvents> {
   state: ClientState = 'connecting';
   private current: ClientTransport | null = null;
   private readonly pending = new Map<ClientTransport, Pending>();
@@ -61,6 +61,12 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
   private readonly transports: TransportName[];
   private readonly settings: TransportSettings;
   private readonly log: Log;
+  /** What transports report to: kept off the Client's public surface. */
+  private readonly owner: TransportOwner = {
+    onEnvelope: (transport, envelope) => this.onEnvelope(transport, envelope),
+    onHeard: (transport) => this.onHeard(transport),
+    onGone: (transport, reason, code) => this.onGone(transport, reason, code),
+  };
 
   constructor(
     baseUrl: string,
@@ -165,7 +171,7 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
     const timeoutMs = this.options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
     this.log('debug', `trying ${name}${probe ? ' (upgrade probe)' : ''}`, { transport: name, probe });
     return new Promise((resolve, reject) => {
-      const transport = new CLIENT_TRANSPORTS[name](this.settings, this);
+      const transport = new CLIENT_TRANSPORTS[name](this.settings, this.owner);
       const proof = TRANSPORT_CAPABILITIES[name].verify === 'round-trip' ? 'hello and round trip' : 'hello';
       const timer = setTimeout(() => this.settle(transport, `no ${proof} within ${timeoutMs} ms`), timeoutMs);
       this.pending.set(transport, { probe, verified: false, held: [], pingId: 0, resolve, reject, timer });
@@ -243,7 +249,7 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
 
   // ---- what transports report ----
 
-  onEnvelope(transport: ClientTransport, envelope: Envelope): void {
+  private onEnvelope(transport: ClientTransport, envelope: Envelope): void {
     const pending = this.pending.get(transport);
     if (!pending && transport !== this.current) return; // an abandoned transport's late frame
     if (transport === this.current) this.lastHeardAt = Date.now();
@@ -272,11 +278,11 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
     }
   }
 
-  onHeard(transport: ClientTransport): void {
+  private onHeard(transport: ClientTransport): void {
     if (transport === this.current) this.lastHeardAt = Date.now();
   }
 
-  onGone(transport: ClientTransport, reason: string, code?: number): void {
+  private onGone(transport: ClientTransport, reason: string, code?: number): void {
     transport.close();
     if (this.pending.has(transport)) return this.settle(transport, reason, code);
     if (transport !== this.current) return;

@@ -60,6 +60,11 @@ export function conformance(
       expect(conn.transport).toBe(transport);
       expect(client.id).toBe(conn.id);
       expect(conn.id).toMatch(/^[A-Za-z0-9_-]{22}$/); // 128 bits, base64url
+      expect(conn.request).toMatchObject({
+        url: expect.stringMatching(`^/rt/${transport}`),
+        remoteAddress: '127.0.0.1',
+      });
+      expect(conn.request.headers.host).toBe(`127.0.0.1:${server.port}`);
     });
 
     it('delivers nothing before open, even what the server sends on connection', async () => {
@@ -241,6 +246,10 @@ export function conformance(
       expect(event.unconfirmed).toEqual(['sent while away']);
       expect(client.id).not.toBe(firstId);
       expect(client.transport).toBe(transport);
+      // The new session's opening request named the old one: its url keeps the sid, never the token.
+      const { url } = server.rt.sessions.get(client.id!)!.request;
+      expect(url).toContain(`sid=${firstId}`);
+      expect(url).not.toContain('token');
     });
   });
 }
