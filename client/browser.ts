@@ -3,7 +3,8 @@
  * and fetch. Bundlers pick this file through the `browser` condition of package.json `exports`;
  * the script-tag build exposes it as `TransportLab.connect`.
  */
-import { Client, type ClientOptions } from './client.js';
+import type { ClientOptions } from './api.js';
+import { Client } from './client.js';
 import { platform } from './platform.browser.js';
 
 export * from './public.js';

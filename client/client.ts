@@ -3,78 +3,31 @@
  * and resume. It owns sequence numbers, acks and the outbound buffer; transports only move frames.
  *
  * A transport counts as working only when the server's hello arrived over it within
- * connectTimeoutMs, and for WebSocket a ping/pong round trip completed too: `open` events prove
- * nothing behind a proxy that accepts an upgrade and then stalls, or buffers a stream.
+ * connectTimeoutMs, and, where its capabilities say `verify: 'round-trip'`, a ping/pong round trip
+ * completed too: `open` events prove nothing behind a proxy that accepts an upgrade and then stalls,
+ * or buffers a stream.
  */
 import {
   CloseCodes,
+  createLog,
   DEFAULTS,
   type Envelope,
   type Hello,
+  type Log,
   Sequencer,
   TERMINAL_CLOSE_CODES,
+  TRANSPORT_CAPABILITIES,
+  TRANSPORTS,
   type TransportName,
   TransportLabError,
   fromPayload,
   toPayload,
 } from '../protocol/index.js';
+import { type Attempt, type ClientEvents, type ClientOptions, type ClientState, TransportError } from './api.js';
 import { Emitter } from './emitter.js';
-import { plan, type StrategyName } from './strategy.js';
+import { plan } from './strategy.js';
 import type { ClientTransport, Platform, TransportOwner, TransportSettings } from './transport.js';
-import { LongPollingTransport } from './transports/long-polling.js';
-import { SseTransport } from './transports/sse.js';
-import { WebSocketTransport } from './transports/websocket.js';
-
-const TRANSPORT_CLASSES: Record<
-  TransportName,
-  new (settings: TransportSettings, owner: TransportOwner) => ClientTransport
-> = {
-  websocket: WebSocketTransport,
-  sse: SseTransport,
-  'long-polling': LongPollingTransport,
-};
-
-export type ClientState = 'connecting' | 'open' | 'reconnecting' | 'closed';
-export interface Attempt {
-  transport: TransportName;
-  error: string;
-}
-
-export interface ClientEvents extends Record<string, unknown> {
-  open: { id: string; transport: TransportName };
-  message: unknown;
-  transport: { from: TransportName | null; to: TransportName; reason: string; attempts: Attempt[] };
-  reconnecting: { attempt: number; delayMs: number; reason: string };
-  resumed: { id: string; transport: TransportName; resent: number };
-  /** The server no longer had the session: nothing after this is a continuation. */
-  'session-lost': { previousId: string; reason: string; unconfirmed: unknown[] };
-  close: { code: number; reason: string };
-  error: Error;
-}
-
-export interface ReconnectPolicy {
-  minDelayMs: number;
-  maxDelayMs: number;
-  factor: number;
-  /** 0..1: each delay is cut by up to this fraction, at random, so clients do not reconnect in step. */
-  jitter: number;
-}
-
-export interface ClientOptions {
-  /** Ordered; the first that verifies wins (fallback), or the ones to move up to (upgrade). */
-  transports?: TransportName[];
-  strategy?: StrategyName;
-  connectTimeoutMs?: number;
-  /** Exponential backoff with jitter between attempts; false: a lost connection ends the client. */
-  reconnect?: Partial<ReconnectPolicy> | false;
-  maxBufferedBytes?: number;
-  ackEvery?: number;
-  ackDelayMs?: number;
-  /** Extra request headers (Node only; browsers choose their own). */
-  headers?: Record<string, string>;
-  /** Swap WebSocket / EventSource / fetch implementations. */
-  platform?: Partial<Platform>;
-}
+import { CLIENT_TRANSPORTS } from './transports/index.js';
 
 interface Pending {
   probe: boolean;
@@ -83,11 +36,11 @@ interface Pending {
   held: Array<Extract<Envelope, { type: 'data' }>>;
   pingId: number;
   resolve(t: ClientTransport): void;
-  reject(e: Error): void;
+  reject(e: TransportError): void;
   timer: ReturnType<typeof setTimeout>;
 }
 
-export class Client extends Emitter<ClientEvents> implements TransportOwner {
+export class Client extends Emitter<ClientEvents> {
   state: ClientState = 'connecting';
   private current: ClientTransport | null = null;
   private readonly pending = new Map<ClientTransport, Pending>();
@@ -107,6 +60,13 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
   private readonly neverWorked = new Set<TransportName>();
   private readonly transports: TransportName[];
   private readonly settings: TransportSettings;
+  private readonly log: Log;
+  /** What transports report to: kept off the Client's public surface. */
+  private readonly owner: TransportOwner = {
+    onEnvelope: (transport, envelope) => this.onEnvelope(transport, envelope),
+    onHeard: (transport) => this.onHeard(transport),
+    onGone: (transport, reason, code) => this.onGone(transport, reason, code),
+  };
 
   constructor(
     baseUrl: string,
@@ -114,10 +74,11 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
     private readonly options: ClientOptions = {},
   ) {
     super();
-    this.transports = options.transports ?? ['websocket', 'sse', 'long-polling'];
-    if (this.transports.length === 0 || this.transports.some((t) => !(t in TRANSPORT_CLASSES))) {
-      throw new TypeError(`transports must list some of ${Object.keys(TRANSPORT_CLASSES).join(', ')}`);
+    this.transports = options.transports ?? [...TRANSPORTS];
+    if (this.transports.length === 0 || this.transports.some((t) => !Object.hasOwn(CLIENT_TRANSPORTS, t))) {
+      throw new TypeError(`transports must list some of ${TRANSPORTS.join(', ')}`);
     }
+    this.log = createLog(options.logger, 'transport-lab:client');
     this.settings = {
       baseUrl,
       platform: { ...platform, ...options.platform },
@@ -173,16 +134,19 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
       if (this.state === 'closed') return;
       try {
         const transport = await this.verify(name, false);
-        if ((this.state as ClientState) === 'closed') return this.settle(transport, new Error('client closed'));
-        if (!transport.isOpen) throw new Error('closed right after it was verified');
+        if ((this.state as ClientState) === 'closed') return this.settle(transport, 'client closed');
+        if (!transport.isOpen) throw new TransportError(name, 'closed right after it was verified');
         this.adopt(transport, attempts.length > 0 ? 'fallback' : reason, attempts);
         if (probe.length > 0) void this.upgrade(transport, probe);
         return;
       } catch (error) {
-        this.recordFailure(name, error as Error, attempts);
+        this.recordFailure(name, error, attempts);
       }
     }
-    if (this.state !== 'closed') this.scheduleReconnect(`no transport connected (${describe(attempts)})`);
+    if (this.state === 'closed') return;
+    const errors = attempts.map((a) => a.error);
+    const why = errors.map((e) => `${e.transport}: ${e.message}`).join('; ');
+    this.scheduleReconnect(new AggregateError(errors, `no transport connected (${why})`));
   }
 
   private async upgrade(base: ClientTransport, candidates: TransportName[]): Promise<void> {
@@ -191,52 +155,56 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
       if (this.current !== base) return;
       try {
         const probe = await this.verify(name, true);
-        if (this.current !== base) return this.settle(probe, new Error('connection changed during the probe'));
-        if (!probe.isOpen) throw new Error('closed right after it was verified');
+        if (this.current !== base) return this.settle(probe, 'connection changed during the probe');
+        if (!probe.isOpen) throw new TransportError(name, 'closed right after it was verified');
         base.close(); // no more polls: from here on the probe carries everything
         probe.send([{ type: 'upgrade' }]);
         this.switchTo(probe, 'upgrade', attempts);
         return;
       } catch (error) {
-        this.recordFailure(name, error as Error, attempts);
+        this.recordFailure(name, error, attempts);
       }
     }
   }
 
   private verify(name: TransportName, probe: boolean): Promise<ClientTransport> {
     const timeoutMs = this.options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
+    this.log('debug', `trying ${name}${probe ? ' (upgrade probe)' : ''}`, { transport: name, probe });
     return new Promise((resolve, reject) => {
-      const transport = new TRANSPORT_CLASSES[name](this.settings, this);
-      const proof = name === 'websocket' ? 'hello and round trip' : 'hello';
-      const timer = setTimeout(
-        () => this.settle(transport, new Error(`no ${proof} within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
+      const transport = new CLIENT_TRANSPORTS[name](this.settings, this.owner);
+      const proof = TRANSPORT_CAPABILITIES[name].verify === 'round-trip' ? 'hello and round trip' : 'hello';
+      const timer = setTimeout(() => this.settle(transport, `no ${proof} within ${timeoutMs} ms`), timeoutMs);
       this.pending.set(transport, { probe, verified: false, held: [], pingId: 0, resolve, reject, timer });
       transport.open({ sid: this.sid, token: this.token, ack: this.seq.received, probe });
     });
   }
 
   /**
-   * Ends a verification: resolves with the transport, or rejects and closes it. A verified transport
-   * stays registered until it is adopted, so frames that arrive in the meantime are not dropped.
+   * Ends a verification: resolves with the transport (no `failure`), or rejects with a TransportError
+   * and closes it. A verified transport stays registered until it is adopted, so frames that arrive
+   * in the meantime are not dropped.
    */
-  private settle(transport: ClientTransport, error?: Error): void {
+  private settle(transport: ClientTransport, failure?: string, closeCode?: number): void {
     const pending = this.pending.get(transport);
     if (!pending) return;
     clearTimeout(pending.timer);
-    if (!error && !pending.verified) {
+    if (failure === undefined && !pending.verified) {
       pending.verified = true;
+      this.log('debug', `${transport.name} verified`, { transport: transport.name });
       return pending.resolve(transport);
     }
     this.pending.delete(transport);
     transport.close();
-    pending.reject(error ?? new Error('abandoned'));
+    pending.reject(new TransportError(transport.name, failure ?? 'abandoned', closeCode));
   }
 
-  private recordFailure(name: TransportName, error: Error, attempts: Attempt[]): void {
-    attempts.push({ transport: name, error: error.message });
+  private recordFailure(name: TransportName, error: unknown, attempts: Attempt[]): void {
+    if (this.state === 'closed') return; // abandoned because the application closed the client
+    const e =
+      error instanceof TransportError ? error : new TransportError(name, String(error), undefined, { cause: error });
+    attempts.push({ transport: name, error: e });
     if (!this.worked.has(name)) this.neverWorked.add(name);
+    this.log('warn', `${name} refused: ${e.message}`, { transport: name, closeCode: e.closeCode });
   }
 
   private adopt(transport: ClientTransport, reason: string, attempts: Attempt[]): void {
@@ -246,9 +214,12 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
     this.switchTo(transport, reason, attempts);
     if (!this.announced) {
       this.announced = true;
+      this.log('info', `session ${this.sid} opened on ${transport.name}`, { sid: this.sid, transport: transport.name });
       this.emit('open', { id: this.sid!, transport: transport.name });
     } else {
-      this.emit('resumed', { id: this.sid!, transport: transport.name, resent: this.seq.unconfirmedCount });
+      const resent = this.seq.unconfirmedCount;
+      this.log('info', `session ${this.sid} resumed on ${transport.name}`, { sid: this.sid, resent });
+      this.emit('resumed', { id: this.sid!, transport: transport.name, resent });
     }
     for (const envelope of held) if (this.current === transport) this.onData(transport, envelope);
   }
@@ -264,14 +235,21 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
     this.startWatchdog();
     transport.send(this.seq.resend(this.piggybacks()));
     if (transport.name !== this.lastTransport) {
-      this.emit('transport', { from: this.lastTransport, to: transport.name, reason, attempts });
+      const from = this.lastTransport;
+      const failed = attempts.map((a) => a.transport);
+      this.log('info', `transport ${from ?? '(none)'} → ${transport.name} (${reason})`, {
+        from,
+        to: transport.name,
+        failed,
+      });
+      this.emit('transport', { from, to: transport.name, reason, attempts });
       this.lastTransport = transport.name;
     }
   }
 
   // ---- what transports report ----
 
-  onEnvelope(transport: ClientTransport, envelope: Envelope): void {
+  private onEnvelope(transport: ClientTransport, envelope: Envelope): void {
     const pending = this.pending.get(transport);
     if (!pending && transport !== this.current) return; // an abandoned transport's late frame
     if (transport === this.current) this.lastHeardAt = Date.now();
@@ -300,22 +278,22 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
     }
   }
 
-  onHeard(transport: ClientTransport): void {
+  private onHeard(transport: ClientTransport): void {
     if (transport === this.current) this.lastHeardAt = Date.now();
   }
 
-  onGone(transport: ClientTransport, reason: string, code?: number): void {
+  private onGone(transport: ClientTransport, reason: string, code?: number): void {
     transport.close();
-    if (this.pending.has(transport)) return this.settle(transport, new Error(reason));
+    if (this.pending.has(transport)) return this.settle(transport, reason, code);
     if (transport !== this.current) return;
     this.current = null;
     if (code !== undefined && TERMINAL_CLOSE_CODES.has(code)) return this.finish(code, reason);
-    this.scheduleReconnect(reason);
+    this.scheduleReconnect(new TransportError(transport.name, reason, code));
   }
 
   private onHello(transport: ClientTransport, hello: Hello, pending: Pending): void {
     if (pending.probe) {
-      if (hello.sid !== this.sid) return this.settle(transport, new Error('probe answered for another session'));
+      if (hello.sid !== this.sid) return this.settle(transport, 'probe answered for another session');
     } else {
       if (this.sid !== null && hello.sid !== this.sid) this.loseSession(`server no longer had session ${this.sid}`);
       const fresh = this.sid !== hello.sid;
@@ -326,7 +304,7 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
       this.seq.ackedUpTo(this.seq.received); // the open request carried it
     }
     transport.setSession(hello.sid, hello.token);
-    if (transport.name !== 'websocket') return this.settle(transport);
+    if (transport.capabilities.verify !== 'round-trip') return this.settle(transport);
     pending.pingId = ++this.pingCounter;
     transport.send([{ type: 'ping', id: pending.pingId }]);
   }
@@ -348,18 +326,19 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
 
   // ---- acks, buffers, session loss ----
 
-  /** Long-polls carry the ack in every request: no need to put it in data envelopes too. */
+  /** Where every poll carries the ack, there is no need to put it in data envelopes too. */
   private piggybacks(): boolean {
-    return this.current?.ackMode !== 'poll';
+    return this.current?.capabilities.ack !== 'poll';
   }
 
   /**
-   * Acks cost a frame on WebSocket, a whole request on SSE (so they are sent 16× less often), and
-   * nothing on long-polling (every poll carries one).
+   * What an ack costs decides how often it goes: a frame (ackEvery / ackDelayMs), a whole POST (16×
+   * less often), or nothing (every poll carries one).
    */
   private scheduleAck(transport: ClientTransport): void {
-    if (transport.ackMode === 'poll') return;
-    const scale = transport.ackMode === 'post' ? 16 : 1;
+    const cost = transport.capabilities.ack;
+    if (cost === 'poll') return;
+    const scale = cost === 'post' ? 16 : 1;
     const every = (this.options.ackEvery ?? DEFAULTS.ackEvery) * scale;
     if (this.seq.unacknowledged >= every) return this.flushAck();
     this.ackTimer ??= setTimeout(
@@ -387,6 +366,7 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
     const unconfirmed = this.seq.unconfirmed().map(({ kind, body }) => fromPayload(kind, body));
     this.seq.reset();
     this.announced = false;
+    this.log('warn', `session ${previousId} lost: ${reason}`, { sid: previousId, unconfirmed: unconfirmed.length });
     this.emit('session-lost', { previousId, reason, unconfirmed });
   }
 
@@ -403,8 +383,9 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
     }, 250);
   }
 
-  private scheduleReconnect(reason: string): void {
+  private scheduleReconnect(error: Error): void {
     this.clearAckTimer();
+    const reason = error.message;
     const policy = this.options.reconnect;
     if (policy === false) return this.finish(CloseCodes.GOING_AWAY, reason);
     const { minDelayMs, maxDelayMs, factor, jitter } = { ...DEFAULTS.reconnect, ...policy };
@@ -412,7 +393,8 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
     const attempt = ++this.attempt;
     const ceiling = Math.min(maxDelayMs, minDelayMs * factor ** (attempt - 1));
     const delayMs = Math.round(ceiling * (1 - jitter * Math.random()));
-    this.emit('reconnecting', { attempt, delayMs, reason });
+    this.log('warn', `reconnecting in ${delayMs} ms (attempt ${attempt}): ${reason}`, { attempt, delayMs });
+    this.emit('reconnecting', { attempt, delayMs, reason, error });
     this.reconnectTimer = setTimeout(() => void this.establish('reconnect'), delayMs);
   }
 
@@ -422,13 +404,10 @@ export class Client extends Emitter<ClientEvents> implements TransportOwner {
     this.clearAckTimer();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.watchdog) clearInterval(this.watchdog);
-    for (const transport of [...this.pending.keys()]) this.settle(transport, new Error('client closed'));
+    for (const transport of [...this.pending.keys()]) this.settle(transport, 'client closed');
     this.current?.close();
     this.current = null;
+    this.log('info', `closed (${code} ${reason})`, { code, reason });
     this.emit('close', { code, reason });
   }
-}
-
-function describe(attempts: Attempt[]): string {
-  return attempts.map((a) => `${a.transport}: ${a.error}`).join('; ');
 }

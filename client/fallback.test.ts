@@ -2,11 +2,13 @@
  * Fallback trusts data, not `open` events: through a real TCP proxy that refuses upgrades, stalls
  * them, or buffers streaming responses, the client must end on a transport that carries messages.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProxy, type NetworkProxy } from '../scenarios/network/proxy.js';
 import type { TransportName } from '../protocol/index.js';
 import { collect, openClient, startServer, type TestServer, waitFor } from '../test/helpers/server.js';
-import type { Client, ClientEvents, ClientOptions } from './index.js';
+import { type Client, type ClientEvents, type ClientOptions, TransportError } from './index.js';
 
 let server: TestServer;
 let proxy: NetworkProxy | null = null;
@@ -72,7 +74,10 @@ describe('fallback', () => {
       const change = await firstSwitch(c);
       expect(change).toMatchObject({ from: null, to: expected, reason: 'fallback' });
       expect(change.attempts.map((a) => a.transport)).toEqual(transports.slice(0, transports.indexOf(expected)));
-      expect(change.attempts[0].error).toMatch(why);
+      for (const { transport, error } of change.attempts)
+        expect(error).toMatchObject({ name: 'TransportError', transport });
+      expect(change.attempts[0].error).toBeInstanceOf(TransportError);
+      expect(change.attempts[0].error.message).toMatch(why);
       expect(c.transport).toBe(expected);
       await expectEcho(c);
     },
@@ -107,7 +112,7 @@ describe('upgrade strategy', () => {
     expect(first).toMatchObject({ from: null, to: 'long-polling' });
     const conn = await connected;
     const n = 400;
-    const atServer = collect<number>((l) => conn.on('message', l), n);
+    const atServer = collect<number>((l) => conn.on('message', l as (m: unknown) => void), n);
     const atClient = collect<number>((l) => c.on('message', l as (m: unknown) => void), n);
     const upgraded = firstSwitch(c);
     const serverSide = waitFor((r) => conn.once('transport', r));
@@ -132,7 +137,32 @@ describe('upgrade strategy', () => {
     expect(await firstSwitch(c)).toMatchObject({ to: 'long-polling' });
     const second = await firstSwitch(c);
     expect(second).toMatchObject({ from: 'long-polling', to: 'sse', reason: 'upgrade' });
-    expect(second.attempts).toEqual([{ transport: 'websocket', error: expect.stringMatching(/websocket closed/) }]);
+    expect(second.attempts).toEqual([
+      {
+        transport: 'websocket',
+        error: expect.objectContaining({ message: expect.stringMatching(/websocket closed/) }),
+      },
+    ]);
     await expectEcho(c);
+  });
+});
+
+describe('when every transport fails', () => {
+  it('the reconnect carries one AggregateError with each attempt’s own TransportError', async () => {
+    // An HTTP server that answers every request 503 and drops every upgrade.
+    const refusing = http.createServer((_req, res) => res.writeHead(503).end());
+    refusing.on('upgrade', (_req, socket) => socket.destroy());
+    await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', r));
+    const { port } = refusing.address() as AddressInfo;
+    const { connect } = await import('./index.js');
+    const c = (client = connect(`http://127.0.0.1:${port}/rt`, { reconnect: { minDelayMs: 5_000 } }));
+    const { error, reason } = await waitFor<ClientEvents['reconnecting']>((r) => c.once('reconnecting', r));
+    refusing.close();
+    expect(error).toBeInstanceOf(AggregateError);
+    const errors = (error as AggregateError).errors as TransportError[];
+    expect(errors.map((e) => e.transport)).toEqual(['websocket', 'sse', 'long-polling']);
+    for (const e of errors) expect(e).toBeInstanceOf(TransportError);
+    expect(reason).toBe(error.message);
+    for (const e of errors) expect(reason).toContain(`${e.transport}: ${e.message}`);
   });
 });

@@ -8,7 +8,8 @@
  *   client.on('transport', ({ from, to, reason }) => …);
  *   client.send({ hello: 'world' });
  */
-import { Client, type ClientOptions } from './client.js';
+import type { ClientOptions } from './api.js';
+import { Client } from './client.js';
 import { platform } from './platform.node.js';
 
 export * from './public.js';

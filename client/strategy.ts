@@ -2,11 +2,11 @@
  * Connection strategies as data. A plan is two ordered lists the Client walks with one loop:
  *  - `start`: transports to try, in order, until one is verified (SignalR-style fallback);
  *  - `probe`: transports to try in the background once connected, moving to the first that verifies
- *    (Engine.IO-style upgrade: the fastest first message on long-polling, then move up).
+ *    (Engine.IO-style upgrade: the fastest first message on a polled transport, then move up).
  * A transport that has never worked in this client's life is skipped on later walks, so a blocked
  * WebSocket costs its timeout once, not on every reconnect.
  */
-import type { TransportName } from '../protocol/index.js';
+import { TRANSPORT_CAPABILITIES, type TransportName } from '../protocol/index.js';
 
 export type StrategyName = 'fallback' | 'upgrade';
 
@@ -17,13 +17,16 @@ export interface Plan {
 
 type Planner = (transports: readonly TransportName[]) => Plan;
 
-const BASE: TransportName = 'long-polling';
-
 export const STRATEGIES: Record<StrategyName, Planner> = {
   fallback: (transports) => ({ start: [...transports], probe: [] }),
+  /**
+   * Starts on the first listed transport with a polled downstream (plain request/response passes any
+   * proxy), else on the last listed; probes the others that can be probes, in order.
+   */
   upgrade: (transports) => {
-    const base = transports.includes(BASE) ? BASE : transports[transports.length - 1];
-    return { start: [base], probe: transports.filter((t) => t !== base) };
+    const base =
+      transports.find((t) => TRANSPORT_CAPABILITIES[t].downstream === 'poll') ?? transports[transports.length - 1];
+    return { start: [base], probe: transports.filter((t) => t !== base && TRANSPORT_CAPABILITIES[t].probe) };
   },
 };
 

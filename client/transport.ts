@@ -11,7 +11,10 @@ import {
   encode,
   encodeBatch,
   type Envelope,
+  CloseCodes,
   type Frame,
+  TRANSPORT_CAPABILITIES,
+  type TransportCapabilities,
   type TransportName,
 } from '../protocol/index.js';
 import { Upstream } from './upstream.js';
@@ -71,10 +74,10 @@ export interface TransportOwner {
   onGone(transport: ClientTransport, reason: string, code?: number): void;
 }
 
+export type ClientTransportClass = new (settings: TransportSettings, owner: TransportOwner) => ClientTransport;
+
 export abstract class ClientTransport {
   abstract readonly name: TransportName;
-  /** What an ack costs: a frame, a whole POST, or nothing (every poll carries one). */
-  abstract readonly ackMode: 'frame' | 'post' | 'poll';
   protected sid: string | null = null;
   protected token: string | null = null;
   private done = false;
@@ -83,6 +86,10 @@ export abstract class ClientTransport {
     protected readonly settings: TransportSettings,
     private readonly owner: TransportOwner,
   ) {}
+
+  get capabilities(): TransportCapabilities {
+    return TRANSPORT_CAPABILITIES[this.name];
+  }
 
   get isOpen(): boolean {
     return !this.done;
@@ -99,7 +106,7 @@ export abstract class ClientTransport {
 
   /** Sends a last envelope (the client's close) that must outlive this transport's shutdown. */
   sayGoodbye(envelope: Envelope): void {
-    if (this.ackMode === 'frame') return this.send([envelope]);
+    if (this.capabilities.upstream === 'connection') return this.send([envelope]);
     const { fetch } = this.settings.platform;
     const body = encodeBatch([encode(envelope)]);
     fetch(this.url({ upstream: true }), {
@@ -133,7 +140,7 @@ export abstract class ClientTransport {
     return url.toString();
   }
 
-  /** HTTP POST upstream (SSE and long-polling): the ack in each answer arrives like any envelope. */
+  /** HTTP POST upstream (`upstream: 'post'`): the ack in each answer arrives like any envelope. */
   protected createUpstream(): Upstream {
     const { fetch } = this.settings.platform;
     return new Upstream({
@@ -156,7 +163,7 @@ export abstract class ClientTransport {
     try {
       envelope = decode(frame);
     } catch (error) {
-      return this.gone(`bad frame from server: ${(error as Error).message}`, 1007);
+      return this.gone(`bad frame from server: ${(error as Error).message}`, CloseCodes.BAD_DATA);
     }
     this.owner.onEnvelope(this, envelope);
   }

@@ -1,9 +1,9 @@
 /**
- * Upstream over HTTP POST, for SSE and long-polling: one request in flight at a time; whatever is
+ * Upstream over HTTP POST, for transports with `upstream: 'post'`: one request in flight at a time; whatever is
  * queued meanwhile goes out together in the next one, split only where a batch would pass the
  * server's maxBatchBytes. The response body is the server's cumulative ack (`a<n>`).
  */
-import { encode, encodeBatch, type Envelope, type Frame, byteLength } from '../protocol/index.js';
+import { byteLength, CloseCodes, encode, encodeBatch, type Envelope, type Frame } from '../protocol/index.js';
 
 export interface UpstreamSink {
   post(body: Uint8Array<ArrayBuffer>, signal: AbortSignal): Promise<Response>;
@@ -53,7 +53,7 @@ export class Upstream {
         const code = safeJson(text)?.code ?? 'HTTP_ERROR';
         return this.sink.onFailure(
           `POST answered ${response.status} ${code}`,
-          response.status === 413 ? 1009 : undefined,
+          response.status === 413 ? CloseCodes.TOO_BIG : undefined,
         );
       }
       this.sink.onResponse(text);

@@ -3,27 +3,6 @@
  * WebSocket rejections after the upgrade use `close`; protocol-level closes on HTTP transports travel
  * as a `c` envelope carrying the same close code. Clients and tests match on `code`, never on text.
  */
-export const ErrorCodes = {
-  FORBIDDEN_ORIGIN: { status: 403, close: 1008, message: 'Origin is not allowed' },
-  BAD_TOKEN: { status: 403, close: 1008, message: 'Resume token does not match the session' },
-  UNKNOWN_TRANSPORT: { status: 404, close: 1008, message: 'No such transport' },
-  UNKNOWN_SESSION: { status: 404, close: 1008, message: 'No such session (expired or never existed)' },
-  METHOD_NOT_ALLOWED: { status: 405, close: 1008, message: 'Method not allowed on this path' },
-  POLL_IN_PROGRESS: { status: 409, close: 1008, message: 'Another poll is already parked for this session' },
-  WRONG_TRANSPORT: { status: 409, close: 1008, message: 'Session is not on this transport' },
-  MESSAGE_TOO_BIG: { status: 413, close: 1009, message: 'Message exceeds maxMessageBytes' },
-  BATCH_TOO_BIG: { status: 413, close: 1009, message: 'Request body exceeds maxBatchBytes' },
-  HEADERS_TOO_BIG: { status: 431, close: 1008, message: 'Request headers are too large' },
-  BAD_REQUEST: { status: 400, close: 1008, message: 'Malformed request' },
-  BAD_ENVELOPE: { status: 400, close: 1007, message: 'Malformed envelope' },
-  BAD_JSON: { status: 400, close: 1007, message: 'JSON payload does not parse' },
-  BAD_SEQUENCE: { status: 400, close: 1007, message: 'Sequence number skips ahead' },
-  SLOW_CONSUMER: { status: 503, close: 1013, message: 'Outbound buffer passed its cap; reconnect to resume' },
-  BUFFER_FULL: { status: 503, close: 1013, message: 'Outbound buffer is full' },
-  SERVER_CLOSING: { status: 503, close: 1001, message: 'Server is shutting down' },
-} as const;
-
-export type ErrorCode = keyof typeof ErrorCodes;
 
 /** Close codes used on every transport (WebSocket close frames, `c` envelopes). */
 export const CloseCodes = {
@@ -34,6 +13,8 @@ export const CloseCodes = {
   BAD_DATA: 1007,
   POLICY: 1008,
   TOO_BIG: 1009,
+  /** A bug on the server (INTERNAL_ERROR): reconnect and resume, nothing is lost. */
+  INTERNAL_ERROR: 1011,
   /** Slow consumer: reconnect after a pause and resume, nothing is lost. */
   TRY_LATER: 1013,
   /** Another connection of the same session took over (reconnect or upgrade). */
@@ -45,15 +26,50 @@ export const CloseCodes = {
 /** Close codes after which a client must not reconnect on its own. */
 export const TERMINAL_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCodes.NORMAL, CloseCodes.POLICY]);
 
+const { GOING_AWAY, BAD_DATA, POLICY, TOO_BIG, INTERNAL_ERROR, TRY_LATER } = CloseCodes;
+
+export const ErrorCodes = {
+  FORBIDDEN_ORIGIN: { status: 403, close: POLICY, message: 'Origin is not allowed' },
+  BAD_TOKEN: { status: 403, close: POLICY, message: 'Resume token does not match the session' },
+  UNKNOWN_TRANSPORT: { status: 404, close: POLICY, message: 'No such transport' },
+  UNKNOWN_SESSION: { status: 404, close: POLICY, message: 'No such session (expired or never existed)' },
+  METHOD_NOT_ALLOWED: { status: 405, close: POLICY, message: 'Method not allowed on this path' },
+  POLL_IN_PROGRESS: { status: 409, close: POLICY, message: 'Another poll is already parked for this session' },
+  WRONG_TRANSPORT: { status: 409, close: POLICY, message: 'Session is not on this transport' },
+  MESSAGE_TOO_BIG: { status: 413, close: TOO_BIG, message: 'Message exceeds maxMessageBytes' },
+  BATCH_TOO_BIG: { status: 413, close: TOO_BIG, message: 'Request body exceeds maxBatchBytes' },
+  HEADERS_TOO_BIG: { status: 431, close: POLICY, message: 'Request headers are too large' },
+  BAD_REQUEST: { status: 400, close: POLICY, message: 'Malformed request' },
+  BAD_ENVELOPE: { status: 400, close: BAD_DATA, message: 'Malformed envelope' },
+  BAD_JSON: { status: 400, close: BAD_DATA, message: 'JSON payload does not parse' },
+  BAD_SEQUENCE: { status: 400, close: BAD_DATA, message: 'Sequence number skips ahead' },
+  /** Our own bug, not the client's: the error carries the original exception as `cause`. */
+  INTERNAL_ERROR: { status: 500, close: INTERNAL_ERROR, message: 'Internal server error' },
+  SLOW_CONSUMER: { status: 503, close: TRY_LATER, message: 'Outbound buffer passed its cap; reconnect to resume' },
+  BUFFER_FULL: { status: 503, close: TRY_LATER, message: 'Outbound buffer is full' },
+  SERVER_CLOSING: { status: 503, close: GOING_AWAY, message: 'Server is shutting down' },
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
 export class TransportLabError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly closeCode: number;
-  constructor(code: ErrorCode, message?: string) {
-    super(message ?? ErrorCodes[code].message);
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown }) {
+    super(message ?? ErrorCodes[code].message, options);
     this.name = 'TransportLabError';
     this.code = code;
     this.status = ErrorCodes[code].status;
     this.closeCode = ErrorCodes[code].close;
+  }
+
+  /**
+   * The error to answer with: ours as they are; anything else is a bug of ours, never the client's
+   * fault, so it becomes INTERNAL_ERROR (HTTP 500, close 1011) with the original as `cause`.
+   */
+  static from(error: unknown): TransportLabError {
+    if (error instanceof TransportLabError) return error;
+    return new TransportLabError('INTERNAL_ERROR', undefined, { cause: error });
   }
 }

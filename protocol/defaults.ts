@@ -1,12 +1,5 @@
 /** Defaults both sides agree on; every one is an option on the side that owns it. */
 
-export const TRANSPORTS = ['websocket', 'sse', 'long-polling'] as const;
-export type TransportName = (typeof TRANSPORTS)[number];
-
-export function isTransportName(name: unknown): name is TransportName {
-  return typeof name === 'string' && (TRANSPORTS as readonly string[]).includes(name);
-}
-
 /** Room for the envelope header on top of the payload limit (kind + seq + ack + space). */
 export const ENVELOPE_ALLOWANCE = 64;
 

@@ -13,7 +13,7 @@
  * `seq` numbers data messages per direction from 1; `ack` is the highest seq received in order.
  */
 import { TransportLabError } from './codes.js';
-import type { TransportName } from './defaults.js';
+import type { TransportName } from './transports.js';
 
 export type DataKind = 't' | 'j' | 'b';
 

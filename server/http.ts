@@ -86,7 +86,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       chunks.push(chunk);
     });
     req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
-    req.on('error', reject);
+    // The client went away mid-body: its fault, not ours (and nobody is left to read the answer).
+    req.on('error', (error) => reject(new TransportLabError('BAD_REQUEST', `request failed: ${error.message}`)));
     req.on('aborted', () => reject(new TransportLabError('BAD_REQUEST', 'request aborted')));
   });
 }

@@ -12,23 +12,39 @@ import { timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type PerMessageDeflateOptions } from 'ws';
+import type { PerMessageDeflateOptions } from 'ws';
 import {
   CloseCodes,
+  createLog,
   DEFAULTS,
-  ENVELOPE_ALLOWANCE,
   ErrorCodes,
+  type Logger,
+  TERMINAL_CLOSE_CODES,
+  TRANSPORTS,
+  type TransportName,
   TransportLabError,
   toPayload,
 } from '../protocol/index.js';
+import type { Connection, RequestInfo, TypedEvents } from './connection.js';
 import { errorBody, type OriginPolicy, type SessionQuery } from './http.js';
 import { handleRequest, handleUpgrade, type RouterContext } from './router.js';
-import { Session, type SessionOptions } from './session.js';
+import { Session, type SessionHost, type SessionOptions } from './session.js';
+import type { TransportEndpoint, TransportHost } from './transport.js';
+import { SERVER_TRANSPORTS } from './transports/index.js';
 
 export type { OriginPolicy } from './http.js';
-export type { TransportChange } from './session.js';
-/** What the application holds for each client: a session that outlives reconnects. */
-export type Connection = Session;
+export type { Connection, ConnectionEvents, RequestInfo, TransportChange, TypedEvents } from './connection.js';
+export {
+  CloseCodes,
+  ErrorCodes,
+  TransportLabError,
+  TRANSPORTS,
+  TRANSPORT_CAPABILITIES,
+  type ErrorCode,
+  type Logger,
+  type TransportCapabilities,
+  type TransportName,
+} from '../protocol/index.js';
 
 type Middleware = (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
 
@@ -45,21 +61,33 @@ export interface MessageServerOptions extends Partial<SessionOptions> {
   maxHeaderBytes?: number;
   /** WebSocket permessage-deflate (off by default: it costs CPU and memory per connection). */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /** Told about sessions, connections and refused requests (off by default; `console` works). */
+  logger?: Logger;
 }
 
-export interface MessageServer {
-  on(event: 'connection', listener: (conn: Connection) => void): this;
-  once(event: 'connection', listener: (conn: Connection) => void): this;
-  off(event: 'connection', listener: (conn: Connection) => void): this;
+export interface MessageServerEvents {
+  /** A new session, once its first connection is attached. */
+  connection: Connection;
+}
+
+export interface MessageServer extends TypedEvents<MessageServerEvents> {
   /** Sends to every session (or a room's). Encodes the payload once. Returns how many took it. */
   broadcast(data: unknown, options?: { room?: string; except?: Connection }): number;
   /** Attaches to an HTTP server (called for you when `server` is given). */
   attach(server: http.Server): void;
   /** Creates an HTTP server (around `app` if given) and listens; host defaults to 127.0.0.1. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
+  /** Live sessions by id (read-only). */
   readonly sessions: ReadonlyMap<string, Connection>;
   readonly httpServer: http.Server | null;
   close(): Promise<void>;
+}
+
+/** The application's view of the request that opened a session; the resume token is left out. */
+function requestInfo(req: http.IncomingMessage): RequestInfo {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  url.searchParams.delete('token');
+  return { url: url.pathname + url.search, headers: { ...req.headers }, remoteAddress: req.socket.remoteAddress };
 }
 
 export function createMessageServer(options: MessageServerOptions = {}): MessageServer {
@@ -80,40 +108,21 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
     );
   }
 
+  const log = createLog(options.logger, 'transport-lab:server');
   const events = new EventEmitter();
   const sessions = new Map<string, Session>();
+  const connections = new Map<string, Connection>();
   const rooms = new Map<string, Set<Session>>();
-  /** Sessions the application closed: a client coming back is told so instead of getting a new one. */
+  /** Sessions that ended with a terminal code: a client coming back is told so instead of getting a new one. */
   const closedSessions = new Map<string, { token: string; code: number; reason: string; until: number }>();
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: sessionOptions.maxMessageBytes + ENVELOPE_ALLOWANCE,
-    perMessageDeflate: options.perMessageDeflate ?? false,
-  });
   let httpServer: http.Server | null = null;
   let ownsServer = false;
 
-  const hooks = {
-    ended(session: Session) {
+  const sessionHost: SessionHost = {
+    ended(session, code, reason) {
       sessions.delete(session.id);
-    },
-    joined(session: Session, room: string) {
-      let members = rooms.get(room);
-      if (!members) rooms.set(room, (members = new Set()));
-      members.add(session);
-    },
-    left(session: Session, room: string) {
-      const members = rooms.get(room);
-      members?.delete(session);
-      if (members?.size === 0) rooms.delete(room);
-    },
-  };
-
-  function newSession(): Session {
-    const session = new Session(sessionOptions, hooks);
-    sessions.set(session.id, session);
-    session.once('close', ({ code, reason }: { code: number; reason: string }) => {
-      if (code === CloseCodes.NORMAL || code === CloseCodes.POLICY) {
+      connections.delete(session.id);
+      if (TERMINAL_CLOSE_CODES.has(code)) {
         closedSessions.set(session.id, {
           token: session.token,
           code,
@@ -121,7 +130,24 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
           until: Date.now() + sessionOptions.graceMs,
         });
       }
-    });
+    },
+    joined(session, room) {
+      let members = rooms.get(room);
+      if (!members) rooms.set(room, (members = new Set()));
+      members.add(session);
+    },
+    left(session, room) {
+      const members = rooms.get(room);
+      members?.delete(session);
+      if (members?.size === 0) rooms.delete(room);
+    },
+    log,
+  };
+
+  function newSession(req: http.IncomingMessage): Session {
+    const session = new Session(sessionOptions, sessionHost, requestInfo(req));
+    sessions.set(session.id, session);
+    connections.set(session.id, session.connection);
     return session;
   }
 
@@ -130,37 +156,73 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
     return timingSafeEqual(Buffer.from(expected), Buffer.from(given));
   }
 
+  function findSession(query: SessionQuery): Session {
+    const session = query.sid === null ? undefined : sessions.get(query.sid);
+    if (!session) throw new TransportLabError('UNKNOWN_SESSION');
+    if (!tokenMatches(session.token, query.token)) throw new TransportLabError('BAD_TOKEN');
+    return session;
+  }
+
+  function verifyToken(query: SessionQuery): void {
+    const session = query.sid === null ? undefined : sessions.get(query.sid);
+    if (session && !tokenMatches(session.token, query.token)) throw new TransportLabError('BAD_TOKEN');
+  }
+
+  /**
+   * The session a connecting request names, or a new one (an unknown sid: the hello tells the client
+   * its session was lost). A session the application closed is reported as closed.
+   */
+  function openSession(
+    req: http.IncomingMessage,
+    query: SessionQuery,
+  ): { session: Session; resumed: boolean } | { closed: { code: number; reason: string } } {
+    if (query.sid === null) return { session: newSession(req), resumed: false };
+    const session = sessions.get(query.sid);
+    if (session) {
+      verifyToken(query);
+      return { session, resumed: true };
+    }
+    const closed = closedSessions.get(query.sid);
+    if (closed && tokenMatches(closed.token, query.token)) return { closed };
+    return { session: newSession(req), resumed: false };
+  }
+
+  const transportHost: TransportHost = {
+    options: {
+      pollTimeoutMs,
+      maxMessageBytes: sessionOptions.maxMessageBytes,
+      perMessageDeflate: options.perMessageDeflate ?? false,
+    },
+    log,
+    open(req, query, create) {
+      const opened = openSession(req, query);
+      const connection = create();
+      if ('closed' in opened) {
+        log('debug', `session ${query.sid} was closed (${opened.closed.code}): told the returning client`, {
+          sid: query.sid,
+          code: opened.closed.code,
+        });
+        return connection.close(opened.closed.code, opened.closed.reason);
+      }
+      if (opened.session.isClosed) return connection.close(CloseCodes.GOING_AWAY, 'SESSION_EXPIRED');
+      opened.session.attach(connection, { probe: query.probe, resumed: opened.resumed, clientAck: query.ack });
+      if (!opened.resumed) events.emit('connection', opened.session.connection);
+    },
+    find: findSession,
+    verifyToken,
+  };
+  const endpoints = Object.fromEntries(TRANSPORTS.map((name) => [name, SERVER_TRANSPORTS[name](transportHost)])) as {
+    [name in TransportName]: TransportEndpoint;
+  };
+
   const ctx: RouterContext = {
     basePath: options.basePath ?? DEFAULTS.basePath,
     origins: options.origins ?? 'same-origin',
-    pollTimeoutMs,
     maxMessageBytes: sessionOptions.maxMessageBytes,
     maxBatchBytes: sessionOptions.maxBatchBytes,
-    wss,
-    announce(session: Session) {
-      events.emit('connection', session);
-    },
-    verifyToken(query: SessionQuery) {
-      const session = query.sid === null ? undefined : sessions.get(query.sid);
-      if (session && !tokenMatches(session.token, query.token)) throw new TransportLabError('BAD_TOKEN');
-    },
-    openSession(query: SessionQuery) {
-      if (query.sid === null) return { session: newSession(), resumed: false };
-      const session = sessions.get(query.sid);
-      if (session) {
-        ctx.verifyToken(query);
-        return { session, resumed: true };
-      }
-      const closed = closedSessions.get(query.sid);
-      if (closed && tokenMatches(closed.token, query.token)) return { closed };
-      return { session: newSession(), resumed: false };
-    },
-    findSession(query: SessionQuery) {
-      const session = query.sid === null ? undefined : sessions.get(query.sid);
-      if (!session) throw new TransportLabError('UNKNOWN_SESSION');
-      if (!tokenMatches(session.token, query.token)) throw new TransportLabError('BAD_TOKEN');
-      return session;
-    },
+    endpoints,
+    findSession,
+    log,
   };
 
   const tickMs = Math.max(
@@ -192,25 +254,25 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
   if (options.app) options.app.use((req, res, next) => void (handleRequest(ctx, req, res) || next()));
   if (options.server) attach(options.server);
 
-  const api = {
-    on(event: 'connection', listener: (conn: Connection) => void) {
+  const api: MessageServer = {
+    on(event, listener) {
       events.on(event, listener);
       return api;
     },
-    once(event: 'connection', listener: (conn: Connection) => void) {
+    once(event, listener) {
       events.once(event, listener);
       return api;
     },
-    off(event: 'connection', listener: (conn: Connection) => void) {
+    off(event, listener) {
       events.off(event, listener);
       return api;
     },
-    broadcast(data: unknown, opts: { room?: string; except?: Connection } = {}) {
+    broadcast(data, opts = {}) {
       const payload = toPayload(data, sessionOptions.maxMessageBytes);
       const targets =
         opts.room === undefined ? sessions.values() : (rooms.get(opts.room) ?? new Set<Session>()).values();
       let count = 0;
-      for (const session of targets) if (session !== opts.except && session.sendPayload(payload)) count++;
+      for (const session of targets) if (session.connection !== opts.except && session.sendPayload(payload)) count++;
       return count;
     },
     attach,
@@ -239,7 +301,7 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
       return server.address() as AddressInfo;
     },
     get sessions() {
-      return sessions as ReadonlyMap<string, Connection>;
+      return connections as ReadonlyMap<string, Connection>;
     },
     get httpServer() {
       return httpServer;
@@ -247,7 +309,7 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
     async close() {
       clearInterval(ticker);
       for (const session of [...sessions.values()]) session.close(CloseCodes.GOING_AWAY, 'SERVER_CLOSING');
-      wss.close();
+      for (const endpoint of Object.values(endpoints)) endpoint.close?.();
       if (ownsServer && httpServer) {
         const server = httpServer;
         await new Promise<void>((resolve) => {

@@ -3,9 +3,10 @@
  * against the real server, then proof that the server and its legitimate sessions carry on.
  */
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { encodeBatch, type Hello } from '../protocol/index.js';
+import { CloseCodes, encodeBatch, type Hello } from '../protocol/index.js';
 import type { Connection } from './index.js';
 import { openClient, startServer, type TestServer, waitFor } from '../test/helpers/server.js';
 
@@ -46,9 +47,10 @@ const post = (query: string, body: Uint8Array | string, headers: Record<string, 
 function refusedUpgrade(
   path: string,
   headers: Record<string, string> = {},
+  url = base,
 ): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${base.replace('http', 'ws')}${path}`, { headers });
+    const ws = new WebSocket(`${url.replace('http', 'ws')}${path}`, { headers });
     ws.on('open', () => reject(new Error('upgrade was accepted')));
     ws.on('error', () => {});
     ws.on('unexpected-response', (_req, res) => {
@@ -205,11 +207,11 @@ describe('WebSocket rejections', () => {
     const { ws } = await rawWebSocket();
     const closed = closeOf(ws);
     ws.send(`t1 ${'x'.repeat(1025)}`); // within ws maxPayload, over our payload limit
-    expect(await closed).toBe(1009);
+    expect(await closed).toBe(CloseCodes.TOO_BIG);
     const { ws: ws2 } = await rawWebSocket();
     const closed2 = closeOf(ws2);
     ws2.send(`t1 ${'x'.repeat(4096)}`); // over maxPayload: ws stops reading it
-    expect(await closed2).toBe(1009);
+    expect(await closed2).toBe(CloseCodes.TOO_BIG);
   });
 
   it('a malformed envelope or a skipped sequence closes with 1007', async () => {
@@ -217,7 +219,7 @@ describe('WebSocket rejections', () => {
       const { ws } = await rawWebSocket();
       const closed = closeOf(ws);
       ws.send(frame);
-      expect(await closed).toBe(1007);
+      expect(await closed).toBe(CloseCodes.BAD_DATA);
     }
   });
 
@@ -264,7 +266,7 @@ describe('WebSocket rejections', () => {
     let accepted = 0;
     while (conn.send('y'.repeat(1000))) accepted++;
     expect(accepted).toBe(8); // 8 × 1000 bytes fit under 8 KiB; the ninth is refused, not buffered
-    expect(await closed).toBe(1013);
+    expect(await closed).toBe(CloseCodes.TRY_LATER);
     expect(conn.bufferedAmount).toBe(8000);
     const resumed = await rawWebSocket(`?sid=${hello.sid}&token=${hello.token}&ack=0`);
     await waitFor<void>((r) => {
@@ -286,10 +288,49 @@ describe('WebSocket rejections', () => {
   });
 });
 
+it('a request target that is not a URL is not ours (404), and crashes nothing', async () => {
+  const answer = await new Promise<string>((resolve, reject) => {
+    const socket = net.connect(server.port, '127.0.0.1');
+    let text = '';
+    socket.on('data', (chunk) => (text += chunk));
+    socket.on('close', () => resolve(text));
+    socket.on('error', reject);
+    socket.end('GET http://[ HTTP/1.1\r\nHost: x\r\n\r\n');
+  });
+  expect(answer).toMatch(/^HTTP\/1\.1 404 /);
+});
+
 it('the server is still healthy after all of the above', async () => {
   const client = await openClient(base, { transports: ['long-polling'] });
   expect(client.state).toBe('open');
   client.close();
+});
+
+describe('our own bugs', () => {
+  it('an exception inside the server is 500 INTERNAL_ERROR, logged with its cause, never blamed on the client', async () => {
+    const bug = new Error('origin policy crashed');
+    const logged: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+    const faulty = await startServer({
+      origins: () => {
+        throw bug;
+      },
+      logger: { error: (message, fields) => logged.push({ message, fields }) },
+    });
+    try {
+      const headers = { Origin: 'http://app.test' };
+      await expectReject(await fetch(`${faulty.url}/long-polling?open=1`, { headers }), 500, 'INTERNAL_ERROR');
+      expect(await refusedUpgrade(`/websocket`, headers, faulty.url)).toEqual({
+        status: 500,
+        body: { code: 'INTERNAL_ERROR', message: expect.any(String) },
+      });
+      expect(logged).toHaveLength(2);
+      for (const entry of logged)
+        expect(entry.fields).toMatchObject({ status: 500, code: 'INTERNAL_ERROR', cause: bug });
+      expect((await fetch(`${faulty.url}/long-polling?open=1`)).status).toBe(200); // still serving
+    } finally {
+      await faulty.close();
+    }
+  });
 });
 
 describe('default origin policy (same-origin)', () => {

@@ -3,13 +3,12 @@
  * ack. The first poll has `open=1` so the server attaches a fresh connection (and sends a hello).
  * Upstream is HTTP POST.
  */
-import { decodeBatch, type Envelope } from '../../protocol/index.js';
+import { CloseCodes, decodeBatch, type Envelope } from '../../protocol/index.js';
 import { ClientTransport, type OpenParams } from '../transport.js';
 import type { Upstream } from '../upstream.js';
 
 export class LongPollingTransport extends ClientTransport {
   readonly name = 'long-polling' as const;
-  readonly ackMode = 'poll' as const;
   private readonly abort = new AbortController();
   private upstream: Upstream | null = null;
 
@@ -37,8 +36,10 @@ export class LongPollingTransport extends ClientTransport {
         // No `cache: 'no-store'`: answers say `Cache-Control: no-store`, and the option would add two request headers to every poll.
         const response = await fetch(url, { signal: this.abort.signal, headers: this.settings.headers });
         body = new Uint8Array(await response.arrayBuffer());
-        if (!response.ok)
-          return this.gone(`poll answered ${response.status} ${new TextDecoder().decode(body).slice(0, 200)}`);
+        if (!response.ok) {
+          const detail = new TextDecoder().decode(body).slice(0, 200);
+          return this.gone(`poll answered ${response.status}${detail ? ` ${detail}` : ''}`);
+        }
       } catch (error) {
         return this.gone(`poll failed: ${(error as Error).message}`);
       }
@@ -47,7 +48,7 @@ export class LongPollingTransport extends ClientTransport {
       try {
         frames = decodeBatch(body, Number.MAX_SAFE_INTEGER);
       } catch (error) {
-        return this.gone(`bad batch from server: ${(error as Error).message}`, 1007);
+        return this.gone(`bad batch from server: ${(error as Error).message}`, CloseCodes.BAD_DATA);
       }
       for (const frame of frames) this.receive(frame);
       // Data in the open answer is held until the client adopts this transport, a few promise hops

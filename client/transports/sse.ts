@@ -5,7 +5,6 @@ import type { Upstream } from '../upstream.js';
 
 export class SseTransport extends ClientTransport {
   readonly name = 'sse' as const;
-  readonly ackMode = 'post' as const;
   private source: EventSourceLike | null = null;
   private upstream: Upstream | null = null;
 

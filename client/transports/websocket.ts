@@ -1,10 +1,9 @@
 /** WebSocket: text envelopes as text frames, binary as binary frames. */
-import { encode, type Envelope } from '../../protocol/index.js';
+import { CloseCodes, encode, type Envelope } from '../../protocol/index.js';
 import { ClientTransport, type OpenParams, type WebSocketLike } from '../transport.js';
 
 export class WebSocketTransport extends ClientTransport {
   readonly name = 'websocket' as const;
-  readonly ackMode = 'frame' as const;
   private ws: WebSocketLike | null = null;
 
   open(params: OpenParams): void {
@@ -30,7 +29,7 @@ export class WebSocketTransport extends ClientTransport {
     const ws = this.ws;
     if (!ws) return;
     ws.onmessage = ws.onclose = null;
-    if (ws.readyState === 0) ws.onopen = () => ws.close(1000);
-    else ws.close(1000);
+    if (ws.readyState === 0) ws.onopen = () => ws.close(CloseCodes.NORMAL);
+    else ws.close(CloseCodes.NORMAL);
   }
 }

@@ -69,7 +69,7 @@ function ourLink(
 
   client.on('open', ({ id, transport }) => (on.log('ok', `open on ${transport}`, `session ${id}`), on.ready()));
   client.on('transport', ({ from, to, reason, attempts }) => {
-    const why = attempts.map((a) => `${a.transport}: ${a.error}`).join('; ');
+    const why = attempts.map((a) => `${a.transport}: ${a.error.message}`).join('; ');
     on.log(attempts.length ? 'warn' : 'info', `transport ${from ?? '—'} → ${to} (${reason})`, why || undefined);
     on.status();
   });

@@ -19,7 +19,7 @@ export function createOurServer(options: ServerOptions): ServerAdapter {
           transport: () => conn.transport ?? 'none',
           send: (data) => conn.send(data),
           join: (room) => conn.join(room),
-          onMessage: (fn) => conn.on('message', (data: AppData) => fn(data)),
+          onMessage: (fn) => conn.on('message', (data) => fn(data as AppData)),
           onClose: (fn) => conn.on('close', () => fn()),
         });
       });

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { decode, decodeBatch, type Hello } from '../../protocol/index.js';
+import { CloseCodes, decode, decodeBatch, type Hello } from '../../protocol/index.js';
 import { sleep, startServer, type TestServer, waitFor } from '../../test/helpers/server.js';
 
 /**
@@ -90,7 +90,7 @@ describe('a poll resent after its connection died', () => {
     expect(probeHello).toMatchObject({ sid: hello.sid, probe: true });
     expect(conn.connected).toBe(false); // not the active connection until the client says `u`
     const closed = await waitFor<number>((r) => probe.once('close', (code) => r(code)), 5000, 'probe close');
-    expect(closed).toBe(4001); // heartbeat + timeout (1 s + 1 s here) without `u`
+    expect(closed).toBe(CloseCodes.HEARTBEAT_TIMEOUT); // heartbeat + timeout (1 s + 1 s here) without `u`
   });
 
   it('a plain poll for a session that was on another transport is still refused with WRONG_TRANSPORT', async () => {

@@ -1,7 +1,7 @@
 /**
  * Long-polling downstream: the client keeps one GET parked; the server answers it with a batch of
  * everything queued (or an empty body after pollTimeoutMs), and the client polls again at once.
- * Binary travels as binary. Upstream is HTTP POST (see upstream.ts).
+ * Binary travels as binary. Upstream is HTTP POST (the router's).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -13,7 +13,7 @@ import {
   TransportLabError,
 } from '../../protocol/index.js';
 import { corsHeaders, sendError } from '../http.js';
-import { ServerConnection } from '../transport.js';
+import { ServerConnection, type TransportFactory } from '../transport.js';
 
 interface ParkedPoll {
   req: IncomingMessage;
@@ -110,3 +110,33 @@ export class LongPollingConnection extends ServerConnection {
     poll.res.end(body);
   }
 }
+
+/**
+ * A GET with `open=1` opens (or resumes) a session on a fresh long-poll connection. A GET without it
+ * continues a session and never opens one: an unknown session is a 404 UNKNOWN_SESSION (the client
+ * reconnects with `open=1` and learns whether its session was lost).
+ */
+export const longPolling: TransportFactory = (host) => {
+  const { pollTimeoutMs } = host.options;
+  const parkedConnection = (req: IncomingMessage, res: ServerResponse) => {
+    const connection = new LongPollingConnection(pollTimeoutMs);
+    connection.poll(req, res);
+    return connection;
+  };
+  return {
+    get(req, res, query) {
+      if (query.open) return host.open(req, query, () => parkedConnection(req, res));
+      const session = host.find(query);
+      const current = session.activeConnection;
+      if (current instanceof LongPollingConnection && !current.missedAnswer(query.ack)) {
+        session.receive({ type: 'ack', ack: query.ack }, null);
+        return current.poll(req, res);
+      }
+      if (session.transport !== 'long-polling') throw new TransportLabError('WRONG_TRANSPORT');
+      // The long-poll connection, or its last answer, was lost, yet the client never saw its poll fail
+      // (a browser resent it on a new connection by itself): continue the session on this poll, which
+      // gets everything past its ack from the session's outbox. See docs/protocol.md.
+      session.continueOn(parkedConnection(req, res), query.ack);
+    },
+  };
+};

@@ -1,12 +1,12 @@
 /**
  * Server-Sent Events downstream: one `text/event-stream` response per connection, one event per
  * envelope. Binary travels as base64 (kind `B`); text containing CR is sent as a JSON string, because
- * SSE treats CR as a line break. Upstream is HTTP POST (see upstream.ts).
+ * SSE treats CR as a line break. Upstream is HTTP POST (the router's).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { encode, type Envelope } from '../../protocol/index.js';
 import { corsHeaders } from '../http.js';
-import { ServerConnection } from '../transport.js';
+import { ServerConnection, type TransportFactory } from '../transport.js';
 
 /** One SSE event. `data:` without the optional space: the envelope never starts with one. */
 export function sseEvent(text: string): string {
@@ -49,11 +49,20 @@ export class SseConnection extends ServerConnection {
 
   protected deliver(envelopes: readonly Envelope[]): void {
     let events = '';
-    for (const envelope of envelopes) events += sseEvent(encode(sseSafe(envelope), false) as string);
+    for (const envelope of envelopes) events += this.event(envelope);
     this.res.write(events);
   }
 
   protected terminate(code: number, reason: string): void {
-    this.res.end(sseEvent(encode(sseSafe({ type: 'close', code, reason }), false) as string));
+    this.res.end(this.event({ type: 'close', code, reason }));
+  }
+
+  private event(envelope: Envelope): string {
+    return sseEvent(encode(sseSafe(envelope), this.capabilities.binary === 'native') as string);
   }
 }
+
+/** A GET opens (or resumes, or probes) a session on a new event stream. */
+export const sse: TransportFactory = (host) => ({
+  get: (req, res, query) => host.open(req, query, () => new SseConnection(req, res)),
+});

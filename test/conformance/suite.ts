@@ -1,10 +1,18 @@
 /**
  * The conformance suite every transport passes, end to end: the real client against the real
- * server over real sockets on 127.0.0.1. Each transport's test file calls conformance(name).
+ * server over real sockets on 127.0.0.1 (crossws style: one suite, capability options). Checks that
+ * depend on a capability run where the transport has it: e.g. the upgrade onto a transport only
+ * where it can be a probe. transports.test.ts runs it for every registered transport.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Client } from '../../client/index.js';
-import type { TransportName } from '../../protocol/index.js';
+import {
+  CloseCodes,
+  TRANSPORT_CAPABILITIES,
+  TRANSPORTS,
+  type TransportCapabilities,
+  type TransportName,
+} from '../../protocol/index.js';
 import type { Connection } from '../../server/index.js';
 import { collect, openClient, sleep, startServer, type TestServer, waitFor } from '../helpers/server.js';
 
@@ -22,7 +30,13 @@ function expectExactlyOnceInOrder(received: number[], n: number): void {
   expect(received).toEqual(Array.from({ length: n }, (_, i) => i));
 }
 
-export function conformance(transport: TransportName): void {
+export function conformance(
+  transport: TransportName,
+  capabilities: TransportCapabilities = TRANSPORT_CAPABILITIES[transport],
+): void {
+  /** Where the upgrade strategy starts: a polled transport other than this one. */
+  const upgradeBase = TRANSPORTS.find((t) => t !== transport && TRANSPORT_CAPABILITIES[t].downstream === 'poll');
+
   describe(`conformance: ${transport}`, () => {
     let server: TestServer;
     const clients: Client[] = [];
@@ -46,6 +60,11 @@ export function conformance(transport: TransportName): void {
       expect(conn.transport).toBe(transport);
       expect(client.id).toBe(conn.id);
       expect(conn.id).toMatch(/^[A-Za-z0-9_-]{22}$/); // 128 bits, base64url
+      expect(conn.request).toMatchObject({
+        url: expect.stringMatching(`^/rt/${transport}`),
+        remoteAddress: '127.0.0.1',
+      });
+      expect(conn.request.headers.host).toBe(`127.0.0.1:${server.port}`);
     });
 
     it('delivers nothing before open, even what the server sends on connection', async () => {
@@ -85,7 +104,7 @@ export function conformance(transport: TransportName): void {
       const connected = server.nextConnection();
       const client = await open();
       const conn = await connected;
-      const atServer = collect<number>((l) => conn.on('message', l), 1000);
+      const atServer = collect<number>((l) => conn.on('message', l as (m: unknown) => void), 1000);
       const atClient = collect<number>((l) => client.on('message', l as (m: unknown) => void), 1000);
       for (let i = 0; i < 1000; i++) {
         client.send(i);
@@ -94,6 +113,42 @@ export function conformance(transport: TransportName): void {
       expectExactlyOnceInOrder(await atServer, 1000);
       expectExactlyOnceInOrder(await atClient, 1000);
     });
+
+    it(`carries every byte value at every base64 padding length (${capabilities.binary} bytes)`, async () => {
+      server = await startServer();
+      server.rt.on('connection', (conn) => conn.on('message', (data: unknown) => conn.send(data)));
+      const client = await open();
+      const every = Uint8Array.from({ length: 256 }, (_, i) => i);
+      const sent = [every, every.subarray(0, 1), every.subarray(0, 2), every.subarray(0, 3), new Uint8Array(0)];
+      const replies = collect((l) => client.on('message', l), sent.length);
+      for (const bytes of sent) client.send(bytes);
+      expect((await replies).map((r) => [...(r as Uint8Array)])).toEqual(sent.map((b) => [...b]));
+    });
+
+    it.runIf(capabilities.probe && upgradeBase)(
+      `an upgrade from ${upgradeBase} moves the session onto it, losing nothing in flight`,
+      async () => {
+        server = await startServer();
+        const connected = server.nextConnection();
+        const { connect } = await import('../../client/index.js');
+        const client = connect(server.url, { strategy: 'upgrade', transports: [transport, upgradeBase!] });
+        clients.push(client);
+        const conn = await connected;
+        const upgraded = waitFor((r) => conn.on('transport', (c) => c.reason === 'upgrade' && r(c)), 10_000, 'upgrade');
+        const n = 300;
+        const atServer = collect<number>((l) => conn.on('message', l as (m: unknown) => void), n);
+        const atClient = collect<number>((l) => client.on('message', l as (m: unknown) => void), n);
+        for (let i = 0; i < n; i++) {
+          client.send(i);
+          conn.send(i);
+          if (i % 25 === 0) await sleep(2);
+        }
+        expect(await upgraded).toEqual({ from: upgradeBase, to: transport, reason: 'upgrade' });
+        expectExactlyOnceInOrder(await atServer, n);
+        expectExactlyOnceInOrder(await atClient, n);
+        expect([client.transport, conn.transport]).toEqual([transport, transport]);
+      },
+    );
 
     it('broadcasts to a room and to everyone', async () => {
       server = await startServer();
@@ -128,7 +183,7 @@ export function conformance(transport: TransportName): void {
       const client = await open({ reconnect: { minDelayMs: 50, maxDelayMs: 200 } });
       const conn = await connected;
       const n = 600;
-      const atServer = collect<number>((l) => conn.on('message', l), n, 30_000);
+      const atServer = collect<number>((l) => conn.on('message', l as (m: unknown) => void), n, 30_000);
       const atClient = collect<number>((l) => client.on('message', l as (m: unknown) => void), n, 30_000);
       const resumed = waitFor((r) => client.once('resumed', r), 15_000, 'resumed');
       for (let i = 0; i < n; i++) {
@@ -153,8 +208,8 @@ export function conformance(transport: TransportName): void {
       client.on('reconnecting', () => reconnects++);
       const closed = waitFor<{ code: number; reason: string }>((r) => client.once('close', r), 5000, 'client close');
       await sleep(50); // a long-poll parked, so the close rides on its answer
-      conn.close(1000, 'bye now');
-      expect(await closed).toEqual({ code: 1000, reason: expect.stringContaining('bye now') });
+      conn.close(CloseCodes.NORMAL, 'bye now');
+      expect(await closed).toEqual({ code: CloseCodes.NORMAL, reason: expect.stringContaining('bye now') });
       await sleep(300);
       expect(reconnects).toBe(0);
       expect(client.state).toBe('closed');
@@ -167,7 +222,7 @@ export function conformance(transport: TransportName): void {
       const conn = await connected;
       const ended = waitFor<{ code: number }>((r) => conn.once('close', r), 5000, 'session close');
       client.close();
-      expect((await ended).code).toBe(1000);
+      expect((await ended).code).toBe(CloseCodes.NORMAL);
       expect(server.rt.sessions.has(conn.id)).toBe(false);
     });
 
@@ -191,6 +246,10 @@ export function conformance(transport: TransportName): void {
       expect(event.unconfirmed).toEqual(['sent while away']);
       expect(client.id).not.toBe(firstId);
       expect(client.transport).toBe(transport);
+      // The new session's opening request named the old one: its url keeps the sid, never the token.
+      const { url } = server.rt.sessions.get(client.id!)!.request;
+      expect(url).toContain(`sid=${firstId}`);
+      expect(url).not.toContain('token');
     });
   });
 }

@@ -1,3 +1,0 @@
-import { conformance } from './suite.js';
-
-conformance('websocket');
