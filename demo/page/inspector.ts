@@ -11,6 +11,14 @@ import { api } from './api.js';
 const MAX_ROWS = 300;
 const POLL_MS = 700;
 const CATEGORIES = ['handshake', 'httpHeaders', 'framing', 'envelope', 'control', 'payload'] as const;
+const LABEL: Record<(typeof CATEGORIES)[number], string> = {
+  handshake: 'handshake',
+  httpHeaders: 'HTTP headers',
+  framing: 'framing',
+  envelope: 'envelope',
+  control: 'control',
+  payload: 'payload',
+};
 const ARROW = { upstream: '→', downstream: '←' };
 const PROTOCOL = { http: 'HTTP', websocket: 'WS frame', sse: 'SSE event', bytes: 'bytes' };
 
@@ -77,7 +85,7 @@ export function createInspectorPanel(): InspectorPanel {
   function bar(record: InspectRecord): HTMLElement {
     const strip = el('span', 'bar');
     strip.title = CATEGORIES.filter((c) => record.breakdown[c] > 0)
-      .map((c) => `${c} ${record.breakdown[c]} B`)
+      .map((c) => `${LABEL[c]} ${record.breakdown[c]} B`)
       .join(', ');
     for (const c of CATEGORIES) {
       if (record.breakdown[c] === 0) continue;
@@ -111,7 +119,8 @@ export function createInspectorPanel(): InspectorPanel {
 
   function breakdownLine(r: InspectRecord): HTMLElement {
     const line = el('p', 'breakdown');
-    for (const c of CATEGORIES) if (r.breakdown[c] > 0) line.append(el('span', `c-${c}`, `${c} ${r.breakdown[c]} B`));
+    for (const c of CATEGORIES)
+      if (r.breakdown[c] > 0) line.append(el('span', `c-${c}`, `${LABEL[c]} ${r.breakdown[c]} B`));
     return line;
   }
 
@@ -153,7 +162,7 @@ export function createInspectorPanel(): InspectorPanel {
           view === 'hex' ? b.toString(16).padStart(2, '0') : printable(b),
         );
         cell.dataset.i = String(i);
-        if (s) cell.title = `byte ${i}: ${s.label} (${s.category})`;
+        if (s) cell.title = `byte ${i}: ${s.label} (${LABEL[s.category]})`;
         line.append(cell);
       }
       box.append(line);
