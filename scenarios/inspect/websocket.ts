@@ -123,24 +123,35 @@ const LENGTH_FORM = {
 
 /** The §5.2 fields of a frame header; `at` ranges relative to the frame's first byte. */
 export function frameHeaderFields(h: FrameHeader): Field[] {
-  const bit = (name: string, value: boolean): Field => ({ name, value, text: value ? '1' : '0', at: [0, 1] });
+  const bit = (name: string, value: boolean, mask: string): Field => ({
+    name,
+    value,
+    text: `${value ? 1 : 0}  (byte 0 & ${mask})`,
+    at: [0, 1],
+  });
   const ext = h.lengthForm === '7-bit' ? 0 : h.lengthForm === '16-bit' ? 2 : 8;
+  const len7 = h.lengthForm === '7-bit' ? h.payloadLength : h.lengthForm === '16-bit' ? 126 : 127;
   return [
-    bit('fin', h.fin),
-    bit('rsv1', h.rsv1),
-    bit('rsv2', h.rsv2),
-    bit('rsv3', h.rsv3),
+    bit('fin', h.fin, '0x80'),
+    bit('rsv1', h.rsv1, '0x40'),
+    bit('rsv2', h.rsv2, '0x20'),
+    bit('rsv3', h.rsv3, '0x10'),
     {
       name: 'opcode',
       value: h.opcode,
-      text: `0x${h.opcode.toString(16)} ${OPCODES[h.opcode] ?? 'reserved'}`,
+      text: `0x${h.opcode.toString(16)} ${OPCODES[h.opcode] ?? 'reserved'}  (byte 0 & 0x0f)`,
       at: [0, 1],
     },
-    { name: 'mask', value: h.mask, text: h.mask ? '1 (client → server frames are masked)' : '0', at: [1, 2] },
+    {
+      name: 'mask',
+      value: h.mask,
+      text: `${h.mask ? 1 : 0}  (byte 1 & 0x80)${h.mask ? ': client → server frames are masked' : ''}`,
+      at: [1, 2],
+    },
     {
       name: 'payloadLength',
       value: h.payloadLength,
-      text: `${h.payloadLength} (${LENGTH_FORM[h.lengthForm]})`,
+      text: `${h.payloadLength}  (${LENGTH_FORM[h.lengthForm]}; byte 1 & 0x7f = ${len7})`,
       at: [1, 2 + ext],
     },
     {
