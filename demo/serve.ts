@@ -141,7 +141,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 /** The port from `--port N` or PORT (default 3000); throws a one-line Error naming what was wrong. */
 export function portFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): number {
   const i = argv.indexOf('--port');
-  const [value, source] = i >= 0 ? [argv[i + 1], '--port'] : [env.PORT, 'PORT'];
+  const [value, source] = i >= 0 ? [argv[i + 1] ?? '', '--port'] : [env.PORT, 'PORT'];
   if (value === undefined) return 3000;
   const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
   if (!(port >= 0 && port <= 65_535))
