@@ -36,6 +36,7 @@ test('three lanes side by side with non-zero figures; a click inspects a lane', 
   await page.getByTestId('lane-websocket').click();
   await expect(page.getByTestId('records').locator('li[data-protocol="websocket"]').first()).toBeVisible();
 
+  if (process.env.UPDATE_DOCS) await page.waitForTimeout(20_000); // more chart points for the README's picture
   const path = process.env.UPDATE_DOCS ? 'docs/compare-screenshot.png' : testInfo.outputPath('compare.png');
   await page.locator('#compare').screenshot({ path });
 });
