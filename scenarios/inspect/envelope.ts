@@ -101,7 +101,11 @@ function control(m: MessageSample, kind: string): Annotation {
       { name: 'reason', value: space < 0 ? '' : rest.slice(space + 1) },
     );
   } else if (kind === 'h') fields.push(...helloFields(text.slice(2)));
-  const summary = kind === 'h' ? 'hello' : `${KINDS[kind] ?? 'unreadable'}${kind === 'u' ? '' : ` ${clip(rest, 40)}`}`;
+  const summary = !(kind in KINDS)
+    ? `not an envelope: ${clip(text, 50)}`
+    : kind === 'h'
+      ? 'hello'
+      : `${KINDS[kind]}${kind === 'u' ? '' : ` ${clip(rest, 40)}`}`;
   return { layout, fields, summary: summary.trim() };
 }
 
