@@ -103,27 +103,28 @@ export function createCompareView(inspector: InspectorPanel, heartbeatMs: number
 
   function openLane(choice: Choice, lane: LaneStats, w: Workload): Lane {
     const card = laneCard(choice);
+    const name = NAMES[choice] ?? choice;
+    const link = openLink(choice, 'fallback', `http://127.0.0.1:${lane.port}`, {
+      message: (data) => onMessage(l, data),
+      log: (kind, title, detail) => log(kind, `${name}: ${title}`, detail),
+      ready: (fresh) => {
+        if (!fresh) return; // a resumed session keeps its workload running
+        l.ticks.last = 0; // a new workload (e.g. Socket.IO's new socket) counts from 1 again
+        l.link.send({ type: 'workload', ...w });
+      },
+      status: () => {},
+    });
     const l: Lane = {
       choice,
       lane,
+      link,
       card,
       chat: null,
       sent: 0,
       ticks: { last: 0, lost: 0 },
       window: { messages: 0, oneWay: [], roundTrip: [] },
       before: null,
-      link: undefined as unknown as Link,
     };
-    const name = NAMES[choice] ?? choice;
-    l.link = openLink(choice, 'fallback', `http://127.0.0.1:${lane.port}`, {
-      message: (data) => onMessage(l, data),
-      log: (kind, title, detail) => log(kind, `${name}: ${title}`, detail),
-      ready: () => {
-        l.ticks.last = 0; // a new workload (e.g. after Socket.IO's reconnect) counts from 1 again
-        l.link.send({ type: 'workload', ...w });
-      },
-      status: () => {},
-    });
     if (w.chatHz > 0)
       l.chat = setInterval(() => {
         if (l.link.state !== 'open') return;

@@ -25,8 +25,11 @@ export interface LinkHandlers {
   message(data: unknown): void;
   /** kind: info | ok | warn | error — the page colours log lines by it. */
   log(kind: 'info' | 'ok' | 'warn' | 'error', title: string, detail?: string): void;
-  /** The connection is usable (first open, resume, Socket.IO reconnect). */
-  ready(): void;
+  /**
+   * The connection is usable. `fresh`: the server side starts anew (a first open, a new session after
+   * one was lost, any Socket.IO connect); false after a resume, where the session kept its state.
+   */
+  ready(fresh: boolean): void;
   status(): void;
 }
 
@@ -67,7 +70,10 @@ function ourLink(
     counts.envelopeBytes += 2 + digits(seq);
   };
 
-  client.on('open', ({ id, transport }) => (on.log('ok', `open on ${transport}`, `session ${id}`), on.ready()));
+  client.on('open', ({ id, transport }) => {
+    on.log('ok', `open on ${transport}`, `session ${id}`);
+    on.ready(true);
+  });
   client.on('transport', ({ from, to, reason, attempts }) => {
     const why = attempts.map((a) => `${a.transport}: ${a.error}`).join('; ');
     on.log(attempts.length ? 'warn' : 'info', `transport ${from ?? '—'} → ${to} (${reason})`, why || undefined);
@@ -86,7 +92,7 @@ function ourLink(
       `resumed on ${transport}`,
       `same session; ${resent} unacknowledged message(s) resent, duplicates dropped by seq`,
     );
-    on.ready();
+    on.ready(false);
   });
   client.on('session-lost', ({ reason, unconfirmed }) => {
     inSeq = outSeq = 0;
@@ -145,7 +151,7 @@ function socketIoLink(baseUrl: string, on: LinkHandlers): Link {
       'upgrade',
       (t: { name: string }) => (on.log('info', `transport polling → ${t.name} (upgrade)`), on.status()),
     );
-    on.ready();
+    on.ready(true);
     on.status();
   });
   socket.on('disconnect', (reason) => (on.log('warn', 'Socket.IO disconnected', reason), on.status()));
