@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { registerInspectCommand } from './inspect.js';
 import { registerListCommand } from './list.js';
 import { registerReportCommand } from './report.js';
 import { registerRunCommand } from './run.js';
@@ -26,6 +27,7 @@ export function createProgram(): Command {
   registerRunCommand(program);
   registerReportCommand(program);
   registerListCommand(program);
+  registerInspectCommand(program);
   return program;
 }
 

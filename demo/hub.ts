@@ -6,15 +6,20 @@
  *   page → server   {type:'join', room}            leave the previous chat room, join this one
  *                   {type:'chat', name, text}      to everyone in the room (the sender included)
  *                   {type:'ping', id, t}           answered {type:'pong', id, t} to the sender only
+ *                   {type:'ticker', on}            join or leave the 10 Hz ticker (it is on at first)
+ *                   {type:'workload', …}           compare mode: this connection's own ticker (workload.ts)
+ *                   an echo (workload.ts)          sent back unchanged to the sender only
  *   server → page   {type:'tick', n, at}           ~10 Hz to everyone; n counts up by 1 per tick, so a
  *                                                  receiver can count lost and duplicated ticks
  *                   {type:'chat', room, name, text, at}
  *                   {type:'presence', room, count} when a room's membership changes
+ *                   {type:'error', code, message}  a refused request (BAD_WORKLOAD)
  *
  * `at` is the server's Date.now() when it sent the message.
  */
 import type { Server as SocketIoServer, Socket } from 'socket.io';
 import type { Connection, MessageServer } from '../server/index.js';
+import { parseWorkload, readWorkloadMessage, workloadMessage } from './workload.js';
 
 export const TICK_MS = 100;
 const TICKER = 'ticker';
@@ -22,13 +27,23 @@ const MAX_TEXT = 500;
 
 /** One connected page, whatever library carries it. */
 interface Peer {
-  send(message: object): void;
+  send(message: object | Uint8Array): void;
   join(room: string): void;
   leave(room: string): void;
   room: string | null;
+  /** Compare mode: this connection's own ticker. */
+  workload: ReturnType<typeof setInterval> | null;
 }
 
-type Inbound = { type?: unknown; room?: unknown; name?: unknown; text?: unknown; id?: unknown; t?: unknown };
+type Inbound = {
+  type?: unknown;
+  room?: unknown;
+  name?: unknown;
+  text?: unknown;
+  id?: unknown;
+  t?: unknown;
+  on?: unknown;
+};
 
 export function createHub(rt: MessageServer, io: SocketIoServer) {
   const members = new Map<string, Set<Peer>>();
@@ -49,10 +64,32 @@ export function createHub(rt: MessageServer, io: SocketIoServer) {
     presence(room);
   }
 
+  function startWorkload(peer: Peer, raw: Record<string, unknown>): void {
+    stopWorkload(peer);
+    const workload = parseWorkload(raw);
+    if (typeof workload === 'string') return peer.send({ type: 'error', code: 'BAD_WORKLOAD', message: workload });
+    peer.leave(TICKER);
+    if (workload.tickHz === 0) return;
+    let n = 0;
+    peer.workload = setInterval(
+      () => peer.send(workloadMessage({ kind: 'tick', n: ++n, t: Date.now() }, workload.size, workload.binary)),
+      1000 / workload.tickHz,
+    );
+    peer.workload.unref();
+  }
+
+  function stopWorkload(peer: Peer): void {
+    if (peer.workload) clearInterval(peer.workload);
+    peer.workload = null;
+  }
+
   function onMessage(peer: Peer, raw: unknown): void {
     if (typeof raw !== 'object' || raw === null) return;
+    if (readWorkloadMessage(raw)?.kind === 'echo') return peer.send(raw as object);
     const message = raw as Inbound;
     if (message.type === 'ping') return peer.send({ type: 'pong', id: message.id, t: message.t });
+    if (message.type === 'ticker') return message.on === false ? peer.leave(TICKER) : peer.join(TICKER);
+    if (message.type === 'workload') return startWorkload(peer, raw as Record<string, unknown>);
     if (message.type === 'join' && typeof message.room === 'string' && message.room.length <= 40) {
       leaveChat(peer);
       const room = `chat:${message.room}`;
@@ -80,10 +117,14 @@ export function createHub(rt: MessageServer, io: SocketIoServer) {
       join: (r) => conn.join(r),
       leave: (r) => conn.leave(r),
       room: null,
+      workload: null,
     };
     conn.join(TICKER);
     conn.on('message', (data: unknown) => onMessage(peer, data));
-    conn.once('close', () => leaveChat(peer));
+    conn.once('close', () => {
+      leaveChat(peer);
+      stopWorkload(peer);
+    });
   });
 
   io.on('connection', (socket: Socket) => {
@@ -92,10 +133,14 @@ export function createHub(rt: MessageServer, io: SocketIoServer) {
       join: (r) => void socket.join(r),
       leave: (r) => void socket.leave(r),
       room: null,
+      workload: null,
     };
     void socket.join(TICKER);
     socket.on('m', (data: unknown) => onMessage(peer, data));
-    socket.on('disconnect', () => leaveChat(peer));
+    socket.on('disconnect', () => {
+      leaveChat(peer);
+      stopWorkload(peer);
+    });
   });
 
   const ticker = setInterval(() => toRoom(TICKER, { type: 'tick', n: ++n, at: Date.now() }), TICK_MS);

@@ -8,6 +8,8 @@
  *
  *   npm start                      http://localhost:3000
  *   PORT=8080 npm start  |  npm start -- --port 8080
+ *
+ * A bad port or one in use is one line on stderr and exit code 2 or 1, not a stack trace.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import http from 'node:http';
@@ -26,9 +28,12 @@ export const MIDDLEBOXES: Record<string, string> = {
   'block-websocket': 'answers the WebSocket upgrade with 403',
   'stall-websocket': 'accepts the upgrade, then forwards nothing',
   'buffer-streaming': 'holds streamed responses until 64 KB or complete',
-  'idle-timeout:5': 'drops connections idle for 5 s',
+  'idle-timeout:5': 'drops connections idle for 5 s (the demo heartbeat is every 8 s)',
   'flaky:10': 'cuts every connection every 10 s',
 };
+
+/** The server's heartbeat: slower than idle-timeout:5 on purpose, so that middlebox has something to cut. */
+export const DEMO_HEARTBEAT_MS = 8_000;
 
 export interface DemoOptions {
   port?: number;
@@ -63,7 +68,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const rt = createMessageServer({
     app,
     origins: (origin, req) => isDemoOrigin(origin, req.headers.host),
-    heartbeatMs: 5_000,
+    heartbeatMs: DEMO_HEARTBEAT_MS,
     heartbeatTimeoutMs: 5_000,
   });
   rt.attach(server);
@@ -78,7 +83,11 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const lanes = createLanes(() => ({ host: '127.0.0.1', port }));
 
   app.use(express.json({ limit: '4kb' }));
-  app.get('/api/options', (_req, res) => void res.json({ networks: NETWORK_PROFILE_NAMES, middleboxes: MIDDLEBOXES }));
+  app.get(
+    '/api/options',
+    (_req, res) =>
+      void res.json({ networks: NETWORK_PROFILE_NAMES, middleboxes: MIDDLEBOXES, heartbeatMs: DEMO_HEARTBEAT_MS }),
+  );
   app.post('/api/lanes', async (req, res) => {
     const { network = 'loopback', middlebox = 'none' } = (req.body ?? {}) as { network?: string; middlebox?: string };
     if (!NETWORK_PROFILE_NAMES.includes(network as never) || !(middlebox in MIDDLEBOXES)) {
@@ -87,9 +96,16 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     res.json(await lanes.open({ network, middlebox: middlebox === 'none' ? null : middlebox }));
   });
   app.get('/api/lanes/:id', (req, res) => void res.json(lanes.stats(req.params.id)));
+  app.get('/api/lanes/:id/records', (req, res) => {
+    const after = Number(req.query.after ?? 0);
+    if (!Number.isSafeInteger(after) || after < 0)
+      return void res.status(400).json({ code: 'BAD_REQUEST', message: 'after must be a record id (an integer ≥ 0)' });
+    res.json(lanes.records(req.params.id, after));
+  });
   app.post('/api/lanes/:id/cut', (req, res) => void res.json({ cut: lanes.cut(req.params.id) }));
-  app.post('/api/lanes/:id/close', async (req, res) => {
-    await lanes.close(req.params.id);
+  // Retired, not closed at once: the proxy stays until the lane is quiet, so a goodbye still gets through.
+  app.post('/api/lanes/:id/close', (req, res) => {
+    lanes.retire(req.params.id);
     res.status(204).end();
   });
   app.get(/.*/, (req, res, next) => {
@@ -122,16 +138,37 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   };
 }
 
-function portFromArgs(argv: string[]): number {
+/** The port from `--port N` or PORT (default 3000); throws a one-line Error naming what was wrong. */
+export function portFromArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): number {
   const i = argv.indexOf('--port');
-  const value = i >= 0 ? argv[i + 1] : process.env.PORT;
-  return value === undefined ? 3000 : Number(value);
+  const [value, source] = i >= 0 ? [argv[i + 1] ?? '', '--port'] : [env.PORT, 'PORT'];
+  if (value === undefined) return 3000;
+  const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
+  if (!(port >= 0 && port <= 65_535))
+    throw new Error(`${source} must be a port number from 0 to 65535 (got ${JSON.stringify(value)})`);
+  return port;
+}
+
+/** One line for what stops the demo from starting; a stack only for what we did not foresee. */
+function startupError(error: unknown, port: number | null): string {
+  const e = error as NodeJS.ErrnoException;
+  if (e?.code === 'EADDRINUSE')
+    return `port ${port} is already in use; choose another: PORT=8080 npm start (or npm start -- --port 8080)`;
+  if (e?.code === 'EACCES') return `no permission to listen on port ${port}; choose a port above 1023`;
+  return e instanceof Error ? e.message : String(error);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const demo = await startDemo({ port: portFromArgs(process.argv.slice(2)) });
-  console.log(`transport-lab demo on ${demo.url}  (open it in two tabs; Ctrl-C to stop)`);
-  const stop = () => void demo.close().then(() => process.exit(0));
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  let port: number | null = null;
+  try {
+    port = portFromArgs(process.argv.slice(2));
+    const demo = await startDemo({ port });
+    console.log(`transport-lab demo on ${demo.url}  (open it in two tabs; Ctrl-C to stop)`);
+    const stop = () => void demo.close().then(() => process.exit(0));
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  } catch (error) {
+    console.error(`transport-lab demo: ${startupError(error, port)}`);
+    process.exit(port === null ? 2 : 1);
+  }
 }

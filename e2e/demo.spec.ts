@@ -56,9 +56,15 @@ for (const transport of ['websocket', 'sse', 'long-polling'] as const) {
     await page.getByRole('button', { name: 'Send' }).click();
     await expect.poll(events).toMatch(/proxy: connection cut/);
     // Over long-polling Chromium resends the parked GET on a new connection by itself (idempotent, no
-    // response byte yet) and the server continues the session on it: the page may never see the cut.
-    // A POST caught by the cut is not resent, and then the client resumes.
-    if (transport !== 'long-polling') await expect.poll(events).toMatch(/resumed on \w/);
+    // response byte yet) and the server continues the session on it: the client sees nothing to resume,
+    // so the page says what happened. A POST caught by the cut is not resent, and then the client resumes.
+    await expect
+      .poll(events)
+      .toMatch(
+        transport === 'long-polling'
+          ? /continued on a new TCP connection \(long-polling\)\s+connection \d+: the browser resent the parked poll|resumed on long-polling/
+          : /resumed on \w/,
+      );
     await waitForTicks(page, 30);
     await expect(page.getByTestId('messages')).toContainText('carol sent across the cut');
     await expect(page.getByTestId('lost')).toHaveText('0');

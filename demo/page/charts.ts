@@ -116,3 +116,35 @@ export function clear(chart: Chart): void {
   for (const d of chart.data.datasets) d.data = [];
   chart.update('none');
 }
+
+/** Transport colours, the same in every compare chart and lane card. */
+export const LANE_COLORS: Record<string, string> = {
+  websocket: COLORS.blue,
+  sse: COLORS.teal,
+  'long-polling': COLORS.amber,
+  socketio: '#7c3aed',
+};
+
+/** One line per lane (compare mode), e.g. latency or bytes per message over time. */
+export function lanesChart(canvas: HTMLCanvasElement, unit: string, lanes: string[]): Chart {
+  return new Chart(canvas, {
+    type: 'line',
+    data: {
+      labels: [],
+      datasets: lanes.map((name) => ({
+        label: name === 'socketio' ? 'Socket.IO' : name,
+        data: [],
+        borderColor: LANE_COLORS[name] ?? COLORS.slate,
+        backgroundColor: LANE_COLORS[name] ?? COLORS.slate,
+        pointRadius: 0,
+        borderWidth: 2,
+        spanGaps: true,
+      })),
+    },
+    options: {
+      maintainAspectRatio: false,
+      scales: { x: timeAxis(), y: axis(unit) },
+      plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
+    },
+  });
+}

@@ -10,6 +10,7 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import { connect, type Client, type TransportName } from '../../client/index.js';
+import { workloadBytes } from '../workload.js';
 
 export type Choice = TransportName | 'auto' | 'socketio';
 
@@ -20,16 +21,20 @@ export interface LinkCounts {
 }
 
 export interface LinkHandlers {
-  message(data: Record<string, unknown>): void;
+  /** A JSON object, or bytes (Uint8Array from our client, ArrayBuffer from Socket.IO's). */
+  message(data: unknown): void;
   /** kind: info | ok | warn | error — the page colours log lines by it. */
   log(kind: 'info' | 'ok' | 'warn' | 'error', title: string, detail?: string): void;
-  /** The connection is usable (first open, resume, Socket.IO reconnect). */
-  ready(): void;
+  /**
+   * The connection is usable. `fresh`: the server side starts anew (a first open, a new session after
+   * one was lost, any Socket.IO connect); false after a resume, where the session kept its state.
+   */
+  ready(fresh: boolean): void;
   status(): void;
 }
 
 export interface Link {
-  send(data: Record<string, unknown>): void;
+  send(data: Record<string, unknown> | Uint8Array): void;
   close(): void;
   readonly transport: string;
   readonly state: string;
@@ -37,8 +42,6 @@ export interface Link {
   readonly counts: LinkCounts;
 }
 
-const utf8 = new TextEncoder();
-const bytesOf = (data: unknown) => utf8.encode(JSON.stringify(data)).length;
 const digits = (n: number) => String(n).length;
 
 export function openLink(choice: Choice, strategy: 'fallback' | 'upgrade', baseUrl: string, on: LinkHandlers): Link {
@@ -63,11 +66,14 @@ function ourLink(
   let outSeq = 0;
   const count = (data: unknown, seq: number) => {
     counts.messages++;
-    counts.payloadBytes += bytesOf(data);
+    counts.payloadBytes += workloadBytes(data);
     counts.envelopeBytes += 2 + digits(seq);
   };
 
-  client.on('open', ({ id, transport }) => (on.log('ok', `open on ${transport}`, `session ${id}`), on.ready()));
+  client.on('open', ({ id, transport }) => {
+    on.log('ok', `open on ${transport}`, `session ${id}`);
+    on.ready(true);
+  });
   client.on('transport', ({ from, to, reason, attempts }) => {
     const why = attempts.map((a) => `${a.transport}: ${a.error.message}`).join('; ');
     on.log(attempts.length ? 'warn' : 'info', `transport ${from ?? '—'} → ${to} (${reason})`, why || undefined);
@@ -86,7 +92,7 @@ function ourLink(
       `resumed on ${transport}`,
       `same session; ${resent} unacknowledged message(s) resent, duplicates dropped by seq`,
     );
-    on.ready();
+    on.ready(false);
   });
   client.on('session-lost', ({ reason, unconfirmed }) => {
     inSeq = outSeq = 0;
@@ -96,7 +102,7 @@ function ourLink(
   client.on('error', (error) => on.log('error', 'error', error.message));
   client.on('message', (data) => {
     count(data, ++inSeq);
-    on.message(data as Record<string, unknown>);
+    on.message(data);
   });
 
   return {
@@ -128,7 +134,7 @@ function socketIoLink(baseUrl: string, on: LinkHandlers): Link {
   const counts: LinkCounts = { messages: 0, payloadBytes: 0, envelopeBytes: 0 };
   const count = (data: unknown) => {
     counts.messages++;
-    counts.payloadBytes += bytesOf(data);
+    counts.payloadBytes += workloadBytes(data);
     counts.envelopeBytes += 8;
   };
   const transport = () => socket.io.engine?.transport?.name ?? '—';
@@ -145,12 +151,12 @@ function socketIoLink(baseUrl: string, on: LinkHandlers): Link {
       'upgrade',
       (t: { name: string }) => (on.log('info', `transport polling → ${t.name} (upgrade)`), on.status()),
     );
-    on.ready();
+    on.ready(true);
     on.status();
   });
   socket.on('disconnect', (reason) => (on.log('warn', 'Socket.IO disconnected', reason), on.status()));
   socket.on('connect_error', (error) => on.log('warn', 'Socket.IO connect error', error.message));
-  socket.on('m', (data: Record<string, unknown>) => {
+  socket.on('m', (data: unknown) => {
     count(data);
     on.message(data);
   });

@@ -9,7 +9,8 @@
  */
 import os from 'node:os';
 import { buildResult, type ServerReport, type WorkerReport } from './collect.js';
-import { createProxy, type NetworkProxy, type ProxyEvent } from '../network/proxy.js';
+import { type ConnectionTap, createProxy, type NetworkProxy, type ProxyEvent } from '../network/proxy.js';
+import { teeTap } from '../network/tee.js';
 import { getProfile } from '../network/profiles.js';
 import { now } from '../load/payload.js';
 import type { RunPlan, RunProgress } from '../plan.js';
@@ -45,10 +46,12 @@ export interface RunOptions {
    * to the metered bytes in `params.wireCheck` (they must be equal). Needs tshark and capture rights.
    */
   verifyCapture?: boolean;
+  /** Also sees every connection's bytes at the proxy, beside the wire meter (the inspector: scenarios/inspect/). */
+  tap?: (connectionId: number) => ConnectionTap;
 }
 
 /** Which dissector reads each contender family's bytes. */
-const DIALECT: Record<(typeof FAMILY)[keyof typeof FAMILY], Dialect> = {
+export const DIALECT: Record<(typeof FAMILY)[keyof typeof FAMILY], Dialect> = {
   ours: 'envelope',
   socketio: 'socketio',
   'raw-ws': 'raw',
@@ -105,7 +108,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
       target: { host: '127.0.0.1', port: server.port },
       network: profile,
       middlebox: plan.middlebox,
-      tap: (id) => meter!.tap(id),
+      tap: (id) => teeTap(meter!.tap(id), options.tap?.(id)),
       onEvent: (e: ProxyEvent) => {
         if (e.type === 'cut' || e.type === 'middlebox')
           events.push({
