@@ -1,0 +1,169 @@
+/**
+ * Idle memory per connection. For each contender, a fresh server process (--expose-gc) and a fresh
+ * load generator (the clients live in their own process, so nothing of theirs is on the server's
+ * heap): a few connections are opened and closed to warm the code paths, the baseline is taken
+ * after a full GC, then connections are added up to each size (at most 100 connects in progress),
+ * left idle for a second (hellos, acks and parked polls settle) and the server's heap and off-heap
+ * (external: Buffers, ArrayBuffers) are read after a full GC. Per connection = (reading − baseline)
+ * ÷ connections the server holds. Between sizes, the marginal cost (Δ heap ÷ Δ connections) is free
+ * of one-time costs.
+ *
+ * File descriptors: each process may hold `ulimit -n` of them; a size that would need more (one per
+ * WebSocket, up to two per SSE or long-polling client: the stream or parked poll, and a keep-alive
+ * POST connection) is skipped and said so.
+ */
+import { execSync } from 'node:child_process';
+import { startHost } from './hosts.js';
+import type { OpenResult } from './generator-host.js';
+import type { ServerMemory } from './server-host.js';
+import { type BenchContender, type Settings, sleep } from './settings.js';
+import { num, percent, table } from './stats.js';
+
+export interface MemorySample {
+  size: number;
+  /** Connections the server held when measured (the size, unless some failed). */
+  connections: number;
+  heapPerConnection: number;
+  externalPerConnection: number;
+  connectSeconds: number;
+  generatorCpu: number;
+  note?: string;
+}
+
+export type MemoryResult = { fdLimit: number | null } & Partial<Record<BenchContender, MemorySample[]>>;
+
+const WARM_CONNECTIONS = 10;
+const CONCURRENCY = 100;
+const SETTLE_MS = 1000;
+const FDS_PER_CONNECTION: Record<BenchContender, number> = {
+  websocket: 1,
+  'raw-ws': 1,
+  'socketio-websocket': 1,
+  sse: 2,
+  'long-polling': 2,
+  'socketio-polling': 2,
+};
+
+function fdLimit(): number | null {
+  try {
+    const n = Number(execSync('ulimit -n', { shell: '/bin/sh', stdio: ['ignore', 'pipe', 'ignore'] }).toString());
+    return Number.isFinite(n) ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+async function waitFor(check: () => Promise<boolean>, ms: number): Promise<void> {
+  const until = performance.now() + ms;
+  while (!(await check()) && performance.now() < until) await sleep(100);
+}
+
+async function measureOne(contender: BenchContender, s: Settings, limit: number | null): Promise<MemorySample[]> {
+  const server = startHost('server-host');
+  const generator = startHost('generator-host');
+  const samples: MemorySample[] = [];
+  try {
+    const { port } = await server.call<{ port: number }>('init', {
+      contender,
+      app: 'echo',
+      payloadBytes: s.payloadBytes,
+    });
+    const open = (group: string, count: number, timeoutMs: number) =>
+      generator.call<OpenResult>(
+        'open',
+        { group, contender, baseUrl: `http://127.0.0.1:${port}`, count, concurrency: CONCURRENCY, timeoutMs },
+        timeoutMs + 15_000,
+      );
+    await open('warm', WARM_CONNECTIONS, 10_000);
+    await generator.call('closeGroup', { group: 'warm' });
+    await waitFor(async () => (await server.call<number>('connections')) === 0, 5000);
+    await sleep(200);
+    const base = await server.call<ServerMemory>('memory');
+    let requested = 0;
+    for (const size of s.sizes) {
+      const needed = size * FDS_PER_CONNECTION[contender] + 100;
+      if (limit !== null && needed > limit) {
+        const note = `skipped: needs ~${num(needed)} file descriptors per process, ulimit -n is ${num(limit)}`;
+        samples.push({
+          size,
+          connections: 0,
+          heapPerConnection: NaN,
+          externalPerConnection: NaN,
+          connectSeconds: NaN,
+          generatorCpu: NaN,
+          note,
+        });
+        continue;
+      }
+      const opened = await open('idle', size - requested, 60_000 + size * 10);
+      requested = size;
+      await waitFor(async () => (await server.call<number>('connections')) >= size, 10_000);
+      await sleep(SETTLE_MS);
+      const m = await server.call<ServerMemory>('memory');
+      samples.push({
+        size,
+        connections: m.connections,
+        heapPerConnection: (m.heapUsed - base.heapUsed) / m.connections,
+        externalPerConnection: (m.external - base.external) / m.connections,
+        connectSeconds: opened.ms / 1000,
+        generatorCpu: opened.cpuShare,
+        ...(m.connections < size
+          ? { note: `reached ${m.connections} of ${size}: ${opened.errors.join('; ') || 'timeout'}` }
+          : {}),
+      });
+    }
+  } finally {
+    await generator.stop();
+    await server.stop();
+  }
+  return samples;
+}
+
+export async function measureMemory(s: Settings, log: (line: string) => void): Promise<MemoryResult> {
+  const limit = fdLimit();
+  const result: MemoryResult = { fdLimit: limit };
+  for (const contender of s.contenders) {
+    result[contender] = await measureOne(contender, s, limit);
+    log(`  memory: ${contender} done`);
+  }
+  return result;
+}
+
+const kb = (bytes: number) => num(bytes / 1024, 1);
+
+export function formatMemory(r: MemoryResult, s: Settings): string {
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  for (const contender of s.contenders) {
+    const samples = r[contender] ?? [];
+    samples.forEach((x, i) => {
+      const prev = samples[i - 1];
+      const marginal =
+        prev && prev.connections > 0 && x.connections > prev.connections
+          ? kb(
+              (x.heapPerConnection * x.connections - prev.heapPerConnection * prev.connections) /
+                (x.connections - prev.connections),
+            )
+          : '–';
+      rows.push([
+        i === 0 ? contender : '',
+        num(x.connections),
+        kb(x.heapPerConnection),
+        kb(x.externalPerConnection),
+        marginal,
+        num(x.connectSeconds, 1),
+        percent(x.generatorCpu),
+      ]);
+      if (x.note) notes.push(`${contender} at ${num(x.size)}: ${x.note}`);
+    });
+  }
+  return [
+    `Idle memory per connection — server process heap after a full GC, clients in their own process, ` +
+      `KB per connection over the baseline; file descriptors per process: ${r.fdLimit ?? 'unknown'} (ulimit -n)`,
+    table(
+      ['contender', 'connections', 'heap KB', 'external KB', 'Δ heap KB (marginal)', 'connect s', 'generator CPU'],
+      rows,
+    ),
+    ...notes,
+  ].join('\n');
+}
