@@ -4,10 +4,15 @@
  * own 1 msg/s stream, and what clients send is counted and dropped), `bytesClients` clients in one
  * load generator each sending 1 msg/s, all through a metering proxy (scenarios/network/proxy.ts +
  * scenarios/meter: every byte at the client-facing socket, both directions, classified; equal to a
- * tshark capture of the same run). Traffic runs `bytesWarmupMs` first, so connection set-up is not
- * in the window; the figure is (wire bytes in the window) ÷ (application messages delivered in the
- * window, both directions), split by the meter's categories, and for ours the ack cost
- * (bench/ack-meter.ts).
+ * tshark capture of the same run).
+ *
+ * The window has quiet edges: after `bytesWarmupMs` of traffic (connection set-up stays out of the
+ * window) the traffic stops, and once everything sent has arrived and the last acks had time to go
+ * out, the window opens; traffic runs `bytesWindowMs`, stops, and the window closes when it is quiet
+ * again. So the window holds whole messages and everything they cost, and the figure is exact:
+ * (wire bytes in the window) ÷ (application messages in the window, both directions), split by the
+ * meter's categories; overhead = that − the application's own bytes (`payloadBytes`); for ours, the
+ * ack cost (bench/ack-meter.ts).
  */
 import { createWireMeter, type Dialect, type WireMeter } from '../scenarios/meter/meter.js';
 import { addBreakdown, emptyBreakdown } from '../scenarios/meter/tally.js';
@@ -30,6 +35,7 @@ export interface BytesSample {
 }
 
 export type BytesResult = {
+  /** The whole window: traffic plus its quiet tail. */
   windowSeconds: number;
   generatorCpu: number;
   /** The bench's own process: the metering proxies. */
@@ -54,8 +60,12 @@ interface Lane {
 interface Snapshot {
   bytes: ByteBreakdown;
   acks: AckCost;
+  /** Application messages, both directions, cumulative. */
+  sent: number;
   delivered: number;
 }
+
+const SETTLE_MS = 1500;
 
 async function startLane(contender: BenchContender, generator: Host, s: Settings): Promise<Lane> {
   const server = startHost('server-host');
@@ -93,21 +103,55 @@ async function startLane(contender: BenchContender, generator: Host, s: Settings
   return { contender, server, proxy, meter, acks, opened };
 }
 
+interface Counts {
+  sent: number;
+  received: number;
+}
+
 async function snapshot(lane: Lane, generator: Host): Promise<Snapshot> {
   const [server, clients] = await Promise.all([
-    lane.server.call<{ received: number }>('counts'),
-    generator.call<{ received: number }>('counts', { group: lane.contender }),
+    lane.server.call<Counts>('counts'),
+    generator.call<Counts>('counts', { group: lane.contender }),
   ]);
   const { upstream, downstream } = lane.meter.totals();
   return {
     bytes: addBreakdown(addBreakdown(emptyBreakdown(), upstream), downstream),
     acks: lane.acks?.totals() ?? zeroAckCost(),
+    sent: server.sent + clients.sent,
     delivered: server.received + clients.received,
   };
 }
 
 function minus<T extends object>(a: T, b: T): T {
   return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, (v as number) - (b[k as keyof T] as number)])) as T;
+}
+
+/** Traffic on every lane: each connection's 1 msg/s server stream, each client's 1 msg/s. */
+async function traffic(lanes: Lane[], generator: Host, on: boolean, payloadBytes: number): Promise<void> {
+  await Promise.all(
+    lanes.flatMap((l) =>
+      on
+        ? [
+            l.server.call('startPush'),
+            generator.call('pacedStart', { group: l.contender, rate: 1, payloadBytes, mode: 'stream' }),
+          ]
+        : [l.server.call('stopPush'), generator.call('stop', { group: l.contender, drainMs: 0 })],
+    ),
+  );
+}
+
+/**
+ * After the traffic stopped: until everything sent has arrived (at most 5 s), then SETTLE_MS more for
+ * the last acks (sent on a timer, ≤ 1 s) — so a window holds its messages and all they cost.
+ */
+async function quiesce(lanes: Lane[], generator: Host): Promise<void> {
+  const until = performance.now() + 5000;
+  while (performance.now() < until) {
+    const snaps = await Promise.all(lanes.map((l) => snapshot(l, generator)));
+    if (snaps.every((x) => x.delivered >= x.sent)) break;
+    await sleep(50);
+  }
+  await sleep(SETTLE_MS);
 }
 
 export async function measureBytes(s: Settings, log: (line: string) => void): Promise<BytesResult> {
@@ -118,19 +162,20 @@ export async function measureBytes(s: Settings, log: (line: string) => void): Pr
     for (const r of started) if (r.status === 'fulfilled') lanes.push(r.value);
     const failed = started.find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
-    await Promise.all(
-      lanes.flatMap((l) => [
-        l.server.call('startPush'),
-        generator.call('pacedStart', { group: l.contender, rate: 1, payloadBytes: s.payloadBytes, mode: 'stream' }),
-      ]),
-    );
+    // Warm-up traffic, then quiet edges on both sides of the window.
+    await traffic(lanes, generator, true, s.payloadBytes);
     await sleep(s.bytesWarmupMs);
+    await traffic(lanes, generator, false, s.payloadBytes);
+    await quiesce(lanes, generator);
     const cpu = process.cpuUsage();
     const at = performance.now();
     await generator.call('mark', { group: lanes[0].contender });
     const before = await Promise.all(lanes.map((l) => snapshot(l, generator)));
     log(`  bytes: measuring ${num(s.bytesWindowMs / 1000)} s at 1 msg/s each way`);
+    await traffic(lanes, generator, true, s.payloadBytes);
     await sleep(s.bytesWindowMs);
+    await traffic(lanes, generator, false, s.payloadBytes);
+    await quiesce(lanes, generator);
     const after = await Promise.all(lanes.map((l) => snapshot(l, generator)));
     const gen = await generator.call<GeneratorWindow>('read', { group: lanes[0].contender });
     const used = process.cpuUsage(cpu);
@@ -141,11 +186,17 @@ export async function measureBytes(s: Settings, log: (line: string) => void): Pr
       proxyCpu: (used.user + used.system) / 1e6 / seconds,
     };
     lanes.forEach((l, i) => {
+      const sent = after[i].sent - before[i].sent;
+      const messages = after[i].delivered - before[i].delivered;
+      const notes = [
+        l.opened < s.bytesClients ? `${l.opened} of ${s.bytesClients} clients connected` : '',
+        messages !== sent ? `${sent - messages} of ${sent} not delivered` : '',
+      ].filter(Boolean);
       result[l.contender] = {
-        messages: after[i].delivered - before[i].delivered,
+        messages,
         bytes: minus(after[i].bytes, before[i].bytes),
         acks: l.acks ? minus(after[i].acks, before[i].acks) : null,
-        ...(l.opened < s.bytesClients ? { note: `${l.opened} of ${s.bytesClients} clients connected` } : {}),
+        ...(notes.length ? { note: notes.join(', ') } : {}),
       };
     });
     return result;
@@ -174,7 +225,7 @@ const PEERS: Array<[BenchContender, BenchContender]> = [
 export function formatBytes(r: BytesResult, s: Settings): string {
   const per = (x: BytesSample, bytes: number) => num(bytes / x.messages, 1);
   const overhead = (x: BytesSample | undefined) =>
-    x && x.messages > 0 ? (x.bytes.total - x.bytes.payload) / x.messages : NaN;
+    x && x.messages > 0 ? x.bytes.total / x.messages - s.payloadBytes : NaN;
   const rows = s.contenders
     .filter((c) => r[c])
     .map((c) => {
@@ -200,8 +251,8 @@ export function formatBytes(r: BytesResult, s: Settings): string {
   const gen = spread([r.generatorCpu]);
   return [
     `Bytes per message at 1 msg/s each way — ${s.bytesClients} clients per contender, ${s.payloadBytes}-byte text, ` +
-      `${num(r.windowSeconds, 1)} s window after ${num(s.bytesWarmupMs / 1000, 1)} s of traffic, wire bytes at the proxy's ` +
-      `client socket (both directions) ÷ messages delivered (both directions); generator CPU ${percent(r.generatorCpu)}${flag(gen)}, ` +
+      `${num(s.bytesWindowMs / 1000, 1)} s of traffic in a ${num(r.windowSeconds, 1)} s window with quiet edges, wire bytes at the ` +
+      `proxy's client socket (both directions) ÷ messages (both directions); generator CPU ${percent(r.generatorCpu)}${flag(gen)}, ` +
       `proxies ${percent(r.proxyCpu)}`,
     table(
       [
@@ -216,8 +267,9 @@ export function formatBytes(r: BytesResult, s: Settings): string {
       ],
       rows,
     ),
-    `(categories per message add up to B/msg; overhead = B/msg − payload; acks = every byte that exists to carry our acks, ` +
-      `overlapping the categories: ack-only POSTs whole, standalone a<n> messages with their framing, piggybacked ack fields)`,
+    `(the categories add up to B/msg; overhead = B/msg − the application's ${s.payloadBytes} bytes — the meter counts ` +
+      `Socket.IO's JSON string quotes as payload; acks = every byte that exists to carry our acks, overlapping the ` +
+      `categories: ack-only POSTs whole, standalone a<n> messages with their framing, piggybacked ack fields)`,
     '',
     ...(ratios.length
       ? [

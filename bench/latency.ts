@@ -54,6 +54,10 @@ export async function measureLatency(fleet: Fleet, s: Settings, log: (line: stri
   return result;
 }
 
+/** Below 95 % of the offered rate the contender was saturated: its percentiles measure a queue. */
+const carried = (perSec: number | undefined, offered: number) =>
+  perSec === undefined ? '–' : num(perSec) + (perSec < 0.95 * offered ? ' (!)' : '');
+
 export function formatLatency(r: LatencyResult, s: Settings): string {
   const floor = r['raw-ws'];
   const rows = Object.entries(r).map(([contender, samples]) => {
@@ -70,7 +74,7 @@ export function formatLatency(r: LatencyResult, s: Settings): string {
         : '–';
     return [
       contender,
-      num(spread(samples.map((x) => x.deliveredPerSec))?.median),
+      carried(spread(samples.map((x) => x.deliveredPerSec))?.median, s.rate),
       showSpread(spread(samples.map((x) => x.p50Ms)), 3),
       showSpread(spread(samples.map((x) => x.p99Ms)), 3),
       vsFloor('p50Ms'),
@@ -81,7 +85,8 @@ export function formatLatency(r: LatencyResult, s: Settings): string {
   });
   return [
     `Fixed-rate latency — ${num(s.rate)} msg/s offered over ${s.clients} clients, ${s.payloadBytes}-byte text echo, round trip, ` +
-      `${s.rounds} interleaved rounds × ${num(s.windowMs / 1000, 1)} s, median [min–max] of the per-round percentiles`,
+      `${s.rounds} interleaved rounds × ${num(s.windowMs / 1000, 1)} s, median [min–max] of the per-round percentiles; ` +
+      `(!) after carried/s: under 95% of the offered rate arrived, the contender (or the machine) was saturated`,
     table(
       ['contender', 'carried/s', 'p50 ms', 'p99 ms', 'p50 ÷ raw-ws', 'p99 ÷ raw-ws', 'server CPU', 'generator CPU'],
       rows,

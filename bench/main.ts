@@ -12,12 +12,13 @@ import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { execSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { startFleet } from './fleet.js';
-import { formatThroughput, measureThroughput } from './throughput.js';
-import { formatLatency, measureLatency } from './latency.js';
-import { formatMemory, measureMemory } from './memory.js';
-import { formatBytes, measureBytes } from './bytes.js';
-import { BENCH_CONTENDERS, SECTIONS, type BenchContender, type Section, type Settings } from './settings.js';
+import { formatThroughput, measureThroughput, type ThroughputResult } from './throughput.js';
+import { formatLatency, measureLatency, type LatencyResult } from './latency.js';
+import { formatMemory, measureMemory, type MemoryResult } from './memory.js';
+import { formatBytes, measureBytes, type BytesResult } from './bytes.js';
+import { BENCH_CONTENDERS, SECTIONS, type Section, type Settings } from './settings.js';
 
 const HELP = `npm run bench -- [options]
   --quick                  a ~30-second smoke run (1 round, short windows, 100/500 idle connections)
@@ -29,7 +30,7 @@ const HELP = `npm run bench -- [options]
   --clients <n>            echo clients per contender (default 8)
   --in-flight <n>          echo messages outstanding per client (default 32)
   --bytes <n>              payload size (default 100)
-  --rate <msg/s>           fixed-rate latency: total offered rate (default 1000)
+  --rate <msg/s>           fixed-rate latency: total offered rate (default 500)
   --sizes <list>           idle memory: connection counts (default 1000,5000)
   --bytes-window <ms>      bytes per message: measured window at 1 msg/s each way (default 20000)
   --json <file>            also write every sample as JSON
@@ -54,7 +55,8 @@ function list<T extends string>(name: string, value: string | undefined, allowed
   return allowed.filter((x) => items.includes(x));
 }
 
-export function parseSettings(argv: string[]): Settings | null {
+/** The settings and the JSON output path; null for --help. Throws on a bad option. */
+export function parseCommandLine(argv: string[]): { settings: Settings; json: string | undefined } | null {
   const { values: v } = parseArgs({
     args: argv,
     strict: true,
@@ -78,7 +80,7 @@ export function parseSettings(argv: string[]): Settings | null {
   if (v.help) return null;
   const quick = v.quick ?? false;
   const sizes = (v.sizes ?? (quick ? '100,500' : '1000,5000')).split(',').map((x) => positive('sizes', x, 0));
-  return {
+  const settings: Settings = {
     sections: list('only', v.only, SECTIONS),
     contenders: list('contenders', v.contenders, BENCH_CONTENDERS),
     rounds: Math.round(positive('rounds', v.rounds, quick ? 1 : 5)),
@@ -87,12 +89,13 @@ export function parseSettings(argv: string[]): Settings | null {
     clients: Math.round(positive('clients', v.clients, 8)),
     inFlight: Math.round(positive('in-flight', v['in-flight'], 32)),
     payloadBytes: Math.round(positive('bytes', v.bytes, 100)),
-    rate: positive('rate', v.rate, 1000),
+    rate: positive('rate', v.rate, 500),
     sizes: sizes.map(Math.round).sort((a, b) => a - b),
     bytesClients: 8,
     bytesWarmupMs: quick ? 1500 : 3000,
     bytesWindowMs: positive('bytes-window', v['bytes-window'], quick ? 4000 : 20_000),
   };
+  return { settings, json: v.json };
 }
 
 function environment(): string {
@@ -105,72 +108,103 @@ function environment(): string {
     // not a git checkout
   }
   const cpus = os.cpus();
-  const load = os
-    .loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
-  return `node ${process.version}, ${os.platform()} ${os.arch()}, ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, commit ${commit}, load average ${load}`;
+  return `node ${process.version}, ${os.platform()} ${os.arch()}, ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, commit ${commit}`;
 }
 
-export async function runBench(s: Settings, print: (text: string) => void): Promise<Record<string, unknown>> {
-  const results: Record<string, unknown> = {
+/** Other processes' share of the machine while a section ran: read its figures with it in mind. */
+function loadAverage(): string {
+  const load = os.loadavg().map((x) => x.toFixed(2));
+  return `load average ${load.join(' ')} (1, 5, 15 min) on ${os.cpus().length} cores`;
+}
+
+export interface BenchResults {
+  settings: Settings;
+  environment: string;
+  startedAt: string;
+  throughput?: ThroughputResult;
+  latency?: LatencyResult;
+  memory?: MemoryResult;
+  bytes?: BytesResult;
+  /** Sections that could not run, with why. */
+  failures: Partial<Record<Section, string>>;
+  seconds: number;
+}
+
+/** Runs the chosen sections in order, printing each as it completes. A failed section is reported and skipped. */
+export async function runBench(s: Settings, print: (text: string) => void): Promise<BenchResults> {
+  const results: BenchResults = {
     settings: s,
     environment: environment(),
     startedAt: new Date().toISOString(),
+    failures: {},
+    seconds: 0,
   };
   const started = performance.now();
   const log = (line: string) => process.stderr.write(line + '\n');
-  print(`transport-lab bench — ${results.environment}`);
+  const wants = (section: Section) => s.sections.includes(section);
+  const fail = (section: Section, err: unknown) => {
+    results.failures[section] = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    print(`${section}: FAILED — ${results.failures[section]}\n`);
+  };
+  const attempt = async (section: Section, run: () => Promise<string>) => {
+    try {
+      print(`${await run()}\n${loadAverage()}\n`);
+    } catch (err) {
+      fail(section, err);
+    }
+  };
+  print(`transport-lab bench — ${results.environment}, ${loadAverage()}`);
   print(
     `generator CPU: the load generator's CPU time ÷ wall time (100% = one core); (!) = ≥ 90%: it set the pace, read that figure as a floor\n`,
   );
-  const wants = (section: Section) => s.sections.includes(section);
   if (wants('throughput') || wants('latency')) {
-    const fleet = await startFleet(s);
-    try {
-      for (const [contender, why] of fleet.failed) print(`${contender}: left out (${why})`);
-      if (wants('throughput')) {
-        results.throughput = await measureThroughput(fleet, s, log);
-        print(formatThroughput(results.throughput as never, s) + '\n');
+    const fleet = await startFleet(s).catch((err) => void fail(wants('throughput') ? 'throughput' : 'latency', err));
+    if (fleet) {
+      for (const [contender, why] of fleet.failed) print(`${contender}: left out of throughput and latency (${why})`);
+      try {
+        if (wants('throughput'))
+          await attempt('throughput', async () => {
+            results.throughput = await measureThroughput(fleet, s, log);
+            return formatThroughput(results.throughput, s);
+          });
+        if (wants('latency'))
+          await attempt('latency', async () => {
+            results.latency = await measureLatency(fleet, s, log);
+            return formatLatency(results.latency, s);
+          });
+      } finally {
+        await fleet.close();
       }
-      if (wants('latency')) {
-        results.latency = await measureLatency(fleet, s, log);
-        print(formatLatency(results.latency as never, s) + '\n');
-      }
-    } finally {
-      await fleet.close();
     }
   }
-  if (wants('memory')) {
-    results.memory = await measureMemory(s, log);
-    print(formatMemory(results.memory as never, s) + '\n');
-  }
-  if (wants('bytes')) {
-    results.bytes = await measureBytes(s, log);
-    print(formatBytes(results.bytes as never, s) + '\n');
-  }
+  if (wants('memory'))
+    await attempt('memory', async () => {
+      results.memory = await measureMemory(s, log);
+      return formatMemory(results.memory, s);
+    });
+  if (wants('bytes'))
+    await attempt('bytes', async () => {
+      results.bytes = await measureBytes(s, log);
+      return formatBytes(results.bytes, s);
+    });
   results.seconds = (performance.now() - started) / 1000;
-  print(`bench took ${Math.round(results.seconds as number)} s`);
+  print(`bench took ${Math.round(results.seconds)} s`);
   return results;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  let settings: Settings | null;
-  let json: string | undefined;
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  let command: ReturnType<typeof parseCommandLine>;
   try {
-    settings = parseSettings(process.argv.slice(2));
-    json = parseArgs({ args: process.argv.slice(2), strict: false }).values.json as string | undefined;
+    command = parseCommandLine(process.argv.slice(2));
   } catch (err) {
     console.error(`bench: ${(err as Error).message}\n\n${HELP}`);
     process.exit(2);
   }
-  if (!settings) {
+  if (!command) {
     console.log(HELP);
     process.exit(0);
   }
-  const results = await runBench(settings, (text) => console.log(text));
-  if (json) writeFileSync(json, JSON.stringify(results, null, 2));
-  process.exit(0);
+  const results = await runBench(command.settings, (text) => console.log(text));
+  if (command.json) writeFileSync(command.json, JSON.stringify(results, null, 2));
+  process.exit(Object.keys(results.failures).length > 0 ? 1 : 0);
 }
-
-export type { BenchContender };
