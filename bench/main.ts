@@ -21,7 +21,7 @@ import { formatBytes, measureBytes, type BytesResult } from './bytes.js';
 import { BENCH_CONTENDERS, SECTIONS, type Section, type Settings } from './settings.js';
 
 const HELP = `npm run bench -- [options]
-  --quick                  a ~30-second smoke run (1 round, short windows, 100/500 idle connections)
+  --quick                  a smoke run, ~30 s on a quiet 2-core box (1 round, short windows, 200 idle connections)
   --only <list>            sections, comma-separated: ${SECTIONS.join(', ')} (default: all)
   --contenders <list>      comma-separated, from: ${BENCH_CONTENDERS.join(', ')} (default: all)
   --rounds <n>             interleaved rounds of throughput and latency (default 5)
@@ -79,21 +79,21 @@ export function parseCommandLine(argv: string[]): { settings: Settings; json: st
   });
   if (v.help) return null;
   const quick = v.quick ?? false;
-  const sizes = (v.sizes ?? (quick ? '100,500' : '1000,5000')).split(',').map((x) => positive('sizes', x, 0));
+  const sizes = (v.sizes ?? (quick ? '200' : '1000,5000')).split(',').map((x) => positive('sizes', x, 0));
   const settings: Settings = {
     sections: list('only', v.only, SECTIONS),
     contenders: list('contenders', v.contenders, BENCH_CONTENDERS),
     rounds: Math.round(positive('rounds', v.rounds, quick ? 1 : 5)),
-    windowMs: positive('window', v.window, quick ? 700 : 2000),
-    warmupMs: positive('warmup', v.warmup, quick ? 300 : 500),
+    windowMs: positive('window', v.window, quick ? 500 : 2000),
+    warmupMs: positive('warmup', v.warmup, quick ? 250 : 500),
     clients: Math.round(positive('clients', v.clients, 8)),
     inFlight: Math.round(positive('in-flight', v['in-flight'], 32)),
     payloadBytes: Math.round(positive('bytes', v.bytes, 100)),
     rate: positive('rate', v.rate, 500),
     sizes: sizes.map(Math.round).sort((a, b) => a - b),
     bytesClients: 8,
-    bytesWarmupMs: quick ? 1500 : 3000,
-    bytesWindowMs: positive('bytes-window', v['bytes-window'], quick ? 4000 : 20_000),
+    bytesWarmupMs: quick ? 1000 : 3000,
+    bytesWindowMs: positive('bytes-window', v['bytes-window'], quick ? 3000 : 20_000),
   };
   return { settings, json: v.json };
 }
@@ -131,7 +131,12 @@ export interface BenchResults {
 }
 
 /** Runs the chosen sections in order, printing each as it completes. A failed section is reported and skipped. */
-export async function runBench(s: Settings, print: (text: string) => void): Promise<BenchResults> {
+export async function runBench(
+  s: Settings,
+  print: (text: string) => void,
+  /** Progress lines (stderr by default). */
+  log: (line: string) => void = (line) => process.stderr.write(line + '\n'),
+): Promise<BenchResults> {
   const results: BenchResults = {
     settings: s,
     environment: environment(),
@@ -140,15 +145,16 @@ export async function runBench(s: Settings, print: (text: string) => void): Prom
     seconds: 0,
   };
   const started = performance.now();
-  const log = (line: string) => process.stderr.write(line + '\n');
   const wants = (section: Section) => s.sections.includes(section);
   const fail = (section: Section, err: unknown) => {
     results.failures[section] = err instanceof Error ? (err.stack ?? err.message) : String(err);
     print(`${section}: FAILED — ${results.failures[section]}\n`);
   };
   const attempt = async (section: Section, run: () => Promise<string>) => {
+    const from = performance.now();
     try {
       print(`${await run()}\n${loadAverage()}\n`);
+      log(`  ${section} took ${Math.round((performance.now() - from) / 1000)} s`);
     } catch (err) {
       fail(section, err);
     }

@@ -1,7 +1,7 @@
 /**
- * Idle memory per connection. For each contender, a fresh server process (--expose-gc) and a fresh
- * load generator (the clients live in their own process, so nothing of theirs is on the server's
- * heap): a few connections are opened and closed to warm the code paths, the baseline is taken
+ * Idle memory per connection. For each contender, a fresh server process (--expose-gc); the
+ * clients live in a load-generator process of their own, so nothing of theirs is on the server's
+ * heap. A few connections are opened and closed to warm the code paths, the baseline is taken
  * after a full GC, then connections are added up to each size (at most 100 connects in progress),
  * left idle for a second (hellos, acks and parked polls settle) and the server's heap and off-heap
  * (external: Buffers, ArrayBuffers) are read after a full GC. Per connection = (reading − baseline)
@@ -13,7 +13,7 @@
  * POST connection) is skipped and said so.
  */
 import { execSync } from 'node:child_process';
-import { startHost } from './hosts.js';
+import { startHost, type Host } from './hosts.js';
 import type { OpenResult } from './generator-host.js';
 import type { ServerMemory } from './server-host.js';
 import { type BenchContender, type Settings, sleep } from './settings.js';
@@ -58,10 +58,16 @@ async function waitFor(check: () => Promise<boolean>, ms: number): Promise<void>
   while (!(await check()) && performance.now() < until) await sleep(100);
 }
 
-async function measureOne(contender: BenchContender, s: Settings, limit: number | null): Promise<MemorySample[]> {
-  const server = startHost('server-host');
-  const generator = startHost('generator-host');
+async function measureOne(
+  contender: BenchContender,
+  server: Host,
+  generator: Host,
+  s: Settings,
+  limit: number | null,
+): Promise<MemorySample[]> {
   const samples: MemorySample[] = [];
+  const warm = `${contender} warm-up`;
+  const idle = `${contender} idle`;
   try {
     const { port } = await server.call<{ port: number }>('init', {
       contender,
@@ -74,8 +80,8 @@ async function measureOne(contender: BenchContender, s: Settings, limit: number 
         { group, contender, baseUrl: `http://127.0.0.1:${port}`, count, concurrency: CONCURRENCY, timeoutMs },
         timeoutMs + 15_000,
       );
-    await open('warm', WARM_CONNECTIONS, 10_000);
-    await generator.call('closeGroup', { group: 'warm' });
+    await open(warm, WARM_CONNECTIONS, 10_000);
+    await generator.call('closeGroup', { group: warm });
     await waitFor(async () => (await server.call<number>('connections')) === 0, 5000);
     await sleep(200);
     const base = await server.call<ServerMemory>('memory');
@@ -95,7 +101,7 @@ async function measureOne(contender: BenchContender, s: Settings, limit: number 
         });
         continue;
       }
-      const opened = await open('idle', size - requested, 60_000 + size * 10);
+      const opened = await open(idle, size - requested, 60_000 + size * 10);
       requested = size;
       await waitFor(async () => (await server.call<number>('connections')) >= size, 10_000);
       await sleep(SETTLE_MS);
@@ -113,7 +119,7 @@ async function measureOne(contender: BenchContender, s: Settings, limit: number 
       });
     }
   } finally {
-    await generator.stop();
+    await generator.call('closeGroup', { group: idle }).catch(() => {});
     await server.stop();
   }
   return samples;
@@ -122,9 +128,19 @@ async function measureOne(contender: BenchContender, s: Settings, limit: number 
 export async function measureMemory(s: Settings, log: (line: string) => void): Promise<MemoryResult> {
   const limit = fdLimit();
   const result: MemoryResult = { fdLimit: limit };
-  for (const contender of s.contenders) {
-    result[contender] = await measureOne(contender, s, limit);
-    log(`  memory: ${contender} done`);
+  // One load generator for every contender (its clients close between contenders); a fresh server each.
+  // The next contender's server process boots while this one is measured (heap is not CPU-sensitive).
+  const generator = startHost('generator-host');
+  let next: Host | null = startHost('server-host');
+  try {
+    for (const [i, contender] of s.contenders.entries()) {
+      const server = next!;
+      next = i + 1 < s.contenders.length ? startHost('server-host') : null;
+      result[contender] = await measureOne(contender, server, generator, s, limit);
+      log(`  memory: ${contender} done`);
+    }
+  } finally {
+    await Promise.all([generator.stop(), next?.stop()]);
   }
   return result;
 }
