@@ -59,7 +59,6 @@ interface Group {
   mode: 'idle' | 'echo' | 'paced' | 'stream';
   running: boolean;
   payload: string;
-  payloadBytes: number;
   received: number;
   sent: number;
   outstanding: number;
@@ -113,7 +112,6 @@ async function open(args: OpenArgs): Promise<OpenResult> {
     mode: 'idle',
     running: false,
     payload: '',
-    payloadBytes: 0,
     received: 0,
     sent: 0,
     outstanding: 0,
@@ -205,7 +203,7 @@ serve(
       mode: 'paced' | 'stream';
     }) {
       const g = group(name);
-      Object.assign(g, { mode, running: true, payloadBytes, outstanding: 0 });
+      Object.assign(g, { mode, running: true, outstanding: 0 });
       const perClient = mode === 'paced' ? rate / g.clients.length : rate;
       g.pacers = g.clients.map((client) => {
         const pacer = new Pacer(perClient, (plannedAt) => {

@@ -173,6 +173,7 @@ export function formatMemory(r: MemoryResult, s: Settings): string {
       if (x.note) notes.push(`${contender} at ${num(x.size)}: ${x.note}`);
     });
   }
+  const ratios = ratioRows(r);
   return [
     `Idle memory per connection — server process heap after a full GC, clients in their own process, ` +
       `KB per connection over the baseline; file descriptors per process: ${r.fdLimit ?? 'unknown'} (ulimit -n)`,
@@ -181,5 +182,36 @@ export function formatMemory(r: MemoryResult, s: Settings): string {
       rows,
     ),
     ...notes,
+    ...(ratios.length
+      ? [
+          '',
+          'heap per connection at the largest size measured, ours ÷ peer (target: ≤ 5 KB per connection on every transport)',
+          table(['', 'ours KB', 'peer KB', 'ratio'], ratios),
+        ]
+      : []),
   ].join('\n');
+}
+
+const PEERS: Array<[BenchContender, BenchContender]> = [
+  ['websocket', 'raw-ws'],
+  ['websocket', 'socketio-websocket'],
+  ['sse', 'socketio-polling'],
+  ['long-polling', 'socketio-polling'],
+];
+
+function ratioRows(r: MemoryResult): string[][] {
+  const largest = (c: BenchContender) =>
+    (r[c] ?? []).filter((x) => Number.isFinite(x.heapPerConnection)).sort((a, b) => b.size - a.size)[0];
+  return PEERS.flatMap(([a, b]) => {
+    const [x, y] = [largest(a), largest(b)];
+    if (!x || !y || x.size !== y.size) return [];
+    return [
+      [
+        `${a} ÷ ${b} (${num(x.size)})`,
+        kb(x.heapPerConnection),
+        kb(y.heapPerConnection),
+        num(x.heapPerConnection / y.heapPerConnection, 2),
+      ],
+    ];
+  });
 }
