@@ -176,6 +176,9 @@ async function drain(g: Group, ms: number): Promise<number> {
   return g.outstanding;
 }
 
+// The bench process went away (crashed, killed): do not linger holding ports and connections.
+process.on('disconnect', () => process.exit(0));
+
 serve(
   { post: (m) => process.send!(m), listen: (fn) => process.on('message', fn) },
   {

@@ -57,6 +57,9 @@ function startPush(conn: ServerConn): void {
   pacer.start(undefined, Math.random() * (1000 / (init.pushRate ?? 1)));
 }
 
+// The bench process went away (crashed, killed): do not linger holding ports and connections.
+process.on('disconnect', () => process.exit(0));
+
 serve(
   { post: (m) => process.send!(m), listen: (fn) => process.on('message', fn) },
   {
