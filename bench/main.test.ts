@@ -18,6 +18,8 @@ describe('bench command line', () => {
     expect(() => parseCommandLine(['--only', 'speed'])).toThrow(/--only: unknown speed; choose from throughput/);
     expect(() => parseCommandLine(['--contenders', 'websocket,grpc'])).toThrow(/unknown grpc/);
     expect(() => parseCommandLine(['--rounds', 'many'])).toThrow(/--rounds must be a positive number/);
+    expect(() => parseCommandLine(['--rounds', '2.5'])).toThrow(/--rounds must be a whole number ≥ 1/);
+    expect(() => parseCommandLine(['--bytes', '10'])).toThrow(/--bytes must be a whole number ≥ 24/);
     expect(() => parseCommandLine(['--fast'])).toThrow(/Unknown option '--fast'/);
     expect(parseCommandLine(['--help'])).toBeNull();
   });

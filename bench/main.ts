@@ -43,6 +43,13 @@ function positive(name: string, value: string | undefined, fallback: number): nu
   return n;
 }
 
+/** A whole number ≥ `min`. */
+function count(name: string, value: string | undefined, fallback: number, min = 1): number {
+  const n = positive(name, value, fallback);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min}, got "${value}"`);
+  return n;
+}
+
 function list<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T[] {
   if (value === undefined) return [...allowed];
   const items = value
@@ -79,18 +86,19 @@ export function parseCommandLine(argv: string[]): { settings: Settings; json: st
   });
   if (v.help) return null;
   const quick = v.quick ?? false;
-  const sizes = (v.sizes ?? (quick ? '200' : '1000,5000')).split(',').map((x) => positive('sizes', x, 0));
+  const sizes = (v.sizes ?? (quick ? '200' : '1000,5000')).split(',').map((x) => count('sizes', x, 0));
   const settings: Settings = {
     sections: list('only', v.only, SECTIONS),
     contenders: list('contenders', v.contenders, BENCH_CONTENDERS),
-    rounds: Math.round(positive('rounds', v.rounds, quick ? 1 : 5)),
+    rounds: count('rounds', v.rounds, quick ? 1 : 5),
     windowMs: positive('window', v.window, quick ? 500 : 2000),
     warmupMs: positive('warmup', v.warmup, quick ? 250 : 500),
-    clients: Math.round(positive('clients', v.clients, 8)),
-    inFlight: Math.round(positive('in-flight', v['in-flight'], 32)),
-    payloadBytes: Math.round(positive('bytes', v.bytes, 100)),
+    clients: count('clients', v.clients, 8),
+    inFlight: count('in-flight', v['in-flight'], 32),
+    // The latency payload starts with a 17-digit send time and a space.
+    payloadBytes: count('bytes', v.bytes, 100, 24),
     rate: positive('rate', v.rate, 500),
-    sizes: sizes.map(Math.round).sort((a, b) => a - b),
+    sizes: sizes.sort((a, b) => a - b),
     bytesClients: 8,
     bytesWarmupMs: quick ? 1000 : 3000,
     bytesWindowMs: positive('bytes-window', v['bytes-window'], quick ? 3000 : 20_000),
