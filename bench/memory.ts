@@ -1,12 +1,13 @@
 /**
  * Idle memory per connection. For each contender, a fresh server process (--expose-gc); the
  * clients live in a load-generator process of their own, so nothing of theirs is on the server's
- * heap. A few connections are opened and closed to warm the code paths, the baseline is taken
- * after a full GC, then connections are added up to each size (at most 100 connects in progress),
- * left idle for a second (hellos, acks and parked polls settle) and the server's heap and off-heap
- * (external: Buffers, ArrayBuffers) are read after a full GC. Per connection = (reading − baseline)
- * ÷ connections the server holds. Between sizes, the marginal cost (Δ heap ÷ Δ connections) is free
- * of one-time costs.
+ * heap, and the server runs the `idle` application, which keeps nothing per connection (see
+ * server-host.ts). A few connections are opened and closed to warm the code paths, the baseline is
+ * taken after a full GC, then connections are added up to each size (at most 100 connects in
+ * progress), left idle for a second (hellos, acks and parked polls settle) and the server's heap and
+ * off-heap (external: Buffers, ArrayBuffers) are read after a full GC. Per connection = (reading −
+ * baseline) ÷ connections the server accepted since. Between sizes, the marginal cost (Δ heap ÷ Δ
+ * connections) is free of one-time costs.
  *
  * File descriptors: each process may hold `ulimit -n` of them; a size that would need more (one per
  * WebSocket, up to two per SSE or long-polling client: the stream or parked poll, and a keep-alive
@@ -35,6 +36,7 @@ export type MemoryResult = { fdLimit: number | null } & Partial<Record<BenchCont
 const WARM_CONNECTIONS = 10;
 const CONCURRENCY = 100;
 const SETTLE_MS = 1000;
+const WARM_CLOSE_MS = 1000;
 const FDS_PER_CONNECTION: Record<BenchContender, number> = {
   websocket: 1,
   'raw-ws': 1,
@@ -71,7 +73,7 @@ async function measureOne(
   try {
     const { port } = await server.call<{ port: number }>('init', {
       contender,
-      app: 'echo',
+      app: 'idle',
       payloadBytes: s.payloadBytes,
     });
     const open = (group: string, count: number, timeoutMs: number) =>
@@ -82,8 +84,7 @@ async function measureOne(
       );
     await open(warm, WARM_CONNECTIONS, 10_000);
     await generator.call('closeGroup', { group: warm });
-    await waitFor(async () => (await server.call<number>('connections')) === 0, 5000);
-    await sleep(200);
+    await sleep(WARM_CLOSE_MS); // the idle app cannot see closes: give the warm-up connections time to end
     const base = await server.call<ServerMemory>('memory');
     let requested = 0;
     for (const size of s.sizes) {
@@ -103,18 +104,22 @@ async function measureOne(
       }
       const opened = await open(idle, size - requested, 60_000 + size * 10);
       requested = size;
-      await waitFor(async () => (await server.call<number>('connections')) >= size, 10_000);
+      const held = async () => (await server.call<number>('accepted')) - base.accepted;
+      await waitFor(async () => (await held()) >= size, 10_000);
       await sleep(SETTLE_MS);
       const m = await server.call<ServerMemory>('memory');
+      const connections = m.accepted - base.accepted;
       samples.push({
         size,
-        connections: m.connections,
-        heapPerConnection: (m.heapUsed - base.heapUsed) / m.connections,
-        externalPerConnection: (m.external - base.external) / m.connections,
+        connections,
+        heapPerConnection: (m.heapUsed - base.heapUsed) / connections,
+        externalPerConnection: (m.external - base.external) / connections,
         connectSeconds: opened.ms / 1000,
         generatorCpu: opened.cpuShare,
-        ...(m.connections < size
-          ? { note: `reached ${m.connections} of ${size}: ${opened.errors.join('; ') || 'timeout'}` }
+        ...(connections !== size
+          ? {
+              note: `the server accepted ${connections} connections for ${size} clients: ${opened.errors.join('; ') || 'timeout or reconnects'}`,
+            }
           : {}),
       });
     }

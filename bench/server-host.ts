@@ -1,5 +1,8 @@
 /**
  * The bench's server process: one contender's server (scenarios/peers) running one application.
+ *   idle: nothing — connections are counted and nothing of them is kept (the memory section: on V8,
+ *         keeping the adapter's connection wrapper and its closures costs ~1.7 KB per connection,
+ *         the harness's cost, not the contender's);
  *   echo: every message a client sends comes straight back to it;
  *   push: messages from clients are counted and dropped, and the server sends each connection
  *         its own stream at `pushRate` msg/s once `startPush` is called (the bytes section).
@@ -14,7 +17,7 @@ import { filler } from './payload.js';
 
 export interface ServerInit {
   contender: Contender;
-  app: 'echo' | 'push';
+  app: 'idle' | 'echo' | 'push';
   pushRate?: number;
   payloadBytes: number;
 }
@@ -29,13 +32,15 @@ export interface ServerWindow {
 export interface ServerMemory {
   heapUsed: number;
   external: number;
-  connections: number;
+  /** Connections accepted so far (all apps; the idle app cannot tell when one closes). */
+  accepted: number;
 }
 
 let server: ServerAdapter | null = null;
 let init: ServerInit;
 const connections = new Set<ServerConn>();
 const pacers = new Map<ServerConn, Pacer>();
+let accepted = 0;
 let received = 0;
 let pushed = 0;
 let mark = { received: 0, cpu: process.cpuUsage(), at: performance.now() };
@@ -67,6 +72,8 @@ serve(
       init = args;
       server = await loadServer(args.contender, { compression: false, maxMessageBytes: 1024 * 1024 });
       server.onConnection((conn) => {
+        accepted++;
+        if (init.app === 'idle') return;
         connections.add(conn);
         conn.onMessage((data) => {
           received++;
@@ -91,13 +98,15 @@ serve(
         wallMs: performance.now() - mark.at,
       };
     },
-    /** Heap and off-heap (Buffers, ArrayBuffers) bytes after a full GC, with the open connections. */
+    /** Heap and off-heap (Buffers, ArrayBuffers) bytes after a full GC. */
     memory(): ServerMemory {
       gc();
       const m = process.memoryUsage();
-      return { heapUsed: m.heapUsed, external: m.external, connections: connections.size };
+      return { heapUsed: m.heapUsed, external: m.external, accepted };
     },
+    /** Open connections (echo and push apps). */
     connections: () => connections.size,
+    accepted: () => accepted,
     startPush() {
       for (const conn of connections) if (!pacers.has(conn)) startPush(conn);
     },
