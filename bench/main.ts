@@ -101,7 +101,7 @@ export function parseCommandLine(argv: string[]): { settings: Settings; json: st
     sizes: sizes.sort((a, b) => a - b),
     bytesClients: 8,
     bytesWarmupMs: quick ? 1000 : 3000,
-    bytesWindowMs: positive('bytes-window', v['bytes-window'], quick ? 3000 : 20_000),
+    bytesWindowMs: positive('bytes-window', v['bytes-window'], quick ? 2000 : 20_000),
   };
   return { settings, json: v.json };
 }

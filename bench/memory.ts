@@ -125,7 +125,6 @@ async function measureOne(
     }
   } finally {
     await generator.call('closeGroup', { group: idle }).catch(() => {});
-    await server.stop();
   }
   return samples;
 }
@@ -136,16 +135,22 @@ export async function measureMemory(s: Settings, log: (line: string) => void): P
   // One load generator for every contender (its clients close between contenders); a fresh server each.
   // The next contender's server process boots while this one is measured (heap is not CPU-sensitive).
   const generator = startHost('generator-host');
+  // A measured server shuts down in the background too.
   let next: Host | null = startHost('server-host');
+  const stopping: Array<Promise<void>> = [];
   try {
     for (const [i, contender] of s.contenders.entries()) {
       const server = next!;
       next = i + 1 < s.contenders.length ? startHost('server-host') : null;
-      result[contender] = await measureOne(contender, server, generator, s, limit);
+      try {
+        result[contender] = await measureOne(contender, server, generator, s, limit);
+      } finally {
+        stopping.push(server.stop());
+      }
       log(`  memory: ${contender} done`);
     }
   } finally {
-    await Promise.all([generator.stop(), next?.stop()]);
+    await Promise.all([generator.stop(), next?.stop(), ...stopping]);
   }
   return result;
 }
