@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { Option, type Command } from 'commander';
 import {
   CONTENDERS,
+  isContender,
   defineScenario,
   hasBrowserClient,
   getScenario,
@@ -78,7 +79,7 @@ export function parseClients(text: string | undefined): ClientSpec[] {
 export function parseOverrides(o: RunCommandOptions): Overrides {
   const contenders = list(o.transports);
   for (const c of contenders ?? [])
-    if (!(CONTENDERS as readonly string[]).includes(c))
+    if (!isContender(c))
       throw new Error(`Unknown transport ${JSON.stringify(c)}; choose from ${CONTENDERS.join(', ')}`);
   const duration =
     o.duration === undefined

@@ -13,10 +13,8 @@
 import { z } from 'zod';
 import { parseMiddlebox } from './network/middleboxes.js';
 import { getProfile } from './network/profiles.js';
-import { CONTENDERS } from './results.js';
+import { CONTENDERS } from './contenders.js';
 import { MIN_PAYLOAD_BYTES, PAYLOAD_KINDS } from './workload.js';
-
-export { CONTENDERS };
 
 /** "10s", "500ms", "2m" or a number of milliseconds. */
 export const durationSchema = z.union([

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { describeRun, OUR_TRANSPORTS, PEERS, testPlan } from './testkit.js';
-import type { ByteBreakdown, Contender } from '../results.js';
+import { LATENCY_HISTOGRAMS, type ByteBreakdown, type Contender } from '../results.js';
 import { runPlan } from './runner.js';
 
 const sumOfParts = (b: ByteBreakdown) => b.handshake + b.httpHeaders + b.framing + b.envelope + b.control + b.payload;
@@ -17,14 +17,7 @@ describe.each<Contender>([...OUR_TRANSPORTS, ...PEERS])('%s', (contender) => {
     expect(r.status, why).toBe('ok');
     expect(Object.values(r.finalTransports).reduce((a, b) => a + b, 0)).toBe(2);
 
-    for (const metric of [
-      'serverToClient',
-      'clientToServer',
-      'roundTrip',
-      'connect',
-      'firstMessage',
-      'reconnectGap',
-    ] as const) {
+    for (const metric of LATENCY_HISTOGRAMS) {
       const h = r.latency[metric];
       expect(h?.count, `${metric} ${why}`).toBeGreaterThan(0);
       expect(h!.p50).toBeGreaterThanOrEqual(h!.min);

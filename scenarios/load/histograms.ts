@@ -5,19 +5,12 @@
  */
 import * as hdr from 'hdr-histogram-js';
 import type { Histogram } from 'hdr-histogram-js';
-import type { HistogramSummary } from '../results.js';
+import type { HistogramSummary, LatencyHistogram } from '../results.js';
 
 export type { Histogram };
 
-export const LATENCY_METRICS = [
-  'serverToClient',
-  'clientToServer',
-  'roundTrip',
-  'connect',
-  'firstMessage',
-  'reconnectGap',
-] as const;
-export type LatencyMetric = (typeof LATENCY_METRICS)[number];
+/** A histogram of RunResult.latency (results.ts LATENCY_HISTOGRAMS). */
+export type LatencyMetric = LatencyHistogram;
 
 export function newHistogram(): Histogram {
   return hdr.build({ bitBucketSize: 32, autoResize: true, numberOfSignificantValueDigits: 3 });

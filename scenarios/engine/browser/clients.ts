@@ -28,7 +28,7 @@
  */
 import { chromium, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
 import type { ClientAdapter, ClientEvents, ClientFactory } from '../../peers/adapter.js';
-import { FAMILY, hasBrowserClient } from '../../peers/index.js';
+import { CONTENDER_INFO, hasBrowserClient } from '../../contenders.js';
 import { now, type AppData } from '../../load/payload.js';
 import { chromiumLaunchOptions } from './chromium.js';
 import { bundleHarness, type Asset } from './bundle.js';
@@ -173,7 +173,7 @@ export async function launchBrowserClients(options: BrowserClientsOptions): Prom
   const factory: ClientFactory = (baseUrl, clientOptions, events): ClientAdapter => {
     if (!loaded) throw new Error('browser clients: call load(url) first');
     if (!hasBrowserClient(clientOptions.contender)) throw new Error(`${clientOptions.contender} has no browser client`);
-    const family = FAMILY[clientOptions.contender];
+    const family = CONTENDER_INFO[clientOptions.contender].family;
     const id = next++;
     const slot = slots[id];
     if (!slot) throw new Error(`all ${options.count} browser clients are in use`);
