@@ -10,6 +10,14 @@ import type { RunPlan } from '../plan.js';
 import { ServerApp } from './server-app.js';
 import type { ServerAdapter } from '../peers/adapter.js';
 
+// Ctrl-C reaches the whole process group, and CI may signal every process: the runner still needs
+// this process's report after its abort, and stops it itself ('close'). It cannot outlive the
+// runner: when the IPC channel closes (the runner exited, however it died), so does this process.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
+process.on('disconnect', () => process.exit(0));
+if (!process.connected) process.exit(0);
+
 let server: ServerAdapter;
 let app: ServerApp;
 let cpuAtStart: NodeJS.CpuUsage;

@@ -91,6 +91,11 @@ export async function launchBrowserClients(options: BrowserClientsOptions): Prom
     // the page would be loopback talking to loopback: no check applies. Switch it off to match.
     args: [...chromiumLaunchOptions.args, '--disable-features=LocalNetworkAccessChecks'],
     headless: options.headless ?? true,
+    // Playwright's own handlers would close the browser and exit the process on Ctrl-C; the runner
+    // aborts instead, collects the run's report and closes the browser itself.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
   });
   const html = String(assets.get('/harness.html')!.contents).replace('/harness.js', `${HARNESS_PATH}.js`);
   const harness = new Map<string, Asset>([
