@@ -9,8 +9,11 @@
  *
  * A one-second warm-up at the start rate comes first and is not judged. Each step is judged from
  * the pattern's headline latency (round trip for echo, server→client for
- * push/broadcast/fanout, client→server for upstream): the merged histogram at the step's end minus
- * the one at its start holds exactly the messages that arrived during the step.
+ * push/broadcast/fanout, client→server for upstream) over its last three quarters: the merged
+ * histogram at the step's end minus the one at the end of its first quarter holds exactly the
+ * messages that arrived in between. The first quarter is not judged: right after a rate change the
+ * messages in flight are still the old rate's, and counting them would make every step look short
+ * of its offer by (latency / step length), the more so the slower the machine.
  */
 import { mergeEncoded, type Histogram, type LatencyMetric } from '../load/histograms.js';
 import { now } from '../load/payload.js';
@@ -35,6 +38,8 @@ export interface ThroughputOutcome {
 }
 
 const WARMUP_MS = 1000;
+/** The share of each step, at its start, that is not judged (messages in flight at the old rate). */
+const SETTLE_SHARE = 0.25;
 /** A step must deliver at least this share of what it offered. */
 const MIN_DELIVERED_SHARE = 0.95;
 
@@ -67,13 +72,15 @@ export async function climb(
   const climbStart = now();
   const snapshot = () =>
     Promise.all([server, ...workers].map((p) => p.caller.call<string | null>('histogram', metric)));
+  const settleMs = t.stepMs * SETTLE_SHARE;
   // Warm-up at the start rate, not judged: first requests pay for JIT, connection pools and caches.
   await sleep(WARMUP_MS, signal);
-  let before = await snapshot();
   for (let k = 0; k < t.maxSteps && !signal?.aborted; k++, rate *= t.factor) {
     if (k > 0) await Promise.all([server.caller.call('setRate', rate), callAll(workers, 'setRate', rate)]);
-    const from = now();
-    await sleep(t.stepMs, signal);
+    await sleep(settleMs, signal);
+    const before = await snapshot();
+    const from = now(); // as the after-snapshot's end: both windows end a reply's latency after their snapshot
+    await sleep(t.stepMs - settleMs, signal);
     const after = await snapshot();
     const seconds = (now() - from) / 1000;
     progress({ phase: 'traffic', elapsedMs: now() - climbStart, totalMs: WARMUP_MS + t.maxSteps * t.stepMs });
@@ -81,7 +88,6 @@ export async function climb(
     const merged: Histogram | null = mergeEncoded(after);
     const base = mergeEncoded(before);
     if (merged && base) merged.subtract(base);
-    before = after;
     const count = merged?.totalCount ?? 0;
     const delivered = count / seconds;
     const p99 = count > 0 ? merged!.getValueAtPercentile(99) / 1000 : null;
