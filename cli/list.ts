@@ -23,10 +23,7 @@ export function listText(): string {
     ),
     '',
     'Middleboxes:',
-    ...MIDDLEBOX_LIST.map(({ name, param, description }) => {
-      const spec = param ? `${name}[:${param.unit}=${param.default}]` : name;
-      return `  ${spec.padEnd(26)} ${description}`;
-    }),
+    ...MIDDLEBOX_LIST.map(({ usage, description }) => `  ${usage.padEnd(26)} ${description}`),
   ].join('\n');
 }
 

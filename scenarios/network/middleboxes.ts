@@ -199,15 +199,16 @@ const MIDDLEBOXES: Record<string, Entry> = {
 
 export const MIDDLEBOX_NAMES = Object.keys(MIDDLEBOXES);
 
-/** Every middlebox for lists and docs: name, parameter, and what it does with the default. */
-export const MIDDLEBOX_LIST: ReadonlyArray<{
-  name: string;
-  param: { unit: string; default: number } | null;
-  description: string;
-}> = Object.entries(MIDDLEBOXES).map(([name, entry]) => ({
+/**
+ * Every middlebox for lists and docs: its name, how to write it ("flaky[:seconds=10]"), and what it
+ * does with the default parameter.
+ */
+export const MIDDLEBOX_LIST: ReadonlyArray<{ name: string; usage: string; description: string }> = Object.entries(
+  MIDDLEBOXES,
+).map(([name, { param, describe }]) => ({
   name,
-  param: entry.param ?? null,
-  description: entry.describe(entry.param?.default ?? 0),
+  usage: param ? `${name}[:${param.unit}=${param.default}]` : name,
+  description: describe(param?.default ?? 0),
 }));
 
 /** Splits and checks "name" or "name:number"; throws a clear Error. */
