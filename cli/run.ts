@@ -107,7 +107,7 @@ export function withClients(entries: SuiteEntry[], specs: ClientSpec[], override
     : [];
   if (without.length) {
     throw new Error(
-      `${without.join(', ')} has no browser client (its client is the Node ws package): leave it out of --transports, or run it with Node clients`,
+      `${without.join(', ')} has no browser client (its client runs in Node only): leave it out of --transports, or run it with Node clients`,
     );
   }
   return entries.flatMap((e) =>
@@ -142,9 +142,7 @@ export async function runCommand(names: string[], o: RunCommandOptions): Promise
   const plans = planSuite(entries, overrides); // validates networks and middleboxes before anything starts
   const skipped = browserSkips(entries, overrides);
   if (skipped.length && !o.json)
-    process.stderr.write(
-      `Note: ${skipped.join(', ')} skipped: no browser client (its client is the Node ws package).\n`,
-    );
+    process.stderr.write(`Note: ${skipped.join(', ')} skipped: no browser client (its client runs in Node only).\n`);
   const progress = createProgress(
     plans,
     o.json ? 'silent' : process.stderr.isTTY && o.progress !== false ? 'bar' : 'lines',
@@ -243,7 +241,7 @@ export function registerRunCommand(program: Command): Command {
       'clients per run (overrides the scenario): N Node clients; "browser" runs the scenario\'s clients as headless ' +
         'Chromium pages (real WebSocket, EventSource, fetch and request headers); "browser:N" N of them; ' +
         'a list such as "4,browser:4" runs both, side by side in the report. Needs Chromium (CHROMIUM_PATH ' +
-        "or Playwright's); raw-ws has no browser client and is skipped",
+        `or Playwright's); contenders without a browser client (${CONTENDERS.filter((c) => !hasBrowserClient(c)).join(', ')}) are skipped`,
     )
     .option('--duration <d>', 'traffic time per run, e.g. 10s (overrides the scenario)')
     .option('--suite <name>', 'a named suite instead of scenario names (default, full)')
