@@ -1,8 +1,12 @@
 /**
  * The throughput climb: raise the rate step by step (rate × factor) on the running connections and
- * stop at the first step that is not sustainable — its p99 passes the bound, or fewer than 95 % of
- * the offered messages arrive within the step. The answer is the delivered rate of the last
- * sustainable step: the highest msg/s this contender carries on this machine within the bound.
+ * stop at the first step that is not sustainable — its p99 passes the bound, or messages stop
+ * arriving in time: more are outstanding (sent, not arrived) at the step's end than the bound lets
+ * be in flight at the step's send rate (Little's law: rate × bound). The answer is the delivered rate
+ * of the last sustainable step: the highest msg/s this contender carries on this machine within
+ * the bound. Sent and arrived are counted by the processes themselves (a snapshot reads both at
+ * once), so neither depends on how quickly a busy machine answers the runner; a sender that falls
+ * behind its schedule shows in the latency, which runs from the due time.
  * Latency runs from each message's due time on the schedule (pacer.ts), so a backlog — a sender
  * behind its schedule, or messages queued in a transport — raises the p99 of what arrives, step
  * after step, instead of hiding in the messages that have not arrived yet.
@@ -15,7 +19,7 @@
  * messages in flight are still the old rate's, and counting them would make every step look short
  * of its offer by (latency / step length), the more so the slower the machine.
  */
-import { mergeEncoded, type Histogram, type LatencyMetric } from '../load/histograms.js';
+import { mergeEncoded, type Histogram, type HistogramSnapshot, type LatencyMetric } from '../load/histograms.js';
 import { now } from '../load/payload.js';
 import type { RunPlan, RunProgress } from '../plan.js';
 import { callAll, type ClientWorker, type ServerProcess } from './processes.js';
@@ -40,8 +44,18 @@ export interface ThroughputOutcome {
 const WARMUP_MS = 1000;
 /** The share of each step, at its start, that is not judged (messages in flight at the old rate). */
 const SETTLE_SHARE = 0.25;
-/** A step must deliver at least this share of what it offered. */
-const MIN_DELIVERED_SHARE = 0.95;
+
+/**
+ * Who sends the messages the headline metric times: each client (one round trip or one arrival at
+ * the server per message), or the server (its count is per recipient, relays of fanout included).
+ */
+const SENDER: Record<RunPlan['traffic']['pattern'], 'clients' | 'server'> = {
+  echo: 'clients',
+  upstream: 'clients',
+  push: 'server',
+  broadcast: 'server',
+  fanout: 'server',
+};
 
 const HEADLINE: Record<RunPlan['traffic']['pattern'], LatencyMetric> = {
   echo: 'roundTrip',
@@ -70,8 +84,18 @@ export async function climb(
   const steps: ThroughputStep[] = [];
   let rate = t.startRate;
   const climbStart = now();
-  const snapshot = () =>
-    Promise.all([server, ...workers].map((p) => p.caller.call<string | null>('histogram', metric)));
+  const snapshot = async () => {
+    const [fromServer, ...fromWorkers] = await Promise.all(
+      [server, ...workers].map((p) => p.caller.call<HistogramSnapshot>('histogram', metric)),
+    );
+    const senders = SENDER[plan.traffic.pattern] === 'server' ? [fromServer!] : fromWorkers;
+    const encoded = [fromServer!, ...fromWorkers].map((s) => s.encoded);
+    return {
+      encoded,
+      sent: senders.reduce((n, s) => n + s.sent, 0),
+      arrived: mergeEncoded(encoded)?.totalCount ?? 0, // since the traffic started
+    };
+  };
   const settleMs = t.stepMs * SETTLE_SHARE;
   // Warm-up at the start rate, not judged: first requests pay for JIT, connection pools and caches.
   await sleep(WARMUP_MS, signal);
@@ -85,14 +109,16 @@ export async function climb(
     const seconds = (now() - from) / 1000;
     progress({ phase: 'traffic', elapsedMs: now() - climbStart, totalMs: WARMUP_MS + t.maxSteps * t.stepMs });
 
-    const merged: Histogram | null = mergeEncoded(after);
-    const base = mergeEncoded(before);
+    const merged: Histogram | null = mergeEncoded(after.encoded);
+    const base = mergeEncoded(before.encoded);
     if (merged && base) merged.subtract(base);
     const count = merged?.totalCount ?? 0;
     const delivered = count / seconds;
     const p99 = count > 0 ? merged!.getValueAtPercentile(99) / 1000 : null;
     const offered = offeredRate(plan, rate);
-    const sustainable = p99 !== null && p99 <= t.p99BoundMs && delivered >= MIN_DELIVERED_SHARE * offered;
+    const sendRate = (after.sent - before.sent) / seconds;
+    const inFlightAllowed = sendRate * (t.p99BoundMs / 1000) + 1;
+    const sustainable = p99 !== null && p99 <= t.p99BoundMs && after.sent - after.arrived <= inFlightAllowed;
     steps.push({
       rate,
       offeredMsgPerSec: round(offered),

@@ -102,6 +102,15 @@ export function encodeOne(recorder: LatencyRecorder, metric: LatencyMetric): str
   return h ? encodeHistogram(h) : null;
 }
 
+/**
+ * One metric's histogram so far (encoded, null when empty) and how many application messages this
+ * process's senders have sent, read at the same moment: the throughput climb diffs these.
+ */
+export interface HistogramSnapshot {
+  encoded: string | null;
+  sent: number;
+}
+
 /** Merges per-second series from several recorders: second → merged histogram. */
 export function mergeSeries(series: Array<EncodedSeries | undefined>): Map<number, Histogram> {
   const bySecond = new Map<number, string[]>();
