@@ -1,10 +1,11 @@
 /**
  * The emulated network shows up in what the engine measures. The proxy never delivers early, so on
  * the broadband profile (RTT 30 ms, jitter ±2 ms per direction) no round trip can be faster than
- * 26 ms and no one-way trip faster than 13 ms: a delay left out fails. A delay counted twice would
- * put even the fastest round trip at 52 ms or more; the fastest of ~100, on a busy machine, stays
- * near the RTT. Each contender also runs on loopback in the same test, and is faster there. Load
- * only adds time, so none of this depends on the machine's speed.
+ * 26 ms, no one-way trip faster than 13 ms, and no first message sooner than one round trip: a delay
+ * left out fails. Load only adds time, so these hold on any machine. The same workload on loopback,
+ * run at the same time (so both see the same load), is faster. That the proxy adds the delay once,
+ * not twice, is proxy.test.ts's: a bound from above is not something a busy machine can promise
+ * here (an SSE round trip includes a POST that waits for the previous one).
  */
 import { describe, expect, it } from 'vitest';
 import { describeRun, testPlan } from './testkit.js';
@@ -22,23 +23,23 @@ const echo = (contender: Contender, network: string) =>
   testPlan(contender, { network, duration: '2500ms', traffic: { pattern: 'echo', rate: 20 } });
 
 describe.each<Contender>(['raw-ws', 'websocket', 'sse'])('%s', (contender) => {
-  it('measures the proxy delay on broadband, once, and far less on loopback', { timeout: 60_000 }, async () => {
-    const r = await runPlan(echo(contender, 'broadband'));
+  it('measures the proxy delay on broadband, and less on loopback at the same time', { timeout: 60_000 }, async () => {
+    const [r, loopback] = await Promise.all([
+      runPlan(echo(contender, 'broadband')),
+      runPlan(echo(contender, 'loopback')),
+    ]);
     expect(r.status, describeRun(r)).toBe('ok');
+    expect(loopback.status, describeRun(loopback)).toBe('ok');
     expect(r.network).toMatchObject({ name: 'broadband', rttMs: 30 });
+
     const roundTrip = r.latency.roundTrip!;
     expect(roundTrip.count).toBeGreaterThanOrEqual(80); // 2 clients × 20/s × 2.5 s
     expect(roundTrip.min).toBeGreaterThanOrEqual(floor.roundTrip - ROUNDING_MS);
-    expect(roundTrip.min).toBeLessThan(2 * floor.roundTrip); // the delay is counted once
-    for (const oneWay of [r.latency.serverToClient!, r.latency.clientToServer!]) {
+    for (const oneWay of [r.latency.serverToClient!, r.latency.clientToServer!])
       expect(oneWay.min).toBeGreaterThanOrEqual(floor.oneWay - ROUNDING_MS);
-      expect(oneWay.min).toBeLessThan(2 * floor.oneWay);
-    }
     // The connection itself pays the RTT too: at least one round trip before the first message.
     expect(r.latency.firstMessage!.min).toBeGreaterThanOrEqual(floor.roundTrip - ROUNDING_MS);
 
-    const loopback = await runPlan(echo(contender, 'loopback'));
-    expect(loopback.status, describeRun(loopback)).toBe('ok');
     expect(loopback.latency.roundTrip!.min).toBeLessThan(roundTrip.min);
     expect(loopback.latency.roundTrip!.p50).toBeLessThan(roundTrip.p50);
   });
