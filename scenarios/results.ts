@@ -60,6 +60,13 @@ export const histogramSummarySchema = z.object({
   curve: z.array(z.tuple([z.number().min(0).max(100), ms])).max(64),
 });
 
+/** Every histogram of LATENCY_HISTOGRAMS; null when it has no samples. Unknown keys are dropped, as elsewhere. */
+const latencySchema = z.object(
+  Object.fromEntries(LATENCY_HISTOGRAMS.map((name) => [name, histogramSummarySchema.nullable()])) as {
+    [K in LatencyHistogram]: z.ZodNullable<typeof histogramSummarySchema>;
+  },
+);
+
 const deliveryCountsSchema = z.object({
   sent: nonNegative,
   received: nonNegative,
@@ -134,8 +141,7 @@ export const runResultSchema = z.object({
   error: z.string().optional(),
   /** The transport each client ended on: name → client count; clients that never opened count under NEVER_CONNECTED. */
   finalTransports: z.record(z.string(), nonNegative),
-  /** Every histogram of LATENCY_HISTOGRAMS; null when it has no samples. */
-  latency: z.record(z.enum(LATENCY_HISTOGRAMS), histogramSummarySchema.nullable()),
+  latency: latencySchema,
   /** Per-second buckets of the primary latency (PRIMARY_LATENCY_ORDER). */
   latencyOverTime: z.array(z.object({ t: ms, p50: ms, p99: ms, count: nonNegative })),
   delivery: z.object({ serverToClient: deliveryCountsSchema, clientToServer: deliveryCountsSchema }),
