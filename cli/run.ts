@@ -148,12 +148,13 @@ export async function runCommand(names: string[], o: RunCommandOptions): Promise
     o.json ? 'silent' : process.stderr.isTTY && o.progress !== false ? 'bar' : 'lines',
   );
   const finished: RunResult[] = [];
+  let writing: Promise<void> | null = null; // the final write, once under way
   const interrupt = handleInterrupts({
     first: (signal) =>
       process.stderr.write(
         `\n${signal}: finishing the current run and writing partial results (${signal === 'SIGINT' ? 'Ctrl-C' : 'signal'} again to quit now)\n`,
       ),
-    force: () => writeOutputs({ ...emptyResults(), runs: finished }, o),
+    force: () => writing ?? writeOutputs({ ...emptyResults(), runs: finished }, o),
   });
   let results: ResultsFile;
   try {
@@ -165,12 +166,12 @@ export async function runCommand(names: string[], o: RunCommandOptions): Promise
       onRunProgress: (plan, p) => progress.runProgress(plan, p),
       onRunEnd: (result, i, total) => (finished.push(result), progress.runEnd(result, i, total)),
     });
+    // Written under the handlers: a second signal now waits for this write, then quits.
+    await (writing = writeOutputs(results, o));
   } finally {
     progress.stop();
+    interrupt.dispose();
   }
-  // Written under the handlers: a second signal while writing still writes the finished runs.
-  await writeOutputs(results, o);
-  interrupt.dispose();
   if (o.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
   else {
     process.stdout.write(renderTable(results).trimEnd() + '\n');
