@@ -1,23 +1,20 @@
 /**
  * The throughput climb: raise the rate step by step (rate × factor) on the running connections and
- * stop at the first step that is not sustainable — its p99 passes the bound, or messages stop
- * arriving in time: more are outstanding (sent, not arrived) at the step's end than the bound lets
- * be in flight at the step's send rate (Little's law: rate × bound). The answer is the delivered rate
- * of the last sustainable step: the highest msg/s this contender carries on this machine within
- * the bound. Sent and arrived are counted by the processes themselves (a snapshot reads both at
- * once), so neither depends on how quickly a busy machine answers the runner; a sender that falls
- * behind its schedule shows in the latency, which runs from the due time.
- * Latency runs from each message's due time on the schedule (pacer.ts), so a backlog — a sender
- * behind its schedule, or messages queued in a transport — raises the p99 of what arrives, step
- * after step, instead of hiding in the messages that have not arrived yet.
+ * stop at the first step that is not sustainable. The answer is the delivered rate of the last
+ * sustainable step: the highest msg/s this contender carries on this machine within the bound.
  *
- * A one-second warm-up at the start rate comes first and is not judged. Each step is judged from
- * the pattern's headline latency (round trip for echo, server→client for
- * push/broadcast/fanout, client→server for upstream) over its last three quarters: the merged
- * histogram at the step's end minus the one at the end of its first quarter holds exactly the
- * messages that arrived in between. The first quarter is not judged: right after a rate change the
- * messages in flight are still the old rate's, and counting them would make every step look short
- * of its offer by (latency / step length), the more so the slower the machine.
+ * A one-second warm-up at the start rate comes first and is not judged. Each step is judged over its
+ * last three quarters (the first still carries messages in flight at the previous rate), from the
+ * pattern's headline latency — round trip for echo, server→client for push/broadcast/fanout,
+ * client→server for upstream: the merged histogram at the step's end minus the one at the end of its
+ * first quarter holds exactly the messages that arrived in between. A step is not sustainable when
+ *  - its p99 passes the bound: latency runs from each message's due time on the schedule (pacer.ts),
+ *    so a backlog — a sender behind its schedule, messages queued in a transport — raises the p99 of
+ *    what arrives instead of hiding in what has not arrived yet; or
+ *  - messages stop arriving in time: more are outstanding (sent, not arrived) at its end than the
+ *    bound lets be in flight at its send rate (Little's law: rate × bound). Sent and arrived are
+ *    counted by the processes themselves, read together in one snapshot, so a busy machine's slow
+ *    replies to the runner do not skew them.
  */
 import { mergeEncoded, type Histogram, type HistogramSnapshot, type LatencyMetric } from '../load/histograms.js';
 import { now } from '../load/payload.js';
