@@ -14,10 +14,10 @@
  * meter's categories; overhead = that − the application's own bytes (`payloadBytes`); for ours, the
  * ack cost (bench/ack-meter.ts).
  */
-import { createWireMeter, type Dialect, type WireMeter } from '../scenarios/meter/meter.js';
+import { CONTENDER_INFO } from '../scenarios/contenders.js';
+import { createWireMeter, type WireMeter } from '../scenarios/meter/meter.js';
 import { addBreakdown, emptyBreakdown } from '../scenarios/meter/tally.js';
 import { createProxy, type NetworkProxy } from '../scenarios/network/proxy.js';
-import { FAMILY } from '../scenarios/peers/index.js';
 import type { ByteBreakdown } from '../scenarios/results.js';
 import { createAckMeter, zeroAckCost, type AckCost } from './ack-meter.js';
 import type { GeneratorWindow, OpenResult } from './generator-host.js';
@@ -41,12 +41,6 @@ export type BytesResult = {
   /** The bench's own process: the metering proxies. */
   proxyCpu: number;
 } & Partial<Record<BenchContender, BytesSample>>;
-
-const DIALECT: Record<(typeof FAMILY)[BenchContender], Dialect> = {
-  ours: 'envelope',
-  socketio: 'socketio',
-  'raw-ws': 'raw',
-};
 
 interface Lane {
   contender: BenchContender;
@@ -75,8 +69,8 @@ async function startLane(contender: BenchContender, generator: Host, s: Settings
     pushRate: 1,
     payloadBytes: s.payloadBytes,
   });
-  const meter = createWireMeter({ dialect: DIALECT[FAMILY[contender]] });
-  const acks = FAMILY[contender] === 'ours' ? createAckMeter() : null;
+  const meter = createWireMeter({ dialect: CONTENDER_INFO[contender].dialect });
+  const acks = CONTENDER_INFO[contender].family === 'ours' ? createAckMeter() : null;
   const proxy = await createProxy({
     target: { host: '127.0.0.1', port },
     tap: (id) => {

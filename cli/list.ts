@@ -1,9 +1,9 @@
 /** `transport-lab list`: what `run` can take — scenarios, suites, contenders, networks, middleboxes. */
 import type { Command } from 'commander';
-import { CONTENDERS, SUITES } from '../scenarios/index.js';
+import { CONTENDER_INFO, CONTENDERS, SUITES } from '../scenarios/index.js';
 import { LIBRARY } from '../scenarios/library/index.js';
 import { NETWORK_PROFILES } from '../scenarios/network/profiles.js';
-import { MIDDLEBOX_NAMES } from '../scenarios/network/middleboxes.js';
+import { MIDDLEBOX_LIST } from '../scenarios/network/middleboxes.js';
 
 export function listText(): string {
   const kbps = (k: number | null) => (k === null ? 'uncapped' : `${k} kbit/s`);
@@ -12,7 +12,9 @@ export function listText(): string {
     ...[...LIBRARY.values()].map((s) => `  ${s.name.padEnd(14)} ${s.description.split('. ')[0]}.`),
     '',
     `Suites: ${Object.keys(SUITES).join(', ')}`,
-    `Transports: ${CONTENDERS.join(', ')}`,
+    '',
+    'Transports (contenders):',
+    ...CONTENDERS.map((c) => `  ${c.padEnd(20)} ${CONTENDER_INFO[c].title}`),
     '',
     'Networks:',
     ...Object.values(NETWORK_PROFILES).map(
@@ -20,7 +22,8 @@ export function listText(): string {
         `  ${p.name.padEnd(10)} RTT ${p.rttMs} ms ±${p.jitterMs} ms, down ${kbps(p.downKbps)}, up ${kbps(p.upKbps)}`,
     ),
     '',
-    `Middleboxes: ${MIDDLEBOX_NAMES.join(', ')} (parameters: idle-timeout:SECONDS, flaky:SECONDS, buffer-streaming:KB)`,
+    'Middleboxes:',
+    ...MIDDLEBOX_LIST.map(({ usage, description }) => `  ${usage.padEnd(26)} ${description}`),
   ].join('\n');
 }
 

@@ -1,6 +1,7 @@
 /**
  * Progress on stderr while a suite runs: a cli-progress bar on a terminal (weighted by each run's
- * planned traffic time plus set-up), one line per finished run otherwise. Silent with --json.
+ * planned traffic time plus set-up); otherwise a line when a run's traffic is under way and one when
+ * it ends. Silent with --json.
  */
 import cliProgress from 'cli-progress';
 import type { RunPlan, RunProgress } from '../scenarios/index.js';
@@ -22,13 +23,20 @@ export interface Progress {
 export function createProgress(plans: RunPlan[], mode: 'bar' | 'lines' | 'silent'): Progress {
   if (mode === 'silent') return { runStart() {}, runProgress() {}, runEnd() {}, stop() {} };
   if (mode === 'lines') {
+    let current = -1;
+    let trafficSeen = false;
     return {
-      runStart() {},
-      runProgress() {},
+      runStart(_plan, i) {
+        current = i;
+        trafficSeen = false;
+      },
+      runProgress(plan, p) {
+        if (p.phase !== 'traffic' || trafficSeen) return;
+        trafficSeen = true;
+        process.stderr.write(`[${current + 1}/${plans.length}] ${label(plan)}: traffic\n`);
+      },
       runEnd: (r, i, total) =>
-        process.stderr.write(
-          `[${i + 1}/${total}] ${r.scenario} · ${r.contender}${r.clientMode === 'browser' ? ' (browser)' : ''} · ${r.network.name}${r.middlebox ? ` · ${r.middlebox}` : ''}: ${r.status}${r.error ? ` (${r.error})` : ''}\n`,
-        ),
+        process.stderr.write(`[${i + 1}/${total}] ${label(plans[i]!)}: ${r.status}${r.error ? ` (${r.error})` : ''}\n`),
       stop() {},
     };
   }

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { parseResults } from '../reports/load.js';
 import { getScenario } from '../scenarios/index.js';
 import { planSuite } from '../scenarios/engine/suite.js';
@@ -12,18 +12,49 @@ import { parseClients, parseOverrides, withClients } from './run.js';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
+/** Process groups still running: a test that fails or times out leaves nothing behind. */
+const running = new Set<number>();
+afterEach(() => {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  running.clear();
+});
+
+/**
+ * Runs the CLI in its own process group, as a terminal runs a command. With `signal`, sends it to
+ * the whole group (what Ctrl-C does: the runner, its server process and everything else in the
+ * group get it) once the first run's traffic is under way (progress line "…: traffic").
+ */
 function cli(
   args: string[],
-  interruptAfterMs?: number,
+  signal?: NodeJS.Signals,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     let stdout = '';
     let stderr = '';
+    let signalled = false;
+    running.add(child.pid!);
     child.stdout.on('data', (b) => (stdout += b));
-    child.stderr.on('data', (b) => (stderr += b));
-    if (interruptAfterMs) setTimeout(() => child.kill('SIGINT'), interruptAfterMs);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.stderr.on('data', (b) => {
+      stderr += b;
+      if (signal && !signalled && /: traffic\n/.test(stderr)) {
+        signalled = true;
+        process.kill(-child.pid!, signal);
+      }
+    });
+    child.on('exit', (code) => {
+      running.delete(child.pid!);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -64,24 +95,37 @@ it('runs a scenario file, writes a valid results file and prints it with --json'
       status: 'ok',
     }),
   ]);
-  expect(printed.runs[0].durationMs).toBeLessThan(2000); // --duration 1s won over the file's 5s
+  expect(printed.runs[0].params.durationMs).toBe(1000); // --duration 1s won over the file's 5s
   expect(printed.environment.packages).toMatchObject({ ws: expect.any(String), 'socket.io': expect.any(String) });
   expect(printed.environment.node).toBe(process.version);
 });
 
-it('writes partial results on Ctrl-C', async () => {
-  const out = join(await mkdtemp(join(tmpdir(), 'tl-cli-')), 'results.json');
-  const r = await cli(
-    ['run', 'ticker', '--transports', 'raw-ws,websocket', '--clients', '2', '--duration', '20s', '--out', out],
-    6000,
-  );
-  expect(r.code, r.stderr).toBe(130);
-  const written = parseResults(JSON.parse(await readFile(out, 'utf8')), out);
-  expect(written.runs).toHaveLength(1);
-  expect(written.runs[0]).toMatchObject({ contender: 'raw-ws', status: 'partial', error: 'interrupted' });
-  expect(written.runs[0].durationMs).toBeLessThan(20_000);
-  expect(written.runs[0].delivery.serverToClient.received).toBeGreaterThan(0);
-});
+it.each([
+  ['SIGINT', 130, 'raw-ws'], // Ctrl-C in a terminal
+  ['SIGTERM', 143, 'websocket'], // a CI timeout
+] as const)(
+  '%s to the process group writes partial results and the report, then exits %i',
+  { timeout: 90_000 },
+  async (signal, exitCode, contender) => {
+    const dir = await mkdtemp(join(tmpdir(), 'tl-cli-'));
+    const [out, report] = [join(dir, 'results.json'), join(dir, 'report.html')];
+    const args = ['run', 'ticker', '--transports', `${contender},sse`, '--clients', '2', '--duration', '60s'];
+    const r = await cli([...args, '--out', out, '--report', report], signal);
+    expect(r.code, r.stderr).toBe(exitCode);
+    expect(r.stderr).toContain(`${signal}: finishing the current run`);
+    const written = parseResults(JSON.parse(await readFile(out, 'utf8')), out);
+    // The interrupted run, whole: traffic cut short, everything sent delivered, and the server
+    // process's report collected (it ignored the group's signal until the runner stopped it).
+    expect(written.runs).toHaveLength(1);
+    const [run] = written.runs;
+    expect(run).toMatchObject({ contender, status: 'partial', error: 'interrupted' });
+    expect(run.durationMs).toBeLessThan(60_000);
+    expect(run.delivery.serverToClient.received).toBeGreaterThan(0);
+    expect(run.delivery.serverToClient.lost).toBe(0);
+    expect(run.server.cpuUserMs + run.server.cpuSystemMs).toBeGreaterThan(0);
+    expect(await readFile(report, 'utf8')).toContain('<html');
+  },
+);
 
 it('rejects bad arguments with exit code 2 and says what is valid', async () => {
   const r = await cli(['run', 'ticker', '--transports', 'carrier-pigeon']);

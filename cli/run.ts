@@ -1,13 +1,15 @@
 /**
  * `transport-lab run`: picks scenarios (names, or a suite), applies the command-line trims, runs
  * them, writes the results file, prints the summary table (or the JSON with --json), and on
- * Ctrl-C stops after the current run's traffic and still writes what it has (partial results).
+ * Ctrl-C or SIGTERM stops after the current run's traffic and still writes what it has (partial
+ * results; see interrupt.ts).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Option, type Command } from 'commander';
 import {
   CONTENDERS,
+  isContender,
   defineScenario,
   hasBrowserClient,
   getScenario,
@@ -23,6 +25,7 @@ import {
 import { LIBRARY } from '../scenarios/library/index.js';
 import type { Contender, ResultsFile, RunResult } from '../scenarios/results.js';
 import { emptyResults } from '../scenarios/engine/suite.js';
+import { handleInterrupts } from './interrupt.js';
 import { createProgress } from './progress.js';
 import { importScenarioFile } from './scenario-file.js';
 import { renderHtml, renderTable } from '../reports/index.js';
@@ -78,7 +81,7 @@ export function parseClients(text: string | undefined): ClientSpec[] {
 export function parseOverrides(o: RunCommandOptions): Overrides {
   const contenders = list(o.transports);
   for (const c of contenders ?? [])
-    if (!(CONTENDERS as readonly string[]).includes(c))
+    if (!isContender(c))
       throw new Error(`Unknown transport ${JSON.stringify(c)}; choose from ${CONTENDERS.join(', ')}`);
   const duration =
     o.duration === undefined
@@ -104,7 +107,7 @@ export function withClients(entries: SuiteEntry[], specs: ClientSpec[], override
     : [];
   if (without.length) {
     throw new Error(
-      `${without.join(', ')} has no browser client (its client is the Node ws package): leave it out of --transports, or run it with Node clients`,
+      `${without.join(', ')} has no browser client (its client runs in Node only): leave it out of --transports, or run it with Node clients`,
     );
   }
   return entries.flatMap((e) =>
@@ -139,57 +142,55 @@ export async function runCommand(names: string[], o: RunCommandOptions): Promise
   const plans = planSuite(entries, overrides); // validates networks and middleboxes before anything starts
   const skipped = browserSkips(entries, overrides);
   if (skipped.length && !o.json)
-    process.stderr.write(
-      `Note: ${skipped.join(', ')} skipped: no browser client (its client is the Node ws package).\n`,
-    );
+    process.stderr.write(`Note: ${skipped.join(', ')} skipped: no browser client (its client runs in Node only).\n`);
   const progress = createProgress(
     plans,
     o.json ? 'silent' : process.stderr.isTTY && o.progress !== false ? 'bar' : 'lines',
   );
-  const abort = new AbortController();
-  const partial: RunResult[] = [];
-  let interrupts = 0;
-  const onSigint = () => {
-    if (++interrupts === 1) {
-      abort.abort();
+  const finished: RunResult[] = [];
+  let writing: Promise<void> | null = null; // the final write, once under way
+  const interrupt = handleInterrupts({
+    first: (signal) =>
       process.stderr.write(
-        '\nInterrupted: finishing the current run and writing partial results (Ctrl-C again to quit now)\n',
-      );
-    } else {
-      void writeJson(o.out, { ...emptyResults(), runs: partial }).finally(() => process.exit(130));
-    }
-  };
-  process.on('SIGINT', onSigint);
+        `\n${signal}: finishing the current run and writing partial results (${signal === 'SIGINT' ? 'Ctrl-C' : 'signal'} again to quit now)\n`,
+      ),
+    force: () => writing ?? writeOutputs({ ...emptyResults(), runs: finished }, o),
+  });
   let results: ResultsFile;
   try {
     results = await runSuite(entries, {
       overrides,
-      signal: abort.signal,
+      signal: interrupt.signal,
       verifyCapture: o.verifyCapture,
       onRunStart: (plan, i, total) => progress.runStart(plan, i, total),
       onRunProgress: (plan, p) => progress.runProgress(plan, p),
-      onRunEnd: (result, i, total) => (partial.push(result), progress.runEnd(result, i, total)),
+      onRunEnd: (result, i, total) => (finished.push(result), progress.runEnd(result, i, total)),
     });
+    // Written under the handlers: a second signal now waits for this write, then quits.
+    await (writing = writeOutputs(results, o));
   } finally {
     progress.stop();
-    process.off('SIGINT', onSigint);
+    interrupt.dispose();
   }
-  await writeJson(o.out, results);
   if (o.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
   else {
     process.stdout.write(renderTable(results).trimEnd() + '\n');
     if (o.verifyCapture) process.stdout.write(wireCheckText(results));
-    process.stdout.write(
-      `\nResults: ${o.out} (${results.runs.length} of ${plans.length} runs${abort.signal.aborted ? ', interrupted' : ''})\n`,
-    );
+    const interrupted = interrupt.exitCode !== null ? ', interrupted' : '';
+    process.stdout.write(`\nResults: ${o.out} (${results.runs.length} of ${plans.length} runs${interrupted})\n`);
+    if (o.report) process.stdout.write(`HTML report: ${o.report}\n`);
   }
+  // A failed run is a finding (e.g. nothing connects through that middlebox), not a tool error.
+  return interrupt.exitCode ?? 0;
+}
+
+/** The results file, and the HTML report when asked for. */
+async function writeOutputs(results: ResultsFile, o: RunCommandOptions): Promise<void> {
+  await writeJson(o.out, results);
   if (o.report) {
     await mkdir(dirname(o.report), { recursive: true });
     await writeFile(o.report, renderHtml(results));
-    if (!o.json) process.stdout.write(`HTML report: ${o.report}\n`);
   }
-  // A failed run is a finding (e.g. nothing connects through that middlebox), not a tool error.
-  return abort.signal.aborted ? 130 : 0;
 }
 
 /** Contenders the browser-client entries would have run with Node clients: left out, for a note. */
@@ -241,7 +242,7 @@ export function registerRunCommand(program: Command): Command {
       'clients per run (overrides the scenario): N Node clients; "browser" runs the scenario\'s clients as headless ' +
         'Chromium pages (real WebSocket, EventSource, fetch and request headers); "browser:N" N of them; ' +
         'a list such as "4,browser:4" runs both, side by side in the report. Needs Chromium (CHROMIUM_PATH ' +
-        "or Playwright's); raw-ws has no browser client and is skipped",
+        `or Playwright's); contenders without a browser client (${CONTENDERS.filter((c) => !hasBrowserClient(c)).join(', ')}) are skipped`,
     )
     .option('--duration <d>', 'traffic time per run, e.g. 10s (overrides the scenario)')
     .option('--suite <name>', 'a named suite instead of scenario names (default, full)')
@@ -252,7 +253,9 @@ export function registerRunCommand(program: Command): Command {
     .addOption(new Option('--no-progress', 'one line per finished run instead of a progress bar'))
     .addHelpText(
       'after',
-      '\nExit codes: 0 done (failed runs are results, see status), 2 bad arguments, 130 interrupted (partial results written).',
+      '\nExit codes: 0 done (failed runs are results, see status), 2 bad arguments, 130 interrupted by Ctrl-C (SIGINT),\n' +
+        '143 stopped by SIGTERM: both after writing partial results (and the report, with --report). A second signal\n' +
+        'quits at once, writing the runs finished so far.',
     )
     .action(async (names: string[], options: RunCommandOptions) => {
       process.exitCode = await runCommand(names, options);

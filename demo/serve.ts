@@ -16,20 +16,22 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { Server as SocketIoServer } from 'socket.io';
+import { describeMiddlebox } from '../scenarios/network/middleboxes.js';
 import { NETWORK_PROFILE_NAMES } from '../scenarios/network/profiles.js';
 import { createMessageServer, type MessageServer } from '../server/index.js';
 import { buildAssets } from './build.js';
 import { createHub } from './hub.js';
 import { createLanes } from './lanes.js';
 
-/** Middleboxes offered on the page (scenarios/network/middleboxes.ts), with what each does. */
+/** Middleboxes offered on the page, with what each does (from scenarios/network/middleboxes.ts). */
 export const MIDDLEBOXES: Record<string, string> = {
   none: 'nothing in the path',
-  'block-websocket': 'answers the WebSocket upgrade with 403',
-  'stall-websocket': 'accepts the upgrade, then forwards nothing',
-  'buffer-streaming': 'holds streamed responses until 64 KB or complete',
-  'idle-timeout:5': 'drops connections idle for 5 s (the demo heartbeat is every 8 s)',
-  'flaky:10': 'cuts every connection every 10 s',
+  ...Object.fromEntries(
+    ['block-websocket', 'stall-websocket', 'buffer-streaming', 'idle-timeout:5', 'flaky:10'].map((spec) => [
+      spec,
+      describeMiddlebox(spec),
+    ]),
+  ),
 };
 
 /** The server's heartbeat: slower than idle-timeout:5 on purpose, so that middlebox has something to cut. */

@@ -2,8 +2,7 @@
  * Budgets: conditions that fail a CI build. One grammar for `--fail-if` and for budget files.
  *
  *   expression := [scenario ":"] contender "." metric op number [unit]
- *   contender  := websocket | sse | long-polling | auto | socketio | socketio-websocket
- *                 | socketio-polling | raw-ws | "*"
+ *   contender  := a name of CONTENDERS (scenarios/contenders.ts) | "*"
  *   metric     := a name from reports/metrics.ts, e.g. latency.p99, latency.roundTrip.p50,
  *                 connect.p99, bytesPerMessage, overheadPerMessage, lost, cpuMsPerConnection
  *   op         := ">" | ">=" | "<" | "<=" | "==" | "!="
@@ -17,10 +16,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { CONTENDERS, type Contender, type ResultsFile, type RunResult } from '../scenarios/results.js';
+import { CONTENDERS, isContender, type Contender } from '../scenarios/contenders.js';
+import { LATENCY_HISTOGRAMS, type ResultsFile, type RunResult } from '../scenarios/results.js';
 import { formatValue } from './format.js';
 import { runLabel } from './groups.js';
-import { findMetric, type Metric, type MetricUnit } from './metrics.js';
+import { findMetric, METRICS, STATS, type Metric, type MetricUnit } from './metrics.js';
 
 export type BudgetOp = '>' | '>=' | '<' | '<=' | '==' | '!=';
 
@@ -63,9 +63,11 @@ const UNITS: Record<string, { unit: MetricUnit; factor: number }> = {
 };
 
 const METRIC_HELP =
-  'latency.<stat>, latency.<histogram>.<stat> (histograms: serverToClient, clientToServer, roundTrip, connect, ' +
-  'firstMessage, reconnectGap; stats: p50, p90, p99, p999, max, mean), bytesPerMessage, overheadPerMessage, ' +
-  'bytes.total, messages, lost, duplicated, outOfOrder, cpuMsPerConnection, memoryPerConnection, loadGeneratorCpu';
+  `latency.<stat>, latency.<histogram>.<stat> (histograms: ${LATENCY_HISTOGRAMS.join(', ')}; ` +
+  `stats: ${STATS.join(', ')}), ` +
+  METRICS.filter((m) => !m.name.startsWith('latency.'))
+    .map((m) => m.name)
+    .join(', ');
 
 const OPERATOR = /(>=|<=|==|!=|>|<)/;
 const NUMBER_AND_UNIT = /^\s*(-?\d+(?:\.\d+)?)\s*([A-Za-z%]*)\s*$/;
@@ -88,7 +90,7 @@ export function parseBudget(expression: string): Budget {
   const dot = path.indexOf('.');
   if (dot < 0) fail('expected contender.metric before the operator, e.g. websocket.latency.p99');
   const contender = path.slice(0, dot);
-  if (contender !== '*' && !(CONTENDERS as readonly string[]).includes(contender)) {
+  if (contender !== '*' && !isContender(contender)) {
     fail(`unknown contender "${contender}" (one of ${CONTENDERS.join(', ')}, or *)`);
   }
   const metricName = path.slice(dot + 1);

@@ -9,7 +9,8 @@
  * same primary histogram (Metric.basis); a cohort of fewer than two such runs, or one where all tie,
  * has no best.
  */
-import type { Contender, RunResult } from '../scenarios/results.js';
+import { pinnedTransport } from '../scenarios/contenders.js';
+import type { RunResult } from '../scenarios/results.js';
 import { formatValue } from './format.js';
 import { basisLabel, findMetric, isBetter, type Metric } from './metrics.js';
 
@@ -221,19 +222,12 @@ export function verdictParts(group: RunGroup): string[] {
   return parts;
 }
 
-/** The transport a single-transport contender runs on; auto and socketio (default) may end anywhere. */
-const NATIVE: Partial<Record<Contender, string>> = {
-  websocket: 'websocket',
-  sse: 'sse',
-  'long-polling': 'long-polling',
-  'raw-ws': 'websocket',
-  'socketio-websocket': 'websocket',
-  'socketio-polling': 'polling',
-};
-
-/** The transports a run's clients ended on, when that says more than the contender's name. */
+/**
+ * The transports a run's clients ended on, when that says more than the contender's name: not the
+ * one transport a pinned contender runs on (contenders.ts); auto and socketio (default) may end anywhere.
+ */
 export function endedOn(run: RunResult): string[] {
-  const native = NATIVE[run.contender] ?? run.contender;
+  const native = pinnedTransport(run.contender) ?? run.contender;
   return Object.keys(run.finalTransports).filter(
     (name) => name !== native && name !== run.contender && run.finalTransports[name]! > 0,
   );

@@ -2,6 +2,13 @@
  * How each figure is measured, as printed in the report's methods section. Source of truth for the
  * definitions: ../shared/DESIGN.md, "Measurement definitions". Change this when the runner changes.
  */
+import { CONTENDER_INFO, CONTENDERS } from '../scenarios/contenders.js';
+/** "raw-ws has no browser client." from the contender table (empty when every contender has one). */
+function withoutBrowserClient(): string {
+  const none = CONTENDERS.filter((c) => !CONTENDER_INFO[c].browserClient);
+  return none.length ? `${none.join(', ')} ${none.length > 1 ? 'have' : 'has'} no browser client.` : '';
+}
+
 export const METHODS: ReadonlyArray<readonly [term: string, text: string]> = [
   [
     'Wire bytes',
@@ -87,7 +94,7 @@ export const METHODS: ReadonlyArray<readonly [term: string, text: string]> = [
     'Runs marked “(browser)” run each client as a page in headless Chromium (one browser context per ' +
       'client) on the browser’s own WebSocket, EventSource and fetch, so the wire carries what a ' +
       'browser sends: User-Agent, Accept, Accept-Language, Origin, Sec-Fetch-* and the rest. The same ' +
-      'proxy meters their bytes. raw-ws has no browser client.',
+      `proxy meters their bytes. ${withoutBrowserClient()}`,
   ],
   [
     'Network and middleboxes',

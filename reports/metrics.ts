@@ -3,7 +3,15 @@
  * table, `--baseline` and `--fail-if` always agree on what "latency.p99" means and which way is
  * better. Every metric reads one RunResult; null means the run has no such figure.
  */
-import { NEVER_CONNECTED, type HistogramSummary, type RunResult } from '../scenarios/results.js';
+import {
+  HISTOGRAM_INFO,
+  LATENCY_HISTOGRAMS,
+  NEVER_CONNECTED,
+  PRIMARY_LATENCY_ORDER,
+  type HistogramSummary,
+  type LatencyHistogram,
+  type RunResult,
+} from '../scenarios/results.js';
 
 export type MetricUnit = 'ms' | 'bytes' | 'count' | 'percent';
 
@@ -32,18 +40,11 @@ export interface Metric {
   value(run: RunResult): number | null;
 }
 
-type HistogramName = keyof RunResult['latency'];
+type HistogramName = LatencyHistogram;
 type Stat = 'p50' | 'p90' | 'p99' | 'p999' | 'max' | 'mean';
 
-const HISTOGRAMS: Array<[HistogramName, string]> = [
-  ['serverToClient', 'server→client'],
-  ['clientToServer', 'client→server'],
-  ['roundTrip', 'round trip'],
-  ['connect', 'connect'],
-  ['firstMessage', 'first message'],
-  ['reconnectGap', 'reconnect gap'],
-];
-const STATS: Stat[] = ['p50', 'p90', 'p99', 'p999', 'max', 'mean'];
+/** The statistics of every histogram a metric can name: latency.<stat>, latency.<histogram>.<stat>. */
+export const STATS: readonly Stat[] = ['p50', 'p90', 'p99', 'p999', 'max', 'mean'];
 const STAT_LABEL: Record<Stat, string> = {
   p50: 'p50',
   p90: 'p90',
@@ -68,12 +69,9 @@ const BYTE_NOISE = { relative: 0.01, absolute: 1 };
 /** Lost, duplicated, reordered: any increase counts. */
 const EXACT = { relative: 0, absolute: 0 };
 
-/**
- * The latency a report leads with: one-way server→client; round trip when that is all there is
- * (same rule as RunResult.latencyOverTime); else client→server.
- */
+/** The latency a report leads with: the first of PRIMARY_LATENCY_ORDER with samples (results.ts). */
 export function primaryLatency(run: RunResult): { name: HistogramName; histogram: HistogramSummary } | null {
-  for (const name of ['serverToClient', 'roundTrip', 'clientToServer'] as const) {
+  for (const name of PRIMARY_LATENCY_ORDER) {
     const histogram = run.latency[name];
     if (histogram && histogram.count > 0) return { name, histogram };
   }
@@ -81,12 +79,12 @@ export function primaryLatency(run: RunResult): { name: HistogramName; histogram
 }
 
 export function histogramLabel(name: HistogramName): string {
-  return HISTOGRAMS.find(([key]) => key === name)![1];
+  return HISTOGRAM_INFO[name].label;
 }
 
 /** A Metric.basis for people: "round trip" for the histogram roundTrip. */
 export function basisLabel(basis: string): string {
-  return HISTOGRAMS.find(([key]) => key === basis)?.[1] ?? basis;
+  return Object.hasOwn(HISTOGRAM_INFO, basis) ? HISTOGRAM_INFO[basis as HistogramName].label : basis;
 }
 
 /**
@@ -119,10 +117,10 @@ const latencyMetrics: Metric[] = [
     basis: (run) => primaryLatency(run)?.name ?? null,
     value: (run) => primaryLatency(run)?.histogram[stat] ?? null,
   })),
-  ...HISTOGRAMS.flatMap(([histogram, label]) =>
+  ...LATENCY_HISTOGRAMS.flatMap((histogram) =>
     STATS.map((stat): Metric => ({
       name: `latency.${histogram}.${stat}`,
-      label: `${label} ${STAT_LABEL[stat]}`,
+      label: `${histogramLabel(histogram)} ${STAT_LABEL[stat]}`,
       unit: 'ms',
       better: 'lower',
       tolerance: LATENCY_NOISE,
@@ -227,7 +225,7 @@ export const METRICS: readonly Metric[] = [...latencyMetrics, ...otherMetrics];
 const BY_NAME = new Map(METRICS.map((metric) => [metric.name, metric]));
 
 /** Shorter names people will type: connect.p99 = latency.connect.p99, and so on. */
-for (const [histogram] of HISTOGRAMS) {
+for (const histogram of LATENCY_HISTOGRAMS) {
   for (const stat of STATS) BY_NAME.set(`${histogram}.${stat}`, BY_NAME.get(`latency.${histogram}.${stat}`)!);
 }
 

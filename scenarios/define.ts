@@ -13,10 +13,8 @@
 import { z } from 'zod';
 import { parseMiddlebox } from './network/middleboxes.js';
 import { getProfile } from './network/profiles.js';
-import { CONTENDERS } from './results.js';
+import { CONTENDERS } from './contenders.js';
 import { MIN_PAYLOAD_BYTES, PAYLOAD_KINDS } from './workload.js';
-
-export { CONTENDERS };
 
 /** "10s", "500ms", "2m" or a number of milliseconds. */
 export const durationSchema = z.union([
@@ -47,7 +45,7 @@ export const throughputSchema = z.object({
   factor: z.number().gt(1).default(2),
   maxSteps: z.number().int().positive().max(20).default(8),
   stepMs: durationSchema.default(2000),
-  /** The run stops at the first step whose p99 passes this bound (or that loses messages). */
+  /** The run stops at the first step whose p99 passes this bound (or whose messages stop arriving in time). */
   p99BoundMs: z.number().positive().default(50),
 });
 

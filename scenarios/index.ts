@@ -2,16 +2,9 @@
  * The scenario engine's public surface: define a workload, run it (or a suite) against every
  * contender behind an emulated network, get a ResultsFile (scenarios/results.ts).
  */
-export {
-  defineScenario,
-  durationSchema,
-  ScenarioError,
-  CONTENDERS,
-  type Scenario,
-  type ScenarioInput,
-} from './define.js';
+export { defineScenario, durationSchema, ScenarioError, type Scenario, type ScenarioInput } from './define.js';
 export { expandScenario, type RunPlan, type Overrides, type ClientMode } from './plan.js';
-export { hasBrowserClient } from './peers/index.js';
+export * from './contenders.js';
 export { runPlan, type RunOptions, type RunProgress } from './engine/runner.js';
 export { runSuite, planSuite, emptyResults, type SuiteOptions } from './engine/suite.js';
 export { SUITES, getSuite, type SuiteEntry } from './suites.js';

@@ -4,8 +4,7 @@
  */
 import type { Scenario } from './define.js';
 import type { PayloadKind } from './workload.js';
-import { hasBrowserClient } from './peers/index.js';
-import type { Contender } from './results.js';
+import { hasBrowserClient, type Contender } from './contenders.js';
 
 export interface RunPlan {
   scenario: string;

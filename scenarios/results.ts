@@ -1,151 +1,196 @@
 /**
  * The results file: what the scenario runner writes and the reports read. It is the only thing that
- * crosses from scenarios/ to reports/. Bump RESULTS_SCHEMA_VERSION on any incompatible change.
+ * crosses from scenarios/ to reports/. This zod schema is the contract; the types are inferred from
+ * it and reports/load.ts validates files with it. Bump RESULTS_SCHEMA_VERSION on an incompatible
+ * change only (a field removed or changed in meaning); a new optional field keeps old files valid.
  *
  * Units: milliseconds for time (fractional allowed), bytes for sizes, bytes/second for bandwidth.
  */
-export const RESULTS_SCHEMA_VERSION = 1;
+import { z } from 'zod';
+import { CONTENDERS } from './contenders.js';
 
-/** What was measured: our transports, our fallback client, and the peers. */
-export const CONTENDERS = [
-  'websocket',
-  'sse',
-  'long-polling',
-  'auto', // our client with its default fallback list
-  'socketio', // Socket.IO default: polling first, then upgrade
-  'socketio-websocket', // Socket.IO, transports: ['websocket']
-  'socketio-polling', // Socket.IO, transports: ['polling']
-  'raw-ws', // plain ws, no envelope: the floor
-] as const;
-export type Contender = (typeof CONTENDERS)[number];
+export const RESULTS_SCHEMA_VERSION = 1;
 
 /** The finalTransports key of clients that never opened a connection. */
 export const NEVER_CONNECTED = 'never-connected';
 
-export interface ResultsFile {
-  schemaVersion: typeof RESULTS_SCHEMA_VERSION;
-  createdAt: string; // ISO 8601
-  environment: Environment;
-  runs: RunResult[];
-}
+/**
+ * The latency histograms of a run, in report order. `message` histograms time application
+ * messages; `connection` histograms time a connection's life (connect, first message, reconnect).
+ */
+export const LATENCY_HISTOGRAMS = [
+  'serverToClient',
+  'clientToServer',
+  'roundTrip',
+  'connect',
+  'firstMessage',
+  'reconnectGap',
+] as const;
+export type LatencyHistogram = (typeof LATENCY_HISTOGRAMS)[number];
 
-export interface Environment {
-  node: string;
-  os: string; // e.g. "linux 6.1.0 x64"
-  cpu: string; // model
-  cores: number;
-  memoryBytes: number;
-  commit: string | null;
-  packages: Record<string, string>; // name → installed version (ws, socket.io, eventsource, …)
-  tool: string; // transport-lab version
-}
+export const HISTOGRAM_INFO: Readonly<Record<LatencyHistogram, { label: string; kind: 'message' | 'connection' }>> = {
+  serverToClient: { label: 'server→client', kind: 'message' }, // one-way, same clock
+  clientToServer: { label: 'client→server', kind: 'message' },
+  roundTrip: { label: 'round trip', kind: 'message' },
+  connect: { label: 'connect', kind: 'connection' }, // connect() until open
+  firstMessage: { label: 'first message', kind: 'connection' }, // connect() until the first application message
+  reconnectGap: { label: 'reconnect gap', kind: 'connection' }, // connection lost until resumed
+};
+
+/**
+ * The latency a run leads with (RunResult.latencyOverTime, the reports' latency.<stat>): the first
+ * of these that has samples. Server→client one-way; round trip when that is all there is.
+ */
+export const PRIMARY_LATENCY_ORDER = ['serverToClient', 'roundTrip', 'clientToServer'] as const;
+
+const nonNegative = z.number().finite().nonnegative();
+const ms = nonNegative;
+const bytes = nonNegative;
+
+export const histogramSummarySchema = z.object({
+  count: nonNegative,
+  min: ms,
+  mean: ms,
+  p50: ms,
+  p90: ms,
+  p99: ms,
+  p999: ms,
+  max: ms,
+  /** Percentile curve for charts: [percentile (0–100), value] pairs, ascending, ≤ 64 points. */
+  curve: z.array(z.tuple([z.number().min(0).max(100), ms])).max(64),
+});
+
+/** Every histogram of LATENCY_HISTOGRAMS; null when it has no samples. Unknown keys are dropped, as elsewhere. */
+const latencySchema = z.object(
+  Object.fromEntries(LATENCY_HISTOGRAMS.map((name) => [name, histogramSummarySchema.nullable()])) as {
+    [K in LatencyHistogram]: z.ZodNullable<typeof histogramSummarySchema>;
+  },
+);
+
+const deliveryCountsSchema = z.object({
+  sent: nonNegative,
+  received: nonNegative,
+  lost: nonNegative,
+  duplicated: nonNegative,
+  outOfOrder: nonNegative,
+});
+
+/** The parts of a direction's wire bytes, in the order they add up to its total. */
+export const BYTE_CATEGORIES = ['handshake', 'httpHeaders', 'framing', 'envelope', 'control', 'payload'] as const;
+
+/**
+ * Wire bytes of one direction, counted at the TCP socket, split by what they carried. The
+ * categories add up to `total` exactly.
+ */
+export const byteBreakdownSchema = z
+  .object({
+    total: bytes,
+    handshake: bytes, // upgrade request/response, first response headers of a stream
+    httpHeaders: bytes, // per-request HTTP heads (long-polling, POST upstream)
+    framing: bytes, // WebSocket frame headers, SSE "data:" lines, chunked-encoding lines, batch prefixes
+    envelope: bytes, // our seq/ack/kind bytes; Socket.IO's packet wrapper (`42["event",` … `]`); 0 for raw ws
+    control: bytes, // heartbeats, acks, hello, probes
+    payload: bytes, // the application's bytes as the application sees them
+  })
+  .refine((b) => BYTE_CATEGORIES.reduce((sum, key) => sum + b[key], 0) === b.total, {
+    message: `byte categories do not add up to total (${BYTE_CATEGORIES.join(' + ')})`,
+  });
 
 /** The browser behind a browser-mode run (clientMode 'browser'). Optional: added in schema 1. */
-export interface BrowserInfo {
-  name: string; // "Chromium 156.0.8078.79"
-  userAgent: string; // what the pages sent
+const browserInfoSchema = z.object({
+  name: z.string(), // "Chromium 156.0.8078.79"
+  userAgent: z.string(), // what the pages sent
   /**
    * Page clocks against the runner's: the largest estimated offset, the largest uncertainty of an
    * estimate, and how many pages were corrected (offset beyond its uncertainty; the rest read the
    * same system clock within the estimate's resolution and are taken as is).
    */
-  clock: { maxOffsetMs: number; maxUncertaintyMs: number; correctedPages: number } | null;
+  clock: z.object({ maxOffsetMs: nonNegative, maxUncertaintyMs: nonNegative, correctedPages: nonNegative }).nullable(),
   /**
    * CPU over the traffic phase, % of one core: the busiest Chromium process (also in
    * loadGenerator.cpuPercent), all Chromium processes together, and the runner's thread (relay to
    * the pages, plus the proxy).
    */
-  cpu: { busiestProcess: string; busiestPercent: number; chromiumPercent: number; runnerThreadPercent: number } | null;
+  cpu: z
+    .object({
+      busiestProcess: z.string(),
+      busiestPercent: nonNegative,
+      chromiumPercent: nonNegative,
+      runnerThreadPercent: nonNegative,
+    })
+    .nullable(),
   /** Console and page errors in the pages (expected: none). */
-  pageErrors: string[];
-}
+  pageErrors: z.array(z.string()),
+});
 
-export interface HistogramSummary {
-  count: number;
-  min: number;
-  mean: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
-  /** Percentile curve for charts: [percentile (0–100), value] pairs, ascending, ≤ 64 points. */
-  curve: Array<[number, number]>;
-}
-
-export interface DeliveryCounts {
-  sent: number;
-  received: number;
-  lost: number;
-  duplicated: number;
-  outOfOrder: number;
-}
-
-/**
- * Wire bytes of one direction, counted at the TCP socket, split by what they carried.
- * The categories add up to `total` exactly: total = handshake + httpHeaders + framing + envelope
- * + control + payload.
- */
-export interface ByteBreakdown {
-  total: number;
-  handshake: number; // upgrade request/response, first response headers of a stream
-  httpHeaders: number; // per-request HTTP heads (long-polling, POST upstream)
-  framing: number; // WebSocket frame headers, SSE "data:" lines, chunked-encoding lines, batch prefixes
-  envelope: number; // our seq/ack/kind bytes; for Socket.IO its packet wrapper (`42["event",` … `]`); 0 for raw ws
-  control: number; // heartbeats, acks, hello, probes
-  payload: number; // the application's bytes as the application sees them
-}
-
-export interface RunResult {
-  scenario: string;
-  description: string;
-  params: Record<string, unknown>; // the scenario's resolved parameters
-  contender: Contender;
-  network: { name: string; rttMs: number; jitterMs: number; bandwidthKbps: number | null };
-  middlebox: string | null;
+export const runResultSchema = z.object({
+  scenario: z.string().min(1),
+  description: z.string(),
+  params: z.record(z.string(), z.unknown()), // the scenario's resolved parameters
+  contender: z.enum(CONTENDERS),
+  network: z.object({ name: z.string(), rttMs: ms, jitterMs: ms, bandwidthKbps: nonNegative.nullable() }),
+  middlebox: z.string().nullable(),
   /** Who the clients were: Node clients (worker threads) or headless Chromium pages. */
-  clientMode: 'node' | 'browser';
+  clientMode: z.enum(['node', 'browser']),
   /** Browser runs only: which browser, what it sent, how its clock and CPU were read. */
-  browser?: BrowserInfo;
-  clients: number;
-  startedAt: string;
-  durationMs: number;
-  status: 'ok' | 'failed' | 'partial';
-  error?: string;
-  /** The transport each client ended on (for auto / socketio): name → client count; clients that never opened count under NEVER_CONNECTED. */
-  finalTransports: Record<string, number>;
-
-  latency: {
-    serverToClient: HistogramSummary | null; // one-way, same clock
-    clientToServer: HistogramSummary | null;
-    roundTrip: HistogramSummary | null;
-    connect: HistogramSummary | null; // connect() until open
-    firstMessage: HistogramSummary | null; // connect() until the first application message
-    reconnectGap: HistogramSummary | null; // connection lost until resumed
-  };
-  /** Per-second buckets of server→client (or round-trip when that is all there is) latency. */
-  latencyOverTime: Array<{ t: number; p50: number; p99: number; count: number }>;
-  delivery: { serverToClient: DeliveryCounts; clientToServer: DeliveryCounts };
-
-  bytes: {
-    upstream: ByteBreakdown; // client → server
-    downstream: ByteBreakdown; // server → client
-    messages: number; // application messages delivered (both directions)
-    perMessage: number; // (upstream.total + downstream.total) / messages
-    overheadPerMessage: number; // (total − payload) / messages
-  };
+  browser: browserInfoSchema.optional(),
+  clients: nonNegative,
+  startedAt: z.string(),
+  durationMs: ms,
+  status: z.enum(['ok', 'failed', 'partial']),
+  error: z.string().optional(),
+  /** The transport each client ended on: name → client count; clients that never opened count under NEVER_CONNECTED. */
+  finalTransports: z.record(z.string(), nonNegative),
+  latency: latencySchema,
+  /** Per-second buckets of the primary latency (PRIMARY_LATENCY_ORDER). */
+  latencyOverTime: z.array(z.object({ t: ms, p50: ms, p99: ms, count: nonNegative })),
+  delivery: z.object({ serverToClient: deliveryCountsSchema, clientToServer: deliveryCountsSchema }),
+  bytes: z.object({
+    upstream: byteBreakdownSchema, // client → server
+    downstream: byteBreakdownSchema, // server → client
+    messages: nonNegative, // application messages delivered (both directions)
+    perMessage: nonNegative, // (upstream.total + downstream.total) / messages
+    overheadPerMessage: nonNegative, // (total − payload) / messages
+  }),
   /** Wire bandwidth per second, all clients together. */
-  bandwidth: Array<{ t: number; upBytesPerSec: number; downBytesPerSec: number }>;
+  bandwidth: z.array(z.object({ t: ms, upBytesPerSec: nonNegative, downBytesPerSec: nonNegative })),
   /** Fallbacks, reconnects, session losses, cuts by the middlebox; t = ms since run start. */
-  events: Array<{ t: number; type: string; detail: string }>;
+  events: z.array(z.object({ t: ms, type: z.string(), detail: z.string() })),
+  server: z.object({
+    cpuUserMs: ms,
+    cpuSystemMs: ms,
+    cpuMsPerConnection: ms,
+    rssBytes: bytes,
+    heapUsedBytes: bytes,
+    memoryPerConnectionBytes: z.number().finite(), // growth can be negative when the GC ran
+  }),
+  /** % of one core; near 100 per worker (browser: per Chromium process) means the run is saturated. */
+  loadGenerator: z.object({ cpuPercent: nonNegative }),
+});
 
-  server: {
-    cpuUserMs: number;
-    cpuSystemMs: number;
-    cpuMsPerConnection: number;
-    rssBytes: number;
-    heapUsedBytes: number;
-    memoryPerConnectionBytes: number;
-  };
-  loadGenerator: { cpuPercent: number }; // of one core; near 100 per worker (browser: per Chromium process) means the run is saturated
-}
+const environmentSchema = z.object({
+  node: z.string(),
+  os: z.string(), // e.g. "linux 6.1.0 x64"
+  cpu: z.string(), // model
+  cores: nonNegative,
+  memoryBytes: bytes,
+  commit: z.string().nullable(),
+  packages: z.record(z.string(), z.string()), // name → installed version (ws, socket.io, eventsource, …)
+  tool: z.string(), // transport-lab version
+});
+
+export const resultsFileSchema = z.object({
+  schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
+  createdAt: z.string(), // ISO 8601
+  environment: environmentSchema,
+  runs: z.array(runResultSchema),
+});
+
+export type ResultsFile = z.infer<typeof resultsFileSchema>;
+export type RunResult = z.infer<typeof runResultSchema>;
+export type Environment = z.infer<typeof environmentSchema>;
+export type BrowserInfo = z.infer<typeof browserInfoSchema>;
+export type HistogramSummary = z.infer<typeof histogramSummarySchema>;
+export type DeliveryCounts = z.infer<typeof deliveryCountsSchema>;
+export type ByteBreakdown = z.infer<typeof byteBreakdownSchema>;
+export type { Contender } from './contenders.js';

@@ -2,6 +2,7 @@
  * Named suites: which scenarios `run --suite NAME` runs, with what trimmed. `default` is what
  * `npm run compare` runs: sized to finish in about two minutes on a 2-core machine.
  */
+import { TRANSPORTS } from '../protocol/index.js';
 import type { Scenario } from './define.js';
 import { getScenario, LIBRARY } from './library/index.js';
 import type { Overrides } from './plan.js';
@@ -11,7 +12,8 @@ export interface SuiteEntry {
   overrides?: Overrides;
 }
 
-const ours = ['websocket', 'sse', 'long-polling'] as const;
+/** Each of our transports, pinned. */
+const ours = TRANSPORTS;
 
 export const SUITES: Record<string, () => SuiteEntry[]> = {
   default: () => [

@@ -9,7 +9,7 @@
  *  - Socket.IO: `42["m",` + `]` = 8 per message.
  */
 import { io, type Socket } from 'socket.io-client';
-import { connect, type Client, type TransportName } from '../../client/index.js';
+import { connect, TRANSPORTS, type Client, type TransportName } from '../../client/index.js';
 import { workloadBytes } from '../workload.js';
 
 export type Choice = TransportName | 'auto' | 'socketio';
@@ -54,7 +54,7 @@ function ourLink(
   baseUrl: string,
   on: LinkHandlers,
 ): Link {
-  const transports: TransportName[] = choice === 'auto' ? ['websocket', 'sse', 'long-polling'] : [choice];
+  const transports: TransportName[] = choice === 'auto' ? [...TRANSPORTS] : [choice];
   const client: Client = connect(`${baseUrl}/rt`, {
     transports,
     strategy,

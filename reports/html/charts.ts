@@ -2,7 +2,8 @@
  * The charts of one comparison group, as data: a ChartSpec (drawn in the page by browser-charts.js
  * with Chart.js) plus the same numbers as an HTML table, so the report reads without JavaScript.
  */
-import type { Contender, HistogramSummary, RunResult } from '../../scenarios/results.js';
+import { CONTENDER_INFO } from '../../scenarios/contenders.js';
+import { HISTOGRAM_INFO, LATENCY_HISTOGRAMS, type HistogramSummary, type RunResult } from '../../scenarios/results.js';
 import { formatBytes, formatMs } from '../format.js';
 import { hasFigures, runKey, runLabel, variantOf, type RunGroup } from '../groups.js';
 import { primaryLatency, histogramLabel } from '../metrics.js';
@@ -35,18 +36,8 @@ export interface Figure {
   table: Html;
 }
 
-/** Okabe–Ito colours, distinguishable with colour-vision deficiencies. Peers draw dashed. */
-export const CONTENDER_COLORS: Record<Contender, string> = {
-  websocket: '#0072b2',
-  sse: '#e69f00',
-  'long-polling': '#009e73',
-  auto: '#cc79a7',
-  socketio: '#56b4e9',
-  'socketio-websocket': '#d55e00',
-  'socketio-polling': '#8c7a00',
-  'raw-ws': '#000000',
-};
-const isPeer = (c: Contender) => c === 'raw-ws' || c.startsWith('socketio');
+/** Each contender's colour (contenders.ts). Peers, variants and browser runs draw dashed. */
+const colorOf = (run: RunResult) => CONTENDER_INFO[run.contender].color;
 
 export const BYTE_CATEGORIES = [
   { key: 'payload', label: 'payload', color: '#009e73' },
@@ -59,8 +50,8 @@ export const BYTE_CATEGORIES = [
 
 const line = (run: RunResult, data: Array<[number, number]>) => ({
   label: runLabel(run),
-  color: CONTENDER_COLORS[run.contender],
-  dashed: isPeer(run.contender) || variantOf(run) !== null || run.clientMode === 'browser',
+  color: colorOf(run),
+  dashed: CONTENDER_INFO[run.contender].peer || variantOf(run) !== null || run.clientMode === 'browser',
   data,
 });
 const percentileX = (p: number) => Number((-Math.log10(1 - p / 100)).toFixed(4));
@@ -121,7 +112,7 @@ function latencyOverTimeFigure(group: RunGroup, id: string): Figure | null {
       const key = `${runKey(run)}|${e.type}|${Math.floor(e.t / 250)}`;
       if (seen.has(key)) return [];
       seen.add(key);
-      return [{ x: seconds(e.t), color: CONTENDER_COLORS[run.contender], label: `${runLabel(run)}: ${e.type}` }];
+      return [{ x: seconds(e.t), color: colorOf(run), label: `${runLabel(run)}: ${e.type}` }];
     }),
   );
   return {
@@ -211,11 +202,13 @@ function bandwidthFigure(group: RunGroup, id: string, direction: 'down' | 'up'):
   };
 }
 
-const TIMINGS = [
-  { key: 'connect', label: 'connect' },
-  { key: 'firstMessage', label: 'first message' },
-  { key: 'reconnectGap', label: 'reconnect gap' },
-] as const;
+/** The connection histograms (connect, first message, reconnect gap: results.ts HISTOGRAM_INFO). */
+const TIMING_SHADES = ['#0072b2', '#e69f00', '#cc79a7', '#009e73'];
+const TIMINGS = LATENCY_HISTOGRAMS.filter((key) => HISTOGRAM_INFO[key].kind === 'connection').map((key, i) => ({
+  key,
+  label: HISTOGRAM_INFO[key].label,
+  shade: TIMING_SHADES[i % TIMING_SHADES.length]!,
+}));
 
 function timingsFigure(group: RunGroup, id: string): Figure | null {
   const timings = TIMINGS.filter((t) => group.runs.some((run) => run.latency[t.key]?.count));
@@ -223,7 +216,6 @@ function timingsFigure(group: RunGroup, id: string): Figure | null {
   if (runs.length === 0) return null;
   const stat = (h: HistogramSummary | null, s: 'p50' | 'p99') => (h?.count ? h[s] : null);
   const columns = timings.flatMap((t) => (['p50', 'p99'] as const).map((s) => ({ ...t, stat: s })));
-  const shades: Record<string, string> = { connect: '#0072b2', firstMessage: '#e69f00', reconnectGap: '#cc79a7' };
   return {
     title: 'Connect time and time to first message',
     note: 'connect() until open, and until the first application message; reconnect gap where connections were cut.',
@@ -235,7 +227,7 @@ function timingsFigure(group: RunGroup, id: string): Figure | null {
       labels: runs.map(runLabel),
       datasets: columns.map((c) => ({
         label: `${c.label} ${c.stat}`,
-        color: c.stat === 'p50' ? shades[c.key]! : `${shades[c.key]}80`,
+        color: c.stat === 'p50' ? c.shade : `${c.shade}80`,
         data: runs.map((run) => stat(run.latency[c.key], c.stat)),
       })),
     },
@@ -270,7 +262,7 @@ function serverFigure(group: RunGroup, id: string, what: 'cpu' | 'memory'): Figu
       datasets: [
         {
           label: cpu ? 'CPU ms/connection' : 'memory/connection',
-          color: runs.map((run) => CONTENDER_COLORS[run.contender]),
+          color: runs.map(colorOf),
           data: runs.map((run) => (cpu ? run.server.cpuMsPerConnection : run.server.memoryPerConnectionBytes)),
         },
       ],

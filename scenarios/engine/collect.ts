@@ -4,7 +4,6 @@
  */
 import { deliveryCounts, sumReceive, type ReceiveCounts } from '../load/delivery.js';
 import {
-  LATENCY_METRICS,
   mergeEncoded,
   mergeSeries,
   summarize,
@@ -14,7 +13,7 @@ import {
 } from '../load/histograms.js';
 import type { NetworkProfile } from '../network/profiles.js';
 import { planParams, type RunPlan } from '../plan.js';
-import type { ByteBreakdown, RunResult } from '../results.js';
+import { LATENCY_HISTOGRAMS, PRIMARY_LATENCY_ORDER, type ByteBreakdown, type RunResult } from '../results.js';
 
 type Series = Partial<Record<LatencyMetric, EncodedSeries>>;
 
@@ -63,7 +62,7 @@ export interface RunFacts {
 export function buildResult(f: RunFacts): RunResult {
   const merged = (metric: LatencyMetric) =>
     mergeEncoded([f.server?.latency[metric], ...f.workers.map((w) => w.latency[metric])]);
-  const latency = Object.fromEntries(LATENCY_METRICS.map((m) => [m, summarize(merged(m))])) as RunResult['latency'];
+  const latency = Object.fromEntries(LATENCY_HISTOGRAMS.map((m) => [m, summarize(merged(m))])) as RunResult['latency'];
 
   const down = deliveryCounts(f.server?.downstreamSent ?? 0, sumReceive(f.workers.map((w) => w.delivery)));
   const up = deliveryCounts(
@@ -128,9 +127,9 @@ export function buildResult(f: RunFacts): RunResult {
   };
 }
 
-/** Server→client per second; round trip when that is all there is; else client→server. */
+/** The primary latency (results.ts PRIMARY_LATENCY_ORDER) per second. */
 export function latencyOverTime(f: Pick<RunFacts, 'server' | 'workers'>): RunResult['latencyOverTime'] {
-  for (const metric of ['serverToClient', 'roundTrip', 'clientToServer'] as const) {
+  for (const metric of PRIMARY_LATENCY_ORDER) {
     const series = mergeSeries([f.server?.perSecond[metric], ...f.workers.map((w) => w.perSecond[metric])]);
     if (series.size === 0) continue;
     return [...series].map(([t, h]) => ({

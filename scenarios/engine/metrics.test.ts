@@ -1,30 +1,27 @@
 /**
  * Every metric is produced for every contender, ours and peers alike: one small echo run each
- * behind a proxy that cuts every connection every second (so reconnect gaps exist too).
+ * behind a proxy that cuts every connection every two seconds (so reconnect gaps exist too).
  * Ours must come through the cuts with nothing lost, duplicated or reordered.
+ *
+ * Samples by construction, not by speed: five seconds of traffic give two cuts and a second or more
+ * of echoes between them, even where a loaded machine makes reconnecting slow (Socket.IO's polling
+ * handshake, cut again mid-way, backs off); a client still down at the end counts as a reconnect gap.
  */
 import { describe, expect, it } from 'vitest';
 import { describeRun, OUR_TRANSPORTS, PEERS, testPlan } from './testkit.js';
-import type { ByteBreakdown, Contender } from '../results.js';
+import { LATENCY_HISTOGRAMS, type ByteBreakdown, type Contender } from '../results.js';
 import { runPlan } from './runner.js';
 
 const sumOfParts = (b: ByteBreakdown) => b.handshake + b.httpHeaders + b.framing + b.envelope + b.control + b.payload;
 
 describe.each<Contender>([...OUR_TRANSPORTS, ...PEERS])('%s', (contender) => {
-  it('produces every metric', { timeout: 30_000 }, async () => {
-    const r = await runPlan(testPlan(contender, { duration: '2500ms', middlebox: 'flaky:1' }));
+  it('produces every metric', { timeout: 60_000 }, async () => {
+    const r = await runPlan(testPlan(contender, { duration: '5s', middlebox: 'flaky:2' }));
     const why = describeRun(r);
     expect(r.status, why).toBe('ok');
     expect(Object.values(r.finalTransports).reduce((a, b) => a + b, 0)).toBe(2);
 
-    for (const metric of [
-      'serverToClient',
-      'clientToServer',
-      'roundTrip',
-      'connect',
-      'firstMessage',
-      'reconnectGap',
-    ] as const) {
+    for (const metric of LATENCY_HISTOGRAMS) {
       const h = r.latency[metric];
       expect(h?.count, `${metric} ${why}`).toBeGreaterThan(0);
       expect(h!.p50).toBeGreaterThanOrEqual(h!.min);

@@ -1,34 +1,46 @@
 /**
- * The emulated network shows up in what the engine measures. Tolerance (stated): on the broadband
- * profile (RTT 30 ms, jitter ±2 ms per direction) the round-trip p50 lies within [26, 55] ms and
- * each one-way p50 within [13, 35] ms: never less than the delay minus jitter, and at most ~25 ms
- * above it (scheduling on a loaded 2-core machine; an upstream POST that waits for the previous
- * one) — a delay counted twice would fail. On loopback the same run measures far lower.
+ * The emulated network shows up in what the engine measures. The proxy never delivers early, so on
+ * the broadband profile (RTT 30 ms, jitter ±2 ms per direction) no round trip can be faster than
+ * 26 ms, no one-way trip faster than 13 ms, and no first message sooner than one round trip: a delay
+ * left out fails. Load only adds time, so these hold on any machine. The same workload on loopback,
+ * run at the same time (so both see the same load), is faster. That the proxy adds the delay once,
+ * not twice, is proxy.test.ts's: a bound from above is not something a busy machine can promise
+ * here (an SSE round trip includes a POST that waits for the previous one).
  */
 import { describe, expect, it } from 'vitest';
 import { describeRun, testPlan } from './testkit.js';
 import type { Contender } from '../results.js';
+import { getProfile } from '../network/profiles.js';
 import { runPlan } from './runner.js';
 
-describe.each<Contender>(['raw-ws', 'websocket', 'sse'])('%s', (contender) => {
-  it('measures the proxy delay on broadband', async () => {
-    const r = await runPlan(
-      testPlan(contender, { network: 'broadband', duration: '2s', traffic: { pattern: 'echo', rate: 10 } }),
-    );
-    expect(r.status, describeRun(r)).toBe('ok');
-    expect(r.network).toMatchObject({ name: 'broadband', rttMs: 30 });
-    expect(r.latency.roundTrip!.p50).toBeGreaterThanOrEqual(26);
-    expect(r.latency.roundTrip!.p50).toBeLessThanOrEqual(55);
-    for (const oneWay of [r.latency.serverToClient!, r.latency.clientToServer!]) {
-      expect(oneWay.p50).toBeGreaterThanOrEqual(13);
-      expect(oneWay.p50).toBeLessThanOrEqual(35);
-    }
-    // The connection itself pays the RTT too: at least one round trip before the first message.
-    expect(r.latency.firstMessage!.p50).toBeGreaterThanOrEqual(30);
-  });
-});
+const broadband = getProfile('broadband');
+/** The fastest trip the profile allows: its delay less the jitter, per direction. */
+const floor = { oneWay: broadband.rttMs / 2 - broadband.jitterMs, roundTrip: broadband.rttMs - 2 * broadband.jitterMs };
+/** Timer rounding: the link releases a chunk up to 0.5 ms before its time, and latency is kept in µs. */
+const ROUNDING_MS = 1;
 
-it('measures far less on loopback', async () => {
-  const r = await runPlan(testPlan('raw-ws', { duration: '1s', traffic: { pattern: 'echo', rate: 10 } }));
-  expect(r.latency.roundTrip!.p50).toBeLessThan(15);
+const echo = (contender: Contender, network: string) =>
+  testPlan(contender, { network, duration: '2500ms', traffic: { pattern: 'echo', rate: 20 } });
+
+describe.each<Contender>(['raw-ws', 'websocket', 'sse'])('%s', (contender) => {
+  it('measures the proxy delay on broadband, and less on loopback at the same time', { timeout: 60_000 }, async () => {
+    const [r, loopback] = await Promise.all([
+      runPlan(echo(contender, 'broadband')),
+      runPlan(echo(contender, 'loopback')),
+    ]);
+    expect(r.status, describeRun(r)).toBe('ok');
+    expect(loopback.status, describeRun(loopback)).toBe('ok');
+    expect(r.network).toMatchObject({ name: 'broadband', rttMs: 30 });
+
+    const roundTrip = r.latency.roundTrip!;
+    expect(roundTrip.count).toBeGreaterThanOrEqual(80); // 2 clients × 20/s × 2.5 s
+    expect(roundTrip.min).toBeGreaterThanOrEqual(floor.roundTrip - ROUNDING_MS);
+    for (const oneWay of [r.latency.serverToClient!, r.latency.clientToServer!])
+      expect(oneWay.min).toBeGreaterThanOrEqual(floor.oneWay - ROUNDING_MS);
+    // The connection itself pays the RTT too: at least one round trip before the first message.
+    expect(r.latency.firstMessage!.min).toBeGreaterThanOrEqual(floor.roundTrip - ROUNDING_MS);
+
+    expect(loopback.latency.roundTrip!.min).toBeLessThan(roundTrip.min);
+    expect(loopback.latency.roundTrip!.p50).toBeLessThan(roundTrip.p50);
+  });
 });

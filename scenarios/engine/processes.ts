@@ -28,10 +28,15 @@ export async function startServerProcess(plan: RunPlan): Promise<ServerProcess> 
     execArgv: ['--expose-gc'],
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // Its own process group: a terminal's Ctrl-C (SIGINT to the foreground group) reaches the runner,
+    // which aborts and still collects this process's report; server-host.ts exits when the runner does.
+    detached: true,
   });
   const caller = new Caller({ post: (m) => child.send(m as object), listen: (fn) => child.on('message', fn) });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.once('exit', (code) => caller.failAll(new Error(`server process exited (${code})`)));
+  // A call after the process died (ERR_IPC_CHANNEL_CLOSED) fails that call, not the runner.
+  child.on('error', (err) => caller.failAll(err));
   const { port, pid } = await caller.call<{ port: number; pid: number }>('init', plan);
   return {
     caller,

@@ -16,7 +16,7 @@ import { now } from '../load/payload.js';
 import type { RunPlan, RunProgress } from '../plan.js';
 
 export type { RunProgress };
-import { FAMILY } from '../peers/index.js';
+import { CONTENDER_INFO } from '../contenders.js';
 import {
   callAll,
   connectWorkers,
@@ -28,7 +28,7 @@ import {
 } from './processes.js';
 import type { RunResult } from '../results.js';
 import { climb } from './throughput.js';
-import { createWireMeter, type Dialect, type WireMeter } from '../meter/meter.js';
+import { createWireMeter, type WireMeter } from '../meter/meter.js';
 import { emptyBreakdown } from '../meter/tally.js';
 import { startCapture, type Capture } from '../meter/capture.js';
 import { startBrowserWorker, type BrowserWorker } from './browser/worker.js';
@@ -50,12 +50,6 @@ export interface RunOptions {
   tap?: (connectionId: number) => ConnectionTap;
 }
 
-/** Which dissector reads each contender family's bytes. */
-export const DIALECT: Record<(typeof FAMILY)[keyof typeof FAMILY], Dialect> = {
-  ours: 'envelope',
-  socketio: 'socketio',
-  'raw-ws': 'raw',
-};
 const CLIENTS_PER_WORKER = 8;
 const JOIN_TIMEOUT_MS = 8000;
 const POLL_MS = 50;
@@ -121,7 +115,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     if (options.verifyCapture) capture = await startCapture({ port: proxy.port });
     runStart = now();
     await server.caller.call('setRunStart', runStart);
-    meter = createWireMeter({ dialect: DIALECT[FAMILY[plan.contender]], startedAt: runStart });
+    meter = createWireMeter({ dialect: CONTENDER_INFO[plan.contender].dialect, startedAt: runStart });
     // Pages load by request interception (nothing reaches the proxy), but only now is every byte metered.
     await browser?.load(`http://127.0.0.1:${proxy.port}`);
     await connectWorkers(workers, `http://127.0.0.1:${proxy.port}`, runStart);

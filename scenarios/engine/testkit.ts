@@ -1,7 +1,8 @@
 /** Small plans for the engine tests: a few clients, a second or two, on real sockets. */
 import { defineScenario, type ScenarioInput } from '../define.js';
 import { expandScenario, type RunPlan } from '../plan.js';
-import type { Contender, RunResult } from '../results.js';
+import { OUR_CONTENDERS, PEER_CONTENDERS, type Contender } from '../contenders.js';
+import type { RunResult } from '../results.js';
 
 export function testPlan(
   contender: Contender,
@@ -22,8 +23,8 @@ export function testPlan(
   return { ...plan, ...extra };
 }
 
-export const OUR_TRANSPORTS: Contender[] = ['websocket', 'sse', 'long-polling', 'auto'];
-export const PEERS: Contender[] = ['socketio', 'socketio-websocket', 'socketio-polling', 'raw-ws'];
+export const OUR_TRANSPORTS: Contender[] = [...OUR_CONTENDERS];
+export const PEERS: Contender[] = [...PEER_CONTENDERS];
 
 /** For failure messages: the run's status, error and first events. */
 export function describeRun(r: RunResult): string {

@@ -5,10 +5,9 @@
  * every byte once.
  */
 import { describe, expect, it } from 'vitest';
-import { DIALECT } from '../engine/runner.js';
+import { CONTENDER_INFO } from '../contenders.js';
 import { createWireMeter } from '../meter/meter.js';
 import { CATEGORIES, emptyBreakdown } from '../meter/tally.js';
-import { FAMILY } from '../peers/index.js';
 import type { Contender } from '../results.js';
 import { until } from '../meter/testkit.js';
 import { inspectExchange } from './exchange.js';
@@ -18,7 +17,7 @@ const CONTENDERS: Contender[] = ['websocket', 'sse', 'long-polling', 'socketio',
 
 describe('inspector categories vs the wire meter', () => {
   it.each(CONTENDERS)('%s: every category of every direction is equal', async (contender) => {
-    const meter = createWireMeter({ dialect: DIALECT[FAMILY[contender]] });
+    const meter = createWireMeter({ dialect: CONTENDER_INFO[contender].dialect });
     const records: InspectRecord[] = [];
     await inspectExchange({ contender, onRecord: (r) => records.push(r), tap: meter.tap });
     await until(() => meter.connections().every((c) => !c.open));

@@ -9,8 +9,9 @@
 import { type ConnectionTap, createProxy } from '../network/proxy.js';
 import { teeTap } from '../network/tee.js';
 import { expandScenario } from '../plan.js';
-import { DIALECT, runPlan } from '../engine/runner.js';
-import { FAMILY, loadClient, loadServer, type AppData, type ClientAdapter } from '../peers/index.js';
+import { CONTENDER_INFO } from '../contenders.js';
+import { runPlan } from '../engine/runner.js';
+import { loadClient, loadServer, type AppData, type ClientAdapter } from '../peers/index.js';
 import type { Scenario } from '../define.js';
 import type { Contender, RunResult } from '../results.js';
 import { sleep } from '../engine/sleep.js';
@@ -36,7 +37,7 @@ export async function inspectExchange(options: InspectOptions): Promise<void> {
   let lastByteAt = Date.now();
   const seen = () => void (lastByteAt = Date.now());
   const inspector = createInspector({
-    dialect: DIALECT[FAMILY[options.contender]],
+    dialect: CONTENDER_INFO[options.contender].dialect,
     onRecord: (r) => void (r.id <= limit && options.onRecord(r)),
   });
   const server = await loadServer(options.contender, { compression: false, maxMessageBytes: 1024 * 1024 });
@@ -81,7 +82,7 @@ export async function inspectScenario(
   const limit = options.records ?? 40;
   const abort = new AbortController();
   const inspector = createInspector({
-    dialect: DIALECT[FAMILY[options.contender]],
+    dialect: CONTENDER_INFO[options.contender].dialect,
     onRecord: (r) => {
       if (r.id > limit) return;
       options.onRecord(r);

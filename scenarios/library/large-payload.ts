@@ -1,3 +1,4 @@
+import { TRANSPORTS } from '../../protocol/index.js';
 import { defineScenario } from '../define.js';
 
 export default defineScenario({
@@ -11,5 +12,5 @@ export default defineScenario({
   payload: { bytes: [64 * 1024, 1024 * 1024], kind: 'json' },
   traffic: { pattern: 'push', rate: 2 },
   compression: [false, true],
-  contenders: ['websocket', 'sse', 'long-polling', 'socketio-websocket', 'raw-ws'],
+  contenders: [...TRANSPORTS, 'socketio-websocket', 'raw-ws'],
 });

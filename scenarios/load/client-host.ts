@@ -8,7 +8,7 @@
  * serves it in-process for browser clients (engine/browser/worker.ts), where the clients are pages.
  */
 import { sumReceive } from './delivery.js';
-import { LatencyRecorder, encodeOne, type LatencyMetric } from './histograms.js';
+import { LatencyRecorder, encodeOne, type HistogramSnapshot, type LatencyMetric } from './histograms.js';
 import type { Handlers } from './ipc.js';
 import { LoadClient } from './load-client.js';
 import { now } from './payload.js';
@@ -31,6 +31,7 @@ export function createClientHost(plan: RunPlan, indices: number[], factory: Clie
   const clients = indices.map((i) => new LoadClient(i, plan, { recorder, event }));
   const timers: NodeJS.Timeout[] = [];
   const received = () => sumReceive(clients.map((c) => c.delivery.totals()));
+  const sent = () => clients.reduce((n, c) => n + c.sent, 0);
 
   /** Connects every client at its ramp offset (client i at rampMs · i / (clients − 1)). */
   function connectAll(baseUrl: string): void {
@@ -60,9 +61,8 @@ export function createClientHost(plan: RunPlan, indices: number[], factory: Clie
     },
     setRate: (rate: number) => clients.forEach((c) => c.setRate(rate)),
     stop: () => clients.forEach((c) => c.stop()),
-    stats: () => ({ received: received().received, sent: clients.reduce((n, c) => n + c.sent, 0) }),
-    /** One metric's histogram so far, encoded (null when empty): the throughput climb diffs these. */
-    histogram: (metric: LatencyMetric) => encodeOne(recorder, metric),
+    stats: () => ({ received: received().received, sent: sent() }),
+    histogram: (metric: LatencyMetric): HistogramSnapshot => ({ encoded: encodeOne(recorder, metric), sent: sent() }),
     perSecond: () => recorder.encode().perSecond,
     report() {
       for (const c of clients) {
@@ -86,7 +86,7 @@ export function createClientHost(plan: RunPlan, indices: number[], factory: Clie
         latency,
         perSecond,
         delivery: received(),
-        sent: clients.reduce((n, c) => n + c.sent, 0),
+        sent: sent(),
         transports,
         events,
       };

@@ -5,19 +5,12 @@
  */
 import * as hdr from 'hdr-histogram-js';
 import type { Histogram } from 'hdr-histogram-js';
-import type { HistogramSummary } from '../results.js';
+import type { HistogramSummary, LatencyHistogram } from '../results.js';
 
 export type { Histogram };
 
-export const LATENCY_METRICS = [
-  'serverToClient',
-  'clientToServer',
-  'roundTrip',
-  'connect',
-  'firstMessage',
-  'reconnectGap',
-] as const;
-export type LatencyMetric = (typeof LATENCY_METRICS)[number];
+/** A histogram of RunResult.latency (results.ts LATENCY_HISTOGRAMS). */
+export type LatencyMetric = LatencyHistogram;
 
 export function newHistogram(): Histogram {
   return hdr.build({ bitBucketSize: 32, autoResize: true, numberOfSignificantValueDigits: 3 });
@@ -107,6 +100,15 @@ export class LatencyRecorder {
 export function encodeOne(recorder: LatencyRecorder, metric: LatencyMetric): string | null {
   const h = recorder.histograms.get(metric);
   return h ? encodeHistogram(h) : null;
+}
+
+/**
+ * One metric's histogram so far (encoded, null when empty) and how many application messages this
+ * process's senders have sent, read at the same moment: the throughput climb diffs these.
+ */
+export interface HistogramSnapshot {
+  encoded: string | null;
+  sent: number;
 }
 
 /** Merges per-second series from several recorders: second → merged histogram. */

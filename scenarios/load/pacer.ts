@@ -61,6 +61,9 @@ export class Pacer {
 
   /** `target`: when this wake-up was planned. Everything due by then goes out, stamped as above. */
   private tick(target: number): void {
+    // A timer can fire before its target (it counts from the event loop's cached time, which lags
+    // behind when the loop was busy): then nothing is due yet; wait for the rest.
+    if (now() < target) return this.schedule(target);
     const plannedAt = Math.min(now(), target + TIMER_SLACK_MS);
     while (this.count < this.limit && this.dueAt(this.count - this.baseCount) <= target) {
       this.count++;

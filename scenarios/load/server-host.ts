@@ -3,12 +3,20 @@
  * memory are its own (process.cpuUsage / memoryUsage of this process, nothing of the load
  * generator or the proxy). Started by the runner through boot.mjs with --expose-gc; driven by RPC.
  */
-import { encodeOne, type LatencyMetric } from './histograms.js';
+import { encodeOne, type HistogramSnapshot, type LatencyMetric } from './histograms.js';
 import { serve } from './ipc.js';
 import { loadServer } from '../peers/index.js';
 import type { RunPlan } from '../plan.js';
 import { ServerApp } from './server-app.js';
 import type { ServerAdapter } from '../peers/adapter.js';
+
+// Ctrl-C reaches the whole process group, and CI may signal every process: the runner still needs
+// this process's report after its abort, and stops it itself ('close'). It cannot outlive the
+// runner: when the IPC channel closes (the runner exited, however it died), so does this process.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
+process.on('disconnect', () => process.exit(0));
+if (!process.connected) process.exit(0);
 
 let server: ServerAdapter;
 let app: ServerApp;
@@ -52,8 +60,11 @@ serve(
       upstreamReceived: app.upstream.totals().received,
       serverMessagesSent: app.serverMessagesSent,
     }),
-    /** One metric's histogram so far, encoded (null when empty): the throughput climb diffs these. */
-    histogram: (metric: LatencyMetric) => encodeOne(app.latency, metric),
+    /** `sent`: what the server sent its clients (downstreamSent). */
+    histogram: (metric: LatencyMetric): HistogramSnapshot => ({
+      encoded: encodeOne(app.latency, metric),
+      sent: app.downstreamSent,
+    }),
     perSecond: () => app.latency.encode().perSecond,
     report() {
       const cpu = process.cpuUsage(cpuAtStart);

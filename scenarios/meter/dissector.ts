@@ -20,14 +20,14 @@ import {
   type HttpHead,
   type HttpToken,
 } from '../network/http1.js';
+import type { Dialect } from '../contenders.js';
 import type { ByteBreakdown } from '../results.js';
 import { batchBody, type BodyDissector, engineIoPollingBody, messageBody, opaqueBody, sseBody } from './bodies.js';
 import { classifyEnvelope, classifyRaw, classifySocketIo, type MessageClassifier } from './classify.js';
 import { Tally } from './tally.js';
 import { WebSocketDissector } from './websocket.js';
 
-/** Whose messages run on the connection: ours (protocol/envelope.ts), Socket.IO, or plain ws. */
-export type Dialect = 'envelope' | 'socketio' | 'raw';
+export type { Dialect };
 
 const CLASSIFIERS: Record<Dialect, MessageClassifier> = {
   envelope: classifyEnvelope,

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from '../../client/index.js';
-import type { TransportName } from '../../protocol/index.js';
+import { TRANSPORTS, type TransportName } from '../../protocol/index.js';
 import { startServer, type TestServer } from '../../test/helpers/server.js';
 import { startCapture, tsharkUnavailableReason } from './capture.js';
 import { closeAll, meteredProxy, onClose, until } from './testkit.js';
@@ -36,30 +36,27 @@ async function echoThroughMeter(transport: TransportName, capture: boolean) {
 }
 
 describe('our transports through the wire meter', () => {
-  it.each<TransportName>(['websocket', 'sse', 'long-polling'])(
-    '%s: payload exact, categories add up',
-    async (transport) => {
-      const { totals } = await echoThroughMeter(transport, false);
-      for (const side of [totals.upstream, totals.downstream]) {
-        expect(side.payload).toBe(MESSAGES * SIZE);
-        const sum = side.handshake + side.httpHeaders + side.framing + side.envelope + side.control + side.payload;
-        expect(sum).toBe(side.total);
-      }
-      // Envelope: `t<seq>[,<ack>] ` per message — at least 3 bytes (t1 ) and at most a few more.
-      expect(totals.downstream.envelope).toBeGreaterThanOrEqual(MESSAGES * 3);
-      expect(totals.downstream.envelope).toBeLessThanOrEqual(MESSAGES * 9);
-      if (transport === 'sse') {
-        // Close-delimited stream: each data event costs exactly `data:` + `\n\n`, nothing else.
-        expect(totals.downstream.framing % 7).toBe(0);
-      }
-      if (transport === 'websocket') {
-        // Server→client frames under 126 bytes carry a 2-byte header; we saw the data frames at least.
-        expect(totals.downstream.framing).toBeGreaterThanOrEqual(MESSAGES * 2);
-      }
-    },
-  );
+  it.each<TransportName>([...TRANSPORTS])('%s: payload exact, categories add up', async (transport) => {
+    const { totals } = await echoThroughMeter(transport, false);
+    for (const side of [totals.upstream, totals.downstream]) {
+      expect(side.payload).toBe(MESSAGES * SIZE);
+      const sum = side.handshake + side.httpHeaders + side.framing + side.envelope + side.control + side.payload;
+      expect(sum).toBe(side.total);
+    }
+    // Envelope: `t<seq>[,<ack>] ` per message — at least 3 bytes (t1 ) and at most a few more.
+    expect(totals.downstream.envelope).toBeGreaterThanOrEqual(MESSAGES * 3);
+    expect(totals.downstream.envelope).toBeLessThanOrEqual(MESSAGES * 9);
+    if (transport === 'sse') {
+      // Close-delimited stream: each data event costs exactly `data:` + `\n\n`, nothing else.
+      expect(totals.downstream.framing % 7).toBe(0);
+    }
+    if (transport === 'websocket') {
+      // Server→client frames under 126 bytes carry a 2-byte header; we saw the data frames at least.
+      expect(totals.downstream.framing).toBeGreaterThanOrEqual(MESSAGES * 2);
+    }
+  });
 
-  it.skipIf(unavailable !== null).each<TransportName>(['websocket', 'sse', 'long-polling'])(
+  it.skipIf(unavailable !== null).each<TransportName>([...TRANSPORTS])(
     '%s: meter equals tshark exactly',
     async (transport) => {
       const { totals, captured } = await echoThroughMeter(transport, true);

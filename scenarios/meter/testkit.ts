@@ -47,13 +47,4 @@ export async function meteredProxy(port: number, dialect: Dialect): Promise<{ pr
   return { proxy, meter };
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `condition` every 5 ms until it holds (or throws after `timeoutMs`). */
-export async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}
+export { sleep, until } from '../testkit.js';

@@ -5,20 +5,23 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { parseMiddlebox } from './middleboxes.js';
 import { createProxy, type NetworkProxy, type ProxyEvent } from './proxy.js';
+import { sleep, until } from '../testkit.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const cleanup: Array<() => unknown> = [];
 let serverPort = 0;
 let wsConnections = 0;
+/** Ends the pending `/chunked` responses (the test decides when, so no timer races the proxy). */
+let endChunked: Array<() => void> = [];
 
 beforeEach(async () => {
   wsConnections = 0;
+  endChunked = [];
   const server = http.createServer((req, res) => {
     if (req.url === '/plain') return res.end('ok');
     if (req.url === '/chunked') {
       res.write('part1;');
-      setTimeout(() => res.write('part2;'), 100);
-      setTimeout(() => res.end('part3'), 200);
+      res.write('part2;');
+      endChunked.push(() => res.end('part3'));
       return;
     }
     if (req.url?.startsWith('/sse')) {
@@ -59,37 +62,55 @@ async function proxyWith(middlebox: string, events: ProxyEvent[] = []): Promise<
   return proxy;
 }
 
-/** GET through the proxy; resolves with the body and when its first byte arrived (ms after start). */
-function get(
-  port: number,
-  path: string,
-): Promise<{ status: number; body: string; firstByteMs: number; endMs: number }> {
-  const start = performance.now();
-  return new Promise((resolve, reject) => {
+/**
+ * GET through the proxy: `firstByte` resolves with the time (performance.now) the first body byte
+ * arrived, `done` with the response.
+ */
+function get(port: number, path: string) {
+  let firstByte!: (at: number) => void;
+  const first = new Promise<number>((r) => (firstByte = r));
+  const done = new Promise<{ status: number; body: string; firstByteAt: Promise<number> }>((resolve, reject) => {
     http
       .get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
         let body = '';
-        let firstByteMs = -1;
         res.on('data', (b) => {
-          if (firstByteMs < 0) firstByteMs = performance.now() - start;
+          if (body === '') firstByte(performance.now());
           body += b;
         });
-        res.on('end', () => resolve({ status: res.statusCode!, body, firstByteMs, endMs: performance.now() - start }));
+        res.on('end', () => resolve({ status: res.statusCode!, body, firstByteAt: first }));
       })
       .on('error', reject);
+  });
+  return Object.assign(done, { firstByteAt: first });
+}
+
+/**
+ * Opens an SSE stream and resolves with the size of the first burst of body bytes: everything that
+ * arrives in the same turn of the event loop as the first byte.
+ */
+function firstSseBurst(port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      let bytes = 0;
+      res.on('data', (b) => {
+        if (bytes === 0) setImmediate(() => (req.destroy(), resolve(bytes)));
+        bytes += b.length;
+      });
+    });
+    req.on('error', reject);
+    cleanup.push(() => req.destroy());
   });
 }
 
 /** Opens an SSE stream; resolves with the bytes of body received within `ms`. */
 function sseBytesWithin(port: number, path: string, ms: number): Promise<number> {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
+    let bytes = 0;
     const req = http.get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      let bytes = 0;
       res.on('data', (b) => (bytes += b.length));
-      setTimeout(() => (req.destroy(), resolve(bytes)), ms);
     });
     req.on('error', () => {});
-    setTimeout(() => reject(new Error('no response head')), ms + 500);
+    setTimeout(() => (req.destroy(), resolve(bytes)), ms);
   });
 }
 
@@ -118,57 +139,74 @@ describe('block-websocket', () => {
 
 describe('stall-websocket', () => {
   it('lets the 101 through, then forwards nothing: open fires, the welcome never arrives', async () => {
-    const proxy = await proxyWith('stall-websocket');
+    const events: ProxyEvent[] = [];
+    const proxy = await proxyWith('stall-websocket', events);
     const ws = openWs(proxy.port);
     let messages = 0;
     ws.on('message', () => messages++);
     await new Promise((r) => ws.once('open', r));
     ws.send('echo me');
-    await sleep(300);
-    expect(wsConnections).toBe(1); // the server did accept it
-    expect(messages).toBe(0);
-    // Without the middlebox the same exchange delivers both messages.
+    // The proxy has had the server's welcome in hand (the stall event), and a whole exchange on
+    // another connection has completed since: a forwarded welcome would have arrived by then.
+    await until(() => events.some((e) => e.type === 'middlebox' && /stalled/.test(e.detail)));
     const direct = openWs(serverPort);
-    await new Promise((r) => direct.once('message', r));
+    await new Promise((r) => direct.once('message', r)); // without the middlebox: the welcome
+    expect(wsConnections).toBe(2); // the server did accept the stalled one
+    expect(messages).toBe(0);
   });
 });
 
 describe('buffer-streaming', () => {
   it('holds a chunked response until it completes; content-length responses pass', async () => {
+    // Without the middlebox the body streams: its first bytes arrive while the response is still open.
+    const direct = get(serverPort, '/chunked');
+    await direct.firstByteAt;
+    endChunked.pop()!();
+    expect((await direct).body).toBe('part1;part2;part3');
+
     const proxy = await proxyWith('buffer-streaming');
-    const streamed = await get(proxy.port, '/chunked');
-    expect(streamed.body).toBe('part1;part2;part3');
-    expect(streamed.firstByteMs).toBeGreaterThanOrEqual(195); // the server wrote part1 at 0 ms, ended at 200 ms
-    const unbuffered = await get(serverPort, '/chunked');
-    expect(unbuffered.firstByteMs).toBeLessThan(150);
+    const streamed = get(proxy.port, '/chunked');
+    await until(() => endChunked.length === 1); // the server wrote part1 and part2…
+    await sleep(100); // …and they had time to reach the client, were they forwarded
+    const endedAt = performance.now();
+    endChunked.pop()!();
+    expect((await streamed).body).toBe('part1;part2;part3');
+    expect(await streamed.firstByteAt).toBeGreaterThanOrEqual(endedAt); // nothing before the end
     expect(await get(proxy.port, '/plain')).toMatchObject({ status: 200, body: 'ok' });
   });
 
   it('an SSE stream never arrives under 64 KB; with a 1 KB limit it arrives in bursts', async () => {
-    expect(await sseBytesWithin(serverPort, '/sse', 300)).toBeGreaterThan(0);
+    // Direct, 9-byte events every 20 ms arrive one by one; the 64 KB proxy passes none in 300 ms
+    // (~150 bytes written), and the 1 KB one releases them at least 1 KB of the wire at a time:
+    // 110-byte events in 116-byte chunks, so at least 8 events' worth of body at once.
+    expect(await firstSseBurst(serverPort, '/sse')).toBeLessThan(1024);
     const proxy = await proxyWith('buffer-streaming');
     expect(await sseBytesWithin(proxy.port, '/sse', 300)).toBe(0);
     const small = await proxyWith('buffer-streaming:1');
-    // 110-byte events every 20 ms: the first 1 KB is released after about 10 events.
-    expect(await sseBytesWithin(small.port, '/sse?size=100', 600)).toBeGreaterThanOrEqual(1024);
+    expect(await firstSseBurst(small.port, '/sse?size=100')).toBeGreaterThanOrEqual(8 * 110);
   });
 });
 
 describe('idle-timeout', () => {
   it('cuts a connection idle for N s and keeps a busy one', async () => {
     const events: ProxyEvent[] = [];
-    const proxy = await proxyWith('idle-timeout:0.3', events);
+    const proxy = await proxyWith('idle-timeout:0.5', events);
     const idle = openWs(proxy.port);
     const busy = openWs(proxy.port);
     await Promise.all([new Promise((r) => idle.once('open', r)), new Promise((r) => busy.once('open', r))]);
     const openedAt = performance.now();
-    const pinger = setInterval(() => busy.send('ping'), 100);
+    // The busy one echoes a ping every 20 ms: never 0.5 s without bytes, even on a loaded machine.
+    let echoes = 0;
+    busy.on('message', (m) => void (String(m) === 'ping' && echoes++));
+    const pinger = setInterval(() => busy.send('ping'), 20);
     cleanup.push(() => clearInterval(pinger));
     await new Promise((r) => idle.once('close', r));
-    const idleFor = performance.now() - openedAt;
-    expect(idleFor).toBeGreaterThanOrEqual(250);
-    expect(idleFor).toBeLessThan(600);
-    await sleep(400);
+    // Not before its time (the 101 went through a moment before `openedAt`: 50 ms of margin).
+    expect(performance.now() - openedAt).toBeGreaterThanOrEqual(450);
+    // The busy one outlives a further full timeout of traffic.
+    const seen = echoes;
+    const since = performance.now();
+    await until(() => echoes > seen && performance.now() - since > 600);
     expect(busy.readyState).toBe(WebSocket.OPEN);
     expect(events.filter((e) => e.type === 'cut')).toHaveLength(1);
     expect(events.find((e) => e.type === 'cut')!.detail).toMatch(/idle-timeout/);
@@ -178,14 +216,15 @@ describe('idle-timeout', () => {
 describe('flaky', () => {
   it('cuts every connection every N s, with an event per cut, and new connections still work', async () => {
     const events: ProxyEvent[] = [];
-    const proxy = await proxyWith('flaky:0.25', events);
+    // 1 s: time enough to open both connections before the first cut, even on a loaded machine.
+    const proxy = await proxyWith('flaky:1', events);
     const a = openWs(proxy.port);
     const b = openWs(proxy.port);
     await Promise.all([new Promise((r) => a.once('open', r)), new Promise((r) => b.once('open', r))]);
     await Promise.all([new Promise((r) => a.once('close', r)), new Promise((r) => b.once('close', r))]);
     expect(events.filter((e) => e.type === 'cut').map((e) => e.detail)).toEqual([
-      'flaky: link cut every 0.25 s',
-      'flaky: link cut every 0.25 s',
+      'flaky: link cut every 1 s',
+      'flaky: link cut every 1 s',
     ]);
     const c = openWs(proxy.port);
     await new Promise((r) => c.once('message', r));

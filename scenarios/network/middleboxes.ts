@@ -1,15 +1,9 @@
 /**
  * Middleboxes: the proxies and load balancers that break realtime transports, emulated inside the
  * network proxy. Each sees a connection's bytes as they arrive from either side and decides what
- * travels on. Parameters have defaults; `parseMiddlebox('idle-timeout:30')` builds one from a CLI
- * spec.
- *
- *   block-websocket         answers `Upgrade: websocket` itself with 403 and closes; other HTTP passes
- *   stall-websocket         forwards the upgrade and its 101, then nothing more on that connection
- *   buffer-streaming[:KB]   holds each response body until complete or KB (default 64) accumulated;
- *                           heads pass at once, WebSocket tunnels are untouched
- *   idle-timeout[:s]        destroys connections with no bytes either way for s seconds (default 30)
- *   flaky[:s]               cuts every open connection every s seconds (default 10)
+ * travels on. The registry at the end names each one, its parameter and what it does (read by
+ * `transport-lab list`, the demo and docs/scenarios.md); `parseMiddlebox('idle-timeout:30')` builds
+ * one from a CLI spec.
  */
 import { createHttpConnection, Http1Tokenizer, isUpgradeRequest, type HttpToken } from './http1.js';
 
@@ -101,7 +95,7 @@ export function stallWebSocket(): Middlebox {
   };
 }
 
-export function bufferStreaming(limitKB = 64): Middlebox {
+export function bufferStreaming(limitKB: number): Middlebox {
   const limit = limitKB * 1024;
   return {
     spec: `buffer-streaming:${limitKB}`,
@@ -138,7 +132,7 @@ export function bufferStreaming(limitKB = 64): Middlebox {
   };
 }
 
-export function idleTimeout(seconds = 30): Middlebox {
+export function idleTimeout(seconds: number): Middlebox {
   return {
     spec: `idle-timeout:${seconds}`,
     open(ports) {
@@ -157,7 +151,7 @@ export function idleTimeout(seconds = 30): Middlebox {
   };
 }
 
-export function flaky(seconds = 10): Middlebox {
+export function flaky(seconds: number): Middlebox {
   return {
     spec: `flaky:${seconds}`,
     open: (ports) => passThrough(ports),
@@ -168,33 +162,82 @@ export function flaky(seconds = 10): Middlebox {
   };
 }
 
-type Factory = { make: (param?: number) => Middlebox; param?: string };
+interface Entry {
+  /** Builds it; `param` is the spec's number, or the default (below) when the spec has none. */
+  make(param: number): Middlebox;
+  /** Its optional parameter: unit and the value used when none is given. */
+  param?: { unit: 'KB' | 'seconds'; default: number };
+  /** What it does, with its parameter's value. */
+  describe(param: number): string;
+}
 
-const MIDDLEBOXES: Record<string, Factory> = {
-  'block-websocket': { make: blockWebSocket },
-  'stall-websocket': { make: stallWebSocket },
-  'buffer-streaming': { make: bufferStreaming, param: 'KB' },
-  'idle-timeout': { make: idleTimeout, param: 'seconds' },
-  flaky: { make: flaky, param: 'seconds' },
+const MIDDLEBOXES: Record<string, Entry> = {
+  'block-websocket': {
+    make: blockWebSocket,
+    describe: () => 'answers the WebSocket upgrade itself with 403 and closes; other HTTP passes',
+  },
+  'stall-websocket': {
+    make: stallWebSocket,
+    describe: () => 'forwards the upgrade and its 101, then nothing more on that connection',
+  },
+  'buffer-streaming': {
+    make: bufferStreaming,
+    param: { unit: 'KB', default: 64 },
+    describe: (kb) => `holds each response body until complete or ${kb} KB; heads pass, WebSocket tunnels untouched`,
+  },
+  'idle-timeout': {
+    make: idleTimeout,
+    param: { unit: 'seconds', default: 30 },
+    describe: (s) => `drops connections with no bytes either way for ${s} s`,
+  },
+  flaky: {
+    make: flaky,
+    param: { unit: 'seconds', default: 10 },
+    describe: (s) => `cuts every open connection every ${s} s`,
+  },
 };
 
 export const MIDDLEBOX_NAMES = Object.keys(MIDDLEBOXES);
 
-/** Parses "name" or "name:number" (e.g. "flaky:5", "buffer-streaming:16"); throws a clear Error. */
-export function parseMiddlebox(spec: string): Middlebox {
-  const [name, param, ...rest] = spec.trim().split(':');
-  const factory = Object.hasOwn(MIDDLEBOXES, name) ? MIDDLEBOXES[name] : undefined;
-  if (!factory)
+/**
+ * Every middlebox for lists and docs: its name, how to write it ("flaky[:seconds=10]"), and what it
+ * does with the default parameter.
+ */
+export const MIDDLEBOX_LIST: ReadonlyArray<{ name: string; usage: string; description: string }> = Object.entries(
+  MIDDLEBOXES,
+).map(([name, { param, describe }]) => ({
+  name,
+  usage: param ? `${name}[:${param.unit}=${param.default}]` : name,
+  description: describe(param?.default ?? 0),
+}));
+
+/** Splits and checks "name" or "name:number"; throws a clear Error. */
+function resolveSpec(spec: string): { name: string; entry: Entry; param: number | undefined } {
+  const [name = '', param, ...rest] = spec.trim().split(':');
+  const entry = Object.hasOwn(MIDDLEBOXES, name) ? MIDDLEBOXES[name] : undefined;
+  if (!entry)
     throw new Error(`Unknown middlebox ${JSON.stringify(name)}; valid middleboxes: ${MIDDLEBOX_NAMES.join(', ')}`);
-  if (param === undefined) return factory.make();
-  if (!factory.param) throw new Error(`Middlebox "${name}" takes no parameter (got ${JSON.stringify(spec)})`);
+  if (param === undefined) return { name, entry, param: undefined };
+  if (!entry.param) throw new Error(`Middlebox "${name}" takes no parameter (got ${JSON.stringify(spec)})`);
   const value = Number(param);
   if (rest.length > 0 || param.trim() === '' || !Number.isFinite(value) || value <= 0) {
     throw new Error(
-      `Middlebox "${name}" takes one positive number of ${factory.param}, e.g. "${name}:${name === 'buffer-streaming' ? 64 : 30}" (got ${JSON.stringify(spec)})`,
+      `Middlebox "${name}" takes one positive number of ${entry.param.unit}, e.g. "${name}:${entry.param.default}" (got ${JSON.stringify(spec)})`,
     );
   }
-  return factory.make(value);
+  return { name, entry, param: value };
+}
+
+/** Parses "name" or "name:number" (e.g. "flaky:5", "buffer-streaming:16"); throws a clear Error. */
+export function parseMiddlebox(spec: string): Middlebox {
+  const { entry, param } = resolveSpec(spec);
+  return entry.make(param ?? entry.param?.default ?? 0);
+}
+
+/** What the middlebox of a spec does, e.g. "flaky:5" → "cuts every open connection every 5 s". */
+export function describeMiddlebox(spec: string): string {
+  const { entry, param } = resolveSpec(spec);
+  return entry.describe(param ?? entry.param?.default ?? 0);
 }
 
 export function resolveMiddlebox(spec: MiddleboxSpec | null | undefined): Middlebox | null {

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getProfile, NETWORK_PROFILE_NAMES } from './profiles.js';
 import { createProxy, type NetworkProxy, type ProxyEvent } from './proxy.js';
+import { until } from '../testkit.js';
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
@@ -64,23 +65,23 @@ describe('proxy', () => {
     expect(proxy.connections()).toMatchObject([{ id: 1, upstreamBytes: 5, downstreamBytes: 5 }]);
     socket.end();
     await new Promise((r) => socket.once('close', r));
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => events.length === 2);
     expect(events.map((e) => e.type)).toEqual(['open', 'close']);
     expect(proxy.connections()).toEqual([]);
   });
 
-  // Tolerance: the proxy adds exactly rtt/2 per direction; timers fire ≥ 0-2 ms late and the event
-  // loop adds a little, so each RTT must land in [rtt, rtt + 60].
-  it('adds the profile RTT: 100 ms profile → each measured RTT within [100, 160] ms', async () => {
+  // The proxy adds rtt/2 per direction and never delivers early (0.5 ms of timer rounding), so every
+  // round trip takes at least the RTT; a load only adds to it. A delay counted twice would make even
+  // the fastest of ten take twice the RTT.
+  it('adds the profile RTT, once: 100 ms profile → every round trip ≥ 100 ms, the fastest < 200 ms', async () => {
     const proxy = await proxyTo(await listen(echo), {
       network: { name: 't', rttMs: 100, jitterMs: 0, downKbps: null, upKbps: null },
     });
     const socket = await dial(proxy.port);
-    for (let i = 0; i < 4; i++) {
-      const rtt = await roundTrip(socket);
-      expect(rtt).toBeGreaterThanOrEqual(99.5);
-      expect(rtt).toBeLessThanOrEqual(160);
-    }
+    const rtts: number[] = [];
+    for (let i = 0; i < 10; i++) rtts.push(await roundTrip(socket));
+    for (const rtt of rtts) expect(rtt).toBeGreaterThanOrEqual(99);
+    expect(Math.min(...rtts)).toBeLessThan(200);
   });
 
   it('jitter varies the delay but never reorders bytes', async () => {
@@ -96,32 +97,35 @@ describe('proxy', () => {
       socket.write(`${i};`);
       if (i % 10 === 0) await new Promise((r) => setTimeout(r, 1));
     }
-    await new Promise((r) => setTimeout(r, 150));
-    expect(Buffer.concat(received).toString()).toBe(sent.join(''));
+    const expected = sent.join('');
+    await until(() => Buffer.concat(received).length >= expected.length);
+    expect(Buffer.concat(received).toString()).toBe(expected);
   });
 
-  // Tolerance: the token bucket lets a 16 KB burst through at once, the rest at the cap; timers fire
-  // late, never early. So (bytes − 16 KB) / elapsed must be ≤ cap (+3% for clock granularity) and, with a
-  // 1 s transfer, ≥ 85% of it.
-  it('caps bandwidth: 4000 kbit/s downstream → throughput within [85%, 103%] of the cap', async () => {
+  // The token bucket lets a 16 KB burst through at once, the rest at the cap; the link never
+  // releases early, so (bytes − 16 KB) / elapsed is at most the cap (+3 % for clock granularity),
+  // however busy the machine. Twice the cap in the same test takes less time: the cap is what paces it.
+  it('caps bandwidth: never above the cap, and a higher cap is faster', async () => {
     const total = 500 * 1024;
-    let start = 0;
-    const port = await listen((s) => {
-      start = performance.now();
-      s.end(Buffer.alloc(total, 7));
-    });
-    const proxy = await proxyTo(port, {
-      network: { name: 'cap', rttMs: 0, jitterMs: 0, downKbps: 4000, upKbps: null },
-    });
-    const socket = await dial(proxy.port);
-    let got = 0;
-    socket.on('data', (b) => (got += b.length));
-    await new Promise((r) => socket.once('end', r));
-    const elapsedMs = performance.now() - start;
-    const bytesPerMs = (got - 16 * 1024) / elapsedMs;
-    expect(got).toBe(total);
-    expect(bytesPerMs).toBeLessThanOrEqual((4000 / 8) * 1.03);
-    expect(bytesPerMs).toBeGreaterThanOrEqual((4000 / 8) * 0.85);
+    const transfer = async (downKbps: number) => {
+      let start = 0;
+      const port = await listen((s) => {
+        start = performance.now();
+        s.end(Buffer.alloc(total, 7));
+      });
+      const proxy = await proxyTo(port, { network: { name: 'cap', rttMs: 0, jitterMs: 0, downKbps, upKbps: null } });
+      const socket = await dial(proxy.port);
+      let got = 0;
+      socket.on('data', (b) => (got += b.length));
+      await new Promise((r) => socket.once('end', r));
+      const elapsedMs = performance.now() - start;
+      expect(got).toBe(total);
+      expect((got - 16 * 1024) / elapsedMs).toBeLessThanOrEqual((downKbps / 8) * 1.03);
+      return elapsedMs;
+    };
+    const slow = await transfer(4000);
+    const fast = await transfer(8000);
+    expect(fast).toBeLessThan(slow);
   });
 
   it('honours backpressure: a server that stops reading makes the proxy stop reading the client', async () => {
@@ -156,7 +160,7 @@ describe('proxy', () => {
     const proxy = await proxyTo(port, { onEvent: (e) => events.push(e) });
     const a = await dial(proxy.port);
     const b = await dial(proxy.port);
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => serverClosed.length === 2); // both connections reached the server
     expect(proxy.cutAll('test cut')).toBe(2);
     await Promise.all([
       new Promise((r) => a.once('close', r)),

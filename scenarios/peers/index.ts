@@ -1,27 +1,10 @@
 /**
- * Contender name → server and client factories. Factories are loaded lazily so a worker only pulls
- * in the client library it runs, and the server process only the server it hosts.
+ * Contender → server and client factories, by the contender's family (contenders.ts). Factories
+ * are loaded lazily so a worker only pulls in the client library it runs, and the server process
+ * only the server it hosts.
  */
-import type { Contender } from '../results.js';
+import { CONTENDER_INFO, type Contender, type Family } from '../contenders.js';
 import type { ClientFactory, ServerAdapter, ServerOptions } from './adapter.js';
-
-type Family = 'ours' | 'socketio' | 'raw-ws';
-
-export const FAMILY: Record<Contender, Family> = {
-  websocket: 'ours',
-  sse: 'ours',
-  'long-polling': 'ours',
-  auto: 'ours',
-  socketio: 'socketio',
-  'socketio-websocket': 'socketio',
-  'socketio-polling': 'socketio',
-  'raw-ws': 'raw-ws',
-};
-
-/** Contenders whose client also runs in a browser page (engine/browser/clients.ts); raw-ws is Node's `ws`. */
-export function hasBrowserClient(contender: Contender): boolean {
-  return FAMILY[contender] !== 'raw-ws';
-}
 
 const servers: Record<Family, () => Promise<(options: ServerOptions) => ServerAdapter>> = {
   ours: async () => (await import('./ours.server.js')).createOurServer,
@@ -36,11 +19,11 @@ const clients: Record<Family, () => Promise<ClientFactory>> = {
 };
 
 export async function loadServer(contender: Contender, options: ServerOptions): Promise<ServerAdapter> {
-  return (await servers[FAMILY[contender]]())(options);
+  return (await servers[CONTENDER_INFO[contender].family]())(options);
 }
 
 export async function loadClient(contender: Contender): Promise<ClientFactory> {
-  return clients[FAMILY[contender]]();
+  return clients[CONTENDER_INFO[contender].family]();
 }
 
 export type * from './adapter.js';

@@ -1,16 +1,18 @@
 /**
- * Our client as a contender: `websocket`, `sse`, `long-polling` pin one transport; `auto` walks the
- * default list with the scenario's strategy. Our client resumes its session by itself, so a lost
+ * Our client as a contender: each of our transports pinned, or `auto`, which walks the whole list
+ * with the scenario's strategy (contenders.ts). Our client resumes its session by itself, so a lost
  * connection is down → up, and only a lost session makes the application start over (`open`).
  */
 import { connect } from '../../client/index.js';
-import { TRANSPORTS } from '../../protocol/index.js';
+import { TRANSPORTS, type TransportName } from '../../protocol/index.js';
+import { CONTENDER_INFO } from '../contenders.js';
 import type { AppData, ClientFactory } from './adapter.js';
 
 export const createOurClient: ClientFactory = (baseUrl, options, events) => {
-  const pinned = options.contender === 'auto' ? [...TRANSPORTS] : [options.contender];
+  const { family, transports } = CONTENDER_INFO[options.contender];
+  if (family !== 'ours') throw new Error(`not one of our contenders: ${options.contender}`);
   const client = connect(`${baseUrl}/rt`, {
-    transports: pinned as (typeof TRANSPORTS)[number][],
+    transports: transports.filter((t): t is TransportName => (TRANSPORTS as readonly string[]).includes(t)),
     strategy: options.strategy,
     ...(options.connectTimeoutMs ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
   });

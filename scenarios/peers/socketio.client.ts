@@ -4,17 +4,12 @@
  * with a new socket: that is an `open` (the application rejoins) bracketed by down/up.
  */
 import { io } from 'socket.io-client';
+import { CONTENDER_INFO } from '../contenders.js';
 import type { AppData, ClientFactory } from './adapter.js';
 
-const TRANSPORTS = {
-  socketio: ['polling', 'websocket'],
-  'socketio-websocket': ['websocket'],
-  'socketio-polling': ['polling'],
-} as const;
-
 export const createSocketIoClient: ClientFactory = (baseUrl, options, events) => {
-  const transports = TRANSPORTS[options.contender as keyof typeof TRANSPORTS];
-  if (!transports) throw new Error(`not a Socket.IO contender: ${options.contender}`);
+  const { family, transports } = CONTENDER_INFO[options.contender];
+  if (family !== 'socketio') throw new Error(`not a Socket.IO contender: ${options.contender}`);
   const socket = io(baseUrl, {
     transports: [...transports],
     forceNew: true,

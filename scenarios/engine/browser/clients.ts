@@ -28,7 +28,7 @@
  */
 import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import type { ClientAdapter, ClientEvents, ClientFactory } from '../../peers/adapter.js';
-import { FAMILY, hasBrowserClient } from '../../peers/index.js';
+import { CONTENDER_INFO, hasBrowserClient } from '../../contenders.js';
 import { now, type AppData } from '../../load/payload.js';
 import { chromiumLaunchOptions } from './chromium.js';
 import { bundleHarness, type Asset } from './bundle.js';
@@ -91,6 +91,11 @@ export async function launchBrowserClients(options: BrowserClientsOptions): Prom
     // the page would be loopback talking to loopback: no check applies. Switch it off to match.
     args: [...chromiumLaunchOptions.args, '--disable-features=LocalNetworkAccessChecks'],
     headless: options.headless ?? true,
+    // Playwright's own handlers would close the browser and exit the process on Ctrl-C; the runner
+    // aborts instead, collects the run's report and closes the browser itself.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
   });
   const html = String(assets.get('/harness.html')!.contents).replace('/harness.js', `${HARNESS_PATH}.js`);
   const harness = new Map<string, Asset>([
@@ -173,7 +178,7 @@ export async function launchBrowserClients(options: BrowserClientsOptions): Prom
   const factory: ClientFactory = (baseUrl, clientOptions, events): ClientAdapter => {
     if (!loaded) throw new Error('browser clients: call load(url) first');
     if (!hasBrowserClient(clientOptions.contender)) throw new Error(`${clientOptions.contender} has no browser client`);
-    const family = FAMILY[clientOptions.contender];
+    const family = CONTENDER_INFO[clientOptions.contender].family;
     const id = next++;
     const slot = slots[id];
     if (!slot) throw new Error(`all ${options.count} browser clients are in use`);

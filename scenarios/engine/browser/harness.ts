@@ -11,12 +11,13 @@
  * generator made is re-stamped with the moment this page hands it to the transport, converted to
  * Node's clock, so client→server latency starts here, not in Node before the hop over CDP.
  */
+import type { Family } from '../../contenders.js';
 import type { ClientAdapter, ClientFactory, ClientOptions } from '../../peers/adapter.js';
 import { createOurClient } from '../../peers/ours.client.js';
 import { createSocketIoClient } from '../../peers/socketio.client.js';
 import { withSentTime, type AppData } from '../../load/payload.js';
 
-export type HarnessFamily = 'ours' | 'socketio';
+export type HarnessFamily = Exclude<Family, 'raw-ws'>;
 /** [client id, event name, arguments, page time, transport now] */
 export type HarnessEvent = [number, string, unknown[], number, string];
 export type HarnessCommand =

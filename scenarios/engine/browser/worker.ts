@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { createClientHost } from '../../load/client-host.js';
 import { localCaller } from '../../load/ipc.js';
 import { now } from '../../load/payload.js';
-import { hasBrowserClient } from '../../peers/index.js';
+import { hasBrowserClient } from '../../contenders.js';
 import type { RunPlan } from '../../plan.js';
 import type { ClientWorker } from '../processes.js';
 import type { BrowserInfo } from '../../results.js';
