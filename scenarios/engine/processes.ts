@@ -93,8 +93,9 @@ export function startWorkers(plan: RunPlan, count: number): ClientWorker[] {
   return workers;
 }
 
-export async function connectWorkers(workers: ClientWorker[], baseUrl: string, runStart: number): Promise<void> {
-  await callAll(workers, 'connect', { baseUrl, at: runStart }, 60_000);
+/** Client i connects to baseUrls[i] (its own port of the proxy: its own link). */
+export async function connectWorkers(workers: ClientWorker[], baseUrls: string[], runStart: number): Promise<void> {
+  await callAll(workers, 'connect', { baseUrls, at: runStart }, 60_000);
 }
 
 export async function stopWorkers(workers: ClientWorker[]): Promise<void> {

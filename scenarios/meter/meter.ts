@@ -7,7 +7,7 @@
  * times; the split of bytes still held in an incomplete unit (a head, a frame, a message) is
  * provisional until that unit completes or the connection closes.
  */
-import type { ConnectionTap } from '../network/proxy.js';
+import type { ConnectionInfo, ConnectionTap } from '../network/proxy.js';
 import type { ByteBreakdown } from '../results.js';
 import { ConnectionDissector, type Dialect } from './dissector.js';
 import { addBreakdown, emptyBreakdown } from './tally.js';
@@ -23,6 +23,11 @@ export interface WireMeterOptions {
 export interface ConnectionBytes {
   id: number;
   open: boolean;
+  /** The client's source port (what a capture names the flow by), and whether a cut or reset ended it. */
+  remotePort: number;
+  cut: boolean;
+  /** HTTP requests on it that were not a stream's setup (polls, POSTs). */
+  requests: number;
   upstream: ByteBreakdown;
   downstream: ByteBreakdown;
 }
@@ -33,11 +38,14 @@ export interface BandwidthPoint {
   downBytesPerSec: number;
 }
 
+
 export interface WireMeter {
   /** Pass as createProxy({ tap: meter.tap }). */
-  readonly tap: (connectionId: number) => ConnectionTap;
+  readonly tap: (connectionId: number, info?: ConnectionInfo) => ConnectionTap;
   /** All connections so far (open and closed), per direction. */
   totals(): { upstream: ByteBreakdown; downstream: ByteBreakdown };
+  /** TCP connections opened so far (each paid a handshake), and HTTP requests other than stream setups. */
+  counts(): { connections: number; requests: number };
   connections(): ConnectionBytes[];
   /** Wire bytes per second, per direction, from startedAt to the last second with traffic. */
   bandwidth(): BandwidthPoint[];
@@ -45,7 +53,7 @@ export interface WireMeter {
 
 export function createWireMeter(options: WireMeterOptions): WireMeter {
   const startedAt = options.startedAt ?? Date.now();
-  const all = new Map<number, { dissector: ConnectionDissector; open: boolean }>();
+  const all = new Map<number, { dissector: ConnectionDissector; open: boolean; remotePort: number; cut: boolean }>();
   const up: number[] = [];
   const down: number[] = [];
   const record = (series: number[], bytes: number) => {
@@ -55,8 +63,13 @@ export function createWireMeter(options: WireMeterOptions): WireMeter {
   };
 
   return {
-    tap(connectionId) {
-      const entry = { dissector: new ConnectionDissector(options.dialect), open: true };
+    tap(connectionId, info) {
+      const entry = {
+        dissector: new ConnectionDissector(options.dialect),
+        open: true,
+        remotePort: info?.remotePort ?? 0,
+        cut: false,
+      };
       all.set(connectionId, entry);
       return {
         upstream(bytes) {
@@ -67,8 +80,9 @@ export function createWireMeter(options: WireMeterOptions): WireMeter {
           record(down, bytes.length);
           entry.dissector.downstream(bytes);
         },
-        close() {
+        close(how) {
           entry.open = false;
+          entry.cut = how?.cut ?? false;
           entry.dissector.finish();
         },
       };
@@ -82,10 +96,18 @@ export function createWireMeter(options: WireMeterOptions): WireMeter {
       }
       return { upstream, downstream };
     },
+    counts() {
+      let requests = 0;
+      for (const { dissector } of all.values()) requests += dissector.requests;
+      return { connections: all.size, requests };
+    },
     connections() {
-      return [...all].map(([id, { dissector, open }]) => ({
+      return [...all].map(([id, { dissector, open, remotePort, cut }]) => ({
         id,
         open,
+        remotePort,
+        cut,
+        requests: dissector.requests,
         upstream: dissector.breakdown('upstream'),
         downstream: dissector.breakdown('downstream'),
       }));
