@@ -24,12 +24,13 @@ import {
 } from '../scenarios/index.js';
 import { LIBRARY } from '../scenarios/library/index.js';
 import type { Contender, ResultsFile, RunResult } from '../scenarios/results.js';
-import { emptyResults } from '../scenarios/engine/suite.js';
+import { emptyResults, repeatOrder } from '../scenarios/engine/suite.js';
 import { handleInterrupts } from './interrupt.js';
 import { createProgress } from './progress.js';
 import { importScenarioFile } from './scenario-file.js';
 import { renderHtml, renderTable } from '../reports/index.js';
 import { runLabel } from '../reports/groups.js';
+import type { WireCheck } from '../scenarios/meter/wire-check.js';
 
 export interface RunCommandOptions {
   transports?: string;
@@ -43,6 +44,7 @@ export interface RunCommandOptions {
   json?: boolean;
   progress?: boolean;
   verifyCapture?: boolean;
+  repeat?: string;
 }
 
 const list = (text?: string) =>
@@ -136,15 +138,25 @@ async function writeJson(path: string, results: ResultsFile): Promise<void> {
   await writeFile(path, JSON.stringify(results, null, 2) + '\n');
 }
 
+/** `--repeat N`: a positive whole number (1 when absent). */
+export function parseRepeat(text: string | undefined): number {
+  if (text === undefined) return 1;
+  const n = /^\d+$/.test(text.trim()) ? Number(text) : 0;
+  if (n < 1 || n > 50) throw new Error(`--repeat takes a whole number from 1 to 50 (got ${JSON.stringify(text)})`);
+  return n;
+}
+
 export async function runCommand(names: string[], o: RunCommandOptions): Promise<number> {
   const overrides = parseOverrides(o);
+  const repeat = parseRepeat(o.repeat);
   const entries = withClients(await selectEntries(names, o.suite), parseClients(o.clients), overrides);
   const plans = planSuite(entries, overrides); // validates networks and middleboxes before anything starts
+  const ordered = repeatOrder(plans.length, repeat).map(({ plan }) => plans[plan]!);
   const skipped = browserSkips(entries, overrides);
   if (skipped.length && !o.json)
     process.stderr.write(`Note: ${skipped.join(', ')} skipped: no browser client (its client runs in Node only).\n`);
   const progress = createProgress(
-    plans,
+    ordered,
     o.json ? 'silent' : process.stderr.isTTY && o.progress !== false ? 'bar' : 'lines',
   );
   const finished: RunResult[] = [];
@@ -160,6 +172,7 @@ export async function runCommand(names: string[], o: RunCommandOptions): Promise
   try {
     results = await runSuite(entries, {
       overrides,
+      repeat,
       signal: interrupt.signal,
       verifyCapture: o.verifyCapture,
       onRunStart: (plan, i, total) => progress.runStart(plan, i, total),
@@ -177,7 +190,7 @@ export async function runCommand(names: string[], o: RunCommandOptions): Promise
     process.stdout.write(renderTable(results).trimEnd() + '\n');
     if (o.verifyCapture) process.stdout.write(wireCheckText(results));
     const interrupted = interrupt.exitCode !== null ? ', interrupted' : '';
-    process.stdout.write(`\nResults: ${o.out} (${results.runs.length} of ${plans.length} runs${interrupted})\n`);
+    process.stdout.write(`\nResults: ${o.out} (${results.runs.length} of ${ordered.length} runs${interrupted})\n`);
     if (o.report) process.stdout.write(`HTML report: ${o.report}\n`);
   }
   // A failed run is a finding (e.g. nothing connects through that middlebox), not a tool error.
@@ -209,21 +222,20 @@ function browserSkips(entries: SuiteEntry[], overrides: Overrides): Contender[] 
 
 function wireCheckText(results: ResultsFile): string {
   const lines = results.runs.map((r) => {
-    const w = r.params.wireCheck as
-      | {
-          captured: { upstream: number; downstream: number };
-          metered: { upstream: number; downstream: number };
-          equal: boolean;
-        }
-      | { error: string }
-      | undefined;
+    const w = r.params.wireCheck as WireCheck | { error: string } | undefined;
     const name = `${r.scenario} · ${runLabel(r)}`.padEnd(36);
     if (!w) return `  ${name} not captured`;
     if ('error' in w) return `  ${name} capture failed: ${w.error}`;
-    const pair = (k: 'upstream' | 'downstream') => `${k} metered ${w.metered[k]} / captured ${w.captured[k]}`;
-    return `  ${name} ${pair('upstream')}, ${pair('downstream')}: ${w.equal ? 'equal' : 'DIFFERENT'}`;
+    const pair = (k: 'upstream' | 'downstream') =>
+      `${k} metered ${w.metered[k]} / captured ${w.captured[k]}${w.inFlightAtCuts[k] ? ` (${w.inFlightAtCuts[k]} in flight at cuts)` : ''}`;
+    const verdict = w.equal
+      ? 'equal'
+      : w.accounted
+        ? `equal on every connection that ended in order; ${w.cutConnections} cut connection(s) had bytes in flight`
+        : `DIFFERENT on ${w.mismatches.length} connection(s)`;
+    return `  ${name} ${pair('upstream')}, ${pair('downstream')}: ${verdict}`;
   });
-  return `\nWire bytes vs tshark capture:\n${lines.join('\n')}\n`;
+  return `\nWire bytes vs tshark capture (docs/measurement.md, "Equal to the capture"):\n${lines.join('\n')}\n`;
 }
 
 export function registerRunCommand(program: Command): Command {
@@ -245,6 +257,10 @@ export function registerRunCommand(program: Command): Command {
         `or Playwright's); contenders without a browser client (${CONTENDERS.filter((c) => !hasBrowserClient(c)).join(', ')}) are skipped`,
     )
     .option('--duration <d>', 'traffic time per run, e.g. 10s (overrides the scenario)')
+    .option(
+      '--repeat <n>',
+      'run every plan n times, interleaved; reports show the median of the runs and its interval, and claim a difference only beyond their noise (default 1)',
+    )
     .option('--suite <name>', 'a named suite instead of scenario names (default, full)')
     .option('--out <file>', 'results JSON', 'reports/out/results.json')
     .option('--report <file>', 'also write the HTML report here')

@@ -6,7 +6,13 @@ export { loadResults, parseResults, ResultsFileError } from './load.js';
 export { renderHtml, type HtmlOptions } from './html/render.js';
 export { renderMarkdown, type MarkdownOptions } from './markdown.js';
 export { renderTable } from './table.js';
-export { compareToBaseline, type Comparison, type FigureChange, type RunComparison } from './baseline.js';
+export {
+  compareToBaseline,
+  type Comparison,
+  type EntryComparison,
+  type FigureChange,
+  type VerdictFlip,
+} from './baseline.js';
 export {
   parseBudget,
   evaluateBudgets,

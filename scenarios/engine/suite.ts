@@ -2,6 +2,11 @@
  * Runs a list of scenarios: expands each into plans, runs them one after another (never two at once:
  * they would measure each other), and returns a ResultsFile. An abort stops after the current run,
  * which still reports; the file then holds every run finished so far.
+ *
+ * `repeat: N` runs every plan N times, interleaved: round r runs all plans once, starting one plan
+ * further along each round, so that whatever else the machine does at one moment falls on different
+ * contenders in different rounds instead of on all the runs of one. Each result records its round
+ * (RunResult.repeat); the reports take the median of a contender's runs and its spread.
  */
 import type { Scenario } from '../define.js';
 import type { SuiteEntry } from '../suites.js';
@@ -10,8 +15,10 @@ import { expandScenario, type Overrides, type RunPlan } from '../plan.js';
 import { RESULTS_SCHEMA_VERSION, type ResultsFile, type RunResult } from '../results.js';
 import { runPlan, type RunOptions, type RunProgress } from './runner.js';
 
-export interface SuiteOptions extends Omit<RunOptions, 'onProgress'> {
+export interface SuiteOptions extends Omit<RunOptions, 'onProgress' | 'repeat'> {
   overrides?: Overrides;
+  /** Run every plan this many times, interleaved (default 1). */
+  repeat?: number;
   onRunStart?: (plan: RunPlan, index: number, total: number) => void;
   onRunProgress?: (plan: RunPlan, progress: RunProgress) => void;
   onRunEnd?: (result: RunResult, index: number, total: number) => void;
@@ -31,14 +38,28 @@ export async function runSuite(
 ): Promise<ResultsFile> {
   const plans = planSuite(entries, options.overrides);
   const results = emptyResults();
-  for (const [i, plan] of plans.entries()) {
+  const order = repeatOrder(plans.length, options.repeat ?? 1);
+  for (const [i, { plan: p, repeat }] of order.entries()) {
     if (options.signal?.aborted) break;
-    options.onRunStart?.(plan, i, plans.length);
-    const result = await runPlan(plan, { ...options, onProgress: (p) => options.onRunProgress?.(plan, p) });
+    const plan = plans[p]!;
+    options.onRunStart?.(plan, i, order.length);
+    const result = await runPlan(plan, {
+      ...options,
+      ...(order.length > plans.length ? { repeat } : {}),
+      onProgress: (progress) => options.onRunProgress?.(plan, progress),
+    });
     results.runs.push(result);
-    options.onRunEnd?.(result, i, plans.length);
+    options.onRunEnd?.(result, i, order.length);
   }
   return results;
+}
+
+/** Which plan runs when: round r runs every plan once, rotated by r (see the file comment). */
+export function repeatOrder(plans: number, repeat: number): Array<{ plan: number; repeat: number }> {
+  if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`repeat must be a positive integer (got ${repeat})`);
+  return Array.from({ length: repeat }, (_, r) =>
+    Array.from({ length: plans }, (_, i) => ({ plan: (i + r) % plans, repeat: r })),
+  ).flat();
 }
 
 export function emptyResults(): ResultsFile {

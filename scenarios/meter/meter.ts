@@ -38,7 +38,6 @@ export interface BandwidthPoint {
   downBytesPerSec: number;
 }
 
-
 export interface WireMeter {
   /** Pass as createProxy({ tap: meter.tap }). */
   readonly tap: (connectionId: number, info?: ConnectionInfo) => ConnectionTap;
