@@ -4,8 +4,6 @@
  * Ctrl-C or SIGTERM stops after the current run's traffic and still writes what it has (partial
  * results; see interrupt.ts).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { Option, type Command } from 'commander';
 import {
   CONTENDERS,
@@ -16,19 +14,16 @@ import {
   getSuite,
   planSuite,
   durationSchema,
-  runSuite,
   type Overrides,
   type Scenario,
   type ScenarioInput,
   type SuiteEntry,
 } from '../scenarios/index.js';
 import { LIBRARY } from '../scenarios/library/index.js';
-import type { Contender, ResultsFile, RunResult } from '../scenarios/results.js';
-import { emptyResults, repeatOrder } from '../scenarios/engine/suite.js';
-import { handleInterrupts } from './interrupt.js';
-import { createProgress } from './progress.js';
+import type { Contender, ResultsFile } from '../scenarios/results.js';
+import { executeEntries, parseRepeat } from './execute.js';
 import { importScenarioFile } from './scenario-file.js';
-import { renderHtml, renderTable } from '../reports/index.js';
+import { decide, DEFAULT_DECISION_WORKLOAD, renderDecisionHeadlines, renderTable } from '../reports/index.js';
 import { runLabel } from '../reports/groups.js';
 import type { WireCheck } from '../scenarios/meter/wire-check.js';
 
@@ -133,77 +128,25 @@ async function loadScenarioFile(path: string): Promise<Scenario> {
   return defineScenario(mod.default as ScenarioInput);
 }
 
-async function writeJson(path: string, results: ResultsFile): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, JSON.stringify(results, null, 2) + '\n');
-}
-
-/** `--repeat N`: a positive whole number (1 when absent). */
-export function parseRepeat(text: string | undefined): number {
-  if (text === undefined) return 1;
-  const n = /^\d+$/.test(text.trim()) ? Number(text) : 0;
-  if (n < 1 || n > 50) throw new Error(`--repeat takes a whole number from 1 to 50 (got ${JSON.stringify(text)})`);
-  return n;
-}
-
 export async function runCommand(names: string[], o: RunCommandOptions): Promise<number> {
   const overrides = parseOverrides(o);
   const repeat = parseRepeat(o.repeat);
   const entries = withClients(await selectEntries(names, o.suite), parseClients(o.clients), overrides);
-  const plans = planSuite(entries, overrides); // validates networks and middleboxes before anything starts
-  const ordered = repeatOrder(plans.length, repeat).map(({ plan }) => plans[plan]!);
   const skipped = browserSkips(entries, overrides);
   if (skipped.length && !o.json)
     process.stderr.write(`Note: ${skipped.join(', ')} skipped: no browser client (its client runs in Node only).\n`);
-  const progress = createProgress(
-    ordered,
-    o.json ? 'silent' : process.stderr.isTTY && o.progress !== false ? 'bar' : 'lines',
-  );
-  const finished: RunResult[] = [];
-  let writing: Promise<void> | null = null; // the final write, once under way
-  const interrupt = handleInterrupts({
-    first: (signal) =>
-      process.stderr.write(
-        `\n${signal}: finishing the current run and writing partial results (${signal === 'SIGINT' ? 'Ctrl-C' : 'signal'} again to quit now)\n`,
-      ),
-    force: () => writing ?? writeOutputs({ ...emptyResults(), runs: finished }, o),
-  });
-  let results: ResultsFile;
-  try {
-    results = await runSuite(entries, {
-      overrides,
-      repeat,
-      signal: interrupt.signal,
-      verifyCapture: o.verifyCapture,
-      onRunStart: (plan, i, total) => progress.runStart(plan, i, total),
-      onRunProgress: (plan, p) => progress.runProgress(plan, p),
-      onRunEnd: (result, i, total) => (finished.push(result), progress.runEnd(result, i, total)),
-    });
-    // Written under the handlers: a second signal now waits for this write, then quits.
-    await (writing = writeOutputs(results, o));
-  } finally {
-    progress.stop();
-    interrupt.dispose();
-  }
+  const { results, exitCode, planned } = await executeEntries(entries, overrides, { ...o, repeat });
   if (o.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
   else {
-    process.stdout.write(renderTable(results).trimEnd() + '\n');
+    process.stdout.write(renderTable(results).trimEnd() + '\n\n');
+    process.stdout.write(renderDecisionHeadlines(decide(results, results.decision ?? DEFAULT_DECISION_WORKLOAD)));
     if (o.verifyCapture) process.stdout.write(wireCheckText(results));
-    const interrupted = interrupt.exitCode !== null ? ', interrupted' : '';
-    process.stdout.write(`\nResults: ${o.out} (${results.runs.length} of ${ordered.length} runs${interrupted})\n`);
+    const interrupted = exitCode !== null ? ', interrupted' : '';
+    process.stdout.write(`\nResults: ${o.out} (${results.runs.length} of ${planned} runs${interrupted})\n`);
     if (o.report) process.stdout.write(`HTML report: ${o.report}\n`);
   }
   // A failed run is a finding (e.g. nothing connects through that middlebox), not a tool error.
-  return interrupt.exitCode ?? 0;
-}
-
-/** The results file, and the HTML report when asked for. */
-async function writeOutputs(results: ResultsFile, o: RunCommandOptions): Promise<void> {
-  await writeJson(o.out, results);
-  if (o.report) {
-    await mkdir(dirname(o.report), { recursive: true });
-    await writeFile(o.report, renderHtml(results));
-  }
+  return exitCode ?? 0;
 }
 
 /** Contenders the browser-client entries would have run with Node clients: left out, for a note. */

@@ -23,3 +23,19 @@ export {
   type BudgetFailure,
 } from './budget.js';
 export { METRICS, findMetric, type Metric } from './metrics.js';
+export {
+  decide,
+  isProxy,
+  DEFAULT_DECISION_WORKLOAD,
+  type Decision,
+  type DecisionWorkload,
+  type CostRow,
+} from './decide.js';
+export {
+  renderDecisionText,
+  renderDecisionHeadlines,
+  renderDecisionMarkdown,
+  renderDecisionSummaryMarkdown,
+} from './decide-render.js';
+export { evaluateClaims, hasClaims, type ClaimResult, type ClaimsReport, type ClaimVerdict } from './claims.js';
+export { renderClaimsMarkdown, claimsSection } from './claims-render.js';

@@ -4,6 +4,8 @@
  */
 import type { ResultsFile } from '../scenarios/results.js';
 import { compareToBaseline, figureChange, type Comparison } from './baseline.js';
+import { decide, DEFAULT_DECISION_WORKLOAD } from './decide.js';
+import { renderDecisionMarkdown, renderDecisionSummaryMarkdown } from './decide-render.js';
 import type { BudgetFailure } from './budget.js';
 import { escapeMarkdown as md, formatChange, formatSpread } from './format.js';
 import {
@@ -23,7 +25,7 @@ export interface MarkdownOptions {
   baseline?: ResultsFile;
   /** Pass the failures of evaluateBudgets (an empty list prints "all budgets pass"). */
   budgetFailures?: readonly BudgetFailure[];
-  /** Blocks placed after the title (e.g. the decision table, reports/decide.ts), already Markdown. */
+  /** Blocks placed after the decision (e.g. the classic claims), already Markdown. */
   lead?: string[];
 }
 
@@ -76,6 +78,12 @@ function groupBlock(group: RunGroup, comparison: Comparison | undefined): string
   return [`### ${md(group.title)}`, '', md(verdictText(group)), '', header, rule, ...rows, ''].join('\n');
 }
 
+/** What to use: one row per scenario, or the whole advice when the results say what it is for (advise). */
+function decisionBlock(results: ResultsFile): string {
+  const decisions = decide(results, results.decision ?? DEFAULT_DECISION_WORKLOAD);
+  return results.decision ? renderDecisionMarkdown(decisions) : renderDecisionSummaryMarkdown(decisions);
+}
+
 export function renderMarkdown(results: ResultsFile, options: MarkdownOptions = {}): string {
   const comparison = options.baseline ? compareToBaseline(results, options.baseline) : undefined;
   const groups = groupRuns(results.runs);
@@ -84,6 +92,8 @@ export function renderMarkdown(results: ResultsFile, options: MarkdownOptions = 
     '## transport-lab report',
     '',
     `${results.runs.length} runs · results of ${md(results.createdAt)} · ${md(results.environment.tool)} · commit ${md(results.environment.commit ?? 'unknown')}`,
+    '',
+    decisionBlock(results),
     '',
     ...(options.lead ?? []).flatMap((block) => [block, '']),
   ];

@@ -63,6 +63,8 @@ export interface Overrides {
   /** 'browser': the clients are headless Chromium pages; contenders without a browser client are left out. */
   clientMode?: ClientMode;
   durationMs?: number;
+  /** The warm-up (RunPlan.warmUpMs) instead of warmUpFor's. */
+  warmUpMs?: number;
 }
 
 export type ClientMode = 'node' | 'browser';
@@ -112,7 +114,7 @@ export function expandScenario(s: Scenario, o: Overrides = {}): RunPlan[] {
                 clients: o.clients ?? s.clients.count,
                 ...(browser ? { clientMode: 'browser' as const } : {}),
                 rampMs: s.clients.rampMs,
-                warmUpMs: warmUpFor(s),
+                warmUpMs: o.warmUpMs ?? warmUpFor(s),
                 durationMs,
                 messages: s.messages ?? null,
                 payload: { bytes, kind: s.payload.kind },

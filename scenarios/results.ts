@@ -186,16 +186,29 @@ const environmentSchema = z.object({
   tool: z.string(), // transport-lab version
 });
 
+/**
+ * What the runs were asked to decide (`transport-lab advise`): the workload as given, and what the
+ * decision's costs are for (reports/decide.ts). Absent: the reports decide with their defaults.
+ */
+const decisionSchema = z.object({
+  clients: z.number().int().positive(),
+  pricePerGB: nonNegative,
+  restrictiveProxies: z.boolean(),
+  workload: z.record(z.string(), z.unknown()).optional(),
+});
+
 export const resultsFileSchema = z.object({
   schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
   createdAt: z.string(), // ISO 8601
   environment: environmentSchema,
+  decision: decisionSchema.optional(),
   runs: z.array(runResultSchema),
 });
 
 export type ResultsFile = z.infer<typeof resultsFileSchema>;
 export type RunResult = z.infer<typeof runResultSchema>;
 export type Environment = z.infer<typeof environmentSchema>;
+export type DecisionInput = z.infer<typeof decisionSchema>;
 export type BrowserInfo = z.infer<typeof browserInfoSchema>;
 export type HistogramSummary = z.infer<typeof histogramSummarySchema>;
 export type DeliveryCounts = z.infer<typeof deliveryCountsSchema>;

@@ -4,12 +4,18 @@
  */
 import { TRANSPORTS } from '../protocol/index.js';
 import type { Scenario } from './define.js';
+import { claimsSuite } from './claims.js';
 import { getScenario, LIBRARY } from './library/index.js';
 import type { Overrides } from './plan.js';
 
 export interface SuiteEntry {
   scenario: Scenario;
   overrides?: Overrides;
+  /**
+   * At most this many runs of each of its plans, whatever `--repeat` asks (e.g. 1 where the finding
+   * is whether something comes through at all, and one run says it).
+   */
+  maxRepeat?: number;
 }
 
 /** Each of our transports, pinned. */
@@ -30,6 +36,8 @@ export const SUITES: Record<string, () => SuiteEntry[]> = {
   ],
   /** Every built-in scenario as defined. Long: tens of minutes. */
   full: () => [...LIBRARY.values()].map((scenario) => ({ scenario })),
+  /** The runs behind the classic claims (scenarios/claims.ts; `transport-lab claims`). */
+  claims: claimsSuite,
 };
 
 export function getSuite(name: string): SuiteEntry[] {

@@ -26,9 +26,22 @@ export interface SuiteOptions extends Omit<RunOptions, 'onProgress' | 'repeat'> 
 
 /** Plans for scenarios (or suite entries with their own trims); `overrides` win over an entry's. */
 export function planSuite(entries: Array<Scenario | SuiteEntry>, overrides: Overrides = {}): RunPlan[] {
+  return planWithRepeats(entries, overrides).map((p) => p.plan);
+}
+
+/** Each plan with the most runs its entry allows (SuiteEntry.maxRepeat; Infinity when none). */
+export function planWithRepeats(
+  entries: Array<Scenario | SuiteEntry>,
+  overrides: Overrides = {},
+): Array<{ plan: RunPlan; maxRepeat: number }> {
   const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as Overrides;
   return entries.flatMap((e) =>
-    'scenario' in e ? expandScenario(e.scenario, { ...e.overrides, ...given }) : expandScenario(e, given),
+    'scenario' in e
+      ? expandScenario(e.scenario, { ...e.overrides, ...given }).map((plan) => ({
+          plan,
+          maxRepeat: e.maxRepeat ?? Infinity,
+        }))
+      : expandScenario(e, given).map((plan) => ({ plan, maxRepeat: Infinity })),
   );
 }
 
@@ -36,16 +49,20 @@ export async function runSuite(
   entries: Array<Scenario | SuiteEntry>,
   options: SuiteOptions = {},
 ): Promise<ResultsFile> {
-  const plans = planSuite(entries, options.overrides);
+  const planned = planWithRepeats(entries, options.overrides);
   const results = emptyResults();
-  const order = repeatOrder(plans.length, options.repeat ?? 1);
+  const order = repeatOrder(
+    planned.map((p) => p.maxRepeat),
+    options.repeat ?? 1,
+  );
+  const repeated = order.length > planned.length;
   for (const [i, { plan: p, repeat }] of order.entries()) {
     if (options.signal?.aborted) break;
-    const plan = plans[p]!;
+    const plan = planned[p]!.plan;
     options.onRunStart?.(plan, i, order.length);
     const result = await runPlan(plan, {
       ...options,
-      ...(order.length > plans.length ? { repeat } : {}),
+      ...(repeated ? { repeat } : {}),
       onProgress: (progress) => options.onRunProgress?.(plan, progress),
     });
     results.runs.push(result);
@@ -54,11 +71,19 @@ export async function runSuite(
   return results;
 }
 
-/** Which plan runs when: round r runs every plan once, rotated by r (see the file comment). */
-export function repeatOrder(plans: number, repeat: number): Array<{ plan: number; repeat: number }> {
+/**
+ * Which plan runs when: round r runs every plan once (each plan at most its maxRepeat rounds),
+ * rotated by r (see the file comment). `plans`: a count, or each plan's maxRepeat.
+ */
+export function repeatOrder(
+  plans: number | readonly number[],
+  repeat: number,
+): Array<{ plan: number; repeat: number }> {
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`repeat must be a positive integer (got ${repeat})`);
+  const limits = typeof plans === 'number' ? Array<number>(plans).fill(Infinity) : plans;
+  const n = limits.length;
   return Array.from({ length: repeat }, (_, r) =>
-    Array.from({ length: plans }, (_, i) => ({ plan: (i + r) % plans, repeat: r })),
+    Array.from({ length: n }, (_, i) => ({ plan: (i + r) % n, repeat: r })).filter(({ plan }) => r < limits[plan]!),
   ).flat();
 }
 
