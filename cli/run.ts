@@ -107,9 +107,7 @@ export function withClients(entries: SuiteEntry[], specs: ClientSpec[], override
       `${without.join(', ')} has no browser client (its client runs in Node only): leave it out of --transports, or run it with Node clients`,
     );
   }
-  return entries.flatMap((e) =>
-    specs.map((spec) => ({ scenario: e.scenario, overrides: { ...e.overrides, ...spec } })),
-  );
+  return entries.flatMap((e) => specs.map((spec) => ({ ...e, overrides: { ...e.overrides, ...spec } })));
 }
 
 /** Built-in names, or paths of files that default-export a defineScenario(...). */

@@ -13,7 +13,7 @@ const VERDICT_MARK = {
   depends: '⚖️ depends',
   'not measured': '— not measured',
 };
-const mbit = (x: number | null) => (x === null ? '—' : x >= 10 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x.toFixed(3));
+const mbit = (x: number | null) => (x === null ? '—' : x >= 10 ? x.toFixed(1) : x.toFixed(3));
 
 export function renderClaimsMarkdown(report: ClaimsReport, results: ResultsFile, command: string): string {
   const env = results.environment;

@@ -20,7 +20,7 @@ function costColumns(decision: Decision): { head: string[]; rows: string[][] } {
     'bytes/msg',
     'per client/month',
     `${clients.toLocaleString('en-US')} clients/month (at $${pricePerGB}/GB)`,
-    'server CPU /10k conn',
+    'server CPU /10k conn (upper bound)',
     'server memory /10k conn',
     'breaks behind',
   ];
@@ -44,7 +44,8 @@ const NOTES =
   'Latency: lead latency (server→client, or round trip / client→server where that is all there is), median [interval] of the runs. ' +
   'Bandwidth per month: wire bytes per client-hour (handshakes excluded) × 730 h, on the non-loopback network where one ran. ' +
   'Server CPU and memory per 10k connections: the run’s server CPU share over the traffic phase and its memory growth per connection, ' +
-  'scaled linearly from the run’s clients (npm run bench measures idle memory at 1k–5k connections).';
+  'scaled linearly from the run’s few clients — an upper bound: the process’s fixed costs (timers, GC) are counted per client, and the ' +
+  'server application of the harness keeps some state per client (npm run bench measures CPU per message and idle memory at 1k–5k connections).';
 
 function pad(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length)));

@@ -250,6 +250,8 @@ function decideScenario(scenario: string, groups: RunGroup[], workload: Decision
   // 3. Proxies.
   const proxyGroups = groups.filter((g) => isProxy(g.middlebox));
   let strategy: 'fallback' | 'upgrade' | null = null;
+  /** What the client runs on where nothing is in the way: the pinned pick, before proxies are considered. */
+  let plainTransport: string | null = pick?.contender ?? null;
   const autos = candidates.filter((c) => c.strategy !== null);
   const survives = (c: Candidate) => proxyGroups.every((g) => c.proxied.some((p) => p.group === g && clean(p.entry)));
   const breaksPick = pick !== null && proxyGroups.length > 0 && !survives(pick);
@@ -265,7 +267,7 @@ function decideScenario(scenario: string, groups: RunGroup[], workload: Decision
             .map((p) => p.group.middlebox)
             .join(', ')}: our client's fallback list did`,
         );
-      pick = pick ?? chosen;
+      pick = chosen;
     } else caveats.push(`nothing came through every proxy tested (${proxyGroups.map((g) => g.middlebox).join(', ')})`);
   } else if (pick && proxyGroups.length) {
     because.push(`${pick.label} came through every proxy tested (${proxyGroups.map((g) => g.middlebox).join(', ')})`);
@@ -280,15 +282,18 @@ function decideScenario(scenario: string, groups: RunGroup[], workload: Decision
   for (const c of [...pinned, ...autos])
     for (const { entry } of [...c.plain, ...c.proxied])
       if (entry.invalid.length) caveats.push(`${entry.label}: invalid runs not counted (${entry.invalid.join('; ')})`);
-  const transport = pick ? (pick.strategy ? autoTransport(pick) : pick.contender) : null;
+  if (pick?.strategy && plainTransport === null) plainTransport = autoTransport(pick);
+  const transport = pick ? (pick.strategy ? plainTransport : pick.contender) : null;
   const use = pick && transport ? { transport, contender: pick.contender, strategy: strategy ?? pick.strategy } : null;
   return {
     scenario,
     use,
     headline: use
-      ? use.contender === 'auto'
-        ? `Use ${use.transport} through our client's fallback list (auto, strategy: ${use.strategy})`
-        : `Use ${use.transport}`
+      ? use.contender !== 'auto'
+        ? `Use ${use.transport}`
+        : use.transport.includes(' → ')
+          ? `Use our client's fallback list (auto, strategy: ${use.strategy})`
+          : `Use ${use.transport} through our client's fallback list (auto, strategy: ${use.strategy})`
       : 'No transport came through this scenario cleanly',
     because,
     costs,

@@ -11,6 +11,7 @@ export function formatMs(ms: number): string {
 
 export function formatBytes(bytes: number): string {
   const abs = Math.abs(bytes);
+  if (abs >= 1e12) return `${trim(bytes / 1e12, 2)} TB`;
   if (abs >= 1e9) return `${trim(bytes / 1e9, 2)} GB`;
   if (abs >= 1e6) return `${trim(bytes / 1e6, 2)} MB`;
   if (abs >= 1e4) return `${trim(bytes / 1e3, 1)} KB`;

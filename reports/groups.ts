@@ -150,10 +150,7 @@ function makeEntry(key: string, runs: RunResult[]): Entry {
     : runs.every((r) => r.status === 'ok')
       ? 'ok'
       : 'partial';
-  const invalidRuns = runs.filter((r) => invalidReasons(r).length > 0);
-  const invalid = [...new Set(invalidRuns.flatMap(invalidReasons))].map((reason) =>
-    runs.length > 1 ? `${reason} (${invalidRuns.length} of ${runs.length} runs)` : reason,
-  );
+  const invalid = invalidSummary(runs);
   return {
     key,
     label: runLabel(runs[0]!),
@@ -165,6 +162,28 @@ function makeEntry(key: string, runs: RunResult[]): Entry {
     status,
     invalid,
   };
+}
+
+/**
+ * Why runs are invalid, one line per cause: "load generator at 93–94 % of a core (2 of 3 runs)".
+ * The percentages of one cause (validity.ts reasons share their wording) are merged into a range.
+ */
+function invalidSummary(runs: RunResult[]): string[] {
+  const byCause = new Map<string, { percents: number[]; runs: Set<RunResult> }>();
+  for (const run of runs)
+    for (const reason of invalidReasons(run)) {
+      const percent = Number(/(\d+) %/.exec(reason)?.[1] ?? NaN);
+      const cause = reason.replace(/\d+ %/, '%');
+      const entry = byCause.get(cause) ?? { percents: [], runs: new Set() };
+      entry.percents.push(percent);
+      entry.runs.add(run);
+      byCause.set(cause, entry);
+    }
+  return [...byCause].map(([cause, { percents, runs: hit }]) => {
+    const [low, high] = [Math.min(...percents), Math.max(...percents)];
+    const text = cause.replace('%', low === high ? `${low} %` : `${low}–${high} %`);
+    return runs.length > 1 ? `${text} (${hit.size} of ${runs.length} runs)` : text;
+  });
 }
 
 /** The run with the median lead latency p50 (the first when none has one). */
@@ -319,7 +338,8 @@ export function troubleOf(entry: Entry): string | null {
     [sum('outOfOrder'), 'reordered'],
   ];
   const issues = counts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
-  return issues.length ? issues.join(', ') : null;
+  if (issues.length === 0) return null;
+  return entry.runs.length > 1 ? `${issues.join(', ')} in ${entry.runs.length} runs` : issues.join(', ');
 }
 
 export function verdictOf(group: RunGroup): Verdict {

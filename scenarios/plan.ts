@@ -48,11 +48,12 @@ export interface RunPlan {
 /**
  * Sequence numbers to mishandle on purpose. Downstream faults apply to the server's own stream
  * (push/broadcast) for every recipient; upstream faults to every client's stream. `drop`: counted
- * as sent, never sent; `duplicate`: sent twice; `delay`: held back and sent after the next one.
+ * as sent, never sent; `duplicate`: sent twice; `delay`: held back and sent after the next one;
+ * `holdMs`: every message held that long before it is sent (an injected latency regression).
  */
 export interface Faults {
-  downstream?: { drop?: number[]; duplicate?: number[]; delay?: number[] };
-  upstream?: { drop?: number[]; duplicate?: number[]; delay?: number[] };
+  downstream?: { drop?: number[]; duplicate?: number[]; delay?: number[]; holdMs?: number };
+  upstream?: { drop?: number[]; duplicate?: number[]; delay?: number[]; holdMs?: number };
 }
 
 export interface Overrides {
