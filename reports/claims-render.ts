@@ -3,6 +3,7 @@
  * claims`) and as a section of the HTML report.
  */
 import type { ResultsFile } from '../scenarios/results.js';
+import type { PredictionCheck } from '../scenarios/predictions.js';
 import type { ClaimsReport } from './claims.js';
 import { escapeMarkdown as md, formatMs } from './format.js';
 import { dataTable, html, type Html } from './html/html.js';
@@ -13,6 +14,11 @@ const VERDICT_MARK = {
   depends: '⚖️ depends',
   'not measured': '— not measured',
 };
+/** "2 RTT = 800 ms", or for a wait behind a cycle "0.5 cycle = 412 ms (cycle 1.03 RTT)". */
+const predicted = (p: PredictionCheck) =>
+  p.cycleMs === null
+    ? `${p.rtts} RTT = ${formatMs(p.predictedMs)}`
+    : `${p.rtts} cycle = ${formatMs(p.predictedMs)} (cycle ${(p.cycleMs / p.rttMs).toFixed(2)} RTT)`;
 const mbit = (x: number | null) => (x === null ? '—' : x >= 10 ? x.toFixed(1) : x.toFixed(3));
 
 export function renderClaimsMarkdown(report: ClaimsReport, results: ResultsFile, command: string): string {
@@ -55,13 +61,14 @@ export function renderClaimsMarkdown(report: ClaimsReport, results: ResultsFile,
     'On plain delay lines (`rtt:<ms>`: no jitter, no bandwidth cap), what the protocols must cost in round trips',
     '(scenarios/predictions.ts) beside what the run measured; `scenarios/engine/predictions.test.ts` checks the same table',
     'within 5 %. “min”: the fastest sample (the machine’s own time only ever adds); “spread”: p75 − p25 of a wait spread',
-    'evenly over one round trip.',
+    'evenly over one poll (or POST) cycle, predicted as half the cycle the run measured — one RTT plus the machine’s own',
+    'time at both ends, shown in RTTs.',
     '',
     '| workload | contender | figure | why | predicted | measured | off by |',
     '|---|---|---|---|---:|---:|---:|',
     ...report.predictions.map(
       (p) =>
-        `| ${p.workload} (RTT ${p.rttMs} ms) | ${p.contender} | ${p.figure} ${p.stat} | ${md(p.why)} | ${p.rtts} RTT = ${formatMs(p.predictedMs)} | ${p.measuredMs === null ? '—' : formatMs(p.measuredMs)} | ${p.error === null ? '—' : `${(p.error * 100).toFixed(1)} %`} |`,
+        `| ${p.workload} (RTT ${p.rttMs} ms) | ${p.contender} | ${p.figure} ${p.stat} | ${md(p.why)} | ${predicted(p)} | ${p.measuredMs === null ? '—' : formatMs(p.measuredMs)} | ${p.error === null ? '—' : `${(p.error * 100).toFixed(1)} %`} |`,
     ),
     '',
   ];
@@ -100,7 +107,7 @@ ${
         rows: report.predictions.map((p) => [
           `${p.workload} (RTT ${p.rttMs} ms) · ${p.contender} · ${p.figure} ${p.stat}`,
           p.why,
-          `${p.rtts} RTT = ${formatMs(p.predictedMs)}`,
+          predicted(p),
           p.measuredMs === null ? null : formatMs(p.measuredMs),
           p.error === null ? null : `${(p.error * 100).toFixed(1)} %`,
         ]),

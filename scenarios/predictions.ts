@@ -20,10 +20,14 @@
  * What is checked: for a figure that is a fixed number of round trips, the fastest sample. The
  * machine's own time (timers, parsing, waiting for a core) only ever adds to a sample: on a loaded
  * machine the median of a 400 ms one-way trip moved by up to 16 %, the fastest sample stays within
- * a few ms of the network's time. For the wait behind a poll cycle, its spread: p75 − p25 = R/2 for a
- * wait spread evenly over one RTT. Its median is not used: the server's own busy moments (it
- * answers every client's poll at once, and a message due meanwhile misses that answer and waits a
- * whole cycle) move it by several percent, but move p25 and p75 alike.
+ * a few ms of the network's time. For the wait behind a poll cycle, its spread: p75 − p25 is half the
+ * cycle for a wait spread evenly over one cycle. A cycle is one RTT plus the machine's own time at
+ * both ends (a client's turnaround, the server's), which grows with the machine's load — 5–25 % of
+ * an 800 ms RTT with a load average of 15 on 2 cores — so the spread is checked against half the
+ * cycle the run measured (the median time between one client's consecutive requests,
+ * params.requestCycleMs), and the cycle against the RTT: never shorter. Its median is not used: the
+ * server's busy moments (it answers every client's poll at once, and a message due meanwhile misses
+ * that answer and waits a whole cycle) move it by several percent, but move p25 and p75 alike.
  */
 import type { Contender } from './contenders.js';
 import type { ScenarioInput } from './define.js';
@@ -137,10 +141,13 @@ export function predictionScenario(workload: PredictionWorkload): ScenarioInput 
 
 export interface PredictionCheck extends Prediction {
   rttMs: number;
+  /** `rtts` × the RTT; for a spread, × the measured cycle (cycleMs) when there is one. */
   predictedMs: number;
   measuredMs: number | null;
   /** (measured − predicted) / predicted. */
   error: number | null;
+  /** Spread rows: the request cycle the run measured (RTT + the machine's time at both ends). */
+  cycleMs: number | null;
 }
 
 function statOf(h: HistogramSummary | null, stat: PredictionStat): number | null {
@@ -159,7 +166,9 @@ export function checkPredictions(runs: readonly RunResult[]): PredictionCheck[] 
     );
     if (!run) return [];
     const rttMs = run.network.rttMs;
-    const predictedMs = prediction.rtts * rttMs;
+    const cycle = run.params.requestCycleMs;
+    const cycleMs = prediction.stat === 'spread' && typeof cycle === 'number' ? cycle : null;
+    const predictedMs = prediction.rtts * (cycleMs ?? rttMs);
     const measuredMs = statOf(run.latency[prediction.figure], prediction.stat);
     return [
       {
@@ -168,6 +177,7 @@ export function checkPredictions(runs: readonly RunResult[]): PredictionCheck[] 
         predictedMs,
         measuredMs,
         error: measuredMs === null ? null : (measuredMs - predictedMs) / predictedMs,
+        cycleMs,
       },
     ];
   });

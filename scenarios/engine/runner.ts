@@ -157,6 +157,9 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     }
     await Promise.all([server.caller.call('stop'), callAll(workers, 'stop')]);
     trafficMs = now() - trafficStart;
+    // Measured after the warm-up: how long a client's poll (or POST) cycle took, RTT and machine time together.
+    const cycle = meter.requestCycle(measureFrom, trafficStart + trafficMs);
+    if (cycle !== null) extraParams = { ...extraParams, requestCycleMs: Math.round(cycle * 100) / 100 };
 
     progress({ phase: 'drain', elapsedMs: trafficMs, totalMs: plan.warmUpMs + plan.durationMs });
     await drain(server, workers, 1000 + 2 * profile.rttMs, 5000 + 4 * profile.rttMs);

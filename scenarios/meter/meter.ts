@@ -11,6 +11,7 @@ import type { ConnectionInfo, ConnectionTap } from '../network/proxy.js';
 import type { ByteBreakdown } from '../results.js';
 import { ConnectionDissector, type Dialect } from './dissector.js';
 import { addBreakdown, emptyBreakdown } from './tally.js';
+import { now } from '../load/payload.js';
 
 export type { Dialect } from './dissector.js';
 
@@ -45,6 +46,12 @@ export interface WireMeter {
   totals(): { upstream: ByteBreakdown; downstream: ByteBreakdown };
   /** TCP connections opened so far (each paid a handshake), and HTTP requests other than stream setups. */
   counts(): { connections: number; requests: number };
+  /**
+   * The median time between one client's consecutive HTTP requests (stream setups excluded) that
+   * started within [from, to] (payload.ts `now()` clock): the poll cycle of long-polling, the POST
+   * cycle of an upstream that keeps one request in flight. Null with fewer than 3 such intervals.
+   */
+  requestCycle(from: number, to: number): number | null;
   connections(): ConnectionBytes[];
   /** Wire bytes per second, per direction, from startedAt to the last second with traffic. */
   bandwidth(): BandwidthPoint[];
@@ -53,6 +60,8 @@ export interface WireMeter {
 export function createWireMeter(options: WireMeterOptions): WireMeter {
   const startedAt = options.startedAt ?? Date.now();
   const all = new Map<number, { dissector: ConnectionDissector; open: boolean; remotePort: number; cut: boolean }>();
+  /** When each client's requests began (client index → now() times), for requestCycle. */
+  const requestTimes = new Map<number, number[]>();
   const up: number[] = [];
   const down: number[] = [];
   const record = (series: number[], bytes: number) => {
@@ -73,7 +82,13 @@ export function createWireMeter(options: WireMeterOptions): WireMeter {
       return {
         upstream(bytes) {
           record(up, bytes.length);
+          const before = entry.dissector.requests;
           entry.dissector.upstream(bytes);
+          if (entry.dissector.requests > before && info) {
+            const times = requestTimes.get(info.client) ?? [];
+            times.push(now());
+            requestTimes.set(info.client, times);
+          }
         },
         downstream(bytes) {
           record(down, bytes.length);
@@ -110,6 +125,16 @@ export function createWireMeter(options: WireMeterOptions): WireMeter {
         upstream: dissector.breakdown('upstream'),
         downstream: dissector.breakdown('downstream'),
       }));
+    },
+    requestCycle(from, to) {
+      const intervals: number[] = [];
+      for (const times of requestTimes.values()) {
+        const inWindow = times.filter((t) => t >= from && t <= to).sort((a, b) => a - b);
+        for (let i = 1; i < inWindow.length; i++) intervals.push(inWindow[i]! - inWindow[i - 1]!);
+      }
+      if (intervals.length < 3) return null;
+      intervals.sort((a, b) => a - b);
+      return intervals[Math.floor(intervals.length / 2)]!;
     },
     bandwidth() {
       const seconds = Math.max(up.length, down.length);
