@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../scenarios/results.js';
 import { compareToBaseline, parseResults, renderHtml, renderMarkdown, renderTable } from './index.js';
-import { bestEntries, endedOn, groupRuns, runKey, runLabel, verdictOf, verdictText, type RunGroup } from './groups.js';
+import { endedOn, groupRuns, runKey, runLabel, type RunGroup } from './groups.js';
+import { bestEntries, verdictOf, verdictText } from './verdict.js';
 import { findMetric } from './metrics.js';
 
 /** The verdict's winners for one of its figures ("lowest p99 latency"): cohort, names, medians. */

@@ -23,6 +23,7 @@ export {
   type BudgetFailure,
 } from './budget.js';
 export { METRICS, findMetric, type Metric } from './metrics.js';
+export { verdictText, verdictParts, bestEntries, type Verdict } from './verdict.js';
 export {
   decide,
   isProxy,

@@ -11,7 +11,7 @@ describe('renderMarkdown', () => {
 
   it('has a verdict and a key-figure table per comparison, best values marked', () => {
     expect(text).toMatch(/^## transport-lab report\n/);
-    expect(text.match(/^### /gm)).toHaveLength(3);
+    expect(text.match(/^### /gm)).toHaveLength(4); // the decision table, then one per comparison
     expect(text).toMatch(
       /### ticker · lan · no middlebox\n\nFor this workload — lowest p50 latency: .*; fewest bytes\/message: raw-ws \(123 B\)\./,
     );
@@ -22,7 +22,8 @@ describe('renderMarkdown', () => {
     expect(text).toMatch(/^\| auto → sse \| /m);
     // Every row has as many cells as the header, the failed one included.
     const cells = (line: string) => line.split(/(?<!\\)\|/).length;
-    const rows = text.split('\n').filter((line) => line.startsWith('| '));
+    const comparisons = text.split('\n### ').filter((block) => !block.startsWith('Decision'));
+    const rows = comparisons.flatMap((block) => block.split('\n').filter((line) => line.startsWith('| ')));
     expect(new Set(rows.map(cells)).size).toBe(1);
   });
 

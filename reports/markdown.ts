@@ -8,16 +8,8 @@ import { decide, DEFAULT_DECISION_WORKLOAD } from './decide.js';
 import { renderDecisionMarkdown, renderDecisionSummaryMarkdown } from './decide-render.js';
 import type { BudgetFailure } from './budget.js';
 import { escapeMarkdown as md, formatChange, formatSpread } from './format.js';
-import {
-  BEST_RULE,
-  bestEntries,
-  figureOf,
-  groupRuns,
-  verdictText,
-  withFinalTransport,
-  type Entry,
-  type RunGroup,
-} from './groups.js';
+import { figureOf, groupRuns, withFinalTransport, type Entry, type RunGroup } from './groups.js';
+import { BEST_RULE, bestEntries, verdictText } from './verdict.js';
 import { KEY_METRICS, shortLabel } from './metrics.js';
 import { describeInterval } from './noise.js';
 

@@ -5,7 +5,8 @@
  */
 import type { ResultsFile, RunResult } from '../scenarios/results.js';
 import { formatSpread, terminalSafe } from './format.js';
-import { BEST_RULE, bestEntries, figureOf, groupRuns, verdictText, withFinalTransport } from './groups.js';
+import { figureOf, groupRuns, withFinalTransport } from './groups.js';
+import { BEST_RULE, bestEntries, verdictText } from './verdict.js';
 import { KEY_METRICS, shortLabel } from './metrics.js';
 import { describeInterval } from './noise.js';
 

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ResultsFile } from '../scenarios/results.js';
 import { evaluateBudgets, parseBudget, parseResults, renderHtml, renderMarkdown, renderTable } from './index.js';
-import { bestEntries, groupRuns } from './groups.js';
+import { groupRuns } from './groups.js';
+import { bestEntries } from './verdict.js';
 import { findMetric } from './metrics.js';
 import { invalidReasons } from './validity.js';
 

@@ -2,17 +2,8 @@
 import type { ResultsFile, RunResult } from '../../scenarios/results.js';
 import { figureChange, type Comparison, type FigureChange } from '../baseline.js';
 import { formatBytes, formatChange, formatMs, formatSpread } from '../format.js';
-import {
-  BEST_RULE,
-  bestEntries,
-  endedOn,
-  figureOf,
-  hasFigures,
-  runLabel,
-  verdictText,
-  type Entry,
-  type RunGroup,
-} from '../groups.js';
+import { endedOn, figureOf, hasFigures, runLabel, type Entry, type RunGroup } from '../groups.js';
+import { BEST_RULE, bestEntries, verdictText } from '../verdict.js';
 import { KEY_METRICS, histogramLabel, primaryLatency, shortLabel, type Metric } from '../metrics.js';
 import { METHODS } from '../methods.js';
 import { describeInterval } from '../noise.js';
