@@ -6,6 +6,8 @@ import { escapeMarkdown as md, formatBytes, formatSpread, terminalSafe } from '.
 import type { CostRow, Decision } from './decide.js';
 import { dataTable, html, type Html } from './html/html.js';
 
+/** A reason as a line: "because …", or a trade-off ("but …") as it stands. */
+const reason = (text: string) => (text.startsWith('but ') ? text : `because ${text}`);
 const dollars = (x: number) => `$${x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2)}`;
 const cores = (x: number | null) => (x === null ? '—' : `${x >= 10 ? Math.round(x) : x.toFixed(2)} cores`);
 const memory = (x: number | null) => (x === null ? '—' : x < 0 ? '< 0 (GC noise)' : formatBytes(x));
@@ -35,7 +37,11 @@ function costColumns(decision: Decision): { head: string[]; rows: string[][] } {
     c.monthly ? `${formatBytes(c.monthly.gigabytes * 1e9)}, ${dollars(c.monthly.dollars)}` : '—',
     cores(c.cpuCoresPer10k),
     memory(c.memoryPer10k),
-    c.breaks.length ? c.breaks.map((b) => `${b.middlebox} (${b.what})`).join('; ') : 'nothing tested',
+    c.breaks.length
+      ? c.breaks.map((b) => `${b.middlebox} (${b.what})`).join('; ')
+      : c.proxiesTested
+        ? `nothing (${c.proxiesTested} proxies tested)`
+        : 'no proxy tested',
   ]);
   return { head, rows };
 }
@@ -64,7 +70,7 @@ export function renderDecisionText(decisions: readonly Decision[]): string {
       const { head, rows } = costColumns(d);
       const lines = [
         `${d.scenario}: ${d.headline}`,
-        ...d.because.map((b) => `  because ${b}`),
+        ...d.because.map((b) => `  ${reason(b)}`),
         ...d.caveats.map((c) => `  note: ${c}`),
         '',
         ...pad([head, ...rows]).map((l) => `  ${l}`),
@@ -83,7 +89,7 @@ export function renderDecisionText(decisions: readonly Decision[]): string {
 export function renderDecisionHeadlines(decisions: readonly Decision[]): string {
   const lines = decisions.flatMap((d) => [
     `  ${d.scenario}: ${d.headline}`,
-    ...(d.because[0] ? [`    because ${d.because[0]}`] : []),
+    ...(d.because[0] ? [`    ${reason(d.because[0])}`] : []),
   ]);
   return `Which transport? (transport-lab report … --html has the costs and the reasons)\n${lines.map(terminalSafe).join('\n')}\n`;
 }
@@ -104,7 +110,7 @@ export function renderDecisionMarkdown(decisions: readonly Decision[]): string {
       return [
         `### ${md(d.scenario)}: ${md(d.headline)}`,
         '',
-        ...d.because.map((b) => `- because ${md(b)}`),
+        ...d.because.map((b) => `- ${md(reason(b))}`),
         ...d.caveats.map((c) => `- note: ${md(c)}`),
         '',
         `| ${head.map(md).join(' | ')} |`,
@@ -138,7 +144,7 @@ export function decisionSection(decisions: readonly Decision[], full: boolean): 
     const { head, rows } = costColumns(d);
     return html`<article class="decision">
 <h3>${d.scenario}: ${d.headline}</h3>
-<ul>${d.because.map((b) => html`<li>because ${b}</li>`)}${d.caveats.map((c) => html`<li class="warn">note: ${c}</li>`)}</ul>
+<ul>${d.because.map((b) => html`<li>${reason(b)}</li>`)}${d.caveats.map((c) => html`<li class="warn">note: ${c}</li>`)}</ul>
 ${dataTable({ caption: 'What the alternatives cost', head, rows: rows.map((r) => r as Array<string>) })}
 ${d.proxies.length ? dataTable({ caption: 'Behind proxies', head: ['proxy', 'result'], rows: d.proxies.map((p) => [p.middlebox, p.results.map((r) => `${r.label}: ${r.works ? 'works' : 'BREAKS'} (${r.detail})`).join('; ')]), className: 'data left' }) : ''}
 </article>`;

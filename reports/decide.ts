@@ -62,8 +62,9 @@ export interface CostRow {
   /** Server CPU cores and memory (bytes) per 10k connections, extrapolated from the run's clients. */
   cpuCoresPer10k: number | null;
   memoryPer10k: number | null;
-  /** Proxies it did not come through cleanly, and what happened. */
+  /** Proxies it did not come through cleanly, and what happened; of how many it ran behind. */
   breaks: Array<{ middlebox: string; what: string }>;
+  proxiesTested: number;
   /** Not viable on the plain networks: why. */
   trouble: string | null;
 }
@@ -143,7 +144,9 @@ function median(entries: Entry[], value: (run: RunResult) => number | null | und
   return spreadOf(values)?.median ?? null;
 }
 
-function costOf(c: Candidate, workload: DecisionWorkload): CostRow {
+function costOf(candidate: Candidate, workload: DecisionWorkload): CostRow {
+  // A candidate measured only behind proxies (a scenario of auto alone) is costed there.
+  const c = candidate.plain.length ? candidate : { ...candidate, plain: candidate.proxied };
   const plain = c.plain.map((p) => p.entry);
   const mobile = c.plain.filter((p) => p.group.network.rttMs > 0).map((p) => p.entry);
   const perHour = median(mobile.length ? mobile : plain, (r) => findMetric('bytesPerClientHour')!.value(r));
@@ -181,6 +184,7 @@ function costOf(c: Candidate, workload: DecisionWorkload): CostRow {
           },
     cpuCoresPer10k: cpu,
     memoryPer10k: memory,
+    proxiesTested: candidate.proxied.length,
     breaks: c.proxied
       .filter((p) => !clean(p.entry))
       .map((p) => ({ middlebox: p.group.middlebox!, what: troubleOf(p.entry) ?? 'invalid' })),
@@ -339,8 +343,20 @@ function chooseStrategy(through: Candidate[], proxyGroups: RunGroup[], because: 
     );
   }
   const choice = sooner > 0 && later === 0 ? upgrade : fallback;
+  const other = choice === upgrade ? fallback : upgrade;
   because.push(
     `strategy ${choice.strategy}: ${notes.join('; ')}${choice === fallback ? (later > 0 || sooner === 0 ? ' (upgrade not measurably sooner everywhere: fallback starts on the best transport)' : '') : ''}`,
   );
+  // What the choice costs once connected, where it is measurably worse than the other strategy.
+  const costs: string[] = [];
+  for (const group of proxyGroups)
+    for (const name of ['latency.p50', 'bytesPerMessage']) {
+      const m = findMetric(name)!;
+      const [x, y] = [choice, other].map((c) => figureOf(c.proxied.find((p) => p.group === group)!.entry, m));
+      if (x && y && compareSpreads(m, x, y, group.noise(m)) > 0)
+        costs.push(`${m.label} behind ${group.middlebox}: ${formatSpread(x, m.unit)} vs ${formatSpread(y, m.unit)}`);
+    }
+  if (costs.length)
+    because.push(`but once connected, ${choice.strategy} costs more than ${other.strategy}: ${costs.join('; ')}`);
   return choice;
 }
