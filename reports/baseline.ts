@@ -6,8 +6,11 @@
  * are further apart than either file's spread, and beyond the metric's resolution floor — which is
  * the whole rule when each file ran once). Informational metrics (Metric.informational: p99.9, max,
  * memory per connection, the load generator's CPU) and percentiles resting on too few samples are
- * shown, never judged: a change beyond noise is only 'changed'. An entry with no valid run in either
- * file (validity.ts) is not judged at all.
+ * shown, never judged: a change beyond noise is only 'changed'. An entry is judged only where the
+ * noise was measured in both files: at least two valid runs on each side (`run --repeat`). A single
+ * run measures no noise — on a loaded machine loopback latencies, connect times and a peer's losses
+ * across cuts move by 25–300 % between two runs of unchanged code — so its changes are shown, not
+ * flagged (a run that fails where it passed is still a regression, and budgets still apply).
  *
  * Verdicts are compared too: a flip is a metric on which one file finds contender A measurably
  * better than B and the other finds B measurably better than A. Unchanged code must show none.
@@ -39,7 +42,7 @@ export interface EntryComparison {
   baselineEntry: Entry;
   /** status changes too: ok → failed is a regression. */
   statusChange: { from: RunResult['status']; to: RunResult['status']; regressed: boolean } | null;
-  /** Not judged (figures shown only): an entry without a valid run on either side. */
+  /** Judged: two valid runs or more on each side; otherwise its figures are shown, not flagged. */
   judged: boolean;
   figures: FigureChange[];
 }
@@ -65,6 +68,9 @@ export interface Comparison {
 }
 
 const STATUS_RANK: Record<RunResult['status'], number> = { ok: 0, partial: 1, failed: 2 };
+
+/** Valid runs needed on each side before a change is judged: noise is measured from two. */
+export const MIN_RUNS = 2;
 
 /** `pooled`: the typical spread of this metric in both files (noise.ts pooledNoise). */
 export function compareFigure(
@@ -101,7 +107,7 @@ function compareEntries(entry: Entry, baselineEntry: Entry, noise: (metric: Metr
           to: worst(entry),
           regressed: STATUS_RANK[worst(entry)] > STATUS_RANK[worst(baselineEntry)],
         };
-  const judged = entry.counted.length > 0 && baselineEntry.counted.length > 0;
+  const judged = entry.counted.length >= MIN_RUNS && baselineEntry.counted.length >= MIN_RUNS;
   const figures = METRICS.map((metric) => {
     const enough = [...entry.counted, ...baselineEntry.counted].every((run) => isJudgeable(metric, run));
     return compareFigure(
@@ -185,7 +191,11 @@ function verdictFlips(current: RunGroup[], baseline: RunGroup[]): VerdictFlip[] 
       const pooled = noiseOf([...group.entries, ...before.entries])(metric);
       const order = (g: RunGroup) => {
         const ranked = g.entries.filter(
-          (e) => isRanked(e) && e.counted.every((run) => isJudgeable(metric, run)) && figureOf(e, metric),
+          (e) =>
+            isRanked(e) &&
+            e.counted.length >= MIN_RUNS &&
+            e.counted.every((run) => isJudgeable(metric, run)) &&
+            figureOf(e, metric),
         );
         const better = new Map<string, Set<string>>();
         for (const a of ranked)

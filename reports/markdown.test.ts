@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { evaluateBudgets, parseBudget, parseResults, renderMarkdown } from './index.js';
+import { repeatRuns } from './testkit.js';
 
 const fixture = parseResults(
   JSON.parse(readFileSync(new URL('./fixtures/small-results.json', import.meta.url), 'utf8')),
@@ -46,15 +47,22 @@ describe('renderMarkdown', () => {
   });
 
   it('shows each key figure’s change against a baseline and flags regressions', () => {
-    const current = structuredClone(fixture);
-    current.runs[0]!.latency.serverToClient!.p99 *= 1.5;
-    const withBaseline = renderMarkdown(current, { baseline: fixture });
+    // Three runs of everything on each side, 1 % apart: the noise is measured in both files.
+    const baseline = repeatRuns(fixture, 3, 0.01, 7);
+    const current = repeatRuns(fixture, 3, 0.01, 8);
+    const [first] = fixture.runs;
+    for (const run of current.runs.filter((r) => r.scenario === first!.scenario && r.contender === first!.contender))
+      run.latency.serverToClient!.p99 *= 1.5;
+    const withBaseline = renderMarkdown(current, { baseline });
     expect(withBaseline).toMatch(
       /\*\*Against the baseline\*\* \(2026-01-01T00:00:00\.000Z, commit unknown\): 14 contenders matched, 1 regression beyond the noise of both files, no verdict flipped\./,
     );
-    expect(withBaseline).toContain(
-      '- ⚠️ ticker \\| lan \\| - \\| node \\| websocket: latency.serverToClient.p99 2.98 ms → 4.47 ms (+50 %)',
+    expect(withBaseline).toMatch(
+      /^- ⚠️ ticker \\\| lan \\\| - \\\| node \\\| websocket: latency\.serverToClient\.p99 2\.9\d ms \\\[[\d.–]+\\\] → 4\.4\d ms \\\[[\d.–]+\\\] \(\+50 %\)$/m,
     );
-    expect(withBaseline).toMatch(/^\| websocket \| \*\*1\.33 ms\*\* ★ \| 4\.47 ms \(\+50 % ⚠️\) \|/m); // identical: no mark
+    // Each figure: median [interval] (change); the p99 flagged, the rest within noise.
+    expect(withBaseline).toMatch(
+      /^\| websocket \| \*\*1\.3\d ms \[[\d.–]+\]\*\* ★ \(−?[\d.]+ %\) \| 4\.4\d ms \[[\d.–]+\] \(\+50 % ⚠️\) \|/m,
+    );
   });
 });

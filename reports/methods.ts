@@ -162,7 +162,8 @@ export const METHODS: ReadonlyArray<readonly [term: string, text: string]> = [
       'auto that ended on websocket) is never ranked against itself. The verdict follows the same rule, and ' +
       'says “no measurable difference” where nothing is. Against a baseline, a change is a regression when ' +
       'it goes the wrong way by the same rule, the noise measured in both files: any increase for lost, ' +
-      'duplicated and reordered messages. p90, means, p99.9, max, memory per connection and the load ' +
+      'duplicated and reordered messages; only contenders with two valid runs or more in each file are ' +
+      'judged (a single run measures no noise: its changes are shown, not flagged). p90, means, p99.9, max, memory per connection and the load ' +
       'generator’s CPU show their change but are never flagged. A verdict that flips (A better than B ' +
       'beyond noise in one file, B better than A in the other) is listed.',
   ],
