@@ -75,6 +75,15 @@ function rawWebSocket(query = ''): Promise<{ ws: WebSocket; hello: Hello; frames
   });
 }
 
+/** Opens a WebSocket the server closes at once; resolves with its close code and reason. */
+function rawWebSocketRefused(path: string): { ws: Promise<{ code: number; reason: string }> } {
+  const ws = new WebSocket(`${base.replace('http', 'ws')}${path}`);
+  ws.on('error', () => {});
+  return {
+    ws: waitFor((r) => ws.once('close', (code, reason) => r({ code, reason: reason.toString() })), 5000, 'close'),
+  };
+}
+
 const closeOf = (ws: WebSocket) => waitFor<number>((r) => ws.once('close', (code) => r(code)), 5000, 'close');
 
 describe('HTTP rejections', () => {
@@ -131,7 +140,9 @@ describe('HTTP rejections', () => {
     await expectReject(await fetch(`${base}/sse?${forged}`), 403, 'BAD_TOKEN');
     await expectReject(await fetch(`${base}/long-polling?${forged}&open=1`), 403, 'BAD_TOKEN');
     await expectReject(await post(forged, encodeBatch(['t1 forged'])), 403, 'BAD_TOKEN');
-    expect((await refusedUpgrade(`/websocket?${forged}`)).status).toBe(403);
+    // A WebSocket handshake is completed and closed with the code: browsers see close codes, not statuses.
+    const { ws: refused } = await rawWebSocketRefused(`/websocket?${forged}`);
+    expect(await refused).toEqual({ code: CloseCodes.POLICY, reason: 'BAD_TOKEN' });
     const echoed = waitFor((r) => conn.once('message', r));
     client.send('still here');
     expect(await echoed).toBe('still here');
@@ -269,11 +280,13 @@ describe('WebSocket rejections', () => {
     expect(await closed).toBe(CloseCodes.TRY_LATER);
     expect(conn.bufferedAmount).toBe(8000);
     const resumed = await rawWebSocket(`?sid=${hello.sid}&token=${hello.token}&ack=0`);
+    resumed.ws.send('p1'); // the verification ping: the backlog follows the first frame from the client
     await waitFor<void>((r) => {
-      const check = () => (resumed.frames.length >= 8 ? r() : setTimeout(check, 20));
+      const check = () => (resumed.frames.length >= 9 ? r() : setTimeout(check, 20));
       check();
     });
     expect(resumed.hello.resumed).toBe(true);
+    expect(resumed.frames.shift()).toBe('o1');
     expect(resumed.frames.map((f) => f.slice(0, f.indexOf(' ')))).toEqual([
       't1',
       't2',

@@ -30,7 +30,14 @@ export interface SessionOptions {
   graceMs: number;
   maxMessageBytes: number;
   maxBatchBytes: number;
+  /**
+   * What one session may hold: unacknowledged messages (kept once, shared by every connection that
+   * resends them) + bytes its connection has handed to the socket but not flushed (control replies
+   * included) + upstream bodies being read. Past it the consumer counts as slow (1013).
+   */
   maxBufferedBytes: number;
+  maxJsonDepth: number;
+  writeTimeoutMs: number;
   ackEvery: number;
   ackDelayMs: number;
 }
@@ -50,7 +57,10 @@ export function randomId(): string {
 
 export class Session implements ConnectionOwner, ConnectionTarget, HostedSession {
   readonly id = randomId();
-  readonly token = randomId();
+  /** The resume token; rotated on every resume, so a token seen once (a logged URL) cannot take the session. */
+  token = randomId();
+  /** The token the last resume presented: still accepted until the client shows it has the new one. */
+  previousToken: string | null = null;
   readonly rooms = new Set<string>();
   /** What the application holds for this session. */
   readonly connection: SessionConnection;
@@ -59,6 +69,12 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   private probeSince = 0;
   private lastTransport: TransportName | null = null;
   private readonly seq = new Sequencer();
+  /** Highest seq written to the active connection: data goes out as the connection drains (pump). */
+  private writtenUpTo = 0;
+  /** The active connection proves its upstream with a round trip first: data waits for its first frame. */
+  private awaitingFirstFrame = false;
+  /** Upstream body bytes being read for this session. */
+  private inboundBytes = 0;
   private ackTimer: ReturnType<typeof setTimeout> | null = null;
   private detachedAt = Date.now();
   private ended = false;
@@ -67,8 +83,9 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     private readonly options: SessionOptions,
     private readonly host: SessionHost,
     request: RequestInfo,
+    user: unknown,
   ) {
-    this.connection = new SessionConnection(this, request);
+    this.connection = new SessionConnection(this, request, user);
   }
 
   /** The transport of the active connection (while the client is away: of the last one). */
@@ -94,6 +111,33 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     return this.ended;
   }
 
+  /** Everything counted against maxBufferedBytes (see SessionOptions). */
+  private get heldBytes(): number {
+    return this.seq.bufferedBytes + (this.current?.bufferedAmount ?? 0) + this.inboundBytes;
+  }
+
+  /** Rotates the resume token for a connection opened with `presented` (the hello carries the new one). */
+  rotateToken(presented: string): void {
+    this.previousToken = presented;
+    this.token = randomId();
+  }
+
+  /**
+   * Reserves room for an upstream body of up to `bytes` before it is read; throws SLOW_CONSUMER when
+   * the session's buffers would pass maxBufferedBytes. Returns the release.
+   */
+  reserveInbound(bytes: number): () => void {
+    if (this.heldBytes + bytes > this.options.maxBufferedBytes) {
+      throw new TransportLabError('SLOW_CONSUMER', 'Session buffers would pass maxBufferedBytes; retry later');
+    }
+    this.inboundBytes += bytes;
+    let released = false;
+    return () => {
+      if (!released) this.inboundBytes -= bytes;
+      released = true;
+    };
+  }
+
   /**
    * Queues a message for the client. Throws MESSAGE_TOO_BIG synchronously. Returns false, buffering
    * nothing, when the unacknowledged buffer would pass maxBufferedBytes: the live connection is then
@@ -105,17 +149,49 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
 
   sendPayload(payload: Payload): boolean {
     if (this.ended) return false;
-    if (this.seq.bufferedBytes + payload.bytes > this.options.maxBufferedBytes) {
-      this.log('warn', `slow consumer: ${this.seq.bufferedBytes} bytes unacknowledged, send refused`, {
-        bufferedBytes: this.seq.bufferedBytes,
-      });
-      this.current?.close(CloseCodes.TRY_LATER, 'SLOW_CONSUMER');
-      this.report(new TransportLabError('SLOW_CONSUMER'));
+    if (this.heldBytes + payload.bytes > this.options.maxBufferedBytes) {
+      this.slowConsumer('send refused');
       return false;
     }
-    const seq = this.seq.queue(payload);
-    this.current?.send([this.seq.envelope(seq, payload)]);
+    this.seq.queue(payload);
+    this.pump();
     return true;
+  }
+
+  /**
+   * Writes unsent data to the active connection while it is below its high-water mark (at least one
+   * message); the rest stays in the session's one outbox until the connection drains (onWritable).
+   */
+  private pump(): void {
+    const c = this.current;
+    if (!c || this.awaitingFirstFrame || !c.writable) return;
+    this.writtenUpTo = Math.max(this.writtenUpTo, this.seq.acknowledged);
+    const batch: Envelope[] = [];
+    let bytes = c.bufferedAmount;
+    while (this.writtenUpTo < this.seq.sent && (batch.length === 0 || bytes < c.limits.highWaterMark)) {
+      const seq = ++this.writtenUpTo;
+      const payload = this.seq.payload(seq)!;
+      batch.push(this.seq.envelope(seq, payload));
+      bytes += payload.bytes;
+    }
+    c.send(batch);
+  }
+
+  /** Writes control envelopes (pong, ack, ping) at once; past maxBufferedBytes the consumer is slow. */
+  private control(connection: ServerConnection, envelopes: Envelope[]): void {
+    connection.send(envelopes);
+    if (connection === this.current && this.heldBytes > this.options.maxBufferedBytes)
+      this.slowConsumer('control replies piled up');
+  }
+
+  /** The client does not take what it is sent: cut it with 1013; it resumes and drains later. */
+  private slowConsumer(why: string): void {
+    this.log('warn', `slow consumer (${why}): ${this.heldBytes} bytes held`, {
+      bufferedBytes: this.seq.bufferedBytes,
+      heldBytes: this.heldBytes,
+    });
+    this.current?.close(CloseCodes.TRY_LATER, 'SLOW_CONSUMER');
+    this.report(new TransportLabError('SLOW_CONSUMER'));
   }
 
   join(room: string): void {
@@ -148,7 +224,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
    * answers pings until the client sends `u`; anything else replaces the active connection at once.
    */
   attach(connection: ServerConnection, opts: { probe: boolean; resumed: boolean; clientAck: number }): void {
-    connection.owner = this;
+    this.own(connection);
     if (opts.resumed && !this.seq.acknowledge(opts.clientAck)) {
       return this.refuse(connection, new TransportLabError('BAD_SEQUENCE', 'ack beyond what was sent'));
     }
@@ -175,22 +251,38 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
    * any response byte), so it is mid-stream. Anything unacknowledged past `clientAck` goes out on it.
    */
   continueOn(connection: ServerConnection, clientAck: number): void {
-    connection.owner = this;
+    this.own(connection);
     if (!this.seq.acknowledge(clientAck)) {
       return this.refuse(connection, new TransportLabError('BAD_SEQUENCE', 'ack beyond what was sent'));
     }
     this.log('debug', `continued on a fresh ${connection.transport} connection`, { transport: connection.transport });
-    this.activate(connection, 'reconnect');
+    this.activate(connection, 'reconnect', false);
   }
 
-  private activate(connection: ServerConnection, reason: TransportChange['reason']): void {
+  private own(connection: ServerConnection): void {
+    connection.owner = this;
+    const { maxBufferedBytes, writeTimeoutMs } = this.options;
+    connection.limits = {
+      highWaterMark: Math.min(256 * 1024, Math.max(16 * 1024, maxBufferedBytes / 8)),
+      writeTimeoutMs,
+    };
+  }
+
+  /**
+   * Makes `connection` the active one and resends everything unacknowledged on it, as it drains. A
+   * fresh connection of a transport verified by a round trip gets its backlog after the client's first
+   * frame (its verification ping): a large backlog on a slow link must not delay the pong.
+   */
+  private activate(connection: ServerConnection, reason: TransportChange['reason'], fresh = true): void {
     const previous = this.current;
     this.current = connection;
     if (previous && previous !== connection) {
       this.log('debug', `${previous.transport} connection replaced (${reason})`, { transport: previous.transport });
       previous.close(CloseCodes.REPLACED, 'replaced');
     }
-    connection.send(this.seq.resend());
+    this.writtenUpTo = this.seq.acknowledged;
+    this.awaitingFirstFrame = fresh && connection.capabilities.verify === 'round-trip';
+    this.pump();
     const from = this.lastTransport;
     this.lastTransport = connection.transport;
     if (from !== null && from !== connection.transport) {
@@ -213,7 +305,8 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
       case 'data': {
         if (envelope.ack !== undefined) this.acknowledge(envelope.ack);
         assertPayloadWithin(envelope, this.options.maxMessageBytes);
-        const data = fromPayload(envelope.kind, envelope.body); // BAD_JSON before it counts as received
+        // JSON_TOO_DEEP / BAD_JSON before it counts as received
+        const data = fromPayload(envelope.kind, envelope.body, this.options.maxJsonDepth);
         const arrival = this.seq.arrive(envelope.seq);
         if (arrival === 'duplicate') return; // a resent message we already have
         if (arrival === 'gap') throw new TransportLabError('BAD_SEQUENCE');
@@ -224,8 +317,10 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
       }
       case 'ack':
         return this.acknowledge(envelope.ack);
-      case 'ping':
-        return (via ?? this.current)?.send([{ type: 'pong', id: envelope.id }]);
+      case 'ping': {
+        const to = via ?? this.current;
+        return to ? this.control(to, [{ type: 'pong', id: envelope.id }]) : undefined;
+      }
       case 'pong':
         return;
       case 'upgrade': {
@@ -234,13 +329,25 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
         if (probe === null || probe !== this.probe)
           throw new TransportLabError('BAD_ENVELOPE', 'upgrade outside a probe');
         this.probe = null;
-        return this.activate(probe, 'upgrade');
+        return this.activate(probe, 'upgrade', false);
       }
       case 'close':
         return this.close(CloseCodes.NORMAL, envelope.reason);
       default:
         throw new TransportLabError('BAD_ENVELOPE', `clients do not send ${envelope.type}`);
     }
+  }
+
+  /**
+   * Applies an upstream batch in order. Of its pings only the last is answered: a pong says the
+   * server is alive, and a batch of pings must not become a pile of pongs on a stream nobody reads.
+   */
+  receiveBatch(envelopes: readonly Envelope[]): void {
+    let lastPing = -1;
+    envelopes.forEach((e, i) => e.type === 'ping' && (lastPing = i));
+    envelopes.forEach((envelope, i) => {
+      if (envelope.type !== 'ping' || i === lastPing) this.receive(envelope, null);
+    });
   }
 
   /** The cumulative ack to put in an upstream POST response; marks it as sent. */
@@ -274,11 +381,21 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   /** Connection-owner side: a frame arrived on a connection. Bad input closes it with its code. */
   onFrame(connection: ServerConnection, frame: Frame): void {
     if (connection !== this.current && connection !== this.probe) return; // late frame from a replaced connection
+    // A frame on the active connection after its hello: the client holds the token the hello carried.
+    if (connection === this.current) this.previousToken = null;
     try {
       this.receive(decode(frame), connection);
     } catch (error) {
-      this.refuse(connection, TransportLabError.from(error));
+      return this.refuse(connection, TransportLabError.from(error));
     }
+    if (connection === this.current && this.awaitingFirstFrame) {
+      this.awaitingFirstFrame = false;
+      this.pump();
+    }
+  }
+
+  onWritable(connection: ServerConnection): void {
+    if (connection === this.current) this.pump();
   }
 
   /** Closes a connection for what arrived on it: the client's fault (its code), or our bug (1011). */
@@ -315,11 +432,22 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
       if (now - this.detachedAt > graceMs) this.close(CloseCodes.GOING_AWAY, 'SESSION_EXPIRED');
       return;
     }
+    for (const connection of [c, this.probe]) {
+      if (connection && connection.stalledFor(now) > this.options.writeTimeoutMs) {
+        this.log('warn', `write timeout on ${connection.transport}: the client stopped reading`, {
+          transport: connection.transport,
+        });
+        connection.abort();
+        if (connection === c)
+          this.report(new TransportLabError('SLOW_CONSUMER', 'Write timeout: the client stopped reading'));
+      }
+    }
+    if (!c.isOpen) return;
     if (now - c.lastInboundAt > heartbeatMs + heartbeatTimeoutMs) {
       this.log('info', `heartbeat timeout on ${c.transport}`, { transport: c.transport });
       c.close(CloseCodes.HEARTBEAT_TIMEOUT, 'HEARTBEAT_TIMEOUT');
     } else if (c.capabilities.heartbeat === 'ping' && now - c.lastOutboundAt >= heartbeatMs) {
-      c.send([{ type: 'ping' }]);
+      this.control(c, [{ type: 'ping' }]);
     }
   }
 
@@ -340,7 +468,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     this.clearAckTimer();
     if (!this.current) return;
     const ack = this.seq.takeAck();
-    if (ack !== undefined) this.current.send([{ type: 'ack', ack }]);
+    if (ack !== undefined) this.control(this.current, [{ type: 'ack', ack }]);
   }
 
   private clearAckTimer(): void {
@@ -364,6 +492,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
       graceMs: o.graceMs,
       maxMessageBytes: o.maxMessageBytes,
       maxBatchBytes: o.maxBatchBytes,
+      maxJsonDepth: o.maxJsonDepth,
     };
   }
 }
