@@ -1,0 +1,28 @@
+/** How transports tell why the server refused them: the code from an error answer, or from its status. */
+
+/** Why a transport ended: its close code, and the server's refusal code when it named one. */
+export interface Ending {
+  closeCode?: number;
+  code?: string;
+  /** The refusal answered an upload (POST): the application's messages did not get through. */
+  upload?: boolean;
+}
+
+/** The refusal code of an error answer (`{code, message}`), if it has one. */
+export function refusalCode(body: string): string | undefined {
+  try {
+    const code = (JSON.parse(body) as { code?: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Statuses whose every code is final (401, 403, 413, 431): for answers whose body cannot be read. */
+export function codeOfStatus(status: number | undefined): string | undefined {
+  if (status === 401) return 'UNAUTHORIZED';
+  if (status === 403) return 'FORBIDDEN';
+  if (status === 413) return 'BATCH_TOO_BIG';
+  if (status === 431) return 'HEADERS_TOO_BIG';
+  return undefined;
+}
