@@ -139,7 +139,8 @@ export abstract class ServerConnection {
     return () => {
       this.writesPending--;
       this.progressAt = Date.now();
-      if (!this.writable) return;
+      // Once nothing is pending the connection is drained, whatever a socket's counters still say.
+      if (this.writesPending > 0 && !this.writable) return;
       if (this.inboundPaused && !this.ended) {
         this.inboundPaused = false;
         this.resumeInbound();
