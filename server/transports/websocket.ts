@@ -62,7 +62,10 @@ export const websocket: TransportFactory = (host) => {
           wss.handleUpgrade(req, socket, head, (ws) => host.open(admission, () => new WebSocketConnection(ws))),
         (error: unknown) => {
           const e = host.refusal(req, error);
-          wss.handleUpgrade(req, socket, head, (ws) => ws.close(e.closeCode, e.code));
+          wss.handleUpgrade(req, socket, head, (ws) => {
+            ws.on('error', () => {}); // whatever the client sends meanwhile: ws closes the socket itself
+            ws.close(e.closeCode, e.code);
+          });
         },
       );
     },
