@@ -301,6 +301,55 @@ describe('WebSocket rejections', () => {
   });
 });
 
+/** Sends raw bytes and resolves with everything the server answers before it closes. */
+function raw(request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(server.port, '127.0.0.1');
+    let text = '';
+    socket.on('data', (chunk) => (text += chunk));
+    socket.on('close', () => resolve(text));
+    socket.on('error', reject);
+    socket.end(request);
+  });
+}
+const jsonOf = (answer: string) => JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { code: string };
+
+describe('every refusal named, also before our code runs', () => {
+  it('an HTTP parse error is a 400 BAD_REQUEST with a JSON body', async () => {
+    const answer = await raw('GET /rt/sse HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(jsonOf(answer).code).toBe('BAD_REQUEST');
+  });
+
+  it.each([
+    ['no Sec-WebSocket-Key', 'Sec-WebSocket-Version: 13\r\n', 400, 'BAD_REQUEST'],
+    [
+      'a bad Sec-WebSocket-Version',
+      'Sec-WebSocket-Version: 12\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n',
+      400,
+      'BAD_REQUEST',
+    ],
+  ])('an upgrade with %s is refused with our JSON, not ws’s text', async (_what, headers, status, code) => {
+    const answer = await raw(
+      `GET /rt/websocket HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n${headers}\r\n`,
+    );
+    expect(answer).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+    expect(answer).toContain('Content-Type: application/json');
+    expect(jsonOf(answer).code).toBe(code);
+  });
+
+  it('a path nothing serves is a 404 NOT_FOUND with a JSON body (request and upgrade)', async () => {
+    const answer = await raw('GET /elsewhere HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 404 /);
+    expect(jsonOf(answer).code).toBe('NOT_FOUND');
+    const upgrade = await raw(
+      'GET /elsewhere HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
+    expect(jsonOf(upgrade).code).toBe('NOT_FOUND');
+  });
+});
+
 it('a request target that is not a URL is not ours (404), and crashes nothing', async () => {
   const answer = await new Promise<string>((resolve, reject) => {
     const socket = net.connect(server.port, '127.0.0.1');
