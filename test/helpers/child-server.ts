@@ -18,6 +18,10 @@ export interface ChildServer {
   memory(): Promise<Memory>;
   /** The application sends `count` distinct strings of `bytes` to a session; resolves with how many it took. */
   send(sid: string, count: number, bytes: number): Promise<number>;
+  /** The application broadcasts to every session; resolves with how many took it. */
+  broadcast(data: unknown): Promise<number>;
+  /** Event-loop delay (ms) since the last call. */
+  delay(): Promise<{ p50: number; p99: number; max: number }>;
   sessions(): Promise<number>;
   close(): void;
 }
@@ -56,6 +60,8 @@ export async function startChildServer(options: MessageServerOptions = {}): Prom
     url: `http://127.0.0.1:${port}/rt`,
     memory: () => call<Memory>('memory'),
     send: (sid, count, bytes) => call<number>('send', { sid, count, bytes }),
+    broadcast: (data) => call<number>('broadcast', { data }),
+    delay: () => call<{ p50: number; p99: number; max: number }>('delay'),
     sessions: () => call<number>('sessions'),
     close: () => void child.kill('SIGKILL'),
   };
