@@ -113,7 +113,7 @@ export class Client extends Emitter<ClientEvents> {
 
   /**
    * Sends a message (string → text, bytes → binary, anything else → JSON). It is buffered until the
-   * server acknowledges it, and resent after a reconnect. Throws MESSAGE_TOO_BIG or BUFFER_FULL.
+   * server acknowledges it, and resent after a reconnect. Throws MESSAGE_TOO_BIG, JSON_TOO_DEEP or BUFFER_FULL.
    */
   send(data: unknown): void {
     if (this.state === 'closed') throw new Error('Client is closed');
