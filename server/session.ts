@@ -14,7 +14,7 @@ import {
   type Log,
   type LogLevel,
   type Payload,
-  Sequencer,
+  type Sequencer,
   type TransportName,
   TransportLabError,
   assertPayloadWithin,
@@ -22,6 +22,7 @@ import {
   toPayload,
 } from '../protocol/index.js';
 import { type ConnectionTarget, type RequestInfo, SessionConnection, type TransportChange } from './connection.js';
+import { Outbox } from './outbox.js';
 import type { ConnectionOwner, HostedSession, ServerConnection } from './transport.js';
 
 export interface SessionOptions {
@@ -68,13 +69,8 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   private probe: ServerConnection | null = null;
   private probeSince = 0;
   private lastTransport: TransportName | null = null;
-  private readonly seq = new Sequencer();
-  /** Highest seq written to the active connection: data goes out as the connection drains (pump). */
-  private writtenUpTo = 0;
-  /** The active connection proves its upstream with a round trip first: data waits for its first frame. */
-  private awaitingFirstFrame = false;
-  /** Upstream body bytes being read for this session. */
-  private inboundBytes = 0;
+  private readonly outbox: Outbox;
+  private readonly seq: Sequencer;
   private ackTimer: ReturnType<typeof setTimeout> | null = null;
   private detachedAt = Date.now();
   private ended = false;
@@ -86,6 +82,8 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     user: unknown,
   ) {
     this.connection = new SessionConnection(this, request, user);
+    this.outbox = new Outbox(options.maxBufferedBytes);
+    this.seq = this.outbox.seq;
   }
 
   /** The transport of the active connection (while the client is away: of the last one). */
@@ -111,31 +109,15 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     return this.ended;
   }
 
-  /** Everything counted against maxBufferedBytes (see SessionOptions). */
-  private get heldBytes(): number {
-    return this.seq.bufferedBytes + (this.current?.bufferedAmount ?? 0) + this.inboundBytes;
-  }
-
   /** Rotates the resume token for a connection opened with `presented` (the hello carries the new one). */
   rotateToken(presented: string): void {
     this.previousToken = presented;
     this.token = randomId();
   }
 
-  /**
-   * Reserves room for an upstream body of up to `bytes` before it is read; throws SLOW_CONSUMER when
-   * the session's buffers would pass maxBufferedBytes. Returns the release.
-   */
+  /** See Outbox.reserveInbound: an upstream body counts against maxBufferedBytes before it is read. */
   reserveInbound(bytes: number): () => void {
-    if (this.heldBytes + bytes > this.options.maxBufferedBytes) {
-      throw new TransportLabError('SLOW_CONSUMER', 'Session buffers would pass maxBufferedBytes; retry later');
-    }
-    this.inboundBytes += bytes;
-    let released = false;
-    return () => {
-      if (!released) this.inboundBytes -= bytes;
-      released = true;
-    };
+    return this.outbox.reserveInbound(bytes, this.current);
   }
 
   /**
@@ -149,46 +131,26 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
 
   sendPayload(payload: Payload): boolean {
     if (this.ended) return false;
-    if (this.heldBytes + payload.bytes > this.options.maxBufferedBytes) {
+    if (!this.outbox.fits(payload.bytes, this.current)) {
       this.slowConsumer('send refused');
       return false;
     }
-    this.seq.queue(payload);
-    this.pump();
+    this.outbox.queue(payload, this.current);
     return true;
-  }
-
-  /**
-   * Writes unsent data to the active connection while it is below its high-water mark (at least one
-   * message); the rest stays in the session's one outbox until the connection drains (onWritable).
-   */
-  private pump(): void {
-    const c = this.current;
-    if (!c || this.awaitingFirstFrame || !c.writable) return;
-    this.writtenUpTo = Math.max(this.writtenUpTo, this.seq.acknowledged);
-    const batch: Envelope[] = [];
-    let bytes = c.bufferedAmount;
-    while (this.writtenUpTo < this.seq.sent && (batch.length === 0 || bytes < c.limits.highWaterMark)) {
-      const seq = ++this.writtenUpTo;
-      const payload = this.seq.payload(seq)!;
-      batch.push(this.seq.envelope(seq, payload));
-      bytes += payload.bytes;
-    }
-    c.send(batch);
   }
 
   /** Writes control envelopes (pong, ack, ping) at once; past maxBufferedBytes the consumer is slow. */
   private control(connection: ServerConnection, envelopes: Envelope[]): void {
     connection.send(envelopes);
-    if (connection === this.current && this.heldBytes > this.options.maxBufferedBytes)
-      this.slowConsumer('control replies piled up');
+    if (connection === this.current && !this.outbox.fits(0, connection)) this.slowConsumer('control replies piled up');
   }
 
   /** The client does not take what it is sent: cut it with 1013; it resumes and drains later. */
   private slowConsumer(why: string): void {
-    this.log('warn', `slow consumer (${why}): ${this.heldBytes} bytes held`, {
+    const heldBytes = this.outbox.heldBytes(this.current);
+    this.log('warn', `slow consumer (${why}): ${heldBytes} bytes held`, {
       bufferedBytes: this.seq.bufferedBytes,
-      heldBytes: this.heldBytes,
+      heldBytes,
     });
     this.current?.close(CloseCodes.TRY_LATER, 'SLOW_CONSUMER');
     this.report(new TransportLabError('SLOW_CONSUMER'));
@@ -280,9 +242,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
       this.log('debug', `${previous.transport} connection replaced (${reason})`, { transport: previous.transport });
       previous.close(CloseCodes.REPLACED, 'replaced');
     }
-    this.writtenUpTo = this.seq.acknowledged;
-    this.awaitingFirstFrame = fresh && connection.capabilities.verify === 'round-trip';
-    this.pump();
+    this.outbox.restart(connection, fresh && connection.capabilities.verify === 'round-trip');
     const from = this.lastTransport;
     this.lastTransport = connection.transport;
     if (from !== null && from !== connection.transport) {
@@ -388,14 +348,11 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     } catch (error) {
       return this.refuse(connection, TransportLabError.from(error));
     }
-    if (connection === this.current && this.awaitingFirstFrame) {
-      this.awaitingFirstFrame = false;
-      this.pump();
-    }
+    if (connection === this.current) this.outbox.heard(connection);
   }
 
   onWritable(connection: ServerConnection): void {
-    if (connection === this.current) this.pump();
+    if (connection === this.current) this.outbox.pump(connection);
   }
 
   /** Closes a connection for what arrived on it: the client's fault (its code), or our bug (1011). */
