@@ -15,18 +15,17 @@ import {
   type Hello,
   type Log,
   Sequencer,
-  TERMINAL_CLOSE_CODES,
   TRANSPORT_CAPABILITIES,
   TRANSPORTS,
   type TransportName,
   TransportLabError,
   fromPayload,
   isErrorCode,
-  isFinal,
   toPayload,
 } from '../protocol/index.js';
 import { type Attempt, type ClientEvents, type ClientOptions, type ClientState, TransportError } from './api.js';
 import { Emitter } from './emitter.js';
+import { isFinalRefusal } from './refusal.js';
 import { plan } from './strategy.js';
 import type { ClientTransport, Ending, Platform, TransportOwner, TransportSettings } from './transport.js';
 import { CLIENT_TRANSPORTS } from './transports/index.js';
@@ -203,14 +202,8 @@ export class Client extends Emitter<ClientEvents> {
     }
   }
 
-  /** A refusal that retrying cannot change (origin, token, authentication, too big): see ErrorCodes' `final`. */
   private isFinalRefusal(error: TransportError): boolean {
-    if (error.code !== undefined && isErrorCode(error.code)) return isFinal(error.code);
-    return (
-      error.closeCode !== undefined &&
-      TERMINAL_CLOSE_CODES.has(error.closeCode) &&
-      error.closeCode !== CloseCodes.NORMAL
-    );
+    return isFinalRefusal(error.code, error.closeCode);
   }
 
   /** Ends the client on a final refusal: `error` for a refused upload (its messages did not get through), then `close`. */

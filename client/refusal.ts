@@ -1,4 +1,8 @@
-/** How transports tell why the server refused them: the code from an error answer, or from its status. */
+/**
+ * Refusals on the client: how transports tell why the server refused them (the code of an error
+ * answer, or of its status), and which refusals end the client because retrying cannot change them.
+ */
+import { CloseCodes, isErrorCode, isFinal, TERMINAL_CLOSE_CODES } from '../protocol/index.js';
 
 /** Why a transport ended: its close code, and the server's refusal code when it named one. */
 export interface Ending {
@@ -25,4 +29,13 @@ export function codeOfStatus(status: number | undefined): string | undefined {
   if (status === 413) return 'BATCH_TOO_BIG';
   if (status === 431) return 'HEADERS_TOO_BIG';
   return undefined;
+}
+
+/**
+ * A refusal that retrying cannot change (origin, token, authentication, too big): a final code (see
+ * ErrorCodes), or without a code a terminal close code other than the application's own 1000.
+ */
+export function isFinalRefusal(code: string | undefined, closeCode: number | undefined): boolean {
+  if (code !== undefined && isErrorCode(code)) return isFinal(code);
+  return closeCode !== undefined && TERMINAL_CLOSE_CODES.has(closeCode) && closeCode !== CloseCodes.NORMAL;
 }
