@@ -57,6 +57,9 @@ export interface ConnectionLimits {
   writeTimeoutMs: number;
 }
 
+/** Writes handed to a socket and not yet flushed, at most, before a connection counts as backed up. */
+const MAX_PENDING_WRITES = 256;
+
 export abstract class ServerConnection {
   abstract readonly transport: TransportName;
   /** Bytes written to the socket but not yet sent by the kernel-facing side (backpressure). */
@@ -80,9 +83,12 @@ export abstract class ServerConnection {
     return !this.ended;
   }
 
-  /** Below the high-water mark: the session may write more data. */
+  /**
+   * Below the high-water mark, in bytes and in writes (each pending write costs far more than its
+   * bytes: a flood of 3-byte pongs would pass any byte mark only after tens of MiB of write requests).
+   */
   get writable(): boolean {
-    return this.bufferedAmount < this.limits.highWaterMark;
+    return this.bufferedAmount < this.limits.highWaterMark && this.writesPending < MAX_PENDING_WRITES;
   }
 
   /** How long pending writes have made no progress, in ms (0 when nothing is pending). */
