@@ -32,6 +32,8 @@ export interface Hello {
   graceMs: number;
   maxMessageBytes: number;
   maxBatchBytes: number;
+  /** Deepest JSON nesting the server accepts in `j` messages (absent from servers before it existed). */
+  maxJsonDepth?: number;
 }
 
 export type DataEnvelope =

@@ -11,8 +11,12 @@ export type Arrival = 'next' | 'duplicate' | 'gap';
 export class Sequencer {
   /** Highest seq given to an outbound message. */
   private outSeq = 0;
-  /** Unacknowledged outbound messages, oldest first, from index `head` on. */
-  private pending: Array<{ seq: number; payload: Payload }> = [];
+  /**
+   * Unacknowledged outbound messages, oldest first, from index `head` on; acknowledged slots are
+   * emptied at once (the payload is released when the ack arrives), and the array itself is
+   * compacted once its empty prefix is half of it.
+   */
+  private pending: Array<{ seq: number; payload: Payload } | undefined> = [];
   private head = 0;
   private bytes = 0;
   /** Highest inbound seq received in order. */
@@ -44,9 +48,11 @@ export class Sequencer {
   /** Drops what the peer's cumulative ack covers. Returns false for an ack beyond what was sent. */
   acknowledge(ack: number): boolean {
     if (ack > this.outSeq) return false;
-    while (this.head < this.pending.length && this.pending[this.head].seq <= ack)
-      this.bytes -= this.pending[this.head++].payload.bytes;
-    if (this.head > 1024 && this.head * 2 > this.pending.length) {
+    while (this.head < this.pending.length && this.pending[this.head]!.seq <= ack) {
+      this.bytes -= this.pending[this.head]!.payload.bytes;
+      this.pending[this.head++] = undefined;
+    }
+    if (this.head >= 32 && this.head * 2 >= this.pending.length) {
       this.pending = this.pending.slice(this.head);
       this.head = 0;
     }
@@ -82,13 +88,30 @@ export class Sequencer {
   resend(piggyback = true): Envelope[] {
     const out: Envelope[] = [];
     for (let i = this.head; i < this.pending.length; i++)
-      out.push(this.envelope(this.pending[i].seq, this.pending[i].payload, piggyback));
+      out.push(this.envelope(this.pending[i]!.seq, this.pending[i]!.payload, piggyback));
     return out;
+  }
+
+  /** Highest seq given to an outbound message. */
+  get sent(): number {
+    return this.outSeq;
+  }
+
+  /** Highest outbound seq the peer acknowledged. */
+  get acknowledged(): number {
+    return this.outSeq - (this.pending.length - this.head);
+  }
+
+  /** The unacknowledged message with this seq (undefined when acknowledged or never sent). */
+  payload(seq: number): Payload | undefined {
+    const first = this.acknowledged + 1;
+    if (seq < first || seq > this.outSeq) return undefined;
+    return this.pending[this.head + seq - first]!.payload;
   }
 
   /** Unacknowledged payloads, oldest first. */
   unconfirmed(): Payload[] {
-    return this.pending.slice(this.head).map((p) => p.payload);
+    return this.pending.slice(this.head).map((p) => p!.payload);
   }
 
   get unconfirmedCount(): number {

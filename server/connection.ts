@@ -35,9 +35,11 @@ export interface ConnectionEvents {
 
 /** The request that opened the session (later requests of the session may come from elsewhere). */
 export interface RequestInfo {
-  /** Path and query (without the resume token). */
+  /** Path and query (without the resume token and `auth`). */
   url: string;
+  /** Its headers (without X-Session-Token). */
   headers: IncomingHttpHeaders;
+  /** The client's address: the socket's, or with `trustProxy` the first X-Forwarded-For entry. */
   remoteAddress: string | undefined;
 }
 
@@ -46,7 +48,10 @@ export interface Connection extends TypedEvents<ConnectionEvents> {
   readonly id: string;
   /** The transport of the active connection (while the client is away: of the last one). */
   readonly transport: TransportName | null;
+  /** The request that opened the session: url (without secrets), headers, client address. */
   readonly request: RequestInfo;
+  /** What the server's `authenticate` hook returned for it (undefined without a hook). */
+  readonly user: unknown;
   /** Whether a transport connection is attached right now. */
   readonly connected: boolean;
   /** Whether the session has ended. */
@@ -85,6 +90,7 @@ export class SessionConnection extends EventEmitter implements Connection {
   constructor(
     private readonly session: ConnectionTarget,
     readonly request: RequestInfo,
+    readonly user: unknown,
   ) {
     super();
   }

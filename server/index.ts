@@ -8,31 +8,35 @@
  *   });
  *   rt.broadcast({ hello: 'all' }, { room: 'lobby' });
  */
-import { timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { PerMessageDeflateOptions } from 'ws';
 import {
   CloseCodes,
   createLog,
   DEFAULTS,
-  ErrorCodes,
   type Logger,
-  TERMINAL_CLOSE_CODES,
   TRANSPORTS,
   type TransportName,
   TransportLabError,
   toPayload,
 } from '../protocol/index.js';
-import type { Connection, RequestInfo, TypedEvents } from './connection.js';
-import { errorBody, type OriginPolicy, type SessionQuery } from './http.js';
-import { handleRequest, handleUpgrade, type RouterContext } from './router.js';
-import { Session, type SessionHost, type SessionOptions } from './session.js';
+import type { Authenticate } from './auth.js';
+import type { Connection, TypedEvents } from './connection.js';
+import { rawErrorResponse } from './http.js';
+import { OriginCheck, type OriginPolicy } from './origin.js';
+import type { RateLimit } from './rate-limit.js';
+import { SessionRegistry } from './registry.js';
+import { handleRequest, handleUpgrade, refusal, type RouterContext } from './router.js';
+import type { SessionOptions } from './session.js';
 import type { TransportEndpoint, TransportHost } from './transport.js';
 import { SERVER_TRANSPORTS } from './transports/index.js';
 
-export type { OriginPolicy } from './http.js';
+export type { OriginPolicy } from './origin.js';
+export type { Authenticate, HandshakeRequest } from './auth.js';
+export type { RateLimit } from './rate-limit.js';
 export type { Connection, ConnectionEvents, RequestInfo, TransportChange, TypedEvents } from './connection.js';
 export {
   CloseCodes,
@@ -54,8 +58,18 @@ export interface MessageServerOptions extends Partial<SessionOptions> {
   /** Mount into this Express app (`app.use`); upgrades need `server`, or use `listen()`. */
   app?: { use(handler: Middleware): unknown } & ((req: http.IncomingMessage, res: http.ServerResponse) => void);
   basePath?: string;
-  /** Default 'same-origin'; see OriginPolicy. */
+  /** Default 'same-origin'; see OriginPolicy. Not authentication: requests without Origin pass. */
   origins?: OriginPolicy;
+  /** The origin(s) browsers load the application from ('https://app.example.com'): what 'same-origin' means. */
+  publicOrigin?: string | readonly string[];
+  /** Behind a reverse proxy: scheme, host and client address from X-Forwarded-Proto/-Host/-For (default false). */
+  trustProxy?: boolean;
+  /** Decides who may open or resume a session (server/auth.ts); its result is `conn.user`. */
+  authenticate?: Authenticate;
+  /** Live sessions at most (default 10,000): past it new sessions are refused 503 TOO_MANY_SESSIONS / 1013. */
+  maxSessions?: number;
+  /** New sessions per client address (default burst 100, 10/s): past it 429 RATE_LIMITED / 1013; false: off. */
+  sessionRateLimit?: RateLimit | false;
   pollTimeoutMs?: number;
   /** Largest request head when listen() creates the server (431 HEADERS_TOO_BIG beyond). */
   maxHeaderBytes?: number;
@@ -83,13 +97,6 @@ export interface MessageServer extends TypedEvents<MessageServerEvents> {
   close(): Promise<void>;
 }
 
-/** The application's view of the request that opened a session; the resume token is left out. */
-function requestInfo(req: http.IncomingMessage): RequestInfo {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  url.searchParams.delete('token');
-  return { url: url.pathname + url.search, headers: { ...req.headers }, remoteAddress: req.socket.remoteAddress };
-}
-
 export function createMessageServer(options: MessageServerOptions = {}): MessageServer {
   const sessionOptions: SessionOptions = {
     heartbeatMs: options.heartbeatMs ?? DEFAULTS.heartbeatMs,
@@ -98,6 +105,8 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
     maxMessageBytes: options.maxMessageBytes ?? DEFAULTS.maxMessageBytes,
     maxBatchBytes: options.maxBatchBytes ?? DEFAULTS.maxBatchBytes,
     maxBufferedBytes: options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes,
+    maxJsonDepth: options.maxJsonDepth ?? DEFAULTS.maxJsonDepth,
+    writeTimeoutMs: options.writeTimeoutMs ?? DEFAULTS.writeTimeoutMs,
     ackEvery: options.ackEvery ?? DEFAULTS.ackEvery,
     ackDelayMs: options.ackDelayMs ?? DEFAULTS.ackDelayMs,
   };
@@ -110,82 +119,23 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
 
   const log = createLog(options.logger, 'transport-lab:server');
   const events = new EventEmitter();
-  const sessions = new Map<string, Session>();
-  const connections = new Map<string, Connection>();
-  const rooms = new Map<string, Set<Session>>();
-  /** Sessions that ended with a terminal code: a client coming back is told so instead of getting a new one. */
-  const closedSessions = new Map<string, { token: string; code: number; reason: string; until: number }>();
   let httpServer: http.Server | null = null;
   let ownsServer = false;
 
-  const sessionHost: SessionHost = {
-    ended(session, code, reason) {
-      sessions.delete(session.id);
-      connections.delete(session.id);
-      if (TERMINAL_CLOSE_CODES.has(code)) {
-        closedSessions.set(session.id, {
-          token: session.token,
-          code,
-          reason,
-          until: Date.now() + sessionOptions.graceMs,
-        });
-      }
-    },
-    joined(session, room) {
-      let members = rooms.get(room);
-      if (!members) rooms.set(room, (members = new Set()));
-      members.add(session);
-    },
-    left(session, room) {
-      const members = rooms.get(room);
-      members?.delete(session);
-      if (members?.size === 0) rooms.delete(room);
-    },
+  const registry = new SessionRegistry({
+    session: sessionOptions,
+    maxSessions: options.maxSessions ?? DEFAULTS.maxSessions,
+    sessionRateLimit: options.sessionRateLimit ?? DEFAULTS.sessionRateLimit,
+    authenticate: options.authenticate,
+    trustProxy: options.trustProxy ?? false,
     log,
-  };
-
-  function newSession(req: http.IncomingMessage): Session {
-    const session = new Session(sessionOptions, sessionHost, requestInfo(req));
-    sessions.set(session.id, session);
-    connections.set(session.id, session.connection);
-    return session;
-  }
-
-  function tokenMatches(expected: string, given: string | null): boolean {
-    if (given === null || given.length !== expected.length) return false;
-    return timingSafeEqual(Buffer.from(expected), Buffer.from(given));
-  }
-
-  function findSession(query: SessionQuery): Session {
-    const session = query.sid === null ? undefined : sessions.get(query.sid);
-    if (!session) throw new TransportLabError('UNKNOWN_SESSION');
-    if (!tokenMatches(session.token, query.token)) throw new TransportLabError('BAD_TOKEN');
-    return session;
-  }
-
-  function verifyToken(query: SessionQuery): void {
-    const session = query.sid === null ? undefined : sessions.get(query.sid);
-    if (session && !tokenMatches(session.token, query.token)) throw new TransportLabError('BAD_TOKEN');
-  }
-
-  /**
-   * The session a connecting request names, or a new one (an unknown sid: the hello tells the client
-   * its session was lost). A session the application closed is reported as closed.
-   */
-  function openSession(
-    req: http.IncomingMessage,
-    query: SessionQuery,
-  ): { session: Session; resumed: boolean } | { closed: { code: number; reason: string } } {
-    if (query.sid === null) return { session: newSession(req), resumed: false };
-    const session = sessions.get(query.sid);
-    if (session) {
-      verifyToken(query);
-      return { session, resumed: true };
-    }
-    const closed = closedSessions.get(query.sid);
-    if (closed && tokenMatches(closed.token, query.token)) return { closed };
-    return { session: newSession(req), resumed: false };
-  }
+    announce: (connection) => events.emit('connection', connection),
+  });
+  const origins = new OriginCheck({
+    origins: options.origins ?? 'same-origin',
+    publicOrigin: options.publicOrigin,
+    trustProxy: options.trustProxy ?? false,
+  });
 
   const transportHost: TransportHost = {
     options: {
@@ -194,22 +144,11 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
       perMessageDeflate: options.perMessageDeflate ?? false,
     },
     log,
-    open(req, query, create) {
-      const opened = openSession(req, query);
-      const connection = create();
-      if ('closed' in opened) {
-        log('debug', `session ${query.sid} was closed (${opened.closed.code}): told the returning client`, {
-          sid: query.sid,
-          code: opened.closed.code,
-        });
-        return connection.close(opened.closed.code, opened.closed.reason);
-      }
-      if (opened.session.isClosed) return connection.close(CloseCodes.GOING_AWAY, 'SESSION_EXPIRED');
-      opened.session.attach(connection, { probe: query.probe, resumed: opened.resumed, clientAck: query.ack });
-      if (!opened.resumed) events.emit('connection', opened.session.connection);
-    },
-    find: findSession,
-    verifyToken,
+    refusal: (req, error) => refusal({ log }, req, error),
+    corsHeaders: (req) => origins.corsHeaders(req),
+    admit: (req, query, transport) => registry.admit(req, query, transport),
+    open: (admission, create) => registry.open(admission, create),
+    find: (query) => registry.find(query),
   };
   const endpoints = Object.fromEntries(TRANSPORTS.map((name) => [name, SERVER_TRANSPORTS[name](transportHost)])) as {
     [name in TransportName]: TransportEndpoint;
@@ -217,11 +156,11 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
 
   const ctx: RouterContext = {
     basePath: options.basePath ?? DEFAULTS.basePath,
-    origins: options.origins ?? 'same-origin',
+    origins,
     maxMessageBytes: sessionOptions.maxMessageBytes,
     maxBatchBytes: sessionOptions.maxBatchBytes,
     endpoints,
-    findSession,
+    findSession: (query) => registry.find(query),
     log,
   };
 
@@ -229,24 +168,24 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
     10,
     Math.min(1000, sessionOptions.heartbeatMs / 4, sessionOptions.heartbeatTimeoutMs / 4, sessionOptions.graceMs / 4),
   );
-  const ticker = setInterval(() => {
-    const now = Date.now();
-    for (const session of sessions.values()) session.tick(now);
-    for (const [sid, closed] of closedSessions) if (closed.until < now) closedSessions.delete(sid);
-  }, tickMs);
+  const ticker = setInterval(() => registry.tick(Date.now()), tickMs);
   ticker.unref();
 
   function attach(server: http.Server): void {
     httpServer = server;
     server.on('upgrade', (req, socket, head) => {
-      if (!handleUpgrade(ctx, req, socket, head) && server.listenerCount('upgrade') === 1) socket.destroy();
+      if (handleUpgrade(ctx, req, socket, head) || server.listenerCount('upgrade') > 1) return;
+      socket.end(rawErrorResponse(new TransportLabError('NOT_FOUND')));
     });
+    // HTTP parse errors: a JSON 400 (431 for an oversize head) where the socket can still be answered,
+    // unless the application handles them itself.
+    if (server.listenerCount('clientError') === 0) server.on('clientError', answerClientError);
     if (options.app) return; // the app's middleware handles requests
     const others = server.listeners('request') as Array<(req: http.IncomingMessage, res: http.ServerResponse) => void>;
     server.removeAllListeners('request');
     server.on('request', (req, res) => {
       if (handleRequest(ctx, req, res)) return;
-      if (others.length === 0) return void res.writeHead(404).end();
+      if (others.length === 0) return void notFound(res);
       for (const listener of others) listener.call(server, req, res);
     });
   }
@@ -269,10 +208,9 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
     },
     broadcast(data, opts = {}) {
       const payload = toPayload(data, sessionOptions.maxMessageBytes);
-      const targets =
-        opts.room === undefined ? sessions.values() : (rooms.get(opts.room) ?? new Set<Session>()).values();
       let count = 0;
-      for (const session of targets) if (session.connection !== opts.except && session.sendPayload(payload)) count++;
+      for (const session of [...registry.members(opts.room)])
+        if (session.connection !== opts.except && session.sendPayload(payload)) count++;
       return count;
     },
     attach,
@@ -282,14 +220,6 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
           { maxHeaderSize: options.maxHeaderBytes ?? DEFAULTS.maxHeaderBytes },
           options.app,
         );
-        server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-          if (error.code !== 'HPE_HEADER_OVERFLOW' || !socket.writable) return void socket.destroy();
-          const body = errorBody('HEADERS_TOO_BIG');
-          socket.end(
-            `HTTP/1.1 ${ErrorCodes.HEADERS_TOO_BIG.status} Request Header Fields Too Large\r\nConnection: close\r\n` +
-              `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
-          );
-        });
         attach(server);
         ownsServer = true;
       }
@@ -301,14 +231,14 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
       return server.address() as AddressInfo;
     },
     get sessions() {
-      return connections as ReadonlyMap<string, Connection>;
+      return registry.connections as ReadonlyMap<string, Connection>;
     },
     get httpServer() {
       return httpServer;
     },
     async close() {
       clearInterval(ticker);
-      for (const session of [...sessions.values()]) session.close(CloseCodes.GOING_AWAY, 'SERVER_CLOSING');
+      for (const session of [...registry.sessions.values()]) session.close(CloseCodes.GOING_AWAY, 'SERVER_CLOSING');
       for (const endpoint of Object.values(endpoints)) endpoint.close?.();
       if (ownsServer && httpServer) {
         const server = httpServer;
@@ -320,4 +250,20 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
     },
   };
   return api;
+}
+
+/** A JSON 404 for a path nothing serves, on a server we own. */
+function notFound(res: http.ServerResponse): void {
+  const error = new TransportLabError('NOT_FOUND');
+  const body = JSON.stringify({ code: error.code, message: error.message });
+  res.writeHead(404, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }).end(body);
+}
+
+/** Node's HTTP parser refused a request: answer with our JSON where the socket still can be answered. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
+  const code = error.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_BIG' : 'BAD_REQUEST';
+  const message = code === 'BAD_REQUEST' ? `Malformed HTTP request (${error.code ?? 'parse error'})` : undefined;
+  socket.end(rawErrorResponse(new TransportLabError(code, message)));
+  socket.once('finish', () => socket.destroy());
 }

@@ -14,7 +14,7 @@ import {
   type Log,
   type LogLevel,
   type Payload,
-  Sequencer,
+  type Sequencer,
   type TransportName,
   TransportLabError,
   assertPayloadWithin,
@@ -22,6 +22,7 @@ import {
   toPayload,
 } from '../protocol/index.js';
 import { type ConnectionTarget, type RequestInfo, SessionConnection, type TransportChange } from './connection.js';
+import { Outbox } from './outbox.js';
 import type { ConnectionOwner, HostedSession, ServerConnection } from './transport.js';
 
 export interface SessionOptions {
@@ -30,7 +31,14 @@ export interface SessionOptions {
   graceMs: number;
   maxMessageBytes: number;
   maxBatchBytes: number;
+  /**
+   * What one session may hold: unacknowledged messages (kept once, shared by every connection that
+   * resends them) + bytes its connection has handed to the socket but not flushed (control replies
+   * included) + upstream bodies being read. Past it the consumer counts as slow (1013).
+   */
   maxBufferedBytes: number;
+  maxJsonDepth: number;
+  writeTimeoutMs: number;
   ackEvery: number;
   ackDelayMs: number;
 }
@@ -50,7 +58,10 @@ export function randomId(): string {
 
 export class Session implements ConnectionOwner, ConnectionTarget, HostedSession {
   readonly id = randomId();
-  readonly token = randomId();
+  /** The resume token; rotated on every resume, so a token seen once (a logged URL) cannot take the session. */
+  token = randomId();
+  /** The token the last resume presented: still accepted until the client shows it has the new one. */
+  previousToken: string | null = null;
   readonly rooms = new Set<string>();
   /** What the application holds for this session. */
   readonly connection: SessionConnection;
@@ -58,7 +69,8 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   private probe: ServerConnection | null = null;
   private probeSince = 0;
   private lastTransport: TransportName | null = null;
-  private readonly seq = new Sequencer();
+  private readonly outbox: Outbox;
+  private readonly seq: Sequencer;
   private ackTimer: ReturnType<typeof setTimeout> | null = null;
   private detachedAt = Date.now();
   private ended = false;
@@ -67,8 +79,11 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     private readonly options: SessionOptions,
     private readonly host: SessionHost,
     request: RequestInfo,
+    user: unknown,
   ) {
-    this.connection = new SessionConnection(this, request);
+    this.connection = new SessionConnection(this, request, user);
+    this.outbox = new Outbox(options.maxBufferedBytes);
+    this.seq = this.outbox.seq;
   }
 
   /** The transport of the active connection (while the client is away: of the last one). */
@@ -94,6 +109,17 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     return this.ended;
   }
 
+  /** Rotates the resume token for a connection opened with `presented` (the hello carries the new one). */
+  rotateToken(presented: string): void {
+    this.previousToken = presented;
+    this.token = randomId();
+  }
+
+  /** See Outbox.reserveInbound: an upstream body counts against maxBufferedBytes before it is read. */
+  reserveInbound(bytes: number): () => void {
+    return this.outbox.reserveInbound(bytes, this.current);
+  }
+
   /**
    * Queues a message for the client. Throws MESSAGE_TOO_BIG synchronously. Returns false, buffering
    * nothing, when the unacknowledged buffer would pass maxBufferedBytes: the live connection is then
@@ -105,17 +131,29 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
 
   sendPayload(payload: Payload): boolean {
     if (this.ended) return false;
-    if (this.seq.bufferedBytes + payload.bytes > this.options.maxBufferedBytes) {
-      this.log('warn', `slow consumer: ${this.seq.bufferedBytes} bytes unacknowledged, send refused`, {
-        bufferedBytes: this.seq.bufferedBytes,
-      });
-      this.current?.close(CloseCodes.TRY_LATER, 'SLOW_CONSUMER');
-      this.report(new TransportLabError('SLOW_CONSUMER'));
+    if (!this.outbox.fits(payload.bytes, this.current)) {
+      this.slowConsumer('send refused');
       return false;
     }
-    const seq = this.seq.queue(payload);
-    this.current?.send([this.seq.envelope(seq, payload)]);
+    this.outbox.queue(payload, this.current);
     return true;
+  }
+
+  /** Writes control envelopes (pong, ack, ping) at once; past maxBufferedBytes the consumer is slow. */
+  private control(connection: ServerConnection, envelopes: Envelope[]): void {
+    connection.send(envelopes);
+    if (connection === this.current && !this.outbox.fits(0, connection)) this.slowConsumer('control replies piled up');
+  }
+
+  /** The client does not take what it is sent: cut it with 1013; it resumes and drains later. */
+  private slowConsumer(why: string): void {
+    const heldBytes = this.outbox.heldBytes(this.current);
+    this.log('warn', `slow consumer (${why}): ${heldBytes} bytes held`, {
+      bufferedBytes: this.seq.bufferedBytes,
+      heldBytes,
+    });
+    this.current?.close(CloseCodes.TRY_LATER, 'SLOW_CONSUMER');
+    this.report(new TransportLabError('SLOW_CONSUMER'));
   }
 
   join(room: string): void {
@@ -148,7 +186,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
    * answers pings until the client sends `u`; anything else replaces the active connection at once.
    */
   attach(connection: ServerConnection, opts: { probe: boolean; resumed: boolean; clientAck: number }): void {
-    connection.owner = this;
+    this.own(connection);
     if (opts.resumed && !this.seq.acknowledge(opts.clientAck)) {
       return this.refuse(connection, new TransportLabError('BAD_SEQUENCE', 'ack beyond what was sent'));
     }
@@ -175,22 +213,36 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
    * any response byte), so it is mid-stream. Anything unacknowledged past `clientAck` goes out on it.
    */
   continueOn(connection: ServerConnection, clientAck: number): void {
-    connection.owner = this;
+    this.own(connection);
     if (!this.seq.acknowledge(clientAck)) {
       return this.refuse(connection, new TransportLabError('BAD_SEQUENCE', 'ack beyond what was sent'));
     }
     this.log('debug', `continued on a fresh ${connection.transport} connection`, { transport: connection.transport });
-    this.activate(connection, 'reconnect');
+    this.activate(connection, 'reconnect', false);
   }
 
-  private activate(connection: ServerConnection, reason: TransportChange['reason']): void {
+  private own(connection: ServerConnection): void {
+    connection.owner = this;
+    const { maxBufferedBytes, writeTimeoutMs } = this.options;
+    connection.limits = {
+      highWaterMark: Math.min(256 * 1024, Math.max(16 * 1024, maxBufferedBytes / 8)),
+      writeTimeoutMs,
+    };
+  }
+
+  /**
+   * Makes `connection` the active one and resends everything unacknowledged on it, as it drains. A
+   * fresh connection of a transport verified by a round trip gets its backlog after the client's first
+   * frame (its verification ping): a large backlog on a slow link must not delay the pong.
+   */
+  private activate(connection: ServerConnection, reason: TransportChange['reason'], fresh = true): void {
     const previous = this.current;
     this.current = connection;
     if (previous && previous !== connection) {
       this.log('debug', `${previous.transport} connection replaced (${reason})`, { transport: previous.transport });
       previous.close(CloseCodes.REPLACED, 'replaced');
     }
-    connection.send(this.seq.resend());
+    this.outbox.restart(connection, fresh && connection.capabilities.verify === 'round-trip');
     const from = this.lastTransport;
     this.lastTransport = connection.transport;
     if (from !== null && from !== connection.transport) {
@@ -213,7 +265,8 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
       case 'data': {
         if (envelope.ack !== undefined) this.acknowledge(envelope.ack);
         assertPayloadWithin(envelope, this.options.maxMessageBytes);
-        const data = fromPayload(envelope.kind, envelope.body); // BAD_JSON before it counts as received
+        // JSON_TOO_DEEP / BAD_JSON before it counts as received
+        const data = fromPayload(envelope.kind, envelope.body, this.options.maxJsonDepth);
         const arrival = this.seq.arrive(envelope.seq);
         if (arrival === 'duplicate') return; // a resent message we already have
         if (arrival === 'gap') throw new TransportLabError('BAD_SEQUENCE');
@@ -224,8 +277,10 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
       }
       case 'ack':
         return this.acknowledge(envelope.ack);
-      case 'ping':
-        return (via ?? this.current)?.send([{ type: 'pong', id: envelope.id }]);
+      case 'ping': {
+        const to = via ?? this.current;
+        return to ? this.control(to, [{ type: 'pong', id: envelope.id }]) : undefined;
+      }
       case 'pong':
         return;
       case 'upgrade': {
@@ -234,13 +289,25 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
         if (probe === null || probe !== this.probe)
           throw new TransportLabError('BAD_ENVELOPE', 'upgrade outside a probe');
         this.probe = null;
-        return this.activate(probe, 'upgrade');
+        return this.activate(probe, 'upgrade', false);
       }
       case 'close':
         return this.close(CloseCodes.NORMAL, envelope.reason);
       default:
         throw new TransportLabError('BAD_ENVELOPE', `clients do not send ${envelope.type}`);
     }
+  }
+
+  /**
+   * Applies an upstream batch in order. Of its pings only the last is answered: a pong says the
+   * server is alive, and a batch of pings must not become a pile of pongs on a stream nobody reads.
+   */
+  receiveBatch(envelopes: readonly Envelope[]): void {
+    let lastPing = -1;
+    envelopes.forEach((e, i) => e.type === 'ping' && (lastPing = i));
+    envelopes.forEach((envelope, i) => {
+      if (envelope.type !== 'ping' || i === lastPing) this.receive(envelope, null);
+    });
   }
 
   /** The cumulative ack to put in an upstream POST response; marks it as sent. */
@@ -274,11 +341,18 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   /** Connection-owner side: a frame arrived on a connection. Bad input closes it with its code. */
   onFrame(connection: ServerConnection, frame: Frame): void {
     if (connection !== this.current && connection !== this.probe) return; // late frame from a replaced connection
+    // A frame on the active connection after its hello: the client holds the token the hello carried.
+    if (connection === this.current) this.previousToken = null;
     try {
       this.receive(decode(frame), connection);
     } catch (error) {
-      this.refuse(connection, TransportLabError.from(error));
+      return this.refuse(connection, TransportLabError.from(error));
     }
+    if (connection === this.current) this.outbox.heard(connection);
+  }
+
+  onWritable(connection: ServerConnection): void {
+    if (connection === this.current) this.outbox.pump(connection);
   }
 
   /** Closes a connection for what arrived on it: the client's fault (its code), or our bug (1011). */
@@ -315,11 +389,22 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
       if (now - this.detachedAt > graceMs) this.close(CloseCodes.GOING_AWAY, 'SESSION_EXPIRED');
       return;
     }
+    for (const connection of [c, this.probe]) {
+      if (connection && connection.stalledFor(now) > this.options.writeTimeoutMs) {
+        this.log('warn', `write timeout on ${connection.transport}: the client stopped reading`, {
+          transport: connection.transport,
+        });
+        connection.abort();
+        if (connection === c)
+          this.report(new TransportLabError('SLOW_CONSUMER', 'Write timeout: the client stopped reading'));
+      }
+    }
+    if (!c.isOpen) return;
     if (now - c.lastInboundAt > heartbeatMs + heartbeatTimeoutMs) {
       this.log('info', `heartbeat timeout on ${c.transport}`, { transport: c.transport });
       c.close(CloseCodes.HEARTBEAT_TIMEOUT, 'HEARTBEAT_TIMEOUT');
     } else if (c.capabilities.heartbeat === 'ping' && now - c.lastOutboundAt >= heartbeatMs) {
-      c.send([{ type: 'ping' }]);
+      this.control(c, [{ type: 'ping' }]);
     }
   }
 
@@ -340,7 +425,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     this.clearAckTimer();
     if (!this.current) return;
     const ack = this.seq.takeAck();
-    if (ack !== undefined) this.current.send([{ type: 'ack', ack }]);
+    if (ack !== undefined) this.control(this.current, [{ type: 'ack', ack }]);
   }
 
   private clearAckTimer(): void {
@@ -364,6 +449,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
       graceMs: o.graceMs,
       maxMessageBytes: o.maxMessageBytes,
       maxBatchBytes: o.maxBatchBytes,
+      maxJsonDepth: o.maxJsonDepth,
     };
   }
 }

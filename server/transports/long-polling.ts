@@ -12,7 +12,7 @@ import {
   type Frame,
   TransportLabError,
 } from '../../protocol/index.js';
-import { corsHeaders, sendError } from '../http.js';
+import { sendError } from '../http.js';
 import { ServerConnection, type TransportFactory } from '../transport.js';
 
 interface ParkedPoll {
@@ -31,13 +31,21 @@ export class LongPollingConnection extends ServerConnection {
   private parked: ParkedPoll | null = null;
   private flushScheduled = false;
   private closing = false;
+  /** Answers written and not yet flushed to their sockets. */
+  private readonly answering = new Set<ServerResponse>();
 
-  constructor(private readonly pollTimeoutMs: number) {
+  constructor(
+    private readonly pollTimeoutMs: number,
+    private readonly cors: (req: IncomingMessage) => Record<string, string>,
+  ) {
     super();
   }
 
+  /** Queued for the next poll, plus answers still on their way out. */
   get bufferedAmount(): number {
-    return this.queuedBytes;
+    let bytes = this.queuedBytes;
+    for (const res of this.answering) bytes += res.writableLength;
+    return bytes;
   }
 
   /**
@@ -51,7 +59,7 @@ export class LongPollingConnection extends ServerConnection {
 
   /** Parks a poll. A second poll while one is parked is refused with 409 POLL_IN_PROGRESS. */
   poll(req: IncomingMessage, res: ServerResponse): void {
-    if (this.parked) return sendError(req, res, new TransportLabError('POLL_IN_PROGRESS'));
+    if (this.parked) return sendError(res, new TransportLabError('POLL_IN_PROGRESS'), this.cors(req));
     this.touch();
     const timer = setTimeout(() => this.flush(), this.pollTimeoutMs);
     this.parked = { req, res, timer };
@@ -80,6 +88,11 @@ export class LongPollingConnection extends ServerConnection {
     if (this.parked) this.flush();
   }
 
+  protected destroy(): void {
+    this.parked?.res.destroy();
+    for (const res of this.answering) res.destroy();
+  }
+
   /** Everything sent in the same tick goes out in one response. */
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
@@ -101,13 +114,19 @@ export class LongPollingConnection extends ServerConnection {
     this.queuedBytes = 0;
     this.lastOutboundAt = Date.now();
     poll.res.writeHead(200, {
-      ...corsHeaders(poll.req),
+      ...this.cors(poll.req),
       'Content-Type': BATCH_CONTENT_TYPE,
       'Content-Length': body.byteLength,
       'Cache-Control': 'no-store',
       ...(this.closing ? { Connection: 'close' } : {}),
     });
-    poll.res.end(body);
+    const flushed = this.trackWrite();
+    this.answering.add(poll.res);
+    poll.res.end(body, () => {
+      this.answering.delete(poll.res);
+      flushed();
+    });
+    poll.res.once('close', () => this.answering.delete(poll.res));
   }
 }
 
@@ -118,14 +137,19 @@ export class LongPollingConnection extends ServerConnection {
  */
 export const longPolling: TransportFactory = (host) => {
   const { pollTimeoutMs } = host.options;
+  const cors = (req: IncomingMessage) => host.corsHeaders(req);
   const parkedConnection = (req: IncomingMessage, res: ServerResponse) => {
-    const connection = new LongPollingConnection(pollTimeoutMs);
+    const connection = new LongPollingConnection(pollTimeoutMs, cors);
     connection.poll(req, res);
     return connection;
   };
   return {
-    get(req, res, query) {
-      if (query.open) return host.open(req, query, () => parkedConnection(req, res));
+    async get(req, res, query) {
+      if (query.open) {
+        const admission = await host.admit(req, query, 'long-polling');
+        if (res.destroyed) return; // the client left while it was being admitted
+        return host.open(admission, () => parkedConnection(req, res));
+      }
       const session = host.find(query);
       const current = session.activeConnection;
       if (current instanceof LongPollingConnection && !current.missedAnswer(query.ack)) {

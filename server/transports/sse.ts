@@ -5,7 +5,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { encode, type Envelope } from '../../protocol/index.js';
-import { corsHeaders } from '../http.js';
 import { ServerConnection, type TransportFactory } from '../transport.js';
 
 /** One SSE event. `data:` without the optional space: the envelope never starts with one. */
@@ -27,6 +26,7 @@ export class SseConnection extends ServerConnection {
   constructor(
     req: IncomingMessage,
     private readonly res: ServerResponse,
+    cors: Record<string, string>,
   ) {
     super();
     req.socket.setNoDelay(true);
@@ -34,7 +34,7 @@ export class SseConnection extends ServerConnection {
     // chunked-encoding size line and CRLF around every event (HTTP/1.1 §6.3, rule 7).
     res.useChunkedEncodingByDefault = false;
     res.writeHead(200, {
-      ...corsHeaders(req),
+      ...cors,
       'Content-Type': 'text/event-stream',
       'Cache-Control': 'no-cache, no-transform',
       'X-Accel-Buffering': 'no', // nginx: do not buffer this response
@@ -50,11 +50,15 @@ export class SseConnection extends ServerConnection {
   protected deliver(envelopes: readonly Envelope[]): void {
     let events = '';
     for (const envelope of envelopes) events += this.event(envelope);
-    this.res.write(events);
+    this.res.write(events, this.trackWrite());
   }
 
   protected terminate(code: number, reason: string): void {
-    this.res.end(this.event({ type: 'close', code, reason }));
+    this.res.end(this.event({ type: 'close', code, reason }), this.trackWrite());
+  }
+
+  protected destroy(): void {
+    this.res.destroy();
   }
 
   private event(envelope: Envelope): string {
@@ -62,7 +66,11 @@ export class SseConnection extends ServerConnection {
   }
 }
 
-/** A GET opens (or resumes, or probes) a session on a new event stream. */
+/** A GET opens (or resumes, or probes) a session on a new event stream, once the server admits it. */
 export const sse: TransportFactory = (host) => ({
-  get: (req, res, query) => host.open(req, query, () => new SseConnection(req, res)),
+  async get(req, res, query) {
+    const admission = await host.admit(req, query, 'sse');
+    if (res.destroyed) return; // the client left while it was being admitted
+    host.open(admission, () => new SseConnection(req, res, host.corsHeaders(req)));
+  },
 });
