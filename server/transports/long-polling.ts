@@ -1,7 +1,8 @@
 /**
  * Long-polling downstream: the client keeps one GET parked; the server answers it with a batch of
  * everything queued (or an empty body after pollTimeoutMs), and the client polls again at once.
- * Binary travels as binary. Upstream is HTTP POST (the router's).
+ * Binary travels as binary. Upstream is HTTP POST (the router's). With compression negotiated, an
+ * answer of at least the threshold is gzip/brotli-encoded (compressed off the event loop, by zlib).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -12,7 +13,8 @@ import {
   type Frame,
   TransportLabError,
 } from '../../protocol/index.js';
-import { sendError } from '../http.js';
+import type { Compression } from '../compression.js';
+import { isHttp2, responseGone, sendError } from '../http.js';
 import { ServerConnection, type TransportFactory } from '../transport.js';
 
 interface ParkedPoll {
@@ -37,6 +39,7 @@ export class LongPollingConnection extends ServerConnection {
   constructor(
     private readonly pollTimeoutMs: number,
     private readonly cors: (req: IncomingMessage) => Record<string, string>,
+    private readonly compression: Compression,
   ) {
     super();
   }
@@ -113,20 +116,27 @@ export class LongPollingConnection extends ServerConnection {
     this.queue = [];
     this.queuedBytes = 0;
     this.lastOutboundAt = Date.now();
-    poll.res.writeHead(200, {
-      ...this.cors(poll.req),
-      'Content-Type': BATCH_CONTENT_TYPE,
-      'Content-Length': body.byteLength,
-      'Cache-Control': 'no-store',
-      ...(this.closing ? { Connection: 'close' } : {}),
-    });
     const flushed = this.trackWrite();
+    const closing = this.closing;
     this.answering.add(poll.res);
-    poll.res.end(body, () => {
-      this.answering.delete(poll.res);
-      flushed();
-    });
     poll.res.once('close', () => this.answering.delete(poll.res));
+    this.compression.body(this.compression.negotiate(poll.req), body, (error, encoded, encoding) => {
+      const [out, used] = error ? [body, null] : [encoded, encoding];
+      if (responseGone(poll.res)) return (this.answering.delete(poll.res), flushed());
+      poll.res.writeHead(200, {
+        ...this.cors(poll.req),
+        'Content-Type': BATCH_CONTENT_TYPE,
+        'Content-Length': out.byteLength,
+        'Cache-Control': 'no-store',
+        ...(used ? { 'Content-Encoding': used, Vary: 'Accept-Encoding' } : {}),
+        // HTTP/1.1: the last answer closes the connection; HTTP/2: it ends only its stream.
+        ...(closing && !isHttp2(poll.req) ? { Connection: 'close' } : {}),
+      });
+      poll.res.end(out, () => {
+        this.answering.delete(poll.res);
+        flushed();
+      });
+    });
   }
 }
 
@@ -136,10 +146,10 @@ export class LongPollingConnection extends ServerConnection {
  * reconnects with `open=1` and learns whether its session was lost).
  */
 export const longPolling: TransportFactory = (host) => {
-  const { pollTimeoutMs } = host.options;
+  const { pollTimeoutMs, compression } = host.options;
   const cors = (req: IncomingMessage) => host.corsHeaders(req);
   const parkedConnection = (req: IncomingMessage, res: ServerResponse) => {
-    const connection = new LongPollingConnection(pollTimeoutMs, cors);
+    const connection = new LongPollingConnection(pollTimeoutMs, cors, compression);
     connection.poll(req, res);
     return connection;
   };
@@ -147,7 +157,7 @@ export const longPolling: TransportFactory = (host) => {
     async get(req, res, query) {
       if (query.open) {
         const admission = await host.admit(req, query, 'long-polling');
-        if (res.destroyed) return; // the client left while it was being admitted
+        if (responseGone(res)) return; // the client left while it was being admitted
         return host.open(admission, () => parkedConnection(req, res));
       }
       const session = host.find(query);
