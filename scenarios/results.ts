@@ -76,7 +76,15 @@ const deliveryCountsSchema = z.object({
 });
 
 /** The parts of a direction's wire bytes, in the order they add up to its total. */
-export const BYTE_CATEGORIES = ['handshake', 'httpHeaders', 'framing', 'envelope', 'control', 'payload'] as const;
+export const BYTE_CATEGORIES = [
+  'tls',
+  'handshake',
+  'httpHeaders',
+  'framing',
+  'envelope',
+  'control',
+  'payload',
+] as const;
 
 /**
  * Wire bytes of one direction, counted at the TCP socket, split by what they carried. The
@@ -85,6 +93,8 @@ export const BYTE_CATEGORIES = ['handshake', 'httpHeaders', 'framing', 'envelope
 export const byteBreakdownSchema = z
   .object({
     total: bytes,
+    // TLS record headers, AEAD tags and content types, handshake records, alerts (meter/tls.ts); 0 without TLS
+    tls: bytes.default(0),
     handshake: bytes, // upgrade request/response, first response headers of a stream
     httpHeaders: bytes, // per-request HTTP heads (long-polling, POST upstream)
     framing: bytes, // WebSocket frame headers, SSE "data:" lines, chunked-encoding lines, batch prefixes

@@ -46,6 +46,7 @@ export const BYTE_CATEGORIES = [
   { key: 'httpHeaders', label: 'HTTP headers', color: '#d55e00' },
   { key: 'handshake', label: 'handshake', color: '#cc79a7' },
   { key: 'control', label: 'control (heartbeats, acks)', color: '#7f7f7f' },
+  { key: 'tls', label: 'TLS (records, handshake)', color: '#56b4e9' },
 ] as const;
 
 const line = (run: RunResult, data: Array<[number, number]>) => ({

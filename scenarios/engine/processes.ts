@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { Caller, type Callable } from '../load/ipc.js';
 import type { RunPlan } from '../plan.js';
 import type { WorkerInit } from '../load/client-worker.js';
+import type { ClientOptions } from '../peers/adapter.js';
 
 const BOOT = fileURLToPath(new URL('./boot.mjs', import.meta.url));
 /** This module's own extension: `.js` compiled (dist/), `.ts` from source. */
@@ -23,7 +24,11 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export async function startServerProcess(plan: RunPlan): Promise<ServerProcess> {
+/** `tls`: the run's throwaway key and certificate, and where the server appends its TLS secrets. */
+export async function startServerProcess(
+  plan: RunPlan,
+  tls?: { key: string; cert: string; keylogFile: string },
+): Promise<ServerProcess> {
   const child: ChildProcess = fork(BOOT, [fileURLToPath(entry('server-host'))], {
     execArgv: ['--expose-gc'],
     serialization: 'advanced',
@@ -37,7 +42,7 @@ export async function startServerProcess(plan: RunPlan): Promise<ServerProcess> 
   child.once('exit', (code) => caller.failAll(new Error(`server process exited (${code})`)));
   // A call after the process died (ERR_IPC_CHANNEL_CLOSED) fails that call, not the runner.
   child.on('error', (err) => caller.failAll(err));
-  const { port, pid } = await caller.call<{ port: number; pid: number }>('init', plan);
+  const { port, pid } = await caller.call<{ port: number; pid: number }>('init', { plan, tls });
   return {
     caller,
     port,
@@ -93,8 +98,13 @@ export function startWorkers(plan: RunPlan, count: number): ClientWorker[] {
   return workers;
 }
 
-export async function connectWorkers(workers: ClientWorker[], baseUrl: string, runStart: number): Promise<void> {
-  await callAll(workers, 'connect', { baseUrl, at: runStart }, 60_000);
+export async function connectWorkers(
+  workers: ClientWorker[],
+  baseUrl: string,
+  runStart: number,
+  tls?: ClientOptions['tls'],
+): Promise<void> {
+  await callAll(workers, 'connect', { baseUrl, at: runStart, tls }, 60_000);
 }
 
 export async function stopWorkers(workers: ClientWorker[]): Promise<void> {

@@ -7,6 +7,7 @@ import type { ByteBreakdown } from '../results.js';
 export type Category = Exclude<keyof ByteBreakdown, 'total'>;
 
 export const CATEGORIES: readonly Category[] = [
+  'tls',
   'handshake',
   'httpHeaders',
   'framing',
@@ -16,7 +17,7 @@ export const CATEGORIES: readonly Category[] = [
 ];
 
 export function emptyBreakdown(): ByteBreakdown {
-  return { total: 0, handshake: 0, httpHeaders: 0, framing: 0, envelope: 0, control: 0, payload: 0 };
+  return { total: 0, tls: 0, handshake: 0, httpHeaders: 0, framing: 0, envelope: 0, control: 0, payload: 0 };
 }
 
 /** Adds `from` into `into` (mutates and returns `into`). */

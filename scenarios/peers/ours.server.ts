@@ -1,13 +1,15 @@
 /** Our message server as a contender: createMessageServer() listening on its own. */
 import { createMessageServer } from '../../server/index.js';
 import type { AppData, ServerAdapter, ServerOptions } from './adapter.js';
+import { createContenderServer } from './tls.server.js';
 
 export const OURS_BASE_PATH = '/rt';
 
 export function createOurServer(options: ServerOptions): ServerAdapter {
   const server = createMessageServer({
+    server: createContenderServer(options.tls),
     basePath: OURS_BASE_PATH,
-    perMessageDeflate: options.compression,
+    compression: options.compression, // every transport: permessage-deflate, gzip/brotli on SSE and polls
     maxMessageBytes: Math.max(1024 * 1024, options.maxMessageBytes),
     sessionRateLimit: false, // every load client connects from this machine: the limit is for hostile clients
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
