@@ -87,6 +87,23 @@ export const BYTE_CATEGORIES = [
 ] as const;
 
 /**
+ * HTTP/2's own bytes by frame type (meter/http2.ts), beside the categories (not added to them):
+ * `headers` = HEADERS and CONTINUATION frames whole (HPACK-compressed heads; in the categories as
+ * handshake or httpHeaders), `data` = DATA frames' 9-byte headers and padding (their content is in
+ * the body categories), `settings`, `windowUpdate`, `ping` and `other` (PRIORITY, RST_STREAM,
+ * GOAWAY, PUSH_PROMISE, the client's 24-byte connection preface) whole; all but `headers` are
+ * `framing` in the categories.
+ */
+export const HTTP2_FRAME_CATEGORIES = ['headers', 'data', 'settings', 'windowUpdate', 'ping', 'other'] as const;
+export const http2FramesSchema = z.object(
+  Object.fromEntries(HTTP2_FRAME_CATEGORIES.map((k) => [k, bytes])) as Record<
+    (typeof HTTP2_FRAME_CATEGORIES)[number],
+    typeof bytes
+  >,
+);
+export type Http2Frames = z.infer<typeof http2FramesSchema>;
+
+/**
  * Wire bytes of one direction, counted at the TCP socket, split by what they carried. The
  * categories add up to `total` exactly.
  */
@@ -101,6 +118,7 @@ export const byteBreakdownSchema = z
     envelope: bytes, // our seq/ack/kind bytes; Socket.IO's packet wrapper (`42["event",` … `]`); 0 for raw ws
     control: bytes, // heartbeats, acks, hello, probes
     payload: bytes, // the application's bytes as the application sees them
+    http2: http2FramesSchema.optional(), // HTTP/2 connections only: their frames by type (see above)
   })
   .refine((b) => BYTE_CATEGORIES.reduce((sum, key) => sum + b[key], 0) === b.total, {
     message: `byte categories do not add up to total (${BYTE_CATEGORIES.join(' + ')})`,

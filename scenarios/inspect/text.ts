@@ -41,7 +41,7 @@ export interface TextOptions {
 export function recordText(record: InspectRecord, options: TextOptions = {}): string {
   const arrow = record.direction === 'upstream' ? '→ client → server' : '← server → client';
   const parts = Object.entries(record.breakdown)
-    .filter(([k, v]) => k !== 'total' && v > 0)
+    .filter(([k, v]) => k !== 'total' && typeof v === 'number' && v > 0)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
   const lines = [

@@ -14,6 +14,7 @@
 import type { ConnectionTap } from '../network/proxy.js';
 import type { ByteBreakdown } from '../results.js';
 import { ConnectionDissector, type Dialect } from './dissector.js';
+import { Http2Dissector } from './http2.js';
 import { type KeyLog, type PlaintextDissector, TlsConnection } from './tls.js';
 import { addBreakdown, emptyBreakdown } from './tally.js';
 
@@ -54,8 +55,10 @@ export function createWireMeter(options: WireMeterOptions): WireMeter {
   const startedAt = options.startedAt ?? Date.now();
   const all = new Map<number, { dissector: PlaintextDissector; open: boolean }>();
   const dissector = (): PlaintextDissector => {
-    const plain = new ConnectionDissector(options.dialect);
-    return options.keylog ? new TlsConnection(options.keylog, plain) : plain;
+    if (!options.keylog) return new ConnectionDissector(options.dialect);
+    return new TlsConnection(options.keylog, (alpn) =>
+      alpn === 'h2' ? new Http2Dissector(options.dialect) : new ConnectionDissector(options.dialect),
+    );
   };
   const up: number[] = [];
   const down: number[] = [];

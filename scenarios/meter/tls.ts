@@ -38,7 +38,8 @@ export interface PlaintextDissector {
 const RECORD_HEADER = 5;
 const TAG = 16;
 const CONTENT = { changeCipherSpec: 20, alert: 21, handshake: 22, applicationData: 23 } as const;
-const HANDSHAKE = { clientHello: 1, serverHello: 2, finished: 20, keyUpdate: 24 } as const;
+const HANDSHAKE = { clientHello: 1, serverHello: 2, encryptedExtensions: 8, finished: 20, keyUpdate: 24 } as const;
+const ALPN_EXTENSION = 16;
 
 interface Suite {
   cipher: 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
@@ -167,10 +168,19 @@ export class TlsConnection implements PlaintextDissector {
     downstream: { buffered: Buffer.alloc(0), keys: null, phase: 'handshake', handshake: Buffer.alloc(0) },
   };
 
+  /** The protocol ALPN chose (from EncryptedExtensions): 'h2', 'http/1.1', or null when none was. */
+  private alpn: string | null = null;
+  private plaintext: PlaintextDissector | null = null;
+
+  /** @param dissect makes the plaintext's dissector once the protocol is known (ALPN). */
   constructor(
     private readonly keylog: KeyLog,
-    private readonly inner: PlaintextDissector,
+    private readonly dissect: (alpn: string | null) => PlaintextDissector,
   ) {}
+
+  private get inner(): PlaintextDissector {
+    return (this.plaintext ??= this.dissect(this.alpn));
+  }
 
   upstream(bytes: Buffer): void {
     this.push('upstream', bytes);
@@ -260,6 +270,7 @@ export class TlsConnection implements PlaintextDissector {
       const length = 4 + side.handshake.readUIntBE(1, 3);
       if (side.handshake.length < length) return;
       const type = side.handshake[0];
+      if (type === HANDSHAKE.encryptedExtensions) this.alpn = readAlpn(side.handshake.subarray(4, length));
       side.handshake = side.handshake.subarray(length);
       if (type === HANDSHAKE.finished && side.phase === 'handshake') {
         side.phase = 'application';
@@ -288,4 +299,15 @@ export class TlsConnection implements PlaintextDissector {
     const secret = this.keylog.secret(this.clientRandom, label);
     return secret ? new RecordKeys(this.suite, secret) : null;
   }
+}
+
+/** The protocol an EncryptedExtensions message's ALPN extension names (RFC 7301), or null. */
+function readAlpn(body: Buffer): string | null {
+  let at = 2; // extensions length
+  while (at + 4 <= body.length) {
+    const [type, length] = [body.readUInt16BE(at), body.readUInt16BE(at + 2)];
+    if (type === ALPN_EXTENSION && length >= 3) return body.subarray(at + 7, at + 7 + body[at + 6]).toString('latin1');
+    at += 4 + length;
+  }
+  return null;
 }
