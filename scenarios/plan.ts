@@ -38,7 +38,7 @@ export interface RunPlan {
   heartbeatMs: number | null;
   throughput: Scenario['throughput'] | null;
   /**
-   * Human label of the variant within the scenario, e.g. "256 KB, deflate on, upgrade"; null when
+   * Human label of the variant within the scenario, e.g. "256 KB, compression on, https, upgrade"; null when
    * none. `workload` is its part that changes what is sent (payload size, compression): runs with
    * different workloads are different comparisons; the auto client's strategy is not part of it.
    */

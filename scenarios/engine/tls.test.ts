@@ -43,14 +43,17 @@ describe('over TLS', () => {
     ['sse', '2'],
     ['long-polling', '1.1'],
     ['socketio', '2'],
-  ])('%s (HTTP/%s): the same payload and envelope bytes as in the clear, TLS counted apart', async (contender, http) => {
-    const [plain, secure] = [await run(contender, false), await run(contender, true, http)];
-    expectSameMessages(plain, secure);
-    expectTls(secure, plain);
-    // HTTP/2 where the Node client speaks it: ours (undici); Socket.IO's Node client polls with
-    // xmlhttprequest-ssl, HTTP/1.1 only (its browser client gets HTTP/2 from the browser).
-    expect(secure.bytes.downstream.http2 !== undefined).toBe(http === '2' && contender === 'sse');
-  });
+  ])(
+    '%s (HTTP/%s): the same payload and envelope bytes as in the clear, TLS counted apart',
+    async (contender, http) => {
+      const [plain, secure] = [await run(contender, false), await run(contender, true, http)];
+      expectSameMessages(plain, secure);
+      expectTls(secure, plain);
+      // HTTP/2 where the Node client speaks it: ours (undici); Socket.IO's Node client polls with
+      // xmlhttprequest-ssl, HTTP/1.1 only (its browser client gets HTTP/2 from the browser).
+      expect(secure.bytes.downstream.http2 !== undefined).toBe(http === '2' && contender === 'sse');
+    },
+  );
 
   it('long-polling on HTTP/2: HPACK makes every poll head smaller than on HTTP/1.1', async () => {
     const [h1, h2] = [await run('long-polling', true, '1.1'), await run('long-polling', true, '2')];

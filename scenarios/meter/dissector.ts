@@ -24,6 +24,7 @@ import type { Dialect } from '../contenders.js';
 import type { ByteBreakdown } from '../results.js';
 import { batchBody, type BodyDissector, engineIoPollingBody, messageBody, opaqueBody, sseBody } from './bodies.js';
 import { classifyEnvelope, classifyRaw, classifySocketIo, type MessageClassifier } from './classify.js';
+import { encodedBody, isDecodable } from './encoded.js';
 import { Tally } from './tally.js';
 import { WebSocketDissector } from './websocket.js';
 
@@ -136,8 +137,25 @@ export function isSetup(head: HttpHead, request: HttpHead | undefined): boolean 
   );
 }
 
-/** The body dissector for a message with this head (the request it answers, for a response). */
+/**
+ * The body dissector for a message with this head (the request it answers, for a response). A
+ * compressed body (Content-Encoding) is decoded and its bytes shared out (encoded.ts).
+ */
 export function bodyFor(
+  dialect: Dialect,
+  classify: MessageClassifier,
+  tally: Tally,
+  head: HttpHead,
+  request: HttpHead | undefined,
+): BodyDissector {
+  const encoding = head.headers.get('content-encoding');
+  if (isDecodable(encoding)) {
+    return encodedBody(encoding!, tally, (into) => plainBodyFor(dialect, classify, into, head, request));
+  }
+  return plainBodyFor(dialect, classify, tally, head, request);
+}
+
+function plainBodyFor(
   dialect: Dialect,
   classify: MessageClassifier,
   tally: Tally,
