@@ -6,9 +6,14 @@ declare module 'hpack.js' {
   }
   interface Decompressor {
     write(block: Buffer): void;
+    /** Decodes what was written; a malformed block emits 'error'. */
     execute(): void;
     read(): HeaderField | null;
+    /** Sets the table's current size (a dynamic table size update may raise it up to maxSize). */
+    updateTableSize(size: number): void;
+    once(event: 'error', listener: (error: Error) => void): void;
+    removeAllListeners(event: 'error'): void;
   }
-  const hpack: { decompressor: { create(options: { table: { size: number } }): Decompressor } };
+  const hpack: { decompressor: { create(options: { table: { maxSize: number } }): Decompressor } };
   export default hpack;
 }

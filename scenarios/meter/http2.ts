@@ -97,7 +97,7 @@ export class Http2Dissector implements PlaintextDissector {
       tally: new Tally(),
       frames: emptyHttp2Frames(),
       buffered: Buffer.alloc(0),
-      decoder: hpack.decompressor.create({ table: { size: 4096 } }),
+      decoder: createDecoder(),
       block: null,
       prefaceLeft,
     };
@@ -185,8 +185,14 @@ export class Http2Dissector implements PlaintextDissector {
 
   private decode(side: Side, block: Buffer, direction: Direction): HttpHead {
     const headers = new Map<string, string>();
+    let failed = false;
+    side.decoder.once('error', () => (failed = true));
     side.decoder.write(block);
     side.decoder.execute();
+    side.decoder.removeAllListeners('error');
+    // A block that does not decode leaves the table unknown: later heads of this side go unread (no
+    // content type: their bodies count as control), their bytes still counted.
+    if (failed) side.decoder = brokenDecoder;
     for (let field = side.decoder.read(); field; field = side.decoder.read()) {
       const previous = headers.get(field.name);
       headers.set(field.name, previous === undefined ? field.value : `${previous}, ${field.value}`);
@@ -219,3 +225,24 @@ export class Http2Dissector implements PlaintextDissector {
     this.streams.delete(streamId);
   }
 }
+
+/**
+ * An HPACK decoder that follows the sender's dynamic table size updates up to any size (a meter
+ * reads what was sent; the peer's SETTINGS_HEADER_TABLE_SIZE bound is the endpoints' to enforce),
+ * starting from the 4,096 bytes every HTTP/2 connection starts with.
+ */
+function createDecoder(): Side['decoder'] {
+  const decoder = hpack.decompressor.create({ table: { maxSize: 1 << 24 } });
+  decoder.updateTableSize(4096);
+  return decoder;
+}
+
+/** Stands in for a decoder that failed: reads nothing. */
+const brokenDecoder = {
+  write() {},
+  execute() {},
+  read: () => null,
+  once() {},
+  removeAllListeners() {},
+  updateTableSize() {},
+} as unknown as Side['decoder'];
