@@ -207,7 +207,9 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
     // HTTP parse errors: a JSON 400 (431 for an oversize head) where the socket can still be answered,
     // unless the application handles them itself.
     if (server.listenerCount('clientError') === 0) server.on('clientError', answerClientError);
-    if (options.app) return; // the app's middleware handles requests
+    // The app's middleware handles the requests of the server it is mounted on; another server
+    // attached beside it (say an HTTP/2 one, which Express cannot serve) gets its requests routed here.
+    if (options.app && server.listeners('request').includes(options.app)) return;
     // HTTP/2 streams arrive as Http2ServerRequest/-Response: the same shape for what the router uses.
     const others = server.listeners('request') as Array<(req: http.IncomingMessage, res: http.ServerResponse) => void>;
     server.removeAllListeners('request');
