@@ -27,7 +27,11 @@ export function registerTabsCommand(program: Command): Command {
     .option('--transport <name>', 'the stream each tab holds: sse, long-polling or websocket', 'sse')
     .option('--json', 'print JSON')
     .action(async (o: { tabs: string; http: string; transport: string; json?: boolean }) => {
-      const { runTabs } = await import('../scenarios/engine/browser/tabs.js');
+      // Chromium is driven with playwright-core, an optional peer dependency: name it when it is missing.
+      const { runTabs } = await import('../scenarios/engine/browser/tabs.js').catch((error: Error) => {
+        if (!/'playwright-core'/.test(String(error))) throw error;
+        throw new Error('transport-lab tabs drives Chromium: npm install playwright-core (and set CHROMIUM_PATH)');
+      });
       const tabs = Number(o.tabs);
       if (!Number.isInteger(tabs) || tabs < 1) throw new Error(`--tabs takes a positive integer (got ${o.tabs})`);
       if (!['sse', 'long-polling', 'websocket'].includes(o.transport))

@@ -50,7 +50,10 @@ export class SseConnection extends ServerConnection {
       ...(encoder ? { 'Content-Encoding': encoder.encoding, Vary: 'Accept-Encoding' } : {}),
       ...(isHttp2(req) ? {} : { Connection: 'close' }),
     });
-    res.on('close', () => this.lost());
+    res.on('close', () => {
+      encoder?.stream.destroy(); // its native memory goes with the stream
+      this.lost();
+    });
     if (encoder) {
       encoder.stream.on('data', (chunk: Buffer) => res.write(chunk, this.trackWrite()));
       encoder.stream.on('end', () => res.end());
