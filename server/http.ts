@@ -30,7 +30,7 @@ export function responseGone(res: ServerResponse): boolean {
 export function closeAfterResponse(res: ServerResponse): Record<string, string> {
   if (!isHttp2(res.req)) return { Connection: 'close' };
   const stream = (res as unknown as { stream: { close(code: number): void } }).stream;
-  res.once('finish', () => stream.close(http2.NGHTTP2_NO_ERROR));
+  (stream as unknown as NodeJS.EventEmitter).once('finish', () => stream.close(http2.NGHTTP2_NO_ERROR));
   return {};
 }
 

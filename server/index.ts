@@ -292,14 +292,13 @@ function createOwnServer(options: MessageServerOptions): AttachableServer {
     return http.createServer({ maxHeaderSize }, app);
   }
   if (!options.http2) return https.createServer({ ...options.tls, maxHeaderSize }, app);
-  const server = http2.createSecureServer({
-    ...options.tls,
-    allowHTTP1: true,
-    settings: { maxHeaderListSize: maxHeaderSize },
-  });
-  if (app)
-    server.on('request', app as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
-  return server;
+  // Express cannot serve Node's HTTP/2 compatibility requests: its app keeps an HTTP/1.1 server.
+  if (app) {
+    throw new RangeError(
+      'an Express app cannot serve HTTP/2 requests: listen with it over HTTPS, or attach() an HTTP/2 server beside it',
+    );
+  }
+  return http2.createSecureServer({ ...options.tls, allowHTTP1: true, settings: { maxHeaderListSize: maxHeaderSize } });
 }
 
 /** A JSON 404 for a path nothing serves, on a server we own. */
