@@ -101,7 +101,8 @@ export function parseOverrides(o: RunCommandOptions): Overrides {
     });
   const compression = onOff('compression', o.compression);
   // --tls alone is "on"; --http 2 implies it (browsers speak HTTP/2 only over TLS).
-  const tls = o.tls === true ? [true] : (onOff('tls', o.tls || undefined) ?? (http?.includes('2') ? [true] : undefined));
+  const tls =
+    o.tls === true ? [true] : (onOff('tls', o.tls || undefined) ?? (http?.includes('2') ? [true] : undefined));
   return {
     ...(tls ? { tls } : {}),
     ...(http ? { http: http as Array<'1.1' | '2'> } : {}),
