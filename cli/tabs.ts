@@ -5,7 +5,8 @@ import type { TabsOptions, TabsResult } from '../scenarios/engine/browser/tabs.j
 export function formatTabs(results: TabsResult[]): string {
   const lines = results.map((r) => {
     const tabs = r.tabs.map(
-      (t) => `${t.tab}: ${t.openMs === null ? 'never' : `${t.openMs} ms`}${t.stalled ? ' (stalled)' : ''}`,
+      (t) =>
+        `${t.tab}: ${t.openMs === null ? 'never' : `${t.openMs} ms`}${t.stalled ? ' (stalled until tab 1 closed)' : ''}`,
     );
     const stalled = r.tabs.filter((t) => t.stalled).map((t) => t.tab);
     return (

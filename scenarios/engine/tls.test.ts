@@ -43,6 +43,7 @@ describe('over TLS', () => {
     ['sse', '2'],
     ['long-polling', '1.1'],
     ['socketio', '2'],
+    ['raw-ws', '1.1'],
   ])(
     '%s (HTTP/%s): the same payload and envelope bytes as in the clear, TLS counted apart',
     async (contender, http) => {
