@@ -17,4 +17,3 @@ export * from './public.js';
 export function connect(url: string, options: ClientOptions = {}): Client {
   return new Client(url, platform, options);
 }
-export { nodePlatform, type NodePlatform, type NodePlatformOptions } from './platform.secure.node.js';

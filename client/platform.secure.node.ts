@@ -1,5 +1,7 @@
 /**
- * Node platform options for https:/wss: and HTTP/2: `connect(url, { platform: nodePlatform({ ca }) })`.
+ * Node platform options for https:/wss: and HTTP/2: `connect(url, { platform: nodePlatform({ ca }) })`,
+ * imported from `transport-lab/client/node-platform` (its own entry: `transport-lab/client` stays
+ * on ws and eventsource alone).
  *
  * The default Node platform (platform.node.ts) already speaks https/wss with the system's CAs; this
  * one adds what a deployment needs beyond that: a CA to trust (a private or throwaway certificate),

@@ -3,7 +3,7 @@
  * the run's CA, HTTP/2 when the run offers it), so each holds its own connections, as separate
  * users' browsers would. Browser pages use ours.client.ts as it is: the browser brings TLS and HTTP/2.
  */
-import { nodePlatform } from '../../client/index.js';
+import { nodePlatform } from '../../client/platform.secure.node.js';
 import type { ClientFactory } from './adapter.js';
 import { createOurClient } from './ours.client.js';
 

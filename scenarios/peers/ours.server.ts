@@ -1,13 +1,14 @@
 /** Our message server as a contender: createMessageServer() listening on its own. */
 import { createMessageServer } from '../../server/index.js';
 import type { AppData, ServerAdapter, ServerOptions } from './adapter.js';
-import { createContenderServer } from './tls.server.js';
+import { closeContenderServer, createContenderServer } from './tls.server.js';
 
 export const OURS_BASE_PATH = '/rt';
 
 export function createOurServer(options: ServerOptions): ServerAdapter {
+  const httpServer = createContenderServer(options.tls);
   const server = createMessageServer({
-    server: createContenderServer(options.tls),
+    server: httpServer,
     basePath: OURS_BASE_PATH,
     compression: options.compression, // every transport: permessage-deflate, gzip/brotli on SSE and polls
     maxMessageBytes: Math.max(1024 * 1024, options.maxMessageBytes),
@@ -30,6 +31,7 @@ export function createOurServer(options: ServerOptions): ServerAdapter {
     broadcast: (data, room) => server.broadcast(data, room ? { room } : {}),
     close: async () => {
       await server.close();
+      await closeContenderServer(httpServer); // the message server leaves a server it was given open
     },
   };
 }

@@ -4,7 +4,8 @@
  * with or without compression. The client options a test needs for it come along (`client`).
  */
 import type { Socket } from 'node:net';
-import { connect, type Client, type ClientOptions, nodePlatform, type NodePlatform } from '../../client/index.js';
+import { connect, type Client, type ClientOptions } from '../../client/index.js';
+import { nodePlatform, type NodePlatform } from '../../client/platform.secure.node.js';
 import { type Certificate, createCertificate } from '../../scenarios/network/certificate.js';
 import {
   createMessageServer,
