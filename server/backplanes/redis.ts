@@ -108,6 +108,8 @@ export function redisBackplane(options: RedisBackplaneOptions = {}): Backplane {
   let open: Batch = { groups: [], waiters: [] };
   let inFlight: Batch | null = null;
   let batchNo = 0;
+  /** Batch keys are this process's own, even when a restarted node reuses its name. */
+  const incarnation = randomBytes(6).toString('base64url');
   let cause: string | null = null;
   let flushScheduled = false;
 
@@ -131,7 +133,7 @@ export function redisBackplane(options: RedisBackplaneOptions = {}): Backplane {
     if (inFlight || closed || (open.groups.length === 0 && open.waiters.length === 0)) return;
     const batch = (inFlight = open);
     open = { groups: [], waiters: [] };
-    void commit(batch, `${p}b:${node}:${++batchNo}`);
+    void commit(batch, `${p}b:${node}:${incarnation}:${++batchNo}`);
   }
 
   async function commit(batch: Batch, key: string): Promise<void> {
@@ -274,12 +276,15 @@ export function redisBackplane(options: RedisBackplaneOptions = {}): Backplane {
       ttlMs = host.graceMs + 10_000;
       const noRetry = { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => null };
       cmd = new Redis(url, noRetry) as ScriptClient;
-      cmd.on('error', () => {}); // connection errors surface as failed commands, handled where they fail
+      let lastError: Error | null = null;
+      // Connection errors surface as failed commands, handled where they fail.
+      cmd.on('error', (error: Error) => (lastError = error));
       try {
         await cmd.connect();
       } catch (error) {
         cmd.disconnect();
-        throw new Error(`backplane: cannot reach Redis at ${url} (${(error as Error).message})`, { cause: error });
+        const why = (lastError as Error | null)?.message ?? (error as Error).message;
+        throw new Error(`backplane: cannot reach Redis at ${url} (${why})`, { cause: error });
       }
       cmd.defineCommand('tlCommit', { numberOfKeys: 0, lua: COMMIT });
       cmd.defineCommand('tlClaim', { numberOfKeys: 0, lua: CLAIM });
