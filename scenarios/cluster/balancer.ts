@@ -67,7 +67,9 @@ export async function startBalancer(
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const failed = new Promise<never>((_, reject) => {
-    child.once('error', (e) => reject(new Error(`cannot start ${binary} (${e.message}); install it: apt-get install haproxy`)));
+    child.once('error', (e) =>
+      reject(new Error(`cannot start ${binary} (${e.message}); install it: apt-get install haproxy`)),
+    );
     child.once('exit', (code) => reject(new Error(`${binary} exited (${code}): ${output.slice(-500)}`)));
   });
   failed.catch(() => {});
