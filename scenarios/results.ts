@@ -137,6 +137,8 @@ const clusterInfoSchema = z.object({
       upstreamReceived: nonNegative,
       downstreamSent: nonNegative,
       cpuMs: ms,
+      /** Requests it refused, by reason (Socket.IO: "Session ID unknown" behind a balancer without affinity). */
+      refusals: z.record(z.string(), nonNegative).default({}),
       /** ms since run start; null when it did not happen. */
       killedAtMs: ms.nullable(),
       restartedAtMs: ms.nullable(),

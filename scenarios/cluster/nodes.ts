@@ -22,6 +22,7 @@ export interface NodeStats {
   opened: number;
   adopted: number;
   cpuMs: number;
+  refusals: Record<string, number>;
 }
 
 export interface ServerSide extends ServerProcess {
@@ -37,6 +38,11 @@ const sumFields = (answers: unknown[]) => {
   const out: Record<string, number> = {};
   for (const a of answers as Array<Record<string, unknown>>)
     for (const [k, v] of Object.entries(a)) if (typeof v === 'number') out[k] = (out[k] ?? 0) + v;
+  return out;
+};
+const sumCounts = (list: Array<Record<string, number>>) => {
+  const out: Record<string, number> = {};
+  for (const counts of list) for (const [k, v] of Object.entries(counts)) out[k] = (out[k] ?? 0) + v;
   return out;
 };
 const mergeHistograms = (list: Array<string | null | undefined>) => {
@@ -125,6 +131,7 @@ function clusterSide(
     opened: 0,
     adopted: 0,
     cpuMs: 0,
+    refusals: {},
   }));
   const killedAt: Array<number | null> = inits.map(() => null);
   const restartedAt: Array<number | null> = inits.map(() => null);
@@ -185,8 +192,13 @@ function clusterSide(
             log({ t, type: 'kill-node', detail: `${inits[i]!.name} (pid ${victim.pid}) SIGKILLed` });
           } else {
             if (procs[i]) return;
-            for (const k of Object.keys(before[i]!) as Array<keyof NodeStats>) before[i]![k] += last[i]![k];
-            last[i] = { ...last[i]!, downstreamSent: 0, upstreamReceived: 0, opened: 0, adopted: 0, cpuMs: 0 };
+            const b = before[i]!;
+            const l = last[i]!;
+            before[i] = {
+              ...sumFields([b, l]),
+              refusals: sumCounts([b.refusals, l.refusals]),
+            } as unknown as NodeStats;
+            last[i] = { ...l, downstreamSent: 0, upstreamReceived: 0, opened: 0, adopted: 0, cpuMs: 0, refusals: {} };
             const name = `${inits[i]!.name}-restarted`;
             const fresh = await startServerProcess(plan, { ...inits[i]!, name, paces: false });
             await fresh.caller.call('setRunStart', runStart);
@@ -209,6 +221,7 @@ function clusterSide(
         upstreamReceived: before[i]!.upstreamReceived + last[i]!.upstreamReceived,
         downstreamSent: before[i]!.downstreamSent + last[i]!.downstreamSent,
         cpuMs: Math.round(before[i]!.cpuMs + last[i]!.cpuMs),
+        refusals: sumCounts([before[i]!.refusals, last[i]!.refusals]),
         killedAtMs: killedAt[i] === null ? null : Math.round(killedAt[i]!),
         restartedAtMs: restartedAt[i] === null ? null : Math.round(restartedAt[i]!),
       })),

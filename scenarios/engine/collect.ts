@@ -70,7 +70,10 @@ export function buildResult(f: RunFacts): RunResult {
   const latency = Object.fromEntries(LATENCY_HISTOGRAMS.map((m) => [m, summarize(merged(m))])) as RunResult['latency'];
 
   const down = deliveryCounts(downstreamSent(f), sumReceive(f.workers.map((w) => w.delivery)));
-  const up = deliveryCounts(f.workers.reduce((n, w) => n + w.sent, 0), upstreamReceived(f));
+  const up = deliveryCounts(
+    f.workers.reduce((n, w) => n + w.sent, 0),
+    upstreamReceived(f),
+  );
   const messages = down.received + up.received;
   const total = f.bytes.upstream.total + f.bytes.downstream.total;
   const payload = f.bytes.upstream.payload + f.bytes.downstream.payload;

@@ -17,7 +17,14 @@ import type { RunPlan, RunProgress } from '../plan.js';
 
 export type { RunProgress };
 import { CONTENDER_INFO } from '../contenders.js';
-import { callAll, connectWorkers, startWorkers, stopWorkers, type ClientWorker, type ServerProcess } from './processes.js';
+import {
+  callAll,
+  connectWorkers,
+  startWorkers,
+  stopWorkers,
+  type ClientWorker,
+  type ServerProcess,
+} from './processes.js';
 import { startServerSide, type ServerSide } from '../cluster/nodes.js';
 import type { RunResult } from '../results.js';
 import { climb } from './throughput.js';
@@ -65,7 +72,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
   let connected = 0;
   let extraParams: Record<string, unknown> | undefined;
   let browserInfo: RunResult['browser'];
-  let cluster: RunResult['cluster'] | null = null;
+  let cluster: RunResult['cluster'] | null;
   let capture: Capture | null = null;
   let wireCheck: Record<string, unknown> | undefined;
   let reports: Reports = {

@@ -75,6 +75,7 @@ serve(
       opened: app.opened,
       adopted: app.adopted,
       cpuMs: (({ user, system }) => (user + system) / 1000)(process.cpuUsage(cpuAtStart)),
+      refusals: server.refusals?.() ?? {},
     }),
     /** `sent`: what the server sent its clients (downstreamSent). */
     histogram: (metric: LatencyMetric): HistogramSnapshot => ({

@@ -39,6 +39,8 @@ export interface ServerAdapter {
   onConnection(listener: (conn: ServerConn) => void): void;
   /** To every connection, or to one room. */
   broadcast(data: AppData, room?: string): void;
+  /** Requests the server refused, by its reason (where the contender tells: Socket.IO's "Session ID unknown"). */
+  refusals?(): Record<string, number>;
   close(): Promise<void>;
 }
 

@@ -18,6 +18,12 @@ export function createSocketIoServer(options: ServerOptions): ServerAdapter {
   const redis = options.cluster ? [new Redis(options.cluster.redisUrl), new Redis(options.cluster.redisUrl)] : [];
   for (const client of redis) client.on('error', () => {});
   if (redis.length) io.adapter(createAdapter(redis[0], redis[1]));
+  // What engine.io refuses, by message: behind a balancer without affinity, "Session ID unknown".
+  const refused: Record<string, number> = {};
+  io.engine.on(
+    'connection_error',
+    (err: { message: string }) => (refused[err.message] = (refused[err.message] ?? 0) + 1),
+  );
   return {
     listen: (port = 0) =>
       new Promise((resolve) =>
@@ -35,6 +41,7 @@ export function createSocketIoServer(options: ServerOptions): ServerAdapter {
         listener(conn);
       });
     },
+    refusals: () => ({ ...refused }),
     broadcast(data, room) {
       (room ? io.to(room) : io).emit('m', data);
     },

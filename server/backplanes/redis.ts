@@ -116,7 +116,8 @@ export function redisBackplane(options: RedisBackplaneOptions = {}): Backplane {
   function record(target: string | null, op: Op): void {
     const key = cause ?? target ?? '*';
     let group = open.groups.at(-1);
-    if (!group || group.key !== key) open.groups.push((group = { key, fences: new Map(), ops: [], created: new Set() }));
+    if (!group || group.key !== key)
+      open.groups.push((group = { key, fences: new Map(), ops: [], created: new Set() }));
     group.ops.push(op);
     // A session created in this group has no epoch in Redis yet to check against.
     if (op[0] === 'C') group.created.add(target!);
@@ -274,7 +275,12 @@ export function redisBackplane(options: RedisBackplaneOptions = {}): Backplane {
     async start(h) {
       host = h;
       ttlMs = host.graceMs + 10_000;
-      const noRetry = { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => null };
+      const noRetry = {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        retryStrategy: () => null,
+      };
       cmd = new Redis(url, noRetry) as ScriptClient;
       let lastError: Error | null = null;
       // Connection errors surface as failed commands, handled where they fail.
@@ -307,7 +313,9 @@ export function redisBackplane(options: RedisBackplaneOptions = {}): Backplane {
           },
           toNode: (to, message) => cmd.publish(`${p}n:${to}`, message),
           alive: async (nodes) => {
-            const counts = (await cmd.call('PUBSUB', 'NUMSUB', ...nodes.map((n) => `${p}n:${n}`))) as Array<string | number>;
+            const counts = (await cmd.call('PUBSUB', 'NUMSUB', ...nodes.map((n) => `${p}n:${n}`))) as Array<
+              string | number
+            >;
             const alive = new Set<string>();
             for (let i = 0; i < counts.length; i += 2) if (Number(counts[i + 1]) > 0) alive.add(nodes[i / 2]!);
             return alive;
@@ -406,7 +414,11 @@ export function redisBackplane(options: RedisBackplaneOptions = {}): Backplane {
       if (!h) return;
       const { token, previousToken } = session.snapshot();
       const terminal = TERMINAL_CLOSE_CODES.has(code);
-      record(session.id, ['E', session.id, terminal ? JSON.stringify({ code, reason, tokens: [token, previousToken] }) : '']);
+      record(session.id, [
+        'E',
+        session.id,
+        terminal ? JSON.stringify({ code, reason, tokens: [token, previousToken] }) : '',
+      ]);
       forget(session.id);
     },
     settled() {
@@ -427,7 +439,16 @@ export function redisBackplane(options: RedisBackplaneOptions = {}): Backplane {
       const sid = query.sid!;
       let reply: unknown[];
       try {
-        reply = await cmd.tlClaimBuffer(p, sid, query.token!, nextToken ?? '', identity, node, ttlMs, held.has(sid) ? '1' : '0');
+        reply = await cmd.tlClaimBuffer(
+          p,
+          sid,
+          query.token!,
+          nextToken ?? '',
+          identity,
+          node,
+          ttlMs,
+          held.has(sid) ? '1' : '0',
+        );
       } catch (error) {
         clearTimeout(stop);
         collectors.delete(collector);

@@ -31,7 +31,8 @@ interface Header {
 
 export function relayMessage(header: Header, body: Uint8Array | string = ''): Buffer {
   const head = Buffer.from(`${JSON.stringify(header)}\n`);
-  const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const bytes =
+    typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   return Buffer.concat([head, bytes]);
 }
 
@@ -180,7 +181,13 @@ export class Relay {
     const from = header.from!;
     const reply = (status: number, answerBody: Uint8Array | string, closing = false) =>
       this.link.toNode(from, relayMessage({ t: 'answer', id: header.id, status, closing }, answerBody));
-    const query: SessionQuery = { sid: header.sid!, token: header.token!, ack: header.ack ?? 0, probe: false, open: false };
+    const query: SessionQuery = {
+      sid: header.sid!,
+      token: header.token!,
+      ack: header.ack ?? 0,
+      probe: false,
+      open: false,
+    };
     if (header.t === 'post') {
       void this.link.host
         .relayedPost(query, body)

@@ -73,9 +73,17 @@ export async function chat(url: string, transport: TransportName, o: ChatOptions
     const members = (i: number) => clients.map((_, j) => j).filter((j) => j % o.rooms === i % o.rooms);
     const expected = clients.reduce((sum, _, i) => sum + members(i).length * o.messages, 0);
     const count = () => lines.reduce((sum, m) => sum + [...m.values()].reduce((s, l) => s + l.length, 0), 0);
-    for (const deadline = Date.now() + 30_000; count() < expected && Date.now() < deadline; ) await sleep(100);
+    for (const deadline = Date.now() + 30_000; count() < expected && Date.now() < deadline;) await sleep(100);
     await sleep(300); // duplicates, if any, have a moment to show up
-    const outcome: ChatOutcome = { lost: 0, duplicated: 0, reordered: 0, expected, received: count(), resumed, sessionsLost };
+    const outcome: ChatOutcome = {
+      lost: 0,
+      duplicated: 0,
+      reordered: 0,
+      expected,
+      received: count(),
+      resumed,
+      sessionsLost,
+    };
     clients.forEach((_, i) => {
       for (const from of members(i)) {
         const got = lines[i]!.get(from) ?? [];

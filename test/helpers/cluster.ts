@@ -29,7 +29,11 @@ export interface TestCluster {
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/cluster-node.ts', import.meta.url));
 
-export async function startNode(redisUrl: string, name: string, options: MessageServerOptions = {}): Promise<ClusterNode> {
+export async function startNode(
+  redisUrl: string,
+  name: string,
+  options: MessageServerOptions = {},
+): Promise<ClusterNode> {
   const child = fork(FIXTURE, [redisUrl, name, JSON.stringify(options)], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
