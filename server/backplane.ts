@@ -21,6 +21,8 @@ import type { PollSink } from './transports/long-polling.js';
 /** A session as the backplane sees it (server/session.ts). */
 export interface BackplaneSession {
   readonly id: string;
+  readonly token: string;
+  readonly previousToken: string | null;
   readonly rooms: ReadonlySet<string>;
   readonly connection: Connection;
   /** Queues a message (a broadcast reaching this session); false when it did not fit. */
@@ -117,6 +119,8 @@ export interface Backplane {
    * broadcasts becomes durable together with the inbound cursor, or not at all.
    */
   delivering(session: BackplaneSession, seq: number, deliver: () => void): void;
+  /** The session's resume tokens changed (the previous one retired). */
+  tokens(session: BackplaneSession): void;
   /** The client acknowledged outbound messages up to `ack`. */
   acknowledged(session: BackplaneSession, ack: number): void;
   ended(session: BackplaneSession, code: number, reason: string): void;

@@ -257,7 +257,7 @@ export class SessionRegistry implements SessionHost, BackplaneHost {
   private checkToken(session: Session, given: string | null): void {
     const state = this.tokenState(session, given);
     if (state === null) throw new TransportLabError('BAD_TOKEN');
-    if (state === 'current') session.previousToken = null;
+    if (state === 'current') session.retirePreviousToken();
   }
 
   private closedSession(query: SessionQuery): ClosedSession | undefined {

@@ -181,6 +181,13 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     this.token = next;
   }
 
+  /** The client showed it has the current token: the one before it no longer opens the session. */
+  retirePreviousToken(): void {
+    if (this.previousToken === null) return;
+    this.previousToken = null;
+    this.backplane.tokens(this);
+  }
+
   /** See Outbox.reserveInbound: an upstream body counts against maxBufferedBytes before it is read. */
   reserveInbound(bytes: number): () => void {
     return this.outbox.reserveInbound(bytes, this.current);
@@ -409,7 +416,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   onFrame(connection: ServerConnection, frame: Frame): void {
     if (connection !== this.current && connection !== this.probe) return; // late frame from a replaced connection
     // A frame on the active connection after its hello: the client holds the token the hello carried.
-    if (connection === this.current) this.previousToken = null;
+    if (connection === this.current) this.retirePreviousToken();
     try {
       this.receive(decode(frame), connection);
     } catch (error) {

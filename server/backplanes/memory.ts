@@ -42,6 +42,7 @@ export function memoryBackplane(): Backplane {
       deliver();
     },
     acknowledged() {},
+    tokens() {},
     ended() {},
     settled: () => null,
 

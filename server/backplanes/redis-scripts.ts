@@ -17,6 +17,7 @@
  *   C sid tok ident req user since   create          A sid seq frame   outbound message
  *   I sid seq                        inbound cursor  K sid ack         client ack (drops what it covers)
  *   R sid rooms                      rooms (JSON)    U sid cursor      bus cursor
+ *   T sid tok ptok                   resume tokens
  *   B room except frame              broadcast       E sid tombstone   end ('' when not terminal)
  *   X sid                            keep alive
  */
@@ -24,7 +25,7 @@ export const COMMIT = `
 local p, node, batch, ttl, minid = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
 local done = redis.call('GET', batch)
 if done then return done end
-local ARITY = {C=6, A=3, I=2, K=2, R=2, U=2, B=3, E=2, X=1}
+local ARITY = {C=6, A=3, I=2, K=2, R=2, U=2, T=3, B=3, E=2, X=1}
 local outs, status, i = {}, {}, 6
 local function s(sid) return p .. 's:' .. sid end
 local function o(sid) return p .. 'o:' .. sid end
@@ -74,6 +75,8 @@ while i <= #ARGV do
         redis.call('HSET', s(a), 'rooms', b)
       elseif code == 'U' then
         redis.call('HSET', s(a), 'cur', b)
+      elseif code == 'T' then
+        redis.call('HSET', s(a), 'tok', b, 'ptok', c)
       elseif code == 'B' then
         redis.call('XADD', p .. 'bus', 'MINID', '~', minid, '*', 'r', a, 'x', b, 'f', c)
       elseif code == 'E' then

@@ -406,13 +406,16 @@ export function redisBackplane(options: RedisBackplaneOptions = {}): Backplane {
         cause = outer;
       }
     },
+    tokens(session) {
+      if (held.has(session.id)) record(session.id, ['T', session.id, session.token, session.previousToken ?? '']);
+    },
     acknowledged(session, ack) {
       if (held.has(session.id)) record(session.id, ['K', session.id, ack]);
     },
     ended(session, code, reason) {
       const h = held.get(session.id);
       if (!h) return;
-      const { token, previousToken } = session.snapshot();
+      const { token, previousToken } = session;
       const terminal = TERMINAL_CLOSE_CODES.has(code);
       record(session.id, [
         'E',
