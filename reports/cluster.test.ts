@@ -41,7 +41,7 @@ function fixture() {
       upstreamReceived: 10,
       downstreamSent: 40,
       cpuMs: 100,
-      refusals: i === 2 ? { 'Session ID unknown': 3 } : {},
+      refusals: (i === 2 ? { 'Session ID unknown': 3 } : {}) as Record<string, number>,
       killedAtMs: i === 1 ? 2500 : null,
       restartedAtMs: null,
     })),

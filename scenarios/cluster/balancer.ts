@@ -26,7 +26,13 @@ export interface Balancer {
   stop(): Promise<void>;
 }
 
-export function haproxyConfig(port: number, backends: number[], mode: BalancerMode): string {
+/** A path prefix the balancer sends to one port instead (the demo: its lanes API, "kill this node"). */
+export interface Route {
+  prefix: string;
+  port: number;
+}
+
+export function haproxyConfig(port: number, backends: number[], mode: BalancerMode, routes: Route[] = []): string {
   const sticky = mode === 'sticky';
   return [
     'global',
@@ -42,7 +48,9 @@ export function haproxyConfig(port: number, backends: number[], mode: BalancerMo
     '  option redispatch',
     'frontend front',
     `  bind 127.0.0.1:${port}`,
+    ...routes.map((r, i) => `  use_backend route${i} if { path_beg ${r.prefix} }`),
     '  default_backend nodes',
+    ...routes.flatMap((r, i) => [`backend route${i}`, `  server only 127.0.0.1:${r.port}`]),
     'backend nodes',
     '  balance roundrobin',
     ...(sticky ? ['  cookie SERVERID insert indirect nocache'] : []),
@@ -56,12 +64,13 @@ export function haproxyConfig(port: number, backends: number[], mode: BalancerMo
 export async function startBalancer(
   backends: number[],
   mode: BalancerMode = 'round-robin',
-  binary = process.env.HAPROXY ?? 'haproxy',
+  options: { routes?: Route[]; port?: number; binary?: string } = {},
 ): Promise<Balancer> {
+  const binary = options.binary ?? process.env.HAPROXY ?? 'haproxy';
   const dir = mkdtempSync(path.join(tmpdir(), 'tl-haproxy-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const config = path.join(dir, 'haproxy.cfg');
-  writeFileSync(config, haproxyConfig(port, backends, mode));
+  writeFileSync(config, haproxyConfig(port, backends, mode, options.routes));
   const child: ChildProcess = spawn(binary, ['-f', config, '-db'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));

@@ -15,7 +15,7 @@
  *    node that takes it over catches up from there.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { decode, encode, type Payload, TERMINAL_CLOSE_CODES, TransportLabError } from '../../protocol/index.js';
 import { identityOf } from '../auth.js';
 import type { Backplane, BackplaneHost, BackplaneSession, Claim, SessionSnapshot } from '../backplane.js';
@@ -275,6 +275,8 @@ export function redisBackplane(options: RedisBackplaneOptions = {}): Backplane {
     async start(h) {
       host = h;
       ttlMs = host.graceMs + 10_000;
+      // Loaded here: a server without a cluster never loads the Redis client.
+      const { Redis } = await import('ioredis');
       const noRetry = {
         lazyConnect: true,
         enableOfflineQueue: false,
