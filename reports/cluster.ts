@@ -17,6 +17,11 @@ export interface ClusterRow {
   /** Lost and duplicated, both directions, in a run with a node fault. */
   lostAtFault: number | null;
   duplicatedAtFault: number | null;
+  /**
+   * Per message delivered (both directions): requests the nodes sent Redis (scripts, bus reads,
+   * publishes) and commands Redis ran (including those inside the scripts).
+   */
+  redisPerMessage: { requests: number; commands: number } | null;
 }
 
 export function clusterRows(runs: readonly RunResult[]): ClusterRow[] {
@@ -45,8 +50,28 @@ export function clusterRows(runs: readonly RunResult[]): ClusterRow[] {
         faults: c.faults.map((f) => `${f.type} ${f.node} at ${f.atMs / 1000} s`).join(', ') || 'none',
         lostAtFault: faulted ? d.serverToClient.lost + d.clientToServer.lost : null,
         duplicatedAtFault: faulted ? d.serverToClient.duplicated + d.clientToServer.duplicated : null,
+        redisPerMessage: redisPerMessage(run),
       };
     });
+}
+
+/** Commands a node sends itself (one round trip each); the rest run inside the scripts. */
+const REQUESTS = /^(evalsha|eval|xread|publish|pubsub|xrevrange|subscribe|script)/;
+
+/** Redis requests and commands over the messages delivered both ways; the engine's own INFO calls left out. */
+function redisPerMessage(run: RunResult): ClusterRow['redisPerMessage'] {
+  const calls = run.cluster?.redisCalls;
+  const messages = run.delivery.serverToClient.received + run.delivery.clientToServer.received;
+  if (!calls || messages === 0) return null;
+  let requests = 0;
+  let commands = 0;
+  for (const [name, count] of Object.entries(calls)) {
+    if (/^(info|client|hello|ping|select|command)/.test(name)) continue;
+    commands += count;
+    if (REQUESTS.test(name)) requests += count;
+  }
+  const per = (n: number) => Math.round((n / messages) * 100) / 100;
+  return { requests: per(requests), commands: per(commands) };
 }
 
 /** One line per node: sessions opened and taken over, messages in, CPU, when it died, what it refused. */

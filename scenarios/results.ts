@@ -145,6 +145,8 @@ const clusterInfoSchema = z.object({
     }),
   ),
   faults: z.array(z.object({ type: z.string(), node: nonNegative, atMs: ms })),
+  /** Calls per Redis command over the run (INFO commandstats, read every 500 ms): the backplane's cost. */
+  redisCalls: z.record(z.string(), nonNegative).optional(),
 });
 
 export const runResultSchema = z.object({

@@ -12,12 +12,22 @@ export function clusterSection(group: RunGroup): Html | '' {
   const summary = dataTable({
     caption:
       'Clusters: latency added against the same contender on one node in this group; lost and duplicated messages (both directions) in runs with a node fault',
-    head: ['contender', 'setup', 'p50 added', 'p99 added', 'faults', 'lost', 'duplicated'],
+    head: [
+      'contender',
+      'setup',
+      'p50 added',
+      'p99 added',
+      'Redis requests / commands per message',
+      'faults',
+      'lost',
+      'duplicated',
+    ],
     rows: rows.map((r) => [
       r.label,
       r.setup,
       r.added ? signed(r.added.p50) : '—',
       r.added ? signed(r.added.p99) : '—',
+      r.redisPerMessage === null ? '—' : `${r.redisPerMessage.requests} / ${r.redisPerMessage.commands}`,
       r.faults,
       r.lostAtFault === null ? '—' : r.lostAtFault > 0 ? html`<span class="bad">${r.lostAtFault}</span>` : '0',
       r.duplicatedAtFault === null

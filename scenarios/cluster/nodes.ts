@@ -140,7 +140,12 @@ function clusterSide(
   const timers: Array<ReturnType<typeof setTimeout>> = [];
   let runStart = 0;
 
+  let redisCalls: Record<string, number> = {};
   const poll = setInterval(() => {
+    redis
+      ?.commandCalls()
+      .then((calls) => (redisCalls = calls))
+      .catch(() => {});
     procs.forEach((p, i) => {
       p?.caller
         .call<NodeStats>('stats', undefined, 2000)
@@ -226,6 +231,7 @@ function clusterSide(
         restartedAtMs: restartedAt[i] === null ? null : Math.round(restartedAt[i]!),
       })),
       faults: plan.cluster.faults.map((f) => ({ type: f.type, node: f.node, atMs: f.at })),
+      ...(redis ? { redisCalls } : {}),
     }),
   };
 }

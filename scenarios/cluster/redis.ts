@@ -12,6 +12,8 @@ export interface RedisServer {
   url: string;
   port: number;
   version: string;
+  /** Calls per command since it started (INFO commandstats): what the backplane asked of it. */
+  commandCalls(): Promise<Record<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -36,6 +38,20 @@ export async function startRedis(binary = process.env.REDIS_SERVER ?? 'redis-ser
     url: `redis://127.0.0.1:${port}`,
     port,
     version: /v=([\d.]+)/.exec(output)?.[1] ?? /Redis version=([\d.]+)/.exec(output)?.[1] ?? 'unknown',
+    async commandCalls() {
+      const { Redis } = await import('ioredis');
+      const client = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
+      client.on('error', () => {});
+      try {
+        await client.connect();
+        const info = await client.info('commandstats');
+        const calls: Record<string, number> = {};
+        for (const [, name, n] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls[name!] = Number(n);
+        return calls;
+      } finally {
+        client.disconnect();
+      }
+    },
     async stop() {
       if (child.exitCode === null) child.kill('SIGKILL');
       await exited;
