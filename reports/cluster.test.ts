@@ -64,7 +64,7 @@ it('compares a cluster run with the same contender on one node, and counts the l
   ]);
   const markdown = renderMarkdown(results);
   expect(markdown).toContain(
-    '| 3 nodes, HAProxy 2.6 round-robin, Redis 7.0 | +1.5 ms | +4 ms | kill-node 1 at 2 s | 2 | 0 |',
+    '| 3 nodes, HAProxy 2.6 round-robin, Redis 7.0 | +1.5 ms | +4 ms | — | kill-node 1 at 2 s | 2 | 0 |',
   );
   const page = renderHtml(results);
   expect(page).toContain('Per node: websocket (3 nodes, kill-node 1@2s)');

@@ -78,11 +78,11 @@ function clusterBlock(group: RunGroup): string[] {
   if (rows.length === 0) return [];
   const ms = (x: number) => `${x >= 0 ? '+' : '−'}${formatMs(Math.abs(x))}`;
   return [
-    '| cluster run | setup | p50 added | p99 added | faults | lost | dup |',
-    '|---|---|---:|---:|---|---:|---:|',
+    '| cluster run | setup | p50 added | p99 added | Redis requests / commands per message | faults | lost | dup |',
+    '|---|---|---:|---:|---:|---|---:|---:|',
     ...rows.map(
       (r) =>
-        `| ${md(r.label)} | ${md(r.setup)} | ${r.added ? ms(r.added.p50) : '—'} | ${r.added ? ms(r.added.p99) : '—'} | ${md(r.faults)} | ${r.lostAtFault ?? '—'} | ${r.duplicatedAtFault ?? '—'} |`,
+        `| ${md(r.label)} | ${md(r.setup)} | ${r.added ? ms(r.added.p50) : '—'} | ${r.added ? ms(r.added.p99) : '—'} | ${r.redisPerMessage ? `${r.redisPerMessage.requests} / ${r.redisPerMessage.commands}` : '—'} | ${md(r.faults)} | ${r.lostAtFault ?? '—'} | ${r.duplicatedAtFault ?? '—'} |`,
     ),
     '',
   ];
