@@ -8,8 +8,9 @@
  *   });
  *   rt.broadcast({ hello: 'all' }, { room: 'lobby' });
  *
- * A cluster: `createMessageServer({ backplane: redisBackplane({ url }) })` on every node, any balancer
- * in front, no sticky sessions (docs/cluster.md).
+ * A cluster: `createMessageServer({ backplane: redisBackplane({ url }) })` on every node
+ * (`redisBackplane` from transport-lab/server/redis), any balancer in front, no sticky sessions
+ * (docs/cluster.md).
  */
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
@@ -45,7 +46,6 @@ export type { Authenticate, HandshakeRequest } from './auth.js';
 export type { RateLimit } from './rate-limit.js';
 export type { Backplane } from './backplane.js';
 export { memoryBackplane } from './backplanes/memory.js';
-export { redisBackplane, type RedisBackplaneOptions } from './backplanes/redis.js';
 export type { Connection, ConnectionEvents, RequestInfo, TransportChange, TypedEvents } from './connection.js';
 export {
   CloseCodes,

@@ -1,5 +1,6 @@
 /** Our message server as a contender: createMessageServer() listening on its own. */
-import { createMessageServer, redisBackplane } from '../../server/index.js';
+import { createMessageServer } from '../../server/index.js';
+import { redisBackplane } from '../../server/redis.js';
 import type { AppData, ServerAdapter, ServerOptions } from './adapter.js';
 
 export const OURS_BASE_PATH = '/rt';
