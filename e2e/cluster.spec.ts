@@ -17,7 +17,9 @@ test.beforeAll(async () => {
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the cluster demo did not start in 60 s')), 60_000);
     demo.stdout!.on('data', (d: Buffer) => {
-      if (d.toString().includes('demo on a cluster')) (clearTimeout(timer), resolve());
+      if (!d.toString().includes('demo on a cluster')) return;
+      clearTimeout(timer);
+      resolve();
     });
     demo.once('exit', (code) => reject(new Error(`the cluster demo exited (${code})`)));
   });

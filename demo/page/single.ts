@@ -208,7 +208,11 @@ export function createSingleView(inspector: InspectorPanel, heartbeatMs: number)
     const node = link?.node;
     if (!node) return;
     await api(`/api/nodes/${encodeURIComponent(node)}/kill`, {}).catch(() => {});
-    log('warn', `killed node ${node} (SIGKILL)`, 'its clients reconnect through the balancer and resume on another node');
+    log(
+      'warn',
+      `killed node ${node} (SIGKILL)`,
+      'its clients reconnect through the balancer and resume on another node',
+    );
   });
   roomForm.addEventListener('submit', (e) => {
     e.preventDefault();
