@@ -62,6 +62,8 @@ interface Waiting {
 }
 
 const POST_TIMEOUT_MS = 30_000;
+const UNKNOWN_RETRIES = 10;
+const UNKNOWN_RETRY_MS = 50;
 
 export class Relay {
   private nextId = 1;
@@ -124,10 +126,13 @@ export class Relay {
   /** Fails what waits on nodes that are gone (checked on a timer while anything waits). */
   async watch(): Promise<void> {
     if (this.waiting.size === 0) return;
-    const owners = [...new Set([...this.waiting.values()].map((w) => w.owner))];
+    // Not yet published (owner ''): nothing to watch yet.
+    const owners = [...new Set([...this.waiting.values()].map((w) => w.owner))].filter(Boolean);
+    if (owners.length === 0) return;
     const alive = await this.link.alive(owners);
     for (const [id, waiting] of this.waiting)
-      if (!alive.has(waiting.owner)) this.fail(id, new TransportLabError('OWNER_UNAVAILABLE'));
+      if (owners.includes(waiting.owner) && !alive.has(waiting.owner))
+        this.fail(id, new TransportLabError('OWNER_UNAVAILABLE'));
   }
 
   /** Fails everything still waiting (the backplane closes). */
@@ -150,7 +155,14 @@ export class Relay {
     this.waiting.set(id, { owner: '', answer, timer });
     let sent;
     try {
-      sent = await this.link.toOwner(query.sid!, relayMessage(header, body));
+      const message = relayMessage(header, body);
+      sent = await this.link.toOwner(query.sid!, message);
+      // A session opened a moment ago on another node may not be in Redis yet (its hello goes out
+      // before its record is committed): look again for a little while before calling it unknown.
+      for (let i = 0; sent === 'unknown' && i < UNKNOWN_RETRIES && this.waiting.has(id); i++) {
+        await new Promise((resolve) => setTimeout(resolve, UNKNOWN_RETRY_MS));
+        sent = await this.link.toOwner(query.sid!, message);
+      }
     } catch (error) {
       this.forget(id);
       throw new TransportLabError('BACKPLANE_UNAVAILABLE', undefined, { cause: error });
