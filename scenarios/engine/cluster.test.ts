@@ -17,17 +17,26 @@ const chat = {
 };
 
 describe('cluster runs', () => {
-  it('ours on 3 nodes, round-robin, node 1 killed mid-run: every message once, per-node load recorded', async () => {
-    const r = await runPlan(testPlan('websocket', { ...chat, nodeFaults: [{ type: 'kill-node', node: 1, at: '1s' }] }));
+  it('ours on 3 nodes, round-robin, node 1 killed and started again: every message once, per-node load recorded', async () => {
+    const nodeFaults = [
+      { type: 'kill-node' as const, node: 1, at: '1s' },
+      { type: 'restart-node' as const, node: 1, at: '2s' },
+    ];
+    const r = await runPlan(testPlan('websocket', { ...chat, nodeFaults }));
     expect(r.status, describeRun(r)).toBe('ok');
     expect(r.cluster).toMatchObject({
       nodes: 3,
       balancer: { mode: 'round-robin' },
       backplane: { kind: 'redis' },
-      faults: [{ type: 'kill-node', node: 1, atMs: 1000 }],
+      faults: [
+        { type: 'kill-node', node: 1, atMs: 1000 },
+        { type: 'restart-node', node: 1, atMs: 2000 },
+      ],
     });
     const perNode = r.cluster!.perNode;
     expect(perNode.map((n) => n.killedAtMs !== null)).toEqual([false, true, false]);
+    expect(perNode[1]!.restartedAtMs).toBeGreaterThan(perNode[1]!.killedAtMs!);
+    expect(r.events.some((e) => e.type === 'restart-node')).toBe(true);
     expect(perNode.reduce((n, x) => n + x.opened, 0)).toBeGreaterThanOrEqual(6);
     expect(r.events.some((e) => e.type === 'kill-node')).toBe(true);
     for (const d of [r.delivery.serverToClient, r.delivery.clientToServer]) {
