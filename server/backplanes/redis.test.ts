@@ -86,6 +86,31 @@ describe('redis backplane', () => {
     first.close();
     second.close();
   });
+
+  it('fenced: once another holder bumped the epoch, this node writes nothing more and lets the copy go', async () => {
+    const a = await node('a');
+    const onA = a.nextConnection();
+    const c = await client(a);
+    const connA = await onA;
+    const got: unknown[] = [];
+    c.on('message', (m) => got.push(m));
+    connA.send('one');
+    await waitFor((resolve) => c.once('message', resolve), 5000, 'one');
+    // What a claim by another node does to the record (without its note to this node).
+    const { Redis } = await import('ioredis');
+    const redisClient = new Redis(redis.url);
+    await redisClient.hincrby(`tl:s:${connA.id}`, 'epoch', 1);
+    redisClient.disconnect();
+    const moved = waitFor<{ reason: string }>((resolve) => connA.once('moved', resolve), 5000, 'moved');
+    const adopted = a.nextConnection();
+    connA.send('two'); // refused by the fence: never durable, never written
+    expect(await moved).toEqual({ reason: 'diverged' });
+    const connB = await adopted; // the client came back (1013) and this node took the session over again
+    expect({ id: connB.id, adopted: connB.adopted }).toEqual({ id: connA.id, adopted: true });
+    connB.send('three');
+    await waitFor((resolve) => c.on('message', (m) => m === 'three' && resolve(m)), 5000, 'three');
+    expect(got).toEqual(['one', 'three']);
+  });
 });
 
 /** A raw WebSocket of our protocol: its hello, then frames one by one. */
