@@ -171,7 +171,8 @@ export async function runBench(
     }
   };
   print(`transport-lab bench — ${results.environment}, ${loadAverage()}`);
-  if (s.backplane === 'redis') print('throughput and latency servers on the Redis backplane (a throwaway redis-server)');
+  if (s.backplane === 'redis')
+    print('throughput and latency servers on the Redis backplane (a throwaway redis-server)');
   print(
     `generator CPU: the load generator's CPU time ÷ wall time (100% = one core); (!) = ≥ 90%: it set the pace, read that figure as a floor\n`,
   );
