@@ -21,6 +21,7 @@ import { identityOf } from '../auth.js';
 import type { Backplane, BackplaneHost, BackplaneSession, Claim, SessionSnapshot } from '../backplane.js';
 import type { SessionQuery } from '../http.js';
 import type { PollSink } from '../transports/long-polling.js';
+import { CommitQueue, type Op, type Settlement } from './redis-batch.js';
 import { CLAIM, COMMIT, RELAY } from './redis-scripts.js';
 import { Relay } from './relay.js';
 
@@ -35,17 +36,6 @@ export interface RedisBackplaneOptions {
   pollTimeoutMs?: number;
 }
 
-type Op = Array<string | number | Buffer>;
-interface Group {
-  key: string;
-  fences: Map<string, number>;
-  ops: Op[];
-  created: Set<string>;
-}
-interface Batch {
-  groups: Group[];
-  waiters: Array<() => void>;
-}
 /** What this node keeps per session it holds, beyond the session itself. */
 interface Held {
   epoch: number;
@@ -104,82 +94,17 @@ export function redisBackplane(options: RedisBackplaneOptions = {}): Backplane {
   let relay: Relay;
   const timers: Array<ReturnType<typeof setInterval>> = [];
 
-  // ---- batches: recorded in order, grouped by cause, committed one at a time ----
-  let open: Batch = { groups: [], waiters: [] };
-  let inFlight: Batch | null = null;
-  let batchNo = 0;
-  /** Batch keys are this process's own, even when a restarted node reuses its name. */
-  const incarnation = randomBytes(6).toString('base64url');
-  let cause: string | null = null;
-  let flushScheduled = false;
-
-  function record(target: string | null, op: Op): void {
-    const key = cause ?? target ?? '*';
-    let group = open.groups.at(-1);
-    if (!group || group.key !== key)
-      open.groups.push((group = { key, fences: new Map(), ops: [], created: new Set() }));
-    group.ops.push(op);
-    // A session created in this group has no epoch in Redis yet to check against.
-    if (op[0] === 'C') group.created.add(target!);
-    const h = target === null ? undefined : held.get(target);
-    if (h && !group.created.has(target!)) group.fences.set(target!, h.epoch);
-    if (!flushScheduled && !inFlight) {
-      flushScheduled = true;
-      setImmediate(flush);
-    }
-  }
-
-  function flush(): void {
-    flushScheduled = false;
-    if (inFlight || closed || (open.groups.length === 0 && open.waiters.length === 0)) return;
-    const batch = (inFlight = open);
-    open = { groups: [], waiters: [] };
-    void commit(batch, `${p}b:${node}:${incarnation}:${++batchNo}`);
-  }
-
-  async function commit(batch: Batch, key: string): Promise<void> {
-    const args: Op = [p, node, key, ttlMs, Date.now() - ttlMs];
-    for (const g of batch.groups) {
-      args.push('G', g.fences.size, g.ops.length);
-      for (const [sid, epoch] of g.fences) args.push(sid, epoch);
-      for (const op of g.ops) args.push(...op);
-    }
-    let result: string | null = null;
-    for (let attempt = 0; result === null && !closed; attempt++) {
-      try {
-        result = batch.groups.length === 0 ? '' : await cmd.tlCommit(...args);
-      } catch (error) {
-        // Redis is away: keep the batch (the same key: applied at most once) and try again.
-        if (attempt === 0) host.log('warn', `backplane: commit failed, retrying: ${(error as Error).message}`, {});
-        await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
-      }
-    }
-    inFlight = null;
-    if (result !== null) settle(batch, result);
-    for (const done of batch.waiters) done();
-    if (open.groups.length > 0 || open.waiters.length > 0) setImmediate(flush);
-  }
+  /** Per held session: what is durable so far (outbound seq, inbound seq). */
+  const progress = new Map<string, { sent: number; received: number }>();
+  let queue: CommitQueue | undefined;
+  const record = (target: string | null, op: Op) => queue!.record(target, op);
 
   /** Releases what became durable; sessions whose group was refused fell behind Redis: dropped here. */
-  function settle(batch: Batch, result: string): void {
-    const durable = new Map<string, { out: number; in: number }>();
-    const diverged = new Set<string>();
-    batch.groups.forEach((g, i) => {
-      const targets = new Set([...g.fences.keys(), ...g.created]);
-      if (result[i] !== '1') return targets.forEach((sid) => diverged.add(sid));
-      for (const op of g.ops) {
-        if (op[0] !== 'A' && op[0] !== 'I') continue;
-        const sid = op[1] as string;
-        const d = durable.get(sid) ?? { out: -1, in: -1 };
-        if (op[0] === 'A') d.out = Math.max(d.out, op[2] as number);
-        else d.in = Math.max(d.in, op[2] as number);
-        durable.set(sid, d);
-      }
-    });
+  function settle({ durable, diverged }: Settlement): void {
     for (const sid of diverged) if (held.has(sid)) release(sid, 'diverged');
     for (const [sid, d] of durable) {
       const session = host.sessions.get(sid);
-      if (!session || diverged.has(sid)) continue;
+      if (!session || diverged.has(sid) || !held.has(sid)) continue;
       const { sent, received } = progress.get(sid) ?? { sent: 0, received: 0 };
       const out = d.out >= 0 ? d.out : sent;
       const inbound = d.in >= 0 ? d.in : received;
@@ -187,8 +112,6 @@ export function redisBackplane(options: RedisBackplaneOptions = {}): Backplane {
       session.durable(out, inbound);
     }
   }
-  /** Per held session: what is durable so far (outbound seq, inbound seq). */
-  const progress = new Map<string, { sent: number; received: number }>();
 
   function release(sid: string, why: 'moved' | 'diverged'): void {
     forget(sid);
@@ -295,6 +218,15 @@ export function redisBackplane(options: RedisBackplaneOptions = {}): Backplane {
         throw new Error(`backplane: cannot reach Redis at ${url} (${why})`, { cause: error });
       }
       cmd.defineCommand('tlCommit', { numberOfKeys: 0, lua: COMMIT });
+      queue = new CommitQueue({
+        prefix: p,
+        node,
+        log: host.log,
+        commit: (args) => cmd.tlCommit(...args),
+        epochOf: (sid) => held.get(sid)?.epoch,
+        ttlMs: () => ttlMs,
+        settled: settle,
+      });
       cmd.defineCommand('tlClaim', { numberOfKeys: 0, lua: CLAIM });
       cmd.defineCommand('tlRelay', { numberOfKeys: 0, lua: RELAY });
       sub = cmd.duplicate();
@@ -351,6 +283,7 @@ export function redisBackplane(options: RedisBackplaneOptions = {}): Backplane {
       const last = backplane.settled();
       if (last && cmd.status === 'ready') await Promise.race([last, new Promise((r) => setTimeout(r, 2000))]);
       closed = true;
+      queue?.close();
       relay?.close();
       for (const c of [sub, bus, cmd]) c?.disconnect();
     },
@@ -399,13 +332,14 @@ export function redisBackplane(options: RedisBackplaneOptions = {}): Backplane {
       if (held.has(session.id)) record(session.id, ['A', session.id, seq, frameOf(seq, payload)]);
     },
     delivering(session, seq, deliver) {
-      const outer = cause;
-      cause = session.id;
+      const q = queue!; // sessions exist only once the backplane started
+      const outer = q.cause;
+      q.cause = session.id;
       try {
         deliver();
       } finally {
         if (held.has(session.id)) record(session.id, ['I', session.id, seq]);
-        cause = outer;
+        q.cause = outer;
       }
     },
     tokens(session) {
@@ -426,16 +360,7 @@ export function redisBackplane(options: RedisBackplaneOptions = {}): Backplane {
       ]);
       forget(session.id);
     },
-    settled() {
-      if (!inFlight && open.groups.length === 0) return null;
-      return new Promise<void>((resolve) => {
-        open.waiters.push(resolve);
-        if (!flushScheduled && !inFlight) {
-          flushScheduled = true;
-          setImmediate(flush);
-        }
-      });
-    },
+    settled: () => queue?.settled() ?? null,
 
     async claim(query: SessionQuery, nextToken, identity): Promise<Claim> {
       const collector: BusEntry[] = [];
