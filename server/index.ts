@@ -112,6 +112,8 @@ export interface MessageServer extends TypedEvents<MessageServerEvents> {
   ready(): Promise<void>;
   /** Cluster: this node's id (null on a single server). */
   readonly node: string | null;
+  /** How many servers share this one's backplane (1 on a single server). */
+  serverCount(): Promise<number>;
   /** Attaches to an HTTP server (called for you when `server` is given). */
   attach(server: http.Server): void;
   /** Creates an HTTP server (around `app` if given) and listens; host defaults to 127.0.0.1. */
@@ -253,6 +255,7 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
     },
     ready: () => started,
     node: backplane.node,
+    serverCount: () => backplane.serverCount(),
     attach,
     async listen(port = 0, host = '127.0.0.1') {
       await started;

@@ -53,6 +53,7 @@ describe('redis backplane', () => {
     expect((await gotA).filter((m) => m !== 'not b')).toEqual(['everyone', 'after']);
     expect((await gotA).sort()).toEqual(['after', 'everyone', 'not b']);
     expect(await gotB).toEqual(['everyone', 'blue only', 'after']);
+    expect([await a.rt.serverCount(), await b.rt.serverCount()]).toEqual([2, 2]);
   });
 
   it('a resume on another node takes the session over: the old one says moved, the new one adopted', async () => {
