@@ -35,7 +35,9 @@ test.afterAll(async () => {
 const count = async (page: Page, id: string) => Number((await page.getByTestId(id).innerText()).replace(/,/g, ''));
 
 for (const transport of ['websocket', 'long-polling'] as const) {
-  test(`kill this node: the tab resumes on another node, no tick lost or doubled (${transport})`, async ({ page }) => {
+  test(`kill this node: the tab resumes on another node, no tick lost or doubled (${transport})`, async ({
+    page,
+  }, testInfo) => {
     test.setTimeout(90_000);
     await page.goto(`${url}/?transport=${transport}&room=cluster-${transport}&name=dora`);
     const node = page.getByTestId('node');
@@ -58,5 +60,12 @@ for (const transport of ['websocket', 'long-polling'] as const) {
     await expect.poll(() => count(page, 'ticks'), { timeout: 15_000 }).toBeGreaterThan(ticks + 20);
     expect({ lost: await count(page, 'lost'), dup: await count(page, 'dup') }).toEqual(before);
     await expect(page.getByTestId('events')).toContainText('resumed on');
+    if (transport === 'websocket') {
+      // The README's picture: refreshed only when asked (UPDATE_DOCS=1), so a test run leaves the tree clean.
+      const path = process.env.UPDATE_DOCS ? 'docs/cluster-screenshot.png' : testInfo.outputPath('cluster.png');
+      await page.setViewportSize({ width: 1440, height: 960 });
+      await page.screenshot({ path });
+      await testInfo.attach('cluster.png', { path, contentType: 'image/png' });
+    }
   });
 }
