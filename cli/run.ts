@@ -143,7 +143,8 @@ export function withClients(entries: SuiteEntry[], specs: ClientSpec[], override
 export async function selectEntries(names: string[], suite?: string): Promise<SuiteEntry[]> {
   if (suite && names.length) throw new Error('give scenario names or --suite, not both');
   if (suite) return getSuite(suite);
-  const chosen = names.length ? names : [...LIBRARY.keys()].filter((n) => n !== 'throughput');
+  // Without names: every scenario but the long throughput climb and the cluster (it needs redis-server and haproxy).
+  const chosen = names.length ? names : [...LIBRARY.keys()].filter((n) => n !== 'throughput' && n !== 'cluster');
   return Promise.all(
     chosen.map(async (n) => ({ scenario: /\.[cm]?[jt]s$/.test(n) ? await loadScenarioFile(n) : getScenario(n) })),
   );
@@ -256,7 +257,7 @@ export function registerRunCommand(program: Command): Command {
     .description('Run scenarios against every transport and peer behind an emulated network; write a results file')
     .argument(
       '[scenario...]',
-      `built-in scenarios (${[...LIBRARY.keys()].join(', ')}) or scenario files (.ts/.js); default: all but throughput`,
+      `built-in scenarios (${[...LIBRARY.keys()].join(', ')}) or scenario files (.ts/.js); default: all but throughput and cluster`,
     )
     .option('--transports <list>', `comma-separated contenders: ${CONTENDERS.join(', ')}`)
     .option('--network <list>', 'comma-separated network profiles (see `transport-lab list`)')
