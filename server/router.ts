@@ -193,7 +193,8 @@ export async function applyUpstream(
   }
   for (const envelope of envelopes) assertPayloadWithin(envelope, ctx.maxMessageBytes);
   session.receiveBatch(envelopes);
-  const settled = session.settled();
+  // On a cluster the answer acknowledges the batch's messages: only once they (and their effects) are durable.
+  const settled = envelopes.some((e) => e.type === 'data') ? session.settled() : null;
   if (settled) await settled;
   return `a${session.takeAckForResponse()}`;
 }
