@@ -196,11 +196,22 @@ export class SessionRegistry implements SessionHost, BackplaneHost {
     const session = found ?? this.create(admission);
     if (session.isClosed) return connection.close(CloseCodes.GOING_AWAY, 'SESSION_EXPIRED');
     if (found && !query.probe) session.rotateToken(query.token!, admission.nextToken);
-    session.attach(connection, { probe: query.probe, resumed: found !== undefined, clientAck: query.ack });
-    if (!session.announced && !session.isClosed) {
-      session.announced = true;
-      this.options.announce(session.connection);
-    }
+    const attach = () => {
+      session.attach(connection, { probe: query.probe, resumed: found !== undefined, clientAck: query.ack });
+      if (!session.announced && !session.isClosed) {
+        session.announced = true;
+        this.options.announce(session.connection);
+      }
+    };
+    // Cluster: a new session's hello goes out once its record is durable, so that whichever node the
+    // client's next request lands on finds it (and a node dying right after the hello strands nobody).
+    const created = found ? null : this.backplane.settled();
+    if (!created) return attach();
+    void created.then(() => {
+      if (connection.isOpen && !session.isClosed) attach();
+      else if (!session.isClosed)
+        this.log('debug', `session ${session.id}: its first connection left before its hello`, {});
+    });
   }
 
   /** See TransportHost.find. */
