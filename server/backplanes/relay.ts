@@ -62,8 +62,6 @@ interface Waiting {
 }
 
 const POST_TIMEOUT_MS = 30_000;
-const UNKNOWN_RETRIES = 10;
-const UNKNOWN_RETRY_MS = 50;
 
 export class Relay {
   private nextId = 1;
@@ -155,14 +153,7 @@ export class Relay {
     this.waiting.set(id, { owner: '', answer, timer });
     let sent;
     try {
-      const message = relayMessage(header, body);
-      sent = await this.link.toOwner(query.sid!, message);
-      // A session opened a moment ago on another node may not be in Redis yet (its hello goes out
-      // before its record is committed): look again for a little while before calling it unknown.
-      for (let i = 0; sent === 'unknown' && i < UNKNOWN_RETRIES && this.waiting.has(id); i++) {
-        await new Promise((resolve) => setTimeout(resolve, UNKNOWN_RETRY_MS));
-        sent = await this.link.toOwner(query.sid!, message);
-      }
+      sent = await this.link.toOwner(query.sid!, relayMessage(header, body));
     } catch (error) {
       this.forget(id);
       throw new TransportLabError('BACKPLANE_UNAVAILABLE', undefined, { cause: error });
