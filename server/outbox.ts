@@ -18,6 +18,8 @@ export class Outbox {
   /** The active connection proves its upstream with a round trip first: data waits for its first frame. */
   private held = false;
   private inboundBytes = 0;
+  /** Highest seq that may be written (a cluster backplane made it durable); unlimited on one server. */
+  durableUpTo = Infinity;
 
   constructor(private readonly maxBufferedBytes: number) {}
 
@@ -31,10 +33,11 @@ export class Outbox {
     return this.heldBytes(connection) + bytes <= this.maxBufferedBytes;
   }
 
-  /** Queues a message (the caller checked `fits`) and writes what the connection can take. */
-  queue(payload: Payload, connection: ServerConnection | null): void {
-    this.seq.queue(payload);
+  /** Queues a message (the caller checked `fits`) and writes what the connection can take; returns its seq. */
+  queue(payload: Payload, connection: ServerConnection | null): number {
+    const seq = this.seq.queue(payload);
     this.pump(connection);
+    return seq;
   }
 
   /**
@@ -60,7 +63,8 @@ export class Outbox {
     this.writtenUpTo = Math.max(this.writtenUpTo, this.seq.acknowledged);
     const batch: Envelope[] = [];
     let bytes = connection.bufferedAmount;
-    while (this.writtenUpTo < this.seq.sent && (batch.length === 0 || bytes < connection.limits.highWaterMark)) {
+    const upTo = Math.min(this.seq.sent, this.durableUpTo);
+    while (this.writtenUpTo < upTo && (batch.length === 0 || bytes < connection.limits.highWaterMark)) {
       const seq = ++this.writtenUpTo;
       const payload = this.seq.payload(seq)!;
       batch.push(this.seq.envelope(seq, payload));

@@ -21,6 +21,7 @@ import {
   fromPayload,
   toPayload,
 } from '../protocol/index.js';
+import type { Backplane, BackplaneSession, ReleaseReason, SessionSnapshot } from './backplane.js';
 import { type ConnectionTarget, type RequestInfo, SessionConnection, type TransportChange } from './connection.js';
 import { Outbox } from './outbox.js';
 import type { ConnectionOwner, HostedSession, ServerConnection } from './transport.js';
@@ -43,12 +44,13 @@ export interface SessionOptions {
   ackDelayMs: number;
 }
 
-/** What the server provides a session: room bookkeeping, the end of the session, its log. */
+/** What the server provides a session: room bookkeeping, the end of the session, its log, the backplane. */
 export interface SessionHost {
   ended(session: Session, code: number, reason: string): void;
   joined(session: Session, room: string): void;
   left(session: Session, room: string): void;
   log: Log;
+  readonly backplane: Backplane;
 }
 
 /** 128 bits from the CSPRNG, base64url. */
@@ -56,10 +58,10 @@ export function randomId(): string {
   return randomBytes(16).toString('base64url');
 }
 
-export class Session implements ConnectionOwner, ConnectionTarget, HostedSession {
-  readonly id = randomId();
+export class Session implements ConnectionOwner, ConnectionTarget, HostedSession, BackplaneSession {
+  readonly id: string;
   /** The resume token; rotated on every resume, so a token seen once (a logged URL) cannot take the session. */
-  token = randomId();
+  token: string;
   /** The token the last resume presented: still accepted until the client shows it has the new one. */
   previousToken: string | null = null;
   readonly rooms = new Set<string>();
@@ -74,16 +76,80 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   private ackTimer: ReturnType<typeof setTimeout> | null = null;
   private detachedAt = Date.now();
   private ended = false;
+  /** Whether the application was told about this session (its 'connection' event). */
+  announced = false;
+  private readonly backplane: Backplane;
 
+  /** `restored`: a session taken over from another node of a cluster (its state as the backplane kept it). */
   constructor(
     private readonly options: SessionOptions,
     private readonly host: SessionHost,
     request: RequestInfo,
     user: unknown,
+    restored?: SessionSnapshot,
   ) {
-    this.connection = new SessionConnection(this, request, user);
+    this.backplane = host.backplane;
+    this.id = restored?.id ?? randomId();
+    this.token = restored?.token ?? randomId();
+    this.previousToken = restored?.previousToken ?? null;
+    this.connection = new SessionConnection(this, request, user, restored !== undefined, host.backplane.node);
     this.outbox = new Outbox(options.maxBufferedBytes);
     this.seq = this.outbox.seq;
+    if (restored) {
+      this.seq.restore(restored.acknowledged, restored.unconfirmed, restored.received);
+      for (const room of restored.rooms) this.rooms.add(room);
+      this.lastTransport = restored.transport as TransportName | null;
+    }
+    // On a cluster nothing is written or acknowledged before the backplane says it is durable.
+    if (host.backplane.node !== null) this.durable(this.seq.sent, this.seq.received);
+  }
+
+  /** Outbound messages up to `outbound` may be written, inbound ones up to `inbound` acknowledged. */
+  durable(outbound: number, inbound: number): void {
+    if (this.ended) return;
+    this.outbox.durableUpTo = outbound;
+    this.seq.ackLimit = inbound;
+    this.outbox.pump(this.current);
+    if (this.current?.capabilities.upstream === 'connection' && this.seq.unacknowledged > 0) this.scheduleAck();
+  }
+
+  /** What a cluster backplane keeps of this session. */
+  snapshot(): SessionSnapshot {
+    return {
+      id: this.id,
+      token: this.token,
+      previousToken: this.previousToken,
+      acknowledged: this.seq.acknowledged,
+      unconfirmed: this.seq.unconfirmed(),
+      received: this.seq.received,
+      rooms: [...this.rooms],
+      transport: this.transport,
+      request: this.connection.request,
+      user: this.connection.user,
+    };
+  }
+
+  /** Resolves once what this session recorded is durable (a cluster backplane); null when it is. */
+  settled(): Promise<void> | null {
+    return this.backplane.settled();
+  }
+
+  /**
+   * The session continues on another node (or this copy fell behind the durable one): drop it here
+   * without ending it. The client is cut (it reconnects and resumes wherever the balancer sends it);
+   * the application's Connection says 'moved' and takes nothing more.
+   */
+  release(why: ReleaseReason): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.clearAckTimer();
+    const connection = this.current;
+    this.current = null;
+    const code = { moved: CloseCodes.REPLACED, diverged: CloseCodes.TRY_LATER, shutdown: CloseCodes.GOING_AWAY }[why];
+    this.probe?.close(code, why);
+    connection?.close(code, why);
+    this.log('info', `released (${why})`, { why });
+    this.connection.emit('moved', { reason: why });
   }
 
   /** The transport of the active connection (while the client is away: of the last one). */
@@ -110,9 +176,16 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   }
 
   /** Rotates the resume token for a connection opened with `presented` (the hello carries the new one). */
-  rotateToken(presented: string): void {
+  rotateToken(presented: string, next = randomId()): void {
     this.previousToken = presented;
-    this.token = randomId();
+    this.token = next;
+  }
+
+  /** The client showed it has the current token: the one before it no longer opens the session. */
+  retirePreviousToken(): void {
+    if (this.previousToken === null) return;
+    this.previousToken = null;
+    this.backplane.tokens(this);
   }
 
   /** See Outbox.reserveInbound: an upstream body counts against maxBufferedBytes before it is read. */
@@ -135,7 +208,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
       this.slowConsumer('send refused');
       return false;
     }
-    this.outbox.queue(payload, this.current);
+    this.backplane.queued(this, this.outbox.queue(payload, this.current), payload);
     return true;
   }
 
@@ -187,14 +260,14 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
    */
   attach(connection: ServerConnection, opts: { probe: boolean; resumed: boolean; clientAck: number }): void {
     this.own(connection);
-    if (opts.resumed && !this.seq.acknowledge(opts.clientAck)) {
+    if (opts.resumed && !this.clientAcked(opts.clientAck)) {
       return this.refuse(connection, new TransportLabError('BAD_SEQUENCE', 'ack beyond what was sent'));
     }
     // A probe stays a probe even while the session is detached: the client treats it as one (drops
     // data on it, then says `u`), so activating it here would make its `u` a protocol error.
     const probe = opts.probe;
     connection.send([{ type: 'hello', hello: this.hello(connection.transport, opts.resumed, probe) }]);
-    this.seq.ackedUpTo(this.seq.received);
+    this.seq.ackedUpTo(this.seq.ackable);
     const what = probe ? 'probe' : opts.resumed ? 'resumed' : 'opened';
     this.log(probe ? 'debug' : 'info', `${what} on ${connection.transport}`, { transport: connection.transport });
     if (probe) {
@@ -214,7 +287,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
    */
   continueOn(connection: ServerConnection, clientAck: number): void {
     this.own(connection);
-    if (!this.seq.acknowledge(clientAck)) {
+    if (!this.clientAcked(clientAck)) {
       return this.refuse(connection, new TransportLabError('BAD_SEQUENCE', 'ack beyond what was sent'));
     }
     this.log('debug', `continued on a fresh ${connection.transport} connection`, { transport: connection.transport });
@@ -272,7 +345,8 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
         if (arrival === 'gap') throw new TransportLabError('BAD_SEQUENCE');
         if (via) this.scheduleAck();
         const body = envelope.body;
-        this.deliverToApp(typeof body === 'string' ? data : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+        const message = typeof body === 'string' ? data : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+        this.backplane.delivering(this, envelope.seq, () => this.deliverToApp(message));
         return;
       }
       case 'ack':
@@ -313,8 +387,8 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   /** The cumulative ack to put in an upstream POST response; marks it as sent. */
   takeAckForResponse(): number {
     this.clearAckTimer();
-    this.seq.ackedUpTo(this.seq.received);
-    return this.seq.received;
+    this.seq.ackedUpTo(this.seq.ackable);
+    return this.seq.ackable;
   }
 
   /**
@@ -342,7 +416,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   onFrame(connection: ServerConnection, frame: Frame): void {
     if (connection !== this.current && connection !== this.probe) return; // late frame from a replaced connection
     // A frame on the active connection after its hello: the client holds the token the hello carried.
-    if (connection === this.current) this.previousToken = null;
+    if (connection === this.current) this.retirePreviousToken();
     try {
       this.receive(decode(frame), connection);
     } catch (error) {
@@ -413,7 +487,15 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   }
 
   private acknowledge(ack: number): void {
-    if (!this.seq.acknowledge(ack)) throw new TransportLabError('BAD_SEQUENCE', 'ack beyond what was sent');
+    if (!this.clientAcked(ack)) throw new TransportLabError('BAD_SEQUENCE', 'ack beyond what was sent');
+  }
+
+  /** The client's cumulative ack; false when it is beyond what was sent. */
+  private clientAcked(ack: number): boolean {
+    const before = this.seq.acknowledged;
+    if (!this.seq.acknowledge(ack)) return false;
+    if (this.seq.acknowledged > before) this.backplane.acknowledged(this, this.seq.acknowledged);
+    return true;
   }
 
   private scheduleAck(): void {
@@ -441,7 +523,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
       sid: this.id,
       token: this.token,
       transport,
-      ack: this.seq.received,
+      ack: this.seq.ackable,
       resumed,
       probe,
       heartbeatMs: o.heartbeatMs,
@@ -450,6 +532,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
       maxMessageBytes: o.maxMessageBytes,
       maxBatchBytes: o.maxBatchBytes,
       maxJsonDepth: o.maxJsonDepth,
+      ...(this.backplane.node === null ? {} : { node: this.backplane.node }),
     };
   }
 }

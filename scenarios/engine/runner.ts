@@ -22,12 +22,12 @@ import { CONTENDER_INFO } from '../contenders.js';
 import {
   callAll,
   connectWorkers,
-  startServerProcess,
   startWorkers,
   stopWorkers,
   type ClientWorker,
   type ServerProcess,
 } from './processes.js';
+import { startServerSide, type ServerSide } from '../cluster/nodes.js';
 import type { RunResult } from '../results.js';
 import { climb } from './throughput.js';
 import { createWireMeter, type WireMeter } from '../meter/meter.js';
@@ -64,7 +64,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
   let meter: WireMeter | null = null;
   const events: RunResult['events'] = [];
   const progress = options.onProgress ?? (() => {});
-  let server: ServerProcess | null = null;
+  let server: ServerSide | null = null;
   let proxy: NetworkProxy | null = null;
   let workers: ClientWorker[] = [];
   let browser: BrowserWorker | null = null;
@@ -76,6 +76,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
   let connected = 0;
   let extraParams: Record<string, unknown> | undefined;
   let browserInfo: RunResult['browser'];
+  let cluster: RunResult['cluster'] | null;
   let capture: Capture | null = null;
   let wireCheck: Record<string, unknown> | undefined;
   let reports: Reports = {
@@ -101,7 +102,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
       // Both settle before anything throws, so whichever started is stopped in `finally`.
       const [chromium, serverProcess] = await Promise.allSettled([
         startBrowserWorker(plan, certificate),
-        startServerProcess(plan, serverTls),
+        startServerSide(plan, serverTls),
       ]);
       if (chromium.status === 'fulfilled') workers = [(browser = chromium.value)];
       if (serverProcess.status === 'rejected') throw serverProcess.reason;
@@ -113,7 +114,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
         Math.ceil(plan.clients / CLIENTS_PER_WORKER),
       );
       workers = startWorkers(plan, workerCount);
-      server = await startServerProcess(plan, serverTls);
+      server = await startServerSide(plan, serverTls);
     }
     proxy = await createProxy({
       target: { host: '127.0.0.1', port: server.port },
@@ -158,6 +159,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     const rate = plan.throughput?.startRate ?? plan.traffic.rate;
     await server.caller.call('start', { at: trafficStart, rate });
     await callAll(workers, 'start', { at: trafficStart, rate });
+    server.startFaults(trafficStart, runStart, (e) => events.push(e));
     if (plan.throughput) {
       extraParams = { throughput: await climb(plan, plan.throughput, server, workers, options.signal, progress) };
     } else {
@@ -183,6 +185,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
   } finally {
     // Read before the pages close: their errors, the User-Agent, the CPU split.
     browserInfo = browser?.describe();
+    cluster = server?.describe() ?? null;
     await stopWorkers(workers);
     await server?.stop();
     await proxy?.close();
@@ -209,6 +212,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     workerUtilization: reports.utilization,
     extraParams: wireCheck ? { ...extraParams, wireCheck } : extraParams,
     browser: browserInfo,
+    cluster,
   });
 }
 
