@@ -4,7 +4,9 @@
  * Binary travels as binary. Upstream is HTTP POST (the router's).
  *
  * A parked poll is a `PollSink`: the HTTP response here, or (cluster) a poll that another node
- * received and relays through the backplane.
+ * received and relays through the backplane. The HTTP response encodes an answer of at least the
+ * compression threshold with gzip/brotli when the request accepts it (zlib, off the event loop), and
+ * on HTTP/2 ends only its stream.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -15,7 +17,8 @@ import {
   type Frame,
   TransportLabError,
 } from '../../protocol/index.js';
-import { sendError, type SessionQuery } from '../http.js';
+import type { Compression } from '../compression.js';
+import { isHttp2, responseGone, sendError, type SessionQuery } from '../http.js';
 import { type HostedSession, ServerConnection, type TransportFactory, type TransportHost } from '../transport.js';
 
 /** Where a parked poll's answer goes. */
@@ -33,19 +36,30 @@ export interface PollSink {
 }
 
 /** A poll on this node: the HTTP response itself. */
-export function responseSink(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): PollSink {
+export function responseSink(
+  req: IncomingMessage,
+  res: ServerResponse,
+  cors: Record<string, string>,
+  compression: Compression,
+): PollSink {
   let answered = false;
   return {
     answer(body, closing, flushed) {
       answered = true;
-      res.writeHead(200, {
-        ...cors,
-        'Content-Type': BATCH_CONTENT_TYPE,
-        'Content-Length': body.byteLength,
-        'Cache-Control': 'no-store',
-        ...(closing ? { Connection: 'close' } : {}),
+      compression.body(compression.negotiate(req), body, (error, encoded, encoding) => {
+        const [out, used] = error ? [body, null] : [encoded, encoding];
+        if (responseGone(res)) return flushed();
+        res.writeHead(200, {
+          ...cors,
+          'Content-Type': BATCH_CONTENT_TYPE,
+          'Content-Length': out.byteLength,
+          'Cache-Control': 'no-store',
+          ...(used ? { 'Content-Encoding': used, Vary: 'Accept-Encoding' } : {}),
+          // HTTP/1.1: the last answer closes the connection; HTTP/2: it ends only its stream.
+          ...(closing && !isHttp2(req) ? { Connection: 'close' } : {}),
+        });
+        res.end(out, flushed);
       });
-      res.end(body, flushed);
     },
     refuse(error) {
       answered = true;
@@ -185,13 +199,14 @@ export function continuePoll(session: HostedSession, sink: PollSink, ack: number
  * session another node holds is relayed to it.
  */
 export const longPolling: TransportFactory = (host: TransportHost) => {
-  const { pollTimeoutMs } = host.options;
-  const sinkOf = (req: IncomingMessage, res: ServerResponse) => responseSink(req, res, host.corsHeaders(req));
+  const { pollTimeoutMs, compression } = host.options;
+  const sinkOf = (req: IncomingMessage, res: ServerResponse) =>
+    responseSink(req, res, host.corsHeaders(req), compression);
   return {
     async get(req, res, query: SessionQuery) {
       if (query.open) {
         const admission = await host.admit(req, query, 'long-polling');
-        if (res.destroyed) return; // the client left while it was being admitted
+        if (responseGone(res)) return; // the client left while it was being admitted
         return host.open(admission, () => {
           const connection = new LongPollingConnection(pollTimeoutMs);
           connection.poll(sinkOf(req, res));
