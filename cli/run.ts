@@ -14,6 +14,10 @@ import {
   getSuite,
   planSuite,
   durationSchema,
+  BACKPLANES,
+  BALANCERS,
+  parseNodeFaults,
+  type BalancerMode,
   type Overrides,
   type Scenario,
   type ScenarioInput,
@@ -40,6 +44,14 @@ export interface RunCommandOptions {
   progress?: boolean;
   verifyCapture?: boolean;
   repeat?: string;
+  /** true (the flag alone), or "on", "off", "off,on". */
+  tls?: boolean | string;
+  http?: string;
+  compression?: string;
+  nodes?: string;
+  balancer?: string;
+  backplane?: string;
+  fault?: string;
 }
 
 const list = (text?: string) =>
@@ -85,11 +97,41 @@ export function parseOverrides(o: RunCommandOptions): Overrides {
       ? undefined
       : durationSchema.safeParse(/^\d+$/.test(o.duration) ? Number(o.duration) : o.duration);
   if (duration && !duration.success) throw new Error(`--duration takes e.g. 500ms, 10s, 2m (got ${o.duration})`);
+  const http = list(o.http);
+  if (http?.some((h) => h !== '1.1' && h !== '2')) throw new Error(`--http takes 1.1, 2 or 1.1,2 (got ${o.http})`);
+  const onOff = (flag: string, text: string | undefined) =>
+    list(text)?.map((c) => {
+      if (c !== 'on' && c !== 'off') throw new Error(`--${flag} takes on, off or off,on (got ${text})`);
+      return c === 'on';
+    });
+  const compression = onOff('compression', o.compression);
+  // --tls alone is "on"; --http 2 implies it (browsers speak HTTP/2 only over TLS).
+  const tls =
+    o.tls === true ? [true] : (onOff('tls', o.tls || undefined) ?? (http?.includes('2') ? [true] : undefined));
+  const nodes = list(o.nodes)?.map((n) => {
+    if (!/^\d+$/.test(n) || Number(n) < 1 || Number(n) > 16) throw new Error(`--nodes takes counts 1–16 (got ${n})`);
+    return Number(n);
+  });
+  const balancers = list(o.balancer);
+  for (const b of balancers ?? [])
+    if (!(BALANCERS as readonly string[]).includes(b))
+      throw new Error(`--balancer takes ${BALANCERS.join(', ')} (got ${JSON.stringify(b)})`);
+  const backplanes = list(o.backplane);
+  for (const b of backplanes ?? [])
+    if (!(BACKPLANES as readonly string[]).includes(b))
+      throw new Error(`--backplane takes ${BACKPLANES.join(', ')} (got ${JSON.stringify(b)})`);
   return {
+    ...(tls ? { tls } : {}),
+    ...(http ? { http: http as Array<'1.1' | '2'> } : {}),
+    ...(compression ? { compression } : {}),
     contenders: contenders as Contender[] | undefined,
     networks: list(o.network),
     middleboxes: list(o.middlebox)?.map((m) => (m === 'none' ? null : m)),
     durationMs: duration?.data,
+    ...(nodes ? { nodes } : {}),
+    ...(balancers ? { balancers: balancers as BalancerMode[] } : {}),
+    ...(backplanes ? { backplanes: backplanes as Array<'memory' | 'redis'> } : {}),
+    ...(o.fault ? { nodeFaults: parseNodeFaults(o.fault) } : {}),
   };
 }
 
@@ -114,7 +156,8 @@ export function withClients(entries: SuiteEntry[], specs: ClientSpec[], override
 export async function selectEntries(names: string[], suite?: string): Promise<SuiteEntry[]> {
   if (suite && names.length) throw new Error('give scenario names or --suite, not both');
   if (suite) return getSuite(suite);
-  const chosen = names.length ? names : [...LIBRARY.keys()].filter((n) => n !== 'throughput');
+  // Without names: every scenario but the long throughput climb and the cluster (it needs redis-server and haproxy).
+  const chosen = names.length ? names : [...LIBRARY.keys()].filter((n) => n !== 'throughput' && n !== 'cluster');
   return Promise.all(
     chosen.map(async (n) => ({ scenario: /\.[cm]?[jt]s$/.test(n) ? await loadScenarioFile(n) : getScenario(n) })),
   );
@@ -185,7 +228,7 @@ export function registerRunCommand(program: Command): Command {
     .description('Run scenarios against every transport and peer behind an emulated network; write a results file')
     .argument(
       '[scenario...]',
-      `built-in scenarios (${[...LIBRARY.keys()].join(', ')}) or scenario files (.ts/.js); default: all but throughput`,
+      `built-in scenarios (${[...LIBRARY.keys()].join(', ')}) or scenario files (.ts/.js); default: all but throughput and cluster`,
     )
     .option('--transports <list>', `comma-separated contenders: ${CONTENDERS.join(', ')}`)
     .option('--network <list>', 'comma-separated network profiles (see `transport-lab list`)')
@@ -202,10 +245,23 @@ export function registerRunCommand(program: Command): Command {
       '--repeat <n>',
       'run every plan n times, interleaved; reports show the median of the runs and its interval, and claim a difference only beyond their noise (default 1)',
     )
+    .option(
+      '--nodes <list>',
+      'server processes, comma-separated, e.g. 1,3: more than one is a cluster on Redis behind HAProxy',
+    )
+    .option('--balancer <list>', `a cluster's balancer: ${BALANCERS.join(', ')} (no affinity, or cookie affinity)`)
+    .option('--backplane <list>', `what the nodes share: ${BACKPLANES.join(', ')} (default: redis for clusters)`)
+    .option('--fault <list>', 'node faults in the traffic phase, e.g. kill-node:1@4s,restart-node:1@8s')
     .option('--suite <name>', 'a named suite instead of scenario names (default, full)')
     .option('--out <file>', 'results JSON', 'reports/out/results.json')
     .option('--report <file>', 'also write the HTML report here')
     .option('--json', 'print the results JSON on stdout (no progress, no table)')
+    .option(
+      '--tls [list]',
+      'over TLS 1.3 (https:, wss:) with a throwaway certificate per run; "off,on" runs both. Bytes gain a TLS category',
+    )
+    .option('--http <list>', 'HTTP version(s) for SSE, long-polling and POSTs: 1.1, 2 or 1.1,2 (2 implies --tls)')
+    .option('--compression <list>', 'on, off or on,off: compression on every transport (deflate, gzip/brotli)')
     .option('--verify-capture', 'capture each run with tshark; record captured vs metered bytes in params.wireCheck')
     .addOption(new Option('--no-progress', 'one line per finished run instead of a progress bar'))
     .addHelpText(

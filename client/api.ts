@@ -10,14 +10,23 @@ export type ClientState = 'connecting' | 'open' | 'reconnecting' | 'closed';
  * FailedToStartTransportError). `closeCode` is the close code the connection ended with, if any.
  */
 export class TransportError extends Error {
+  /** The server's refusal code when it named one (`UNAUTHORIZED`, `FORBIDDEN_ORIGIN`, …). */
+  readonly code?: string;
+
   constructor(
     readonly transport: TransportName,
     message: string,
     readonly closeCode?: number,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { code?: string },
   ) {
     super(message, options);
     this.name = 'TransportError';
+    this.code = options?.code;
+  }
+
+  /** The refusal code, else the message: what a `close` caused by this error carries as its reason. */
+  get reason(): string {
+    return this.code ?? this.message;
   }
 }
 
@@ -40,7 +49,12 @@ export interface ClientEvents extends Record<string, unknown> {
   resumed: { id: string; transport: TransportName; resent: number };
   /** The server no longer had the session: nothing after this is a continuation. */
   'session-lost': { previousId: string; reason: string; unconfirmed: unknown[] };
+  /**
+   * The client ended: closed by the application or the server (1000), or refused for good — a refusal
+   * retrying cannot change (origin, token, authentication, too big): `code` its close code, `reason` its name.
+   */
   close: { code: number; reason: string };
+  /** A refused upload (its messages did not get through; `close` follows), or a message that did not decode. */
   error: Error;
 }
 
@@ -64,6 +78,14 @@ export interface ClientOptions {
   ackDelayMs?: number;
   /** Extra request headers (Node only; browsers choose their own). */
   headers?: Record<string, string>;
+  /**
+   * A credential for the server's `authenticate` hook: a value, or a function called before every
+   * connection walk (so a short-lived token is fresh on each reconnect). Node sends it as
+   * `Authorization: Bearer …`; browsers' WebSocket and EventSource cannot set headers, so there it
+   * travels as the `auth` query parameter — use a short-lived, single-use ticket, since URLs reach
+   * logs (or rely on a same-origin cookie, which the hook reads from `cookies`).
+   */
+  auth?: string | (() => string | null | undefined | Promise<string | null | undefined>);
   /** Swap WebSocket / EventSource / fetch implementations. */
   platform?: Partial<Platform>;
   /** Told each decision: transport tried, verified, refused and why, fallback, upgrade, reconnect (off by default; `console` works). */

@@ -15,18 +15,19 @@ import {
   type Hello,
   type Log,
   Sequencer,
-  TERMINAL_CLOSE_CODES,
   TRANSPORT_CAPABILITIES,
   TRANSPORTS,
   type TransportName,
   TransportLabError,
   fromPayload,
+  isErrorCode,
   toPayload,
 } from '../protocol/index.js';
 import { type Attempt, type ClientEvents, type ClientOptions, type ClientState, TransportError } from './api.js';
 import { Emitter } from './emitter.js';
+import { isFinalRefusal } from './refusal.js';
 import { plan } from './strategy.js';
-import type { ClientTransport, Platform, TransportOwner, TransportSettings } from './transport.js';
+import type { ClientTransport, Ending, Platform, TransportOwner, TransportSettings } from './transport.js';
 import { CLIENT_TRANSPORTS } from './transports/index.js';
 
 interface Pending {
@@ -53,6 +54,10 @@ export class Client extends Emitter<ClientEvents> {
   private watchdog: ReturnType<typeof setInterval> | null = null;
   private lastHeardAt = 0;
   private attempt = 0;
+  /** When the active connection was adopted: one that dies young does not reset the backoff. */
+  private adoptedAt = 0;
+  /** The `auth` option's value for this connection walk. */
+  private authValue: string | null = null;
   private pingCounter = 0;
   private announced = false;
   private lastTransport: TransportName | null = null;
@@ -65,7 +70,7 @@ export class Client extends Emitter<ClientEvents> {
   private readonly owner: TransportOwner = {
     onEnvelope: (transport, envelope) => this.onEnvelope(transport, envelope),
     onHeard: (transport) => this.onHeard(transport),
-    onGone: (transport, reason, code) => this.onGone(transport, reason, code),
+    onGone: (transport, reason, ending) => this.onGone(transport, reason, ending),
   };
 
   constructor(
@@ -83,6 +88,8 @@ export class Client extends Emitter<ClientEvents> {
       baseUrl,
       platform: { ...platform, ...options.platform },
       headers: options.headers,
+      session: () => ({ sid: this.sid, token: this.token }),
+      auth: () => this.authValue,
       currentAck: () => this.seq.received,
       maxBatchBytes: () => this.hello?.maxBatchBytes ?? DEFAULTS.maxBatchBytes,
     };
@@ -98,6 +105,11 @@ export class Client extends Emitter<ClientEvents> {
     return this.sid;
   }
 
+  /** Cluster: the server node the last hello came from (null from a single server). */
+  get node(): string | null {
+    return this.hello?.node ?? null;
+  }
+
   /** Payload bytes sent but not yet acknowledged by the server. */
   get bufferedAmount(): number {
     return this.seq.bufferedBytes;
@@ -105,11 +117,16 @@ export class Client extends Emitter<ClientEvents> {
 
   /**
    * Sends a message (string → text, bytes → binary, anything else → JSON). It is buffered until the
-   * server acknowledges it, and resent after a reconnect. Throws MESSAGE_TOO_BIG or BUFFER_FULL.
+   * server acknowledges it, and resent after a reconnect. Throws MESSAGE_TOO_BIG, JSON_TOO_DEEP or BUFFER_FULL.
    */
   send(data: unknown): void {
     if (this.state === 'closed') throw new Error('Client is closed');
-    const payload = toPayload(data, this.hello?.maxMessageBytes ?? DEFAULTS.maxMessageBytes);
+    const hello = this.hello;
+    const payload = toPayload(
+      data,
+      hello?.maxMessageBytes ?? DEFAULTS.maxMessageBytes,
+      hello?.maxJsonDepth ?? DEFAULTS.maxJsonDepth,
+    );
     if (this.seq.bufferedBytes + payload.bytes > (this.options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes)) {
       throw new TransportLabError('BUFFER_FULL', 'Outbound buffer is full: the server has not acknowledged enough');
     }
@@ -128,10 +145,13 @@ export class Client extends Emitter<ClientEvents> {
 
   private async establish(reason: string): Promise<void> {
     this.reconnectTimer = null;
+    if (!(await this.resolveAuth())) return;
     const { start, probe } = plan(this.options.strategy ?? 'fallback', this.transports, this.neverWorked);
     const attempts: Attempt[] = [];
     for (const name of start) {
       if (this.state === 'closed') return;
+      const final = attempts.find((a) => this.isFinalRefusal(a.error));
+      if (final) return this.refused(final.error);
       try {
         const transport = await this.verify(name, false);
         if ((this.state as ClientState) === 'closed') return this.settle(transport, 'client closed');
@@ -144,6 +164,8 @@ export class Client extends Emitter<ClientEvents> {
       }
     }
     if (this.state === 'closed') return;
+    const final = attempts.find((a) => this.isFinalRefusal(a.error));
+    if (final) return this.refused(final.error);
     const errors = attempts.map((a) => a.error);
     const why = errors.map((e) => `${e.transport}: ${e.message}`).join('; ');
     this.scheduleReconnect(new AggregateError(errors, `no transport connected (${why})`));
@@ -167,6 +189,39 @@ export class Client extends Emitter<ClientEvents> {
     }
   }
 
+  /**
+   * Resolves the `auth` option (a value, or a function called before every connection walk so a
+   * token can be refreshed). A function that throws counts as a failed walk: reconnect with backoff.
+   */
+  private async resolveAuth(): Promise<boolean> {
+    const auth = this.options.auth;
+    if (auth === undefined) return true;
+    try {
+      const value = typeof auth === 'function' ? await auth() : auth;
+      this.authValue = value === null || value === undefined ? null : String(value);
+      return this.state !== 'closed';
+    } catch (error) {
+      if (this.state === 'closed') return false;
+      this.scheduleReconnect(new Error(`auth failed: ${(error as Error).message}`, { cause: error }));
+      return false;
+    }
+  }
+
+  private isFinalRefusal(error: TransportError): boolean {
+    return isFinalRefusal(error.code, error.closeCode);
+  }
+
+  /** Ends the client on a final refusal: `error` for a refused upload (its messages did not get through), then `close`. */
+  private refused(error: TransportError, upload = false): void {
+    const code = error.code ?? error.reason;
+    this.log('error', `refused for good (${code}): ${error.message}`, { transport: error.transport, code });
+    if (upload) {
+      const refusal = isErrorCode(error.code) ? new TransportLabError(error.code, error.message) : error;
+      this.emit('error', refusal);
+    }
+    this.finish(error.closeCode ?? CloseCodes.POLICY, code);
+  }
+
   private verify(name: TransportName, probe: boolean): Promise<ClientTransport> {
     const timeoutMs = this.options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
     this.log('debug', `trying ${name}${probe ? ' (upgrade probe)' : ''}`, { transport: name, probe });
@@ -184,7 +239,7 @@ export class Client extends Emitter<ClientEvents> {
    * and closes it. A verified transport stays registered until it is adopted, so frames that arrive
    * in the meantime are not dropped.
    */
-  private settle(transport: ClientTransport, failure?: string, closeCode?: number): void {
+  private settle(transport: ClientTransport, failure?: string, ending: Ending = {}): void {
     const pending = this.pending.get(transport);
     if (!pending) return;
     clearTimeout(pending.timer);
@@ -195,7 +250,7 @@ export class Client extends Emitter<ClientEvents> {
     }
     this.pending.delete(transport);
     transport.close();
-    pending.reject(new TransportError(transport.name, failure ?? 'abandoned', closeCode));
+    pending.reject(new TransportError(transport.name, failure ?? 'abandoned', ending.closeCode, { code: ending.code }));
   }
 
   private recordFailure(name: TransportName, error: unknown, attempts: Attempt[]): void {
@@ -209,7 +264,7 @@ export class Client extends Emitter<ClientEvents> {
 
   private adopt(transport: ClientTransport, reason: string, attempts: Attempt[]): void {
     const held = this.pending.get(transport)?.held ?? [];
-    this.attempt = 0;
+    this.adoptedAt = Date.now();
     this.state = 'open';
     this.switchTo(transport, reason, attempts);
     if (!this.announced) {
@@ -258,7 +313,7 @@ export class Client extends Emitter<ClientEvents> {
         // A hello on an adopted transport means the server sees a new connection: resync by reconnecting.
         return pending
           ? this.onHello(transport, envelope.hello, pending)
-          : this.onGone(transport, 'unexpected hello', CloseCodes.BAD_DATA);
+          : this.onGone(transport, 'unexpected hello', { closeCode: CloseCodes.BAD_DATA });
       case 'pong':
         if (pending && !pending.verified && pending.pingId !== 0 && pending.pingId === envelope.id)
           this.settle(transport);
@@ -272,9 +327,12 @@ export class Client extends Emitter<ClientEvents> {
       case 'ack':
         return void this.seq.acknowledge(envelope.ack);
       case 'close':
-        return this.onGone(transport, `server closed: ${envelope.reason || envelope.code}`, envelope.code);
+        return this.onGone(transport, `server closed: ${envelope.reason || envelope.code}`, {
+          closeCode: envelope.code,
+          code: isErrorCode(envelope.reason) ? envelope.reason : undefined,
+        });
       default:
-        return this.onGone(transport, `unexpected ${envelope.type} from server`, CloseCodes.BAD_DATA);
+        return this.onGone(transport, `unexpected ${envelope.type} from server`, { closeCode: CloseCodes.BAD_DATA });
     }
   }
 
@@ -282,13 +340,15 @@ export class Client extends Emitter<ClientEvents> {
     if (transport === this.current) this.lastHeardAt = Date.now();
   }
 
-  private onGone(transport: ClientTransport, reason: string, code?: number): void {
+  private onGone(transport: ClientTransport, reason: string, ending: Ending = {}): void {
     transport.close();
-    if (this.pending.has(transport)) return this.settle(transport, reason, code);
+    if (this.pending.has(transport)) return this.settle(transport, reason, ending);
     if (transport !== this.current) return;
     this.current = null;
-    if (code !== undefined && TERMINAL_CLOSE_CODES.has(code)) return this.finish(code, reason);
-    this.scheduleReconnect(new TransportError(transport.name, reason, code));
+    const error = new TransportError(transport.name, reason, ending.closeCode, { code: ending.code });
+    if (ending.closeCode === CloseCodes.NORMAL && !ending.upload) return this.finish(CloseCodes.NORMAL, reason);
+    if (this.isFinalRefusal(error)) return this.refused(error, ending.upload);
+    this.scheduleReconnect(error);
   }
 
   private onHello(transport: ClientTransport, hello: Hello, pending: Pending): void {
@@ -303,7 +363,6 @@ export class Client extends Emitter<ClientEvents> {
       if (!fresh || hello.ack > 0) this.seq.acknowledge(hello.ack);
       this.seq.ackedUpTo(this.seq.received); // the open request carried it
     }
-    transport.setSession(hello.sid, hello.token);
     if (transport.capabilities.verify !== 'round-trip') return this.settle(transport);
     pending.pingId = ++this.pingCounter;
     transport.send([{ type: 'ping', id: pending.pingId }]);
@@ -313,7 +372,8 @@ export class Client extends Emitter<ClientEvents> {
     if (envelope.ack !== undefined) this.seq.acknowledge(envelope.ack);
     const arrival = this.seq.arrive(envelope.seq);
     if (arrival === 'duplicate') return; // resent after a reconnect or switch
-    if (arrival === 'gap') return this.onGone(transport, 'sequence gap from server', CloseCodes.BAD_DATA);
+    if (arrival === 'gap')
+      return this.onGone(transport, 'sequence gap from server', { closeCode: CloseCodes.BAD_DATA });
     this.scheduleAck(transport);
     let data: unknown;
     try {
@@ -378,7 +438,9 @@ export class Client extends Emitter<ClientEvents> {
       const hello = this.hello;
       if (!this.current || !hello) return;
       if (Date.now() - this.lastHeardAt > hello.heartbeatMs + hello.heartbeatTimeoutMs) {
-        this.onGone(this.current, 'heartbeat timeout: nothing from the server', CloseCodes.HEARTBEAT_TIMEOUT);
+        this.onGone(this.current, 'heartbeat timeout: nothing from the server', {
+          closeCode: CloseCodes.HEARTBEAT_TIMEOUT,
+        });
       }
     }, 250);
   }
@@ -389,6 +451,10 @@ export class Client extends Emitter<ClientEvents> {
     const policy = this.options.reconnect;
     if (policy === false) return this.finish(CloseCodes.GOING_AWAY, reason);
     const { minDelayMs, maxDelayMs, factor, jitter } = { ...DEFAULTS.reconnect, ...policy };
+    // The backoff starts over only after a connection that lasted; one that dies young (a transport
+    // that opens while another part of the path is refused) keeps backing off.
+    if (this.adoptedAt > 0 && Date.now() - this.adoptedAt >= Math.max(1000, 4 * minDelayMs)) this.attempt = 0;
+    this.adoptedAt = 0;
     this.state = this.announced ? 'reconnecting' : 'connecting';
     const attempt = ++this.attempt;
     const ceiling = Math.min(maxDelayMs, minDelayMs * factor ** (attempt - 1));

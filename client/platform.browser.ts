@@ -5,4 +5,6 @@ export const platform: Platform = {
   WebSocket: globalThis.WebSocket as unknown as Platform['WebSocket'],
   EventSource: globalThis.EventSource as unknown as Platform['EventSource'],
   fetch: (input, init) => globalThis.fetch(input, init),
+  // WebSocket and EventSource cannot set headers; a cross-origin fetch with them needs a preflight.
+  headers: (kind, url) => kind === 'fetch' && url.origin === globalThis.location?.origin,
 };

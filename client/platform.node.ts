@@ -7,4 +7,5 @@ export const platform: Platform = {
   WebSocket: WebSocket as unknown as Platform['WebSocket'],
   EventSource: EventSource as unknown as Platform['EventSource'],
   fetch: (input, init) => globalThis.fetch(input, init),
+  headers: () => true,
 };

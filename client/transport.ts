@@ -17,7 +17,11 @@ import {
   type TransportCapabilities,
   type TransportName,
 } from '../protocol/index.js';
+import { codeOfStatus, type Ending, refusalCode } from './refusal.js';
 import { Upstream } from './upstream.js';
+
+export type { Ending } from './refusal.js';
+export { codeOfStatus, refusalCode };
 
 export interface WebSocketLike {
   binaryType: string;
@@ -32,9 +36,13 @@ export interface WebSocketLike {
 
 export interface EventSourceLike {
   onmessage: ((ev: { data: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
+  /** `code`: the HTTP status of a refused request, where the implementation tells (Node's eventsource). */
+  onerror: ((ev: { code?: number }) => void) | null;
   close(): void;
 }
+
+/** What makes a request: a WebSocket handshake, an EventSource GET, or fetch (polls, POSTs). */
+export type RequestKind = 'websocket' | 'eventsource' | 'fetch';
 
 export interface Platform {
   WebSocket: new (
@@ -44,6 +52,12 @@ export interface Platform {
   ) => WebSocketLike;
   EventSource: new (url: string, init?: { fetch?: typeof fetch }) => EventSourceLike;
   fetch: typeof fetch;
+  /**
+   * Whether requests of this kind to this URL may carry our headers (the resume token, `auth`). Node:
+   * always. Browsers: fetch only, and only same-origin (WebSocket and EventSource cannot set headers;
+   * a cross-origin header would cost a CORS preflight per poll): elsewhere they go in the query.
+   */
+  headers(kind: RequestKind, url: URL): boolean;
 }
 
 /** What the Client tells a transport when opening it. */
@@ -61,6 +75,10 @@ export interface TransportSettings {
   platform: Platform;
   /** Extra request headers (Node only; browsers set their own). */
   headers?: Record<string, string>;
+  /** The session the client is in now (its token changes on every resume). */
+  session(): { sid: string | null; token: string | null };
+  /** The credential opening requests carry (the `auth` option, resolved before each connection walk). */
+  auth(): string | null;
   /** Highest server→client seq received so far (long-polling sends it with every poll). */
   currentAck(): number;
   /** Largest upstream POST body the server accepts. */
@@ -71,15 +89,13 @@ export interface TransportOwner {
   onEnvelope(transport: ClientTransport, envelope: Envelope): void;
   /** Something arrived that is not an envelope (an empty long-poll answer): the server is alive. */
   onHeard(transport: ClientTransport): void;
-  onGone(transport: ClientTransport, reason: string, code?: number): void;
+  onGone(transport: ClientTransport, reason: string, ending?: Ending): void;
 }
 
 export type ClientTransportClass = new (settings: TransportSettings, owner: TransportOwner) => ClientTransport;
 
 export abstract class ClientTransport {
   abstract readonly name: TransportName;
-  protected sid: string | null = null;
-  protected token: string | null = null;
   private done = false;
 
   constructor(
@@ -95,12 +111,6 @@ export abstract class ClientTransport {
     return !this.done;
   }
 
-  /** Called by the Client when a hello names the session (upstream requests need it). */
-  setSession(sid: string, token: string): void {
-    this.sid = sid;
-    this.token = token;
-  }
-
   abstract open(params: OpenParams): void;
   abstract send(envelopes: readonly Envelope[]): void;
 
@@ -109,11 +119,8 @@ export abstract class ClientTransport {
     if (this.capabilities.upstream === 'connection') return this.send([envelope]);
     const { fetch } = this.settings.platform;
     const body = encodeBatch([encode(envelope)]);
-    fetch(this.url({ upstream: true }), {
-      method: 'POST',
-      body,
-      headers: { 'Content-Type': BATCH_CONTENT_TYPE, ...this.settings.headers },
-    }).catch(() => {});
+    const { url, headers } = this.request('fetch', { upstream: true });
+    fetch(url, { method: 'POST', body, headers: { 'Content-Type': BATCH_CONTENT_TYPE, ...headers } }).catch(() => {});
   }
 
   /** Ends the transport from the client side; the owner hears nothing more from it. */
@@ -125,35 +132,53 @@ export abstract class ClientTransport {
 
   protected abstract shutdown(): void;
 
-  /** A request URL of this transport; `upstream` URLs (POSTs) carry only the session. */
-  protected url(params: Partial<OpenParams> & { open?: boolean; upstream?: boolean }): string {
+  /**
+   * A request of this transport: its URL and headers. The resume token and, on opening requests
+   * (`open`), the `auth` credential go in headers where the request can carry them (Platform.headers),
+   * else in the query. `upstream` URLs (POSTs) carry only the session.
+   */
+  protected request(
+    kind: RequestKind,
+    params: Partial<OpenParams> & { open?: boolean; upstream?: boolean },
+  ): { url: string; headers: Record<string, string> } {
     const url = new URL(`${this.settings.baseUrl.replace(/\/$/, '')}/${this.name}`);
-    const sid = params.sid ?? this.sid;
-    const token = params.token ?? this.token;
+    const inHeaders = this.settings.platform.headers(kind, url);
+    const headers: Record<string, string> = { ...this.settings.headers };
+    const current = this.settings.session();
+    const sid = params.sid !== undefined ? params.sid : current.sid;
+    const token = params.token !== undefined ? params.token : current.token;
     if (sid && token) {
       url.searchParams.set('sid', sid);
-      url.searchParams.set('token', token);
+      if (inHeaders) headers['X-Session-Token'] = token;
+      else url.searchParams.set('token', token);
     }
     if (!params.upstream) url.searchParams.set('ack', String(params.ack ?? this.settings.currentAck()));
     if (params.probe) url.searchParams.set('probe', '1');
     if (params.open) url.searchParams.set('open', '1');
-    return url.toString();
+    const auth = params.open || kind !== 'fetch' ? this.settings.auth() : null;
+    if (auth !== null) {
+      if (inHeaders) headers.Authorization = `Bearer ${auth}`;
+      else url.searchParams.set('auth', auth);
+    }
+    return { url: url.toString(), headers };
   }
 
   /** HTTP POST upstream (`upstream: 'post'`): the ack in each answer arrives like any envelope. */
   protected createUpstream(): Upstream {
     const { fetch } = this.settings.platform;
     return new Upstream({
-      post: (body, signal) =>
-        fetch(this.url({ upstream: true }), {
+      post: (body, signal) => {
+        const { url, headers } = this.request('fetch', { upstream: true });
+        return fetch(url, {
           method: 'POST',
           body,
           signal,
-          headers: { 'Content-Type': BATCH_CONTENT_TYPE, ...this.settings.headers },
-        }),
+          headers: { 'Content-Type': BATCH_CONTENT_TYPE, ...headers },
+        });
+      },
       maxBatchBytes: () => this.settings.maxBatchBytes(),
       onResponse: (text) => this.receive(text),
-      onFailure: (reason, code) => this.gone(reason, code),
+      onFailure: (reason, ending) => this.gone(reason, ending),
     });
   }
 
@@ -163,7 +188,7 @@ export abstract class ClientTransport {
     try {
       envelope = decode(frame);
     } catch (error) {
-      return this.gone(`bad frame from server: ${(error as Error).message}`, CloseCodes.BAD_DATA);
+      return this.gone(`bad frame from server: ${(error as Error).message}`, { closeCode: CloseCodes.BAD_DATA });
     }
     this.owner.onEnvelope(this, envelope);
   }
@@ -173,10 +198,10 @@ export abstract class ClientTransport {
   }
 
   /** The connection ended by itself (or failed): report once, then stay quiet. */
-  protected gone(reason: string, code?: number): void {
+  protected gone(reason: string, ending?: Ending): void {
     if (this.done) return;
     this.done = true;
     this.shutdown();
-    this.owner.onGone(this, reason, code);
+    this.owner.onGone(this, reason, ending);
   }
 }

@@ -3,14 +3,23 @@
  * queued meanwhile goes out together in the next one, split only where a batch would pass the
  * server's maxBatchBytes. The response body is the server's cumulative ack (`a<n>`).
  */
-import { byteLength, CloseCodes, encode, encodeBatch, type Envelope, type Frame } from '../protocol/index.js';
+import {
+  byteLength,
+  encode,
+  encodeBatch,
+  type Envelope,
+  ErrorCodes,
+  type Frame,
+  isErrorCode,
+} from '../protocol/index.js';
+import { codeOfStatus, type Ending, refusalCode } from './refusal.js';
 
 export interface UpstreamSink {
   post(body: Uint8Array<ArrayBuffer>, signal: AbortSignal): Promise<Response>;
   maxBatchBytes(): number;
   /** The server's answer to a POST (its cumulative ack, `a<n>`). */
   onResponse(text: string): void;
-  onFailure(reason: string, code?: number): void;
+  onFailure(reason: string, ending?: Ending): void;
 }
 
 export class Upstream {
@@ -50,11 +59,13 @@ export class Upstream {
       const response = await this.sink.post(encodeBatch(this.takeBatch()), this.abort.signal);
       const text = await response.text();
       if (!response.ok) {
-        const code = safeJson(text)?.code ?? 'HTTP_ERROR';
-        return this.sink.onFailure(
-          `POST answered ${response.status} ${code}`,
-          response.status === 413 ? CloseCodes.TOO_BIG : undefined,
-        );
+        const code = refusalCode(text) ?? codeOfStatus(response.status);
+        const closeCode = isErrorCode(code) ? ErrorCodes[code].close : undefined;
+        return this.sink.onFailure(`POST answered ${response.status} ${code ?? 'HTTP_ERROR'}`, {
+          code,
+          closeCode,
+          upload: true,
+        });
       }
       this.sink.onResponse(text);
     } catch (error) {
@@ -64,13 +75,5 @@ export class Upstream {
       this.inFlight = false;
     }
     void this.pump();
-  }
-}
-
-function safeJson(text: string): { code?: string } | null {
-  try {
-    return JSON.parse(text) as { code?: string };
-  } catch {
-    return null;
   }
 }

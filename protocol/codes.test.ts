@@ -6,6 +6,7 @@ describe('codes', () => {
     expect(CloseCodes).toEqual({
       NORMAL: 1000,
       GOING_AWAY: 1001,
+      PROTOCOL_ERROR: 1002,
       BAD_DATA: 1007,
       POLICY: 1008,
       TOO_BIG: 1009,
@@ -14,7 +15,7 @@ describe('codes', () => {
       REPLACED: 4000,
       HEARTBEAT_TIMEOUT: 4001,
     });
-    expect([...TERMINAL_CLOSE_CODES]).toEqual([1000, 1008]);
+    expect([...TERMINAL_CLOSE_CODES]).toEqual([1000, 1008, 1009]);
   });
 
   it('every error code pairs an HTTP status with a close code; only INTERNAL_ERROR is a 5xx of ours', () => {

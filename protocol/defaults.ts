@@ -21,6 +21,14 @@ export const DEFAULTS = {
   maxBufferedBytes: 8 * 1024 * 1024,
   /** Largest request head (request line + headers) when the server listens on its own. */
   maxHeaderBytes: 8 * 1024,
+  /** Deepest nesting of arrays and objects in a received JSON (`j`) message, checked before parsing. */
+  maxJsonDepth: 64,
+  /** A connection whose pending writes make no progress for this long is ended (the peer stopped reading). */
+  writeTimeoutMs: 20_000,
+  /** Live sessions the server holds at most (each waits out graceMs after its client left). */
+  maxSessions: 10_000,
+  /** New sessions per client address: a token bucket of `burst`, refilled at `perSecond`. */
+  sessionRateLimit: { burst: 100, perSecond: 10 },
   /** A receiver acknowledges after this many unacked messages, or after ackDelayMs. */
   ackEvery: 64,
   ackDelayMs: 200,

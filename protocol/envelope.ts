@@ -32,6 +32,10 @@ export interface Hello {
   graceMs: number;
   maxMessageBytes: number;
   maxBatchBytes: number;
+  /** Deepest JSON nesting the server accepts in `j` messages (absent from servers before it existed). */
+  maxJsonDepth?: number;
+  /** Cluster: the node that serves this connection (absent on a single server). */
+  node?: string;
 }
 
 export type DataEnvelope =

@@ -9,7 +9,7 @@ import { byteLength, type Envelope } from './envelope.js';
 
 export type Payload = { kind: 't' | 'j'; body: string; bytes: number } | { kind: 'b'; body: Uint8Array; bytes: number };
 
-export function toPayload(data: unknown, maxBytes: number): Payload {
+export function toPayload(data: unknown, maxBytes: number, maxJsonDepth = Infinity): Payload {
   let payload: Payload;
   if (typeof data === 'string') payload = { kind: 't', body: data, bytes: byteLength(data) };
   else if (data instanceof Uint8Array) payload = { kind: 'b', body: data, bytes: data.byteLength };
@@ -21,6 +21,7 @@ export function toPayload(data: unknown, maxBytes: number): Payload {
     const json = data === undefined ? undefined : JSON.stringify(data);
     if (json === undefined) throw new TypeError('send() takes a string, bytes, or a JSON-serialisable value');
     payload = { kind: 'j', body: json, bytes: byteLength(json) };
+    assertJsonDepth(json, maxJsonDepth); // the receiver would refuse it
   }
   if (payload.bytes > maxBytes) {
     throw new TransportLabError(
@@ -31,14 +32,45 @@ export function toPayload(data: unknown, maxBytes: number): Payload {
   return payload;
 }
 
-/** Turns a received data envelope's body back into what the sender passed to send(). */
-export function fromPayload(kind: 't' | 'j' | 'b', body: string | Uint8Array): unknown {
+/**
+ * Turns a received data envelope's body back into what the sender passed to send(). JSON nesting
+ * deeper than `maxDepth` is refused (JSON_TOO_DEEP) by a linear scan before JSON.parse sees it.
+ */
+export function fromPayload(kind: 't' | 'j' | 'b', body: string | Uint8Array, maxDepth = Infinity): unknown {
   if (kind === 't') return body;
   if (kind === 'b') return body;
+  assertJsonDepth(body as string, maxDepth);
   try {
     return JSON.parse(body as string);
   } catch {
     throw new TransportLabError('BAD_JSON');
+  }
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * Throws JSON_TOO_DEEP when `json` opens more than `maxDepth` arrays/objects inside each other. One
+ * pass over the text, no allocation; brackets inside strings do not count. It does not validate:
+ * JSON.parse does that afterwards, on text known to be shallow enough.
+ */
+export function assertJsonDepth(json: string, maxDepth: number): void {
+  if (maxDepth === Infinity) return;
+  let depth = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c === QUOTE) {
+      for (i++; i < json.length; i++) {
+        const d = json.charCodeAt(i);
+        if (d === BACKSLASH) i++;
+        else if (d === QUOTE) break;
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) {
+        throw new TransportLabError('JSON_TOO_DEEP', `JSON payload nests deeper than ${maxDepth} levels`);
+      }
+    } else if (c === 0x5d || c === 0x7d) depth--;
   }
 }
 

@@ -11,14 +11,23 @@ export type Arrival = 'next' | 'duplicate' | 'gap';
 export class Sequencer {
   /** Highest seq given to an outbound message. */
   private outSeq = 0;
-  /** Unacknowledged outbound messages, oldest first, from index `head` on. */
-  private pending: Array<{ seq: number; payload: Payload }> = [];
+  /**
+   * Unacknowledged outbound messages, oldest first, from index `head` on; acknowledged slots are
+   * emptied at once (the payload is released when the ack arrives), and the array itself is
+   * compacted once its empty prefix is half of it.
+   */
+  private pending: Array<{ seq: number; payload: Payload } | undefined> = [];
   private head = 0;
   private bytes = 0;
   /** Highest inbound seq received in order. */
   private inSeq = 0;
   /** Highest inbound seq this side has told the peer about. */
   private ackSent = 0;
+  /**
+   * Highest inbound seq that may be acknowledged: a server on a cluster backplane acknowledges only
+   * what it has made durable (see server/backplane.ts). Unlimited everywhere else.
+   */
+  ackLimit = Infinity;
 
   /** Payload bytes sent but not yet acknowledged. */
   get bufferedBytes(): number {
@@ -29,9 +38,14 @@ export class Sequencer {
     return this.inSeq;
   }
 
+  /** What an ack may say now: the highest inbound seq received, within ackLimit. */
+  get ackable(): number {
+    return this.inSeq < this.ackLimit ? this.inSeq : this.ackLimit;
+  }
+
   /** Inbound messages received but not yet acknowledged to the peer. */
   get unacknowledged(): number {
-    return this.inSeq - this.ackSent;
+    return Math.max(0, this.ackable - this.ackSent);
   }
 
   /** Numbers a new outbound message and keeps it until acknowledged; returns its seq. */
@@ -44,9 +58,11 @@ export class Sequencer {
   /** Drops what the peer's cumulative ack covers. Returns false for an ack beyond what was sent. */
   acknowledge(ack: number): boolean {
     if (ack > this.outSeq) return false;
-    while (this.head < this.pending.length && this.pending[this.head].seq <= ack)
-      this.bytes -= this.pending[this.head++].payload.bytes;
-    if (this.head > 1024 && this.head * 2 > this.pending.length) {
+    while (this.head < this.pending.length && this.pending[this.head]!.seq <= ack) {
+      this.bytes -= this.pending[this.head]!.payload.bytes;
+      this.pending[this.head++] = undefined;
+    }
+    if (this.head >= 32 && this.head * 2 >= this.pending.length) {
       this.pending = this.pending.slice(this.head);
       this.head = 0;
     }
@@ -63,8 +79,9 @@ export class Sequencer {
 
   /** The cumulative ack to send now, or undefined when the peer already has it. Marks it sent. */
   takeAck(): number | undefined {
-    if (this.inSeq <= this.ackSent) return undefined;
-    return (this.ackSent = this.inSeq);
+    const ack = this.ackable;
+    if (ack <= this.ackSent) return undefined;
+    return (this.ackSent = ack);
   }
 
   /** Records that the peer learned our ack some other way (a hello, a poll's query). */
@@ -82,17 +99,45 @@ export class Sequencer {
   resend(piggyback = true): Envelope[] {
     const out: Envelope[] = [];
     for (let i = this.head; i < this.pending.length; i++)
-      out.push(this.envelope(this.pending[i].seq, this.pending[i].payload, piggyback));
+      out.push(this.envelope(this.pending[i]!.seq, this.pending[i]!.payload, piggyback));
     return out;
+  }
+
+  /** Highest seq given to an outbound message. */
+  get sent(): number {
+    return this.outSeq;
+  }
+
+  /** Highest outbound seq the peer acknowledged. */
+  get acknowledged(): number {
+    return this.outSeq - (this.pending.length - this.head);
+  }
+
+  /** The unacknowledged message with this seq (undefined when acknowledged or never sent). */
+  payload(seq: number): Payload | undefined {
+    const first = this.acknowledged + 1;
+    if (seq < first || seq > this.outSeq) return undefined;
+    return this.pending[this.head + seq - first]!.payload;
   }
 
   /** Unacknowledged payloads, oldest first. */
   unconfirmed(): Payload[] {
-    return this.pending.slice(this.head).map((p) => p.payload);
+    return this.pending.slice(this.head).map((p) => p!.payload);
   }
 
   get unconfirmedCount(): number {
     return this.pending.length - this.head;
+  }
+
+  /**
+   * Takes up a stream kept elsewhere (a session adopted from a cluster backplane): `acknowledged`
+   * outbound messages are done, `unconfirmed` follow them in order, `received` inbound ones arrived.
+   */
+  restore(acknowledged: number, unconfirmed: readonly Payload[], received: number): void {
+    this.reset();
+    this.outSeq = acknowledged;
+    for (const payload of unconfirmed) this.queue(payload);
+    this.inSeq = this.ackSent = received;
   }
 
   /** Forgets everything: the session is gone and numbering starts again at 1. */

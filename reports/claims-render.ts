@@ -14,11 +14,11 @@ const VERDICT_MARK = {
   depends: '⚖️ depends',
   'not measured': '— not measured',
 };
-/** "2 RTT = 800 ms", or for a wait behind a cycle "0.5 cycle = 412 ms (cycle 1.03 RTT)". */
+/** "2 RTT = 800 ms", or for a wait behind a cycle "0.5 cycle = 412 ms (median cycle 1.03 RTT)". */
 const predicted = (p: PredictionCheck) =>
   p.cycleMs === null
     ? `${p.rtts} RTT = ${formatMs(p.predictedMs)}`
-    : `${p.rtts} cycle = ${formatMs(p.predictedMs)} (cycle ${(p.cycleMs / p.rttMs).toFixed(2)} RTT)`;
+    : `${p.rtts} cycle = ${formatMs(p.predictedMs)} (median cycle ${(p.cycleMs / p.rttMs).toFixed(2)} RTT)`;
 const mbit = (x: number | null) => (x === null ? '—' : x >= 10 ? x.toFixed(1) : x.toFixed(3));
 
 export function renderClaimsMarkdown(report: ClaimsReport, results: ResultsFile, command: string): string {

@@ -7,7 +7,8 @@ import { compareToBaseline, figureChange, type Comparison } from './baseline.js'
 import { decide, DEFAULT_DECISION_WORKLOAD } from './decide.js';
 import { renderDecisionMarkdown, renderDecisionSummaryMarkdown } from './decide-render.js';
 import type { BudgetFailure } from './budget.js';
-import { escapeMarkdown as md, formatChange, formatSpread } from './format.js';
+import { clusterRows } from './cluster.js';
+import { escapeMarkdown as md, formatChange, formatMs, formatSpread } from './format.js';
 import { figureOf, groupRuns, withFinalTransport, type Entry, type RunGroup } from './groups.js';
 import { BEST_RULE, bestEntries, verdictText } from './verdict.js';
 import { KEY_METRICS, shortLabel } from './metrics.js';
@@ -67,7 +68,33 @@ function groupBlock(group: RunGroup, comparison: Comparison | undefined): string
     const status = notes.length ? ` (${md(notes.join('; '))})` : '';
     return `| ${name}${status} | ${KEY_METRICS.map((_, i) => cell(entry, i, best, comparison)).join(' | ')} |`;
   });
-  return [`### ${md(group.title)}`, '', md(verdictText(group)), '', header, rule, ...rows, ''].join('\n');
+  return [
+    `### ${md(group.title)}`,
+    '',
+    md(verdictText(group)),
+    '',
+    header,
+    rule,
+    ...rows,
+    '',
+    ...clusterBlock(group),
+  ].join('\n');
+}
+
+/** Clusters: setup, latency added against one node, loss at a node fault. */
+function clusterBlock(group: RunGroup): string[] {
+  const rows = clusterRows(group.runs);
+  if (rows.length === 0) return [];
+  const ms = (x: number) => `${x >= 0 ? '+' : '−'}${formatMs(Math.abs(x))}`;
+  return [
+    '| cluster run | setup | p50 added | p99 added | Redis requests / commands per message | faults | lost | dup |',
+    '|---|---|---:|---:|---:|---|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${md(r.label)} | ${md(r.setup)} | ${r.added ? ms(r.added.p50) : '—'} | ${r.added ? ms(r.added.p99) : '—'} | ${r.redisPerMessage ? `${r.redisPerMessage.requests} / ${r.redisPerMessage.commands}` : '—'} | ${md(r.faults)} | ${r.lostAtFault ?? '—'} | ${r.duplicatedAtFault ?? '—'} |`,
+    ),
+    '',
+  ];
 }
 
 /** What to use: one row per scenario, or the whole advice when the results say what it is for (advise). */

@@ -2,7 +2,8 @@
  * A run plan: one (scenario × contender × network × middlebox × variant) as plain data, handed to
  * the server process and every worker. `expandScenario` is the only place the matrix is built.
  */
-import type { Scenario } from './define.js';
+import type { BalancerMode } from './cluster/balancer.js';
+import type { NodeFault, Scenario } from './define.js';
 import type { PayloadKind } from './workload.js';
 import { hasBrowserClient, type Contender } from './contenders.js';
 
@@ -31,11 +32,19 @@ export interface RunPlan {
   payload: { bytes: number; kind: PayloadKind };
   traffic: Scenario['traffic'];
   strategy: 'fallback' | 'upgrade';
+  /** Compression on every transport (permessage-deflate, gzip/brotli on HTTP answers). */
   compression: boolean;
+  /**
+   * Deployment: over TLS 1.3 (https:, wss:; a throwaway certificate per run), and the HTTP version
+   * the HTTP transports may use ('2' with tls only: ALPN offers h2, WebSocket stays on the HTTP/1.1
+   * upgrade). Absent: plain HTTP/1.1.
+   */
+  tls?: boolean;
+  http?: HttpVersion;
   heartbeatMs: number | null;
   throughput: Scenario['throughput'] | null;
   /**
-   * Human label of the variant within the scenario, e.g. "256 KB, deflate on, upgrade"; null when
+   * Human label of the variant within the scenario, e.g. "256 KB, compression on, https, upgrade"; null when
    * none. `workload` is its part that changes what is sent (payload size, compression): runs with
    * different workloads are different comparisons; the auto client's strategy is not part of it.
    */
@@ -43,6 +52,16 @@ export interface RunPlan {
   workload: string | null;
   /** Test only: deliberate delivery faults, to prove the accounting catches them. */
   faults?: Faults;
+  /** Server processes and what joins them (one node in memory unless a cluster is asked for). */
+  cluster: ClusterPlan;
+}
+
+export interface ClusterPlan {
+  nodes: number;
+  /** null for one node: clients reach it directly (through the network proxy). */
+  balancer: BalancerMode | null;
+  backplane: 'memory' | 'redis';
+  faults: NodeFault[];
 }
 
 /**
@@ -56,6 +75,8 @@ export interface Faults {
   upstream?: { drop?: number[]; duplicate?: number[]; delay?: number[]; holdMs?: number };
 }
 
+export type HttpVersion = '1.1' | '2';
+
 export interface Overrides {
   contenders?: Contender[];
   networks?: string[];
@@ -66,6 +87,14 @@ export interface Overrides {
   durationMs?: number;
   /** The warm-up (RunPlan.warmUpMs) instead of warmUpFor's. */
   warmUpMs?: number;
+  /** Deployment dimensions (each value is one run): TLS on/off, HTTP version, compression on/off. */
+  tls?: boolean[];
+  http?: HttpVersion[];
+  compression?: boolean[];
+  nodes?: number[];
+  balancers?: BalancerMode[];
+  backplanes?: Array<'memory' | 'redis'>;
+  nodeFaults?: NodeFault[];
 }
 
 export type ClientMode = 'node' | 'browser';
@@ -87,6 +116,8 @@ export function warmUpFor(s: Pick<Scenario, 'traffic' | 'throughput'>): number {
 
 export function expandScenario(s: Scenario, o: Overrides = {}): RunPlan[] {
   const plans: RunPlan[] = [];
+  const compressions = o.compression ?? s.compression;
+  const deployments = deploymentsOf(o.tls ?? s.tls, o.http ?? s.http);
   // Browser plans leave out contenders without a browser client (raw-ws); the CLI says so.
   const browser = o.clientMode === 'browser';
   const durationMs =
@@ -96,39 +127,86 @@ export function expandScenario(s: Scenario, o: Overrides = {}): RunPlan[] {
   for (const network of o.networks ?? s.network)
     for (const middlebox of o.middleboxes ?? s.middlebox)
       for (const contender of (o.contenders ?? s.contenders).filter((c) => !browser || hasBrowserClient(c)))
-        for (const bytes of s.payload.bytes)
-          for (const compression of s.compression)
-            for (const strategy of contender === 'auto' ? s.strategy : [s.strategy[0]]) {
-              const workload = [
-                s.payload.bytes.length > 1 ? formatBytes(bytes) : null,
-                s.compression.length > 1 ? `deflate ${compression ? 'on' : 'off'}` : null,
-              ].filter(Boolean);
-              const labels = [...workload, contender === 'auto' && s.strategy.length > 1 ? strategy : null].filter(
-                Boolean,
-              );
-              plans.push({
-                scenario: s.name,
-                description: s.description,
-                contender,
-                network,
-                middlebox,
-                clients: o.clients ?? s.clients.count,
-                ...(browser ? { clientMode: 'browser' as const } : {}),
-                rampMs: s.clients.rampMs,
-                warmUpMs: o.warmUpMs ?? warmUpFor(s),
-                durationMs,
-                messages: s.messages ?? null,
-                payload: { bytes, kind: s.payload.kind },
-                traffic: s.traffic,
-                strategy,
-                compression,
-                heartbeatMs: s.heartbeatMs ?? null,
-                throughput: s.throughput ?? null,
-                variant: labels.length ? labels.join(', ') : null,
-                workload: workload.length ? workload.join(', ') : null,
-              });
-            }
+        for (const cluster of clusterPlans(s, o))
+          for (const bytes of s.payload.bytes)
+            for (const compression of compressions)
+              for (const { tls, http } of deployments)
+                for (const strategy of contender === 'auto' ? s.strategy : [s.strategy[0]]) {
+                  const workload = [
+                    s.payload.bytes.length > 1 ? formatBytes(bytes) : null,
+                    compressions.length > 1 ? `compression ${compression ? 'on' : 'off'}` : null,
+                  ].filter(Boolean);
+                  // The deployment names the run beside the contender ("sse (https, HTTP/2)"), so one
+                  // comparison holds HTTP/1.1 and HTTP/2 side by side.
+                  const labels = [
+                    ...workload,
+                    tls ? deploymentLabel(http) : null,
+                    contender === 'auto' && s.strategy.length > 1 ? strategy : null,
+                    clusterLabel(cluster, s, o),
+                  ].filter(Boolean);
+                  plans.push({
+                    scenario: s.name,
+                    description: s.description,
+                    contender,
+                    network,
+                    middlebox,
+                    clients: o.clients ?? s.clients.count,
+                    ...(browser ? { clientMode: 'browser' as const } : {}),
+                    rampMs: s.clients.rampMs,
+                    warmUpMs: o.warmUpMs ?? warmUpFor(s),
+                    durationMs,
+                    messages: s.messages ?? null,
+                    payload: { bytes, kind: s.payload.kind },
+                    traffic: s.traffic,
+                    strategy,
+                    compression,
+                    tls,
+                    http,
+                    heartbeatMs: s.heartbeatMs ?? null,
+                    throughput: s.throughput ?? null,
+                    variant: labels.length ? labels.join(', ') : null,
+                    workload: workload.length ? workload.join(', ') : null,
+                    cluster,
+                  });
+                }
   return plans;
+}
+
+/** TLS × HTTP version, HTTP/2 only over TLS (what browsers speak); plain HTTP/2 (h2c) is left out. */
+function deploymentsOf(tlsValues: boolean[], httpValues: HttpVersion[]): Array<{ tls: boolean; http: HttpVersion }> {
+  const out = tlsValues.flatMap((tls) =>
+    (tls ? httpValues : httpValues.filter((h) => h === '1.1')).map((http) => ({ tls, http })),
+  );
+  if (out.length === 0) throw new Error('HTTP/2 runs need TLS: add tls (--tls), or include HTTP/1.1');
+  return out;
+}
+
+export const deploymentLabel = (http: HttpVersion): string => (http === '2' ? 'https, HTTP/2' : 'https');
+
+/** Every (nodes × balancer × backplane) a scenario asks for; faults only where the node exists. */
+function clusterPlans(s: Scenario, o: Overrides): ClusterPlan[] {
+  const plans: ClusterPlan[] = [];
+  for (const nodes of o.nodes ?? s.nodes)
+    for (const balancer of nodes > 1 ? (o.balancers ?? s.balancer) : [null])
+      for (const backplane of o.backplanes ?? s.backplane ?? [nodes > 1 ? 'redis' : 'memory']) {
+        if (backplane === 'memory' && nodes > 1) continue;
+        const faults = nodes > 1 ? (o.nodeFaults ?? s.nodeFaults).filter((f) => f.node < nodes) : [];
+        plans.push({ nodes, balancer, backplane, faults });
+      }
+  return plans;
+}
+
+/** "3 nodes, sticky, kill-node 1@4s": what tells the cluster variants of one scenario apart. */
+function clusterLabel(c: ClusterPlan, s: Scenario, o: Overrides): string | null {
+  const nodeCounts = o.nodes ?? s.nodes;
+  if (nodeCounts.length === 1 && nodeCounts[0] === 1 && c.backplane === 'memory' && !(o.backplanes ?? s.backplane))
+    return null;
+  const parts = [c.nodes === 1 ? '1 node' : `${c.nodes} nodes`];
+  if (c.balancer && (o.balancers ?? s.balancer).length > 1) parts.push(c.balancer);
+  if ((o.backplanes ?? s.backplane ?? []).length > 1 || (c.nodes === 1 && c.backplane === 'redis'))
+    parts.push(c.backplane);
+  for (const f of c.faults) parts.push(`${f.type} ${f.node}@${f.at / 1000}s`);
+  return parts.join(', ');
 }
 
 /** The resolved parameters recorded with each result. */

@@ -23,9 +23,11 @@
  * a few ms of the network's time. For the wait behind a poll cycle, its spread: p75 − p25 is half the
  * cycle for a wait spread evenly over one cycle. A cycle is one RTT plus the machine's own time at
  * both ends (a client's turnaround, the server's), which grows with the machine's load — 5–25 % of
- * an 800 ms RTT with a load average of 15 on 2 cores — so the spread is checked against half the
- * cycle the run measured (the median time between one client's consecutive requests,
- * params.requestCycleMs), and the cycle against the RTT: never shorter. Its median is not used: the
+ * an 800 ms RTT with a load average of 15 on 2 cores, and uneven: a few long cycles widen the
+ * spread (13.7 % over half the median cycle in one loaded run). So the spread is checked against the
+ * spread of waits falling evenly over the cycles the run measured (every client's times between
+ * consecutive requests: cycleStats, params.requestWaitSpreadMs — half the cycle when all are equal),
+ * and the median cycle (params.requestCycleMs) against the RTT: never shorter. The wait's median is not used: the
  * server's busy moments (it answers every client's poll at once, and a message due meanwhile misses
  * that answer and waits a whole cycle) move it by several percent, but move p25 and p75 alike.
  */
@@ -139,9 +141,38 @@ export function predictionScenario(workload: PredictionWorkload): ScenarioInput 
   };
 }
 
+/**
+ * A run's request cycles (meter.requestCycles) as params: `requestCycleMs`, their median, and
+ * `requestWaitSpreadMs`, the spread (p75 − p25) of waits that fall evenly over those cycles — a
+ * message sent at a uniformly random moment lands in a cycle with probability proportional to its
+ * length and waits uniformly within it, so P(wait ≤ w) = Σ min(w, Cᵢ) / Σ Cᵢ. With every cycle equal
+ * that is half the cycle; a loaded machine's uneven cycles (a few long ones) widen it, and the wait
+ * spread measured is held to this, not to half the median. Null with fewer than 3 cycles.
+ */
+export function cycleStats(cycles: readonly number[]): { requestCycleMs: number; requestWaitSpreadMs: number } | null {
+  if (cycles.length < 3) return null;
+  const sorted = [...cycles].sort((a, b) => a - b);
+  const total = sorted.reduce((n, c) => n + c, 0);
+  const cdf = (w: number) => sorted.reduce((n, c) => n + Math.min(w, c), 0) / total;
+  const quantile = (q: number) => {
+    let [lo, hi] = [0, sorted.at(-1)!];
+    for (let i = 0; i < 60; i++) {
+      const mid = (lo + hi) / 2;
+      if (cdf(mid) < q) lo = mid;
+      else hi = mid;
+    }
+    return (lo + hi) / 2;
+  };
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return {
+    requestCycleMs: round(sorted[Math.floor(sorted.length / 2)]!),
+    requestWaitSpreadMs: round(quantile(0.75) - quantile(0.25)),
+  };
+}
+
 export interface PredictionCheck extends Prediction {
   rttMs: number;
-  /** `rtts` × the RTT; for a spread, × the measured cycle (cycleMs) when there is one. */
+  /** `rtts` × the RTT; for a spread, from the measured cycles when there are some (cycleStats). */
   predictedMs: number;
   measuredMs: number | null;
   /** (measured − predicted) / predicted. */
@@ -166,9 +197,13 @@ export function checkPredictions(runs: readonly RunResult[]): PredictionCheck[] 
     );
     if (!run) return [];
     const rttMs = run.network.rttMs;
-    const cycle = run.params.requestCycleMs;
+    const { requestCycleMs: cycle, requestWaitSpreadMs: waitSpread } = run.params;
     const cycleMs = prediction.stat === 'spread' && typeof cycle === 'number' ? cycle : null;
-    const predictedMs = prediction.rtts * (cycleMs ?? rttMs);
+    // A wait spread evenly over each measured cycle (cycleStats): rtts (½) of the cycle when all are equal.
+    const predictedMs =
+      cycleMs !== null && typeof waitSpread === 'number'
+        ? waitSpread * 2 * prediction.rtts
+        : prediction.rtts * (cycleMs ?? rttMs);
     const measuredMs = statOf(run.latency[prediction.figure], prediction.stat);
     return [
       {

@@ -76,7 +76,32 @@ const deliveryCountsSchema = z.object({
 });
 
 /** The parts of a direction's wire bytes, in the order they add up to its total. */
-export const BYTE_CATEGORIES = ['handshake', 'httpHeaders', 'framing', 'envelope', 'control', 'payload'] as const;
+export const BYTE_CATEGORIES = [
+  'tls',
+  'handshake',
+  'httpHeaders',
+  'framing',
+  'envelope',
+  'control',
+  'payload',
+] as const;
+
+/**
+ * HTTP/2's own bytes by frame type (meter/http2.ts), beside the categories (not added to them):
+ * `headers` = HEADERS and CONTINUATION frames whole (HPACK-compressed heads; in the categories as
+ * handshake or httpHeaders), `data` = DATA frames' 9-byte headers and padding (their content is in
+ * the body categories), `settings`, `windowUpdate`, `ping` and `other` (PRIORITY, RST_STREAM,
+ * GOAWAY, PUSH_PROMISE, the client's 24-byte connection preface) whole; all but `headers` are
+ * `framing` in the categories.
+ */
+export const HTTP2_FRAME_CATEGORIES = ['headers', 'data', 'settings', 'windowUpdate', 'ping', 'other'] as const;
+export const http2FramesSchema = z.object(
+  Object.fromEntries(HTTP2_FRAME_CATEGORIES.map((k) => [k, bytes])) as Record<
+    (typeof HTTP2_FRAME_CATEGORIES)[number],
+    typeof bytes
+  >,
+);
+export type Http2Frames = z.infer<typeof http2FramesSchema>;
 
 /**
  * Wire bytes of one direction, counted at the TCP socket, split by what they carried. The
@@ -85,12 +110,15 @@ export const BYTE_CATEGORIES = ['handshake', 'httpHeaders', 'framing', 'envelope
 export const byteBreakdownSchema = z
   .object({
     total: bytes,
+    // TLS record headers, AEAD tags and content types, handshake records, alerts (meter/tls.ts); 0 without TLS
+    tls: bytes.default(0),
     handshake: bytes, // upgrade request/response, first response headers of a stream
     httpHeaders: bytes, // per-request HTTP heads (long-polling, POST upstream)
     framing: bytes, // WebSocket frame headers, SSE "data:" lines, chunked-encoding lines, batch prefixes
     envelope: bytes, // our seq/ack/kind bytes; Socket.IO's packet wrapper (`42["event",` … `]`); 0 for raw ws
     control: bytes, // heartbeats, acks, hello, probes
     payload: bytes, // the application's bytes as the application sees them
+    http2: http2FramesSchema.optional(), // HTTP/2 connections only: their frames by type (see above)
   })
   .refine((b) => BYTE_CATEGORIES.reduce((sum, key) => sum + b[key], 0) === b.total, {
     message: `byte categories do not add up to total (${BYTE_CATEGORIES.join(' + ')})`,
@@ -121,6 +149,32 @@ const browserInfoSchema = z.object({
     .nullable(),
   /** Console and page errors in the pages (expected: none). */
   pageErrors: z.array(z.string()),
+});
+
+/** A cluster run: its nodes, balancer and backplane, and each node's share. Optional: added in schema 1. */
+const clusterInfoSchema = z.object({
+  nodes: nonNegative,
+  balancer: z.object({ mode: z.string(), software: z.string() }).nullable(),
+  backplane: z.object({ kind: z.string(), software: z.string().nullable() }),
+  perNode: z.array(
+    z.object({
+      node: z.string(),
+      /** Sessions it announced: opened there, and taken over from another node. */
+      opened: nonNegative,
+      adopted: nonNegative,
+      upstreamReceived: nonNegative,
+      downstreamSent: nonNegative,
+      cpuMs: ms,
+      /** Requests it refused, by reason (Socket.IO: "Session ID unknown" behind a balancer without affinity). */
+      refusals: z.record(z.string(), nonNegative).default({}),
+      /** ms since run start; null when it did not happen. */
+      killedAtMs: ms.nullable(),
+      restartedAtMs: ms.nullable(),
+    }),
+  ),
+  faults: z.array(z.object({ type: z.string(), node: nonNegative, atMs: ms })),
+  /** Calls per Redis command over the run (INFO commandstats, read every 500 ms): the backplane's cost. */
+  redisCalls: z.record(z.string(), nonNegative).optional(),
 });
 
 export const runResultSchema = z.object({
@@ -173,6 +227,8 @@ export const runResultSchema = z.object({
   }),
   /** % of one core; near 100 per worker (browser: per Chromium process) means the run is saturated. */
   loadGenerator: z.object({ cpuPercent: nonNegative }),
+  /** Cluster runs only (several nodes, or one node on Redis). */
+  cluster: clusterInfoSchema.optional(),
 });
 
 const environmentSchema = z.object({
@@ -210,6 +266,7 @@ export type RunResult = z.infer<typeof runResultSchema>;
 export type Environment = z.infer<typeof environmentSchema>;
 export type DecisionInput = z.infer<typeof decisionSchema>;
 export type BrowserInfo = z.infer<typeof browserInfoSchema>;
+export type ClusterInfo = z.infer<typeof clusterInfoSchema>;
 export type HistogramSummary = z.infer<typeof histogramSummarySchema>;
 export type DeliveryCounts = z.infer<typeof deliveryCountsSchema>;
 export type ByteBreakdown = z.infer<typeof byteBreakdownSchema>;

@@ -1,67 +1,70 @@
-/** HTTP plumbing shared by the transports: errors, origins, CORS, bounded body reading. */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+/**
+ * HTTP plumbing shared by the transports: errors, bounded body reading, the session query, and what
+ * differs between HTTP/1.1 and HTTP/2. On an `http2.createSecureServer({ allowHTTP1: true })` the
+ * same handlers get Node's compatibility request/response for HTTP/2 streams: connection-specific
+ * headers (`Connection`, `Keep-Alive`, `Transfer-Encoding`) are illegal there, a body ends with its
+ * stream (END_STREAM) rather than with the connection, and ending one stream leaves the others alone.
+ */
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import { constants as http2 } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { ErrorCodes, type ErrorCode, TransportLabError } from '../protocol/index.js';
-
-/**
- * Which browser origins may connect. Requests without an Origin header (non-browser clients) are
- * always allowed: Origin checks protect browsers' ambient credentials, which such clients lack.
- *  - 'same-origin' (default): the Origin's host must equal the request's Host header.
- *  - '*': any origin.
- *  - a list of exact origins ('https://app.example.com'), or a predicate.
- */
-export type OriginPolicy =
-  'same-origin' | '*' | readonly string[] | ((origin: string, req: IncomingMessage) => boolean);
-
-export function isOriginAllowed(policy: OriginPolicy, req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  if (policy === '*') return true;
-  if (typeof policy === 'function') return policy(origin, req);
-  if (policy === 'same-origin') {
-    try {
-      return new URL(origin).host === req.headers.host;
-    } catch {
-      return false;
-    }
-  }
-  return policy.includes(origin);
-}
-
-/** CORS headers for an allowed cross-origin request (nothing for same-origin or non-browser). */
-export function corsHeaders(req: IncomingMessage): Record<string, string> {
-  const origin = req.headers.origin;
-  if (!origin) return {};
-  return { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' };
-}
 
 export function errorBody(code: ErrorCode, message?: string): string {
   return JSON.stringify({ code, message: message ?? ErrorCodes[code].message });
 }
 
-export function sendError(req: IncomingMessage, res: ServerResponse, error: TransportLabError): void {
+/** Whether this request arrived on an HTTP/2 stream. */
+export const isHttp2 = (req: IncomingMessage): boolean => req.httpVersionMajor === 2;
+
+/** Whether the client went away (HTTP/2's compatibility response has no `destroyed`: its stream has). */
+export function responseGone(res: ServerResponse): boolean {
+  return res.destroyed ?? (res as unknown as { stream?: { destroyed: boolean } }).stream?.destroyed ?? false;
+}
+
+/**
+ * Ends what carries this response once it is written, leaving nothing to drain: on HTTP/1.1 the
+ * connection (`Connection: close`, returned as headers to add), on HTTP/2 only its stream (reset
+ * with NO_ERROR once the answer is out, RFC 9113 §8.1, so the client stops sending the body).
+ */
+export function closeAfterResponse(res: ServerResponse): Record<string, string> {
+  if (!isHttp2(res.req)) return { Connection: 'close' };
+  const stream = (res as unknown as { stream: { close(code: number): void } }).stream;
+  (stream as unknown as NodeJS.EventEmitter).once('finish', () => stream.close(http2.NGHTTP2_NO_ERROR));
+  return {};
+}
+
+/** Answers a refused request with its status and `{code, message}`; `headers` adds CORS headers where allowed. */
+export function sendError(res: ServerResponse, error: TransportLabError, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const body = errorBody(error.code, error.message);
   res.writeHead(error.status, {
-    ...corsHeaders(req),
+    ...headers,
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(body),
     'Cache-Control': 'no-store',
-    // An oversize body is not read: close the connection rather than drain it.
-    ...(error.status === 413 ? { Connection: 'close' } : {}),
+    // An oversize body is not read: close the connection (HTTP/2: the stream) rather than drain it.
+    ...(error.status === 413 ? closeAfterResponse(res) : {}),
   });
   res.end(body);
 }
 
 /** Rejects an upgrade request on the raw socket, with the same JSON body an HTTP request would get. */
-export function rejectUpgrade(socket: Duplex, error: TransportLabError): void {
+export function rejectUpgrade(socket: Duplex, error: TransportLabError, headers: Record<string, string> = {}): void {
+  socket.end(rawErrorResponse(error, headers));
+  socket.once('finish', () => socket.destroy());
+}
+
+/** A whole HTTP/1.1 error response as text, for sockets that have no ServerResponse (upgrades, parse errors). */
+export function rawErrorResponse(error: TransportLabError, headers: Record<string, string> = {}): string {
   const body = errorBody(error.code, error.message);
-  socket.end(
-    `HTTP/1.1 ${error.status} ${error.code}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+  return (
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? error.code}\r\nConnection: close\r\n${extra.join('')}` +
+    `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\n\r\n${body}`
   );
 }
 
@@ -92,8 +95,12 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/** The request header that carries the resume token where a client can set headers (it stays out of URLs). */
+export const TOKEN_HEADER = 'x-session-token';
+
 export interface SessionQuery {
   sid: string | null;
+  /** From the X-Session-Token header, else the `token` query parameter (browsers' WebSocket and EventSource). */
   token: string | null;
   ack: number;
   probe: boolean;
@@ -102,11 +109,12 @@ export interface SessionQuery {
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
 
-/** Parses and validates the session query parameters every transport request carries. */
-export function parseSessionQuery(url: URL): SessionQuery {
+/** Parses and validates the session parameters every transport request carries. */
+export function parseSessionQuery(url: URL, req: IncomingMessage): SessionQuery {
   const q = url.searchParams;
   const sid = q.get('sid');
-  const token = q.get('token');
+  const header = req.headers[TOKEN_HEADER];
+  const token = (typeof header === 'string' ? header : null) ?? q.get('token');
   const ackText = q.get('ack') ?? '0';
   if ((sid !== null && !ID_PATTERN.test(sid)) || (token !== null && !ID_PATTERN.test(token))) {
     throw new TransportLabError('BAD_REQUEST', 'sid/token must be base64url ids');

@@ -2,37 +2,57 @@
  * createMessageServer(): one server API over WebSocket, SSE (+POST) and long-polling (+POST).
  *
  *   const rt = createMessageServer({ server });           // or { app } (Express), or none + listen()
+ *   // server: http.Server, https.Server, or http2.createSecureServer({ allowHTTP1: true }) (HTTP/2
+ *   // streams for SSE, long-polling and POST; WebSocket over the HTTP/1.1 upgrade on the same port)
  *   rt.on('connection', (conn) => {
  *     conn.on('message', (data) => conn.send(data));    // string | Buffer | parsed JSON value
  *     conn.join('lobby');
  *   });
  *   rt.broadcast({ hello: 'all' }, { room: 'lobby' });
+ *
+ * A cluster: `createMessageServer({ backplane: redisBackplane({ url }) })` on every node
+ * (`redisBackplane` from transport-lab/server/redis), any balancer in front, no sticky sessions
+ * (docs/cluster.md).
  */
-import { timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import http2 from 'node:http2';
+import https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { SecureContextOptions, TlsOptions } from 'node:tls';
+import type { Duplex } from 'node:stream';
 import type { PerMessageDeflateOptions } from 'ws';
 import {
   CloseCodes,
   createLog,
   DEFAULTS,
-  ErrorCodes,
   type Logger,
-  TERMINAL_CLOSE_CODES,
   TRANSPORTS,
   type TransportName,
   TransportLabError,
   toPayload,
 } from '../protocol/index.js';
-import type { Connection, RequestInfo, TypedEvents } from './connection.js';
-import { errorBody, type OriginPolicy, type SessionQuery } from './http.js';
-import { handleRequest, handleUpgrade, type RouterContext } from './router.js';
-import { Session, type SessionHost, type SessionOptions } from './session.js';
+import type { Authenticate } from './auth.js';
+import type { Backplane } from './backplane.js';
+import { memoryBackplane } from './backplanes/memory.js';
+import { type CompressionOptions, createCompression } from './compression.js';
+import type { Connection, TypedEvents } from './connection.js';
+import { rawErrorResponse } from './http.js';
+import { OriginCheck, type OriginPolicy } from './origin.js';
+import type { RateLimit } from './rate-limit.js';
+import { SessionRegistry } from './registry.js';
+import { handleRequest, handleUpgrade, refusal, relayedUpstream, type RouterContext } from './router.js';
+import type { SessionOptions } from './session.js';
 import type { TransportEndpoint, TransportHost } from './transport.js';
 import { SERVER_TRANSPORTS } from './transports/index.js';
+import { continuePoll } from './transports/long-polling.js';
 
-export type { OriginPolicy } from './http.js';
+export type { OriginPolicy } from './origin.js';
+export type { Authenticate, HandshakeRequest } from './auth.js';
+export type { RateLimit } from './rate-limit.js';
+export type { Backplane } from './backplane.js';
+export { memoryBackplane } from './backplanes/memory.js';
+export type { CompressionOptions, ContentEncoding } from './compression.js';
 export type { Connection, ConnectionEvents, RequestInfo, TransportChange, TypedEvents } from './connection.js';
 export {
   CloseCodes,
@@ -48,46 +68,85 @@ export {
 
 type Middleware = (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
 
+/**
+ * What the message server attaches to: plain HTTP, HTTPS, or an HTTP/2 server with TLS that also
+ * speaks HTTP/1.1 (`http2.createSecureServer({ allowHTTP1: true })`; without allowHTTP1 WebSocket
+ * has no upgrade to ride on). HTTP/2 requests reach the same handlers through Node's compatibility
+ * API; server/http.ts keeps HTTP/1-only headers off them.
+ */
+export type AttachableServer = http.Server | https.Server | http2.Http2SecureServer;
+
 export interface MessageServerOptions extends Partial<SessionOptions> {
-  /** Attach to this HTTP server (requests under basePath and WebSocket upgrades). */
-  server?: http.Server;
+  /** Attach to this server (requests under basePath and WebSocket upgrades). */
+  server?: AttachableServer;
   /** Mount into this Express app (`app.use`); upgrades need `server`, or use `listen()`. */
   app?: { use(handler: Middleware): unknown } & ((req: http.IncomingMessage, res: http.ServerResponse) => void);
   basePath?: string;
-  /** Default 'same-origin'; see OriginPolicy. */
+  /** Default 'same-origin'; see OriginPolicy. Not authentication: requests without Origin pass. */
   origins?: OriginPolicy;
+  /** The origin(s) browsers load the application from ('https://app.example.com'): what 'same-origin' means. */
+  publicOrigin?: string | readonly string[];
+  /** Behind a reverse proxy: scheme, host and client address from X-Forwarded-Proto/-Host/-For (default false). */
+  trustProxy?: boolean;
+  /** Decides who may open or resume a session (server/auth.ts); its result is `conn.user`. */
+  authenticate?: Authenticate;
+  /** Live sessions at most (default 10,000): past it new sessions are refused 503 TOO_MANY_SESSIONS / 1013. */
+  maxSessions?: number;
+  /** New sessions per client address (default burst 100, 10/s): past it 429 RATE_LIMITED / 1013; false: off. */
+  sessionRateLimit?: RateLimit | false;
   pollTimeoutMs?: number;
   /** Largest request head when listen() creates the server (431 HEADERS_TOO_BIG beyond). */
   maxHeaderBytes?: number;
-  /** WebSocket permessage-deflate (off by default: it costs CPU and memory per connection). */
+  /** listen() creates an HTTPS server with these (key, cert, …) instead of plain HTTP. */
+  tls?: SecureContextOptions & TlsOptions;
+  /** With `tls`: listen() creates `http2.createSecureServer({ allowHTTP1: true })` (ALPN picks h2 or http/1.1). */
+  http2?: boolean;
+  /**
+   * Compression on every transport (off by default: CPU per message, a compressor's memory per
+   * connection): gzip/brotli for SSE streams and long-poll answers by Accept-Encoding, flushed per
+   * event; permessage-deflate for WebSocket unless `perMessageDeflate` says otherwise.
+   */
+  compression?: boolean | CompressionOptions;
+  /** WebSocket permessage-deflate (default: on when `compression` is; it costs CPU and memory per connection). */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
   /** Told about sessions, connections and refused requests (off by default; `console` works). */
   logger?: Logger;
+  /**
+   * What the sessions share with other servers: `redisBackplane({ url })` for a cluster (rooms and
+   * broadcast across nodes, any node serves any request of any session, a node can die). Default:
+   * in memory, one server.
+   */
+  backplane?: Backplane;
 }
 
 export interface MessageServerEvents {
-  /** A new session, once its first connection is attached. */
+  /**
+   * A new session, once its first connection is attached. On a cluster also a session taken over
+   * from another node (`conn.adopted`): attach your listeners again, do not greet it as new.
+   */
   connection: Connection;
 }
 
 export interface MessageServer extends TypedEvents<MessageServerEvents> {
-  /** Sends to every session (or a room's). Encodes the payload once. Returns how many took it. */
+  /**
+   * Sends to every session (or a room's). Encodes the payload once (once per node on a cluster).
+   * Returns how many sessions on this server took it.
+   */
   broadcast(data: unknown, options?: { room?: string; except?: Connection }): number;
-  /** Attaches to an HTTP server (called for you when `server` is given). */
-  attach(server: http.Server): void;
+  /** Resolves once the backplane is connected; rejects with its error (Redis unreachable). listen() waits for it. */
+  ready(): Promise<void>;
+  /** Cluster: this node's id (null on a single server). */
+  readonly node: string | null;
+  /** How many servers share this one's backplane (1 on a single server). */
+  serverCount(): Promise<number>;
+  /** Attaches to an HTTP(S) or HTTP/2 server (called for you when `server` is given). */
+  attach(server: AttachableServer): void;
   /** Creates an HTTP server (around `app` if given) and listens; host defaults to 127.0.0.1. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Live sessions by id (read-only). */
   readonly sessions: ReadonlyMap<string, Connection>;
-  readonly httpServer: http.Server | null;
+  readonly httpServer: AttachableServer | null;
   close(): Promise<void>;
-}
-
-/** The application's view of the request that opened a session; the resume token is left out. */
-function requestInfo(req: http.IncomingMessage): RequestInfo {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  url.searchParams.delete('token');
-  return { url: url.pathname + url.search, headers: { ...req.headers }, remoteAddress: req.socket.remoteAddress };
 }
 
 export function createMessageServer(options: MessageServerOptions = {}): MessageServer {
@@ -98,6 +157,8 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
     maxMessageBytes: options.maxMessageBytes ?? DEFAULTS.maxMessageBytes,
     maxBatchBytes: options.maxBatchBytes ?? DEFAULTS.maxBatchBytes,
     maxBufferedBytes: options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes,
+    maxJsonDepth: options.maxJsonDepth ?? DEFAULTS.maxJsonDepth,
+    writeTimeoutMs: options.writeTimeoutMs ?? DEFAULTS.writeTimeoutMs,
     ackEvery: options.ackEvery ?? DEFAULTS.ackEvery,
     ackDelayMs: options.ackDelayMs ?? DEFAULTS.ackDelayMs,
   };
@@ -110,106 +171,52 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
 
   const log = createLog(options.logger, 'transport-lab:server');
   const events = new EventEmitter();
-  const sessions = new Map<string, Session>();
-  const connections = new Map<string, Connection>();
-  const rooms = new Map<string, Set<Session>>();
-  /** Sessions that ended with a terminal code: a client coming back is told so instead of getting a new one. */
-  const closedSessions = new Map<string, { token: string; code: number; reason: string; until: number }>();
-  let httpServer: http.Server | null = null;
+  let httpServer: AttachableServer | null = null;
   let ownsServer = false;
+  const ownSockets = new Set<Socket>();
 
-  const sessionHost: SessionHost = {
-    ended(session, code, reason) {
-      sessions.delete(session.id);
-      connections.delete(session.id);
-      if (TERMINAL_CLOSE_CODES.has(code)) {
-        closedSessions.set(session.id, {
-          token: session.token,
-          code,
-          reason,
-          until: Date.now() + sessionOptions.graceMs,
-        });
-      }
+  const backplane = options.backplane ?? memoryBackplane();
+  const registry: SessionRegistry = new SessionRegistry({
+    backplane,
+    relayed: {
+      relayedPost: (query, body) => relayedUpstream(ctx, () => registry.find(query), body),
+      relayedPoll(query, sink) {
+        try {
+          continuePoll(registry.find(query), sink, query.ack, pollTimeoutMs);
+        } catch (error) {
+          sink.refuse(TransportLabError.from(error));
+        }
+      },
     },
-    joined(session, room) {
-      let members = rooms.get(room);
-      if (!members) rooms.set(room, (members = new Set()));
-      members.add(session);
-    },
-    left(session, room) {
-      const members = rooms.get(room);
-      members?.delete(session);
-      if (members?.size === 0) rooms.delete(room);
-    },
+    session: sessionOptions,
+    maxSessions: options.maxSessions ?? DEFAULTS.maxSessions,
+    sessionRateLimit: options.sessionRateLimit ?? DEFAULTS.sessionRateLimit,
+    authenticate: options.authenticate,
+    trustProxy: options.trustProxy ?? false,
     log,
-  };
-
-  function newSession(req: http.IncomingMessage): Session {
-    const session = new Session(sessionOptions, sessionHost, requestInfo(req));
-    sessions.set(session.id, session);
-    connections.set(session.id, session.connection);
-    return session;
-  }
-
-  function tokenMatches(expected: string, given: string | null): boolean {
-    if (given === null || given.length !== expected.length) return false;
-    return timingSafeEqual(Buffer.from(expected), Buffer.from(given));
-  }
-
-  function findSession(query: SessionQuery): Session {
-    const session = query.sid === null ? undefined : sessions.get(query.sid);
-    if (!session) throw new TransportLabError('UNKNOWN_SESSION');
-    if (!tokenMatches(session.token, query.token)) throw new TransportLabError('BAD_TOKEN');
-    return session;
-  }
-
-  function verifyToken(query: SessionQuery): void {
-    const session = query.sid === null ? undefined : sessions.get(query.sid);
-    if (session && !tokenMatches(session.token, query.token)) throw new TransportLabError('BAD_TOKEN');
-  }
-
-  /**
-   * The session a connecting request names, or a new one (an unknown sid: the hello tells the client
-   * its session was lost). A session the application closed is reported as closed.
-   */
-  function openSession(
-    req: http.IncomingMessage,
-    query: SessionQuery,
-  ): { session: Session; resumed: boolean } | { closed: { code: number; reason: string } } {
-    if (query.sid === null) return { session: newSession(req), resumed: false };
-    const session = sessions.get(query.sid);
-    if (session) {
-      verifyToken(query);
-      return { session, resumed: true };
-    }
-    const closed = closedSessions.get(query.sid);
-    if (closed && tokenMatches(closed.token, query.token)) return { closed };
-    return { session: newSession(req), resumed: false };
-  }
+    announce: (connection) => events.emit('connection', connection),
+  });
+  const origins = new OriginCheck({
+    origins: options.origins ?? 'same-origin',
+    publicOrigin: options.publicOrigin,
+    trustProxy: options.trustProxy ?? false,
+  });
 
   const transportHost: TransportHost = {
     options: {
       pollTimeoutMs,
       maxMessageBytes: sessionOptions.maxMessageBytes,
-      perMessageDeflate: options.perMessageDeflate ?? false,
+      perMessageDeflate: options.perMessageDeflate ?? Boolean(options.compression),
+      compression: createCompression(options.compression),
     },
     log,
-    open(req, query, create) {
-      const opened = openSession(req, query);
-      const connection = create();
-      if ('closed' in opened) {
-        log('debug', `session ${query.sid} was closed (${opened.closed.code}): told the returning client`, {
-          sid: query.sid,
-          code: opened.closed.code,
-        });
-        return connection.close(opened.closed.code, opened.closed.reason);
-      }
-      if (opened.session.isClosed) return connection.close(CloseCodes.GOING_AWAY, 'SESSION_EXPIRED');
-      opened.session.attach(connection, { probe: query.probe, resumed: opened.resumed, clientAck: query.ack });
-      if (!opened.resumed) events.emit('connection', opened.session.connection);
-    },
-    find: findSession,
-    verifyToken,
+    refusal: (req, error) => refusal({ log }, req, error),
+    corsHeaders: (req) => origins.corsHeaders(req),
+    admit: (req, query, transport) => registry.admit(req, query, transport),
+    open: (admission, create) => registry.open(admission, create),
+    find: (query) => registry.find(query),
+    findOrRelay: (query) => registry.findOrRelay(query),
+    relayPoll: (query, sink) => backplane.relayPoll(query, sink),
   };
   const endpoints = Object.fromEntries(TRANSPORTS.map((name) => [name, SERVER_TRANSPORTS[name](transportHost)])) as {
     [name in TransportName]: TransportEndpoint;
@@ -217,36 +224,42 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
 
   const ctx: RouterContext = {
     basePath: options.basePath ?? DEFAULTS.basePath,
-    origins: options.origins ?? 'same-origin',
+    origins,
     maxMessageBytes: sessionOptions.maxMessageBytes,
     maxBatchBytes: sessionOptions.maxBatchBytes,
     endpoints,
-    findSession,
+    findSession: (query) => registry.findOrRelay(query),
+    relayPost: (query, body) => backplane.relayPost(query, body),
     log,
   };
+  const started = backplane.start(registry);
+  started.catch((error: Error) => log('error', `backplane: ${error.message}`, { cause: error }));
 
   const tickMs = Math.max(
     10,
     Math.min(1000, sessionOptions.heartbeatMs / 4, sessionOptions.heartbeatTimeoutMs / 4, sessionOptions.graceMs / 4),
   );
-  const ticker = setInterval(() => {
-    const now = Date.now();
-    for (const session of sessions.values()) session.tick(now);
-    for (const [sid, closed] of closedSessions) if (closed.until < now) closedSessions.delete(sid);
-  }, tickMs);
+  const ticker = setInterval(() => registry.tick(Date.now()), tickMs);
   ticker.unref();
 
-  function attach(server: http.Server): void {
+  function attach(server: AttachableServer): void {
     httpServer = server;
     server.on('upgrade', (req, socket, head) => {
-      if (!handleUpgrade(ctx, req, socket, head) && server.listenerCount('upgrade') === 1) socket.destroy();
+      if (handleUpgrade(ctx, req, socket, head) || server.listenerCount('upgrade') > 1) return;
+      socket.end(rawErrorResponse(new TransportLabError('NOT_FOUND')));
     });
-    if (options.app) return; // the app's middleware handles requests
+    // HTTP parse errors: a JSON 400 (431 for an oversize head) where the socket can still be answered,
+    // unless the application handles them itself.
+    if (server.listenerCount('clientError') === 0) server.on('clientError', answerClientError);
+    // The app's middleware handles the requests of the server it is mounted on; another server
+    // attached beside it (say an HTTP/2 one, which Express cannot serve) gets its requests routed here.
+    if (options.app && server.listeners('request').includes(options.app)) return;
+    // HTTP/2 streams arrive as Http2ServerRequest/-Response: the same shape for what the router uses.
     const others = server.listeners('request') as Array<(req: http.IncomingMessage, res: http.ServerResponse) => void>;
     server.removeAllListeners('request');
-    server.on('request', (req, res) => {
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       if (handleRequest(ctx, req, res)) return;
-      if (others.length === 0) return void res.writeHead(404).end();
+      if (others.length === 0) return void notFound(res);
       for (const listener of others) listener.call(server, req, res);
     });
   }
@@ -268,27 +281,19 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
       return api;
     },
     broadcast(data, opts = {}) {
-      const payload = toPayload(data, sessionOptions.maxMessageBytes);
-      const targets =
-        opts.room === undefined ? sessions.values() : (rooms.get(opts.room) ?? new Set<Session>()).values();
-      let count = 0;
-      for (const session of targets) if (session.connection !== opts.except && session.sendPayload(payload)) count++;
-      return count;
+      return backplane.broadcast(toPayload(data, sessionOptions.maxMessageBytes), opts.room, opts.except?.id);
     },
+    ready: () => started,
+    node: backplane.node,
+    serverCount: () => backplane.serverCount(),
     attach,
     async listen(port = 0, host = '127.0.0.1') {
+      await started;
       if (!httpServer) {
-        const server = http.createServer(
-          { maxHeaderSize: options.maxHeaderBytes ?? DEFAULTS.maxHeaderBytes },
-          options.app,
-        );
-        server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-          if (error.code !== 'HPE_HEADER_OVERFLOW' || !socket.writable) return void socket.destroy();
-          const body = errorBody('HEADERS_TOO_BIG');
-          socket.end(
-            `HTTP/1.1 ${ErrorCodes.HEADERS_TOO_BIG.status} Request Header Fields Too Large\r\nConnection: close\r\n` +
-              `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
-          );
+        const server = createOwnServer(options);
+        server.on('connection', (socket: Socket) => {
+          ownSockets.add(socket);
+          socket.once('close', () => ownSockets.delete(socket));
         });
         attach(server);
         ownsServer = true;
@@ -301,23 +306,61 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
       return server.address() as AddressInfo;
     },
     get sessions() {
-      return connections as ReadonlyMap<string, Connection>;
+      return registry.connections as ReadonlyMap<string, Connection>;
     },
     get httpServer() {
       return httpServer;
     },
     async close() {
       clearInterval(ticker);
-      for (const session of [...sessions.values()]) session.close(CloseCodes.GOING_AWAY, 'SERVER_CLOSING');
+      // On a cluster the sessions live on: the other nodes take them over when their clients come back.
+      for (const session of [...registry.sessions.values()])
+        if (backplane.node === null) session.close(CloseCodes.GOING_AWAY, 'SERVER_CLOSING');
+        else registry.release(session.id, 'shutdown');
       for (const endpoint of Object.values(endpoints)) endpoint.close?.();
+      await backplane.close();
       if (ownsServer && httpServer) {
         const server = httpServer;
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
-          server.closeAllConnections();
+          for (const socket of ownSockets) socket.destroy();
         });
       }
     },
   };
   return api;
+}
+
+/** The server listen() makes: HTTP, HTTPS, or HTTP/2 with TLS (and HTTP/1.1 for upgrades and old clients). */
+function createOwnServer(options: MessageServerOptions): AttachableServer {
+  const maxHeaderSize = options.maxHeaderBytes ?? DEFAULTS.maxHeaderBytes;
+  const app = options.app as ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
+  if (!options.tls) {
+    if (options.http2) throw new RangeError('http2 needs tls: browsers speak HTTP/2 only over TLS');
+    return http.createServer({ maxHeaderSize }, app);
+  }
+  if (!options.http2) return https.createServer({ ...options.tls, maxHeaderSize }, app);
+  // Express cannot serve Node's HTTP/2 compatibility requests: its app keeps an HTTP/1.1 server.
+  if (app) {
+    throw new RangeError(
+      'an Express app cannot serve HTTP/2 requests: listen with it over HTTPS, or attach() an HTTP/2 server beside it',
+    );
+  }
+  return http2.createSecureServer({ ...options.tls, allowHTTP1: true, settings: { maxHeaderListSize: maxHeaderSize } });
+}
+
+/** A JSON 404 for a path nothing serves, on a server we own. */
+function notFound(res: http.ServerResponse): void {
+  const error = new TransportLabError('NOT_FOUND');
+  const body = JSON.stringify({ code: error.code, message: error.message });
+  res.writeHead(404, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }).end(body);
+}
+
+/** Node's HTTP parser refused a request: answer with our JSON where the socket still can be answered. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
+  const code = error.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_BIG' : 'BAD_REQUEST';
+  const message = code === 'BAD_REQUEST' ? `Malformed HTTP request (${error.code ?? 'parse error'})` : undefined;
+  socket.end(rawErrorResponse(new TransportLabError(code, message)));
+  socket.once('finish', () => socket.destroy());
 }

@@ -75,6 +75,15 @@ function rawWebSocket(query = ''): Promise<{ ws: WebSocket; hello: Hello; frames
   });
 }
 
+/** Opens a WebSocket the server closes at once; resolves with its close code and reason. */
+function rawWebSocketRefused(path: string): { ws: Promise<{ code: number; reason: string }> } {
+  const ws = new WebSocket(`${base.replace('http', 'ws')}${path}`);
+  ws.on('error', () => {});
+  return {
+    ws: waitFor((r) => ws.once('close', (code, reason) => r({ code, reason: reason.toString() })), 5000, 'close'),
+  };
+}
+
 const closeOf = (ws: WebSocket) => waitFor<number>((r) => ws.once('close', (code) => r(code)), 5000, 'close');
 
 describe('HTTP rejections', () => {
@@ -131,7 +140,9 @@ describe('HTTP rejections', () => {
     await expectReject(await fetch(`${base}/sse?${forged}`), 403, 'BAD_TOKEN');
     await expectReject(await fetch(`${base}/long-polling?${forged}&open=1`), 403, 'BAD_TOKEN');
     await expectReject(await post(forged, encodeBatch(['t1 forged'])), 403, 'BAD_TOKEN');
-    expect((await refusedUpgrade(`/websocket?${forged}`)).status).toBe(403);
+    // A WebSocket handshake is completed and closed with the code: browsers see close codes, not statuses.
+    const { ws: refused } = await rawWebSocketRefused(`/websocket?${forged}`);
+    expect(await refused).toEqual({ code: CloseCodes.POLICY, reason: 'BAD_TOKEN' });
     const echoed = waitFor((r) => conn.once('message', r));
     client.send('still here');
     expect(await echoed).toBe('still here');
@@ -269,11 +280,13 @@ describe('WebSocket rejections', () => {
     expect(await closed).toBe(CloseCodes.TRY_LATER);
     expect(conn.bufferedAmount).toBe(8000);
     const resumed = await rawWebSocket(`?sid=${hello.sid}&token=${hello.token}&ack=0`);
+    resumed.ws.send('p1'); // the verification ping: the backlog follows the first frame from the client
     await waitFor<void>((r) => {
-      const check = () => (resumed.frames.length >= 8 ? r() : setTimeout(check, 20));
+      const check = () => (resumed.frames.length >= 9 ? r() : setTimeout(check, 20));
       check();
     });
     expect(resumed.hello.resumed).toBe(true);
+    expect(resumed.frames.shift()).toBe('o1');
     expect(resumed.frames.map((f) => f.slice(0, f.indexOf(' ')))).toEqual([
       't1',
       't2',
@@ -285,6 +298,55 @@ describe('WebSocket rejections', () => {
       't8',
     ]);
     resumed.ws.close();
+  });
+});
+
+/** Sends raw bytes and resolves with everything the server answers before it closes. */
+function raw(request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(server.port, '127.0.0.1');
+    let text = '';
+    socket.on('data', (chunk) => (text += chunk));
+    socket.on('close', () => resolve(text));
+    socket.on('error', reject);
+    socket.end(request);
+  });
+}
+const jsonOf = (answer: string) => JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { code: string };
+
+describe('every refusal named, also before our code runs', () => {
+  it('an HTTP parse error is a 400 BAD_REQUEST with a JSON body', async () => {
+    const answer = await raw('GET /rt/sse HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(jsonOf(answer).code).toBe('BAD_REQUEST');
+  });
+
+  it.each([
+    ['no Sec-WebSocket-Key', 'Sec-WebSocket-Version: 13\r\n', 400, 'BAD_REQUEST'],
+    [
+      'a bad Sec-WebSocket-Version',
+      'Sec-WebSocket-Version: 12\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n',
+      400,
+      'BAD_REQUEST',
+    ],
+  ])('an upgrade with %s is refused with our JSON, not ws’s text', async (_what, headers, status, code) => {
+    const answer = await raw(
+      `GET /rt/websocket HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n${headers}\r\n`,
+    );
+    expect(answer).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+    expect(answer).toContain('Content-Type: application/json');
+    expect(jsonOf(answer).code).toBe(code);
+  });
+
+  it('a path nothing serves is a 404 NOT_FOUND with a JSON body (request and upgrade)', async () => {
+    const answer = await raw('GET /elsewhere HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 404 /);
+    expect(jsonOf(answer).code).toBe('NOT_FOUND');
+    const upgrade = await raw(
+      'GET /elsewhere HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
+    expect(jsonOf(upgrade).code).toBe('NOT_FOUND');
   });
 });
 

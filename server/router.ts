@@ -6,9 +6,10 @@
  *   POST {base}/{name}            upstream batch, for transports with `upstream: 'post'`; answers `a<ack>`
  *   OPTIONS                       CORS preflight
  *
- * Every request is checked in the same order: transport name, origin, method, query, session/token.
- * Refusals answer with their code; anything unexpected is our bug: 500 INTERNAL_ERROR, logged with
- * its cause.
+ * Every request is checked in the same order: transport name, origin, method, query (and for an
+ * upgrade its WebSocket headers), then session/token, authentication and capacity. Refusals answer
+ * with their code and a JSON body, CORS headers only for allowed origins; anything unexpected is our
+ * bug: 500 INTERNAL_ERROR, logged with its cause.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -17,33 +18,32 @@ import {
   decode,
   decodeBatch,
   ENVELOPE_ALLOWANCE,
+  type ErrorCode,
   isTransportName,
   type Log,
   TRANSPORT_CAPABILITIES,
   type TransportName,
   TransportLabError,
 } from '../protocol/index.js';
-import {
-  corsHeaders,
-  isOriginAllowed,
-  type OriginPolicy,
-  parseSessionQuery,
-  readBody,
-  rejectUpgrade,
-  sendError,
-  type SessionQuery,
-} from './http.js';
+import type { RelayAnswer } from './backplane.js';
+import { errorBody, parseSessionQuery, readBody, rejectUpgrade, sendError, type SessionQuery } from './http.js';
+import type { OriginCheck } from './origin.js';
 import type { Session } from './session.js';
 import type { TransportEndpoint } from './transport.js';
 
 export interface RouterContext {
   basePath: string;
-  origins: OriginPolicy;
+  origins: OriginCheck;
   maxMessageBytes: number;
   maxBatchBytes: number;
   endpoints: { readonly [name in TransportName]: TransportEndpoint };
-  /** Finds the session an upstream request names: unknown → UNKNOWN_SESSION, wrong token → BAD_TOKEN. */
-  findSession(query: SessionQuery): Session;
+  /**
+   * Finds the session an upstream request names: unknown → UNKNOWN_SESSION, wrong token → BAD_TOKEN;
+   * null on a cluster when another node may hold it (the request is then relayed there).
+   */
+  findSession(query: SessionQuery): Session | null;
+  /** Cluster: the answer of the node holding the session to a POST received here. */
+  relayPost(query: SessionQuery, body: Buffer): Promise<RelayAnswer>;
   log: Log;
 }
 
@@ -65,16 +65,17 @@ function routeOf(ctx: RouterContext, req: IncomingMessage): { url: URL; name: Tr
 export function handleRequest(ctx: RouterContext, req: IncomingMessage, res: ServerResponse): boolean {
   const route = routeOf(ctx, req);
   if (route === null) return false;
-  const refuse = (error: unknown) => sendError(req, res, refusal(ctx, req, error));
+  const refuse = (error: unknown) => sendError(res, refusal(ctx, req, error), ctx.origins.corsHeaders(req));
   try {
     if (route.name === null) throw new TransportLabError('UNKNOWN_TRANSPORT');
-    if (!isOriginAllowed(ctx.origins, req)) throw new TransportLabError('FORBIDDEN_ORIGIN');
-    if (req.method === 'OPTIONS') return (preflight(req, res), true);
+    if (!ctx.origins.allows(req)) throw new TransportLabError('FORBIDDEN_ORIGIN');
+    if (req.method === 'OPTIONS') return (preflight(ctx, req, res), true);
     const endpoint = ctx.endpoints[route.name];
     if (req.method === 'POST' && TRANSPORT_CAPABILITIES[route.name].upstream === 'post') {
-      upstream(ctx, req, res, parseSessionQuery(route.url)).catch(refuse);
+      upstream(ctx, req, res, parseSessionQuery(route.url, req)).catch(refuse);
     } else if (req.method === 'GET' && endpoint.get) {
-      endpoint.get(req, res, parseSessionQuery(route.url));
+      const answered = endpoint.get(req, res, parseSessionQuery(route.url, req));
+      if (answered) answered.catch(refuse);
     } else if (req.method === 'GET' && endpoint.upgrade) {
       throw new TransportLabError('BAD_REQUEST', `${route.name} endpoint: send an Upgrade request`);
     } else {
@@ -93,16 +94,39 @@ export function handleUpgrade(ctx: RouterContext, req: IncomingMessage, socket: 
   try {
     const endpoint = route.name === null ? undefined : ctx.endpoints[route.name];
     if (!endpoint?.upgrade) throw new TransportLabError('UNKNOWN_TRANSPORT', 'No transport upgrades on this path');
-    if (!isOriginAllowed(ctx.origins, req)) throw new TransportLabError('FORBIDDEN_ORIGIN');
-    endpoint.upgrade(req, socket, head, parseSessionQuery(route.url));
+    if (!ctx.origins.allows(req)) throw new TransportLabError('FORBIDDEN_ORIGIN');
+    checkWebSocketHandshake(req);
+    endpoint.upgrade(req, socket, head, parseSessionQuery(route.url, req));
   } catch (error) {
-    rejectUpgrade(socket, refusal(ctx, req, error));
+    const e = refusal(ctx, req, error);
+    rejectUpgrade(
+      socket,
+      e,
+      e.code === 'BAD_REQUEST' && /Version/.test(e.message) ? { 'Sec-WebSocket-Version': '13, 8' } : {},
+    );
   }
   return true;
 }
 
+const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
+
+/** What `ws` would refuse with a text/plain answer of its own, refused here first with our JSON. */
+function checkWebSocketHandshake(req: IncomingMessage): void {
+  if (req.method !== 'GET') throw new TransportLabError('METHOD_NOT_ALLOWED', 'A WebSocket handshake is a GET');
+  if (req.headers.upgrade?.toLowerCase() !== 'websocket') {
+    throw new TransportLabError('BAD_REQUEST', 'Upgrade header must be "websocket"');
+  }
+  if (!WEBSOCKET_KEY.test(req.headers['sec-websocket-key'] ?? '')) {
+    throw new TransportLabError('BAD_REQUEST', 'Missing or invalid Sec-WebSocket-Key header');
+  }
+  const version = req.headers['sec-websocket-version'];
+  if (version !== '13' && version !== '8') {
+    throw new TransportLabError('BAD_REQUEST', 'Missing or unsupported Sec-WebSocket-Version header (13 or 8)');
+  }
+}
+
 /** The error a request is answered with, logged: the client's fault at warn, our bug at error. */
-function refusal(ctx: RouterContext, req: IncomingMessage, error: unknown): TransportLabError {
+export function refusal(ctx: { log: Log }, req: IncomingMessage, error: unknown): TransportLabError {
   const e = TransportLabError.from(error);
   const internal = e.code === 'INTERNAL_ERROR';
   const path = (req.url ?? '').split('?')[0];
@@ -124,15 +148,22 @@ async function upstream(
   query: SessionQuery,
 ): Promise<void> {
   const session = ctx.findSession(query);
-  session.activeConnection?.touch(); // an upstream request is a sign of life for the downstream
-  const body = await readBody(req, ctx.maxBatchBytes);
-  // Decode the whole batch before applying any of it: a malformed batch changes nothing.
-  const envelopes = decodeBatch(body, ctx.maxMessageBytes + ENVELOPE_ALLOWANCE).map((frame) => decode(frame));
-  for (const envelope of envelopes) assertPayloadWithin(envelope, ctx.maxMessageBytes);
-  for (const envelope of envelopes) session.receive(envelope, null);
-  const ack = `a${session.takeAckForResponse()}`;
+  let ack: string;
+  if (session === null) {
+    const answer = await ctx.relayPost(query, await readBody(req, ctx.maxBatchBytes));
+    if (answer.status !== 200) {
+      const { code, message } = JSON.parse(String(answer.body)) as { code: ErrorCode; message: string };
+      throw new TransportLabError(code, message);
+    }
+    ack = String(answer.body);
+  } else {
+    const declared = Number(req.headers['content-length']);
+    // The body counts against the session's maxBufferedBytes before it is read.
+    const limit = declared >= 0 && declared <= ctx.maxBatchBytes ? declared : ctx.maxBatchBytes;
+    ack = await applyUpstream(ctx, session, limit, () => readBody(req, ctx.maxBatchBytes));
+  }
   res.writeHead(200, {
-    ...corsHeaders(req),
+    ...ctx.origins.corsHeaders(req),
     'Content-Type': 'text/plain',
     'Content-Length': ack.length,
     'Cache-Control': 'no-store',
@@ -140,11 +171,54 @@ async function upstream(
   res.end(ack);
 }
 
-function preflight(req: IncomingMessage, res: ServerResponse): void {
+/**
+ * Applies an upstream batch to a session held here (the body of a POST received here, or relayed by
+ * another node) and returns the answer, `a<ack>`: acknowledged once durable (cluster).
+ */
+export async function applyUpstream(
+  ctx: Pick<RouterContext, 'maxMessageBytes'>,
+  session: Session,
+  reserve: number,
+  read: () => Promise<Buffer>,
+): Promise<string> {
+  session.activeConnection?.touch(); // an upstream request is a sign of life for the downstream
+  const release = session.reserveInbound(reserve);
+  let envelopes;
+  try {
+    const body = await read();
+    // Decode the whole batch before applying any of it: a malformed batch changes nothing.
+    envelopes = decodeBatch(body, ctx.maxMessageBytes + ENVELOPE_ALLOWANCE).map((frame) => decode(frame));
+  } finally {
+    release();
+  }
+  for (const envelope of envelopes) assertPayloadWithin(envelope, ctx.maxMessageBytes);
+  session.receiveBatch(envelopes);
+  // On a cluster the answer acknowledges the batch's messages: only once they (and their effects) are durable.
+  const settled = envelopes.some((e) => e.type === 'data') ? session.settled() : null;
+  if (settled) await settled;
+  return `a${session.takeAckForResponse()}`;
+}
+
+/** A relayed POST's answer for the node that received it: the ack, or the refusal as JSON. */
+export async function relayedUpstream(
+  ctx: Pick<RouterContext, 'maxMessageBytes' | 'log'>,
+  find: () => Session,
+  body: Buffer,
+): Promise<RelayAnswer> {
+  try {
+    return { status: 200, body: await applyUpstream(ctx, find(), body.length, async () => body) };
+  } catch (error) {
+    const e = TransportLabError.from(error);
+    if (e.code === 'INTERNAL_ERROR') ctx.log('error', `relayed POST failed: ${e.message}`, { cause: e.cause });
+    return { status: e.status, body: errorBody(e.code, e.message) };
+  }
+}
+
+function preflight(ctx: RouterContext, req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(204, {
-    ...corsHeaders(req),
+    ...ctx.origins.corsHeaders(req),
     'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
-    'Access-Control-Allow-Headers': 'Content-Type',
+    'Access-Control-Allow-Headers': 'Content-Type, Authorization, X-Session-Token',
     'Access-Control-Max-Age': '600',
   });
   res.end();

@@ -14,14 +14,16 @@ import {
   type Log,
   type LogLevel,
   type Payload,
-  Sequencer,
+  type Sequencer,
   type TransportName,
   TransportLabError,
   assertPayloadWithin,
   fromPayload,
   toPayload,
 } from '../protocol/index.js';
+import type { Backplane, BackplaneSession, ReleaseReason, SessionSnapshot } from './backplane.js';
 import { type ConnectionTarget, type RequestInfo, SessionConnection, type TransportChange } from './connection.js';
+import { Outbox } from './outbox.js';
 import type { ConnectionOwner, HostedSession, ServerConnection } from './transport.js';
 
 export interface SessionOptions {
@@ -30,17 +32,25 @@ export interface SessionOptions {
   graceMs: number;
   maxMessageBytes: number;
   maxBatchBytes: number;
+  /**
+   * What one session may hold: unacknowledged messages (kept once, shared by every connection that
+   * resends them) + bytes its connection has handed to the socket but not flushed (control replies
+   * included) + upstream bodies being read. Past it the consumer counts as slow (1013).
+   */
   maxBufferedBytes: number;
+  maxJsonDepth: number;
+  writeTimeoutMs: number;
   ackEvery: number;
   ackDelayMs: number;
 }
 
-/** What the server provides a session: room bookkeeping, the end of the session, its log. */
+/** What the server provides a session: room bookkeeping, the end of the session, its log, the backplane. */
 export interface SessionHost {
   ended(session: Session, code: number, reason: string): void;
   joined(session: Session, room: string): void;
   left(session: Session, room: string): void;
   log: Log;
+  readonly backplane: Backplane;
 }
 
 /** 128 bits from the CSPRNG, base64url. */
@@ -48,9 +58,12 @@ export function randomId(): string {
   return randomBytes(16).toString('base64url');
 }
 
-export class Session implements ConnectionOwner, ConnectionTarget, HostedSession {
-  readonly id = randomId();
-  readonly token = randomId();
+export class Session implements ConnectionOwner, ConnectionTarget, HostedSession, BackplaneSession {
+  readonly id: string;
+  /** The resume token; rotated on every resume, so a token seen once (a logged URL) cannot take the session. */
+  token: string;
+  /** The token the last resume presented: still accepted until the client shows it has the new one. */
+  previousToken: string | null = null;
   readonly rooms = new Set<string>();
   /** What the application holds for this session. */
   readonly connection: SessionConnection;
@@ -58,17 +71,85 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   private probe: ServerConnection | null = null;
   private probeSince = 0;
   private lastTransport: TransportName | null = null;
-  private readonly seq = new Sequencer();
+  private readonly outbox: Outbox;
+  private readonly seq: Sequencer;
   private ackTimer: ReturnType<typeof setTimeout> | null = null;
   private detachedAt = Date.now();
   private ended = false;
+  /** Whether the application was told about this session (its 'connection' event). */
+  announced = false;
+  private readonly backplane: Backplane;
 
+  /** `restored`: a session taken over from another node of a cluster (its state as the backplane kept it). */
   constructor(
     private readonly options: SessionOptions,
     private readonly host: SessionHost,
     request: RequestInfo,
+    user: unknown,
+    restored?: SessionSnapshot,
   ) {
-    this.connection = new SessionConnection(this, request);
+    this.backplane = host.backplane;
+    this.id = restored?.id ?? randomId();
+    this.token = restored?.token ?? randomId();
+    this.previousToken = restored?.previousToken ?? null;
+    this.connection = new SessionConnection(this, request, user, restored !== undefined, host.backplane.node);
+    this.outbox = new Outbox(options.maxBufferedBytes);
+    this.seq = this.outbox.seq;
+    if (restored) {
+      this.seq.restore(restored.acknowledged, restored.unconfirmed, restored.received);
+      for (const room of restored.rooms) this.rooms.add(room);
+      this.lastTransport = restored.transport as TransportName | null;
+    }
+    // On a cluster nothing is written or acknowledged before the backplane says it is durable.
+    if (host.backplane.node !== null) this.durable(this.seq.sent, this.seq.received);
+  }
+
+  /** Outbound messages up to `outbound` may be written, inbound ones up to `inbound` acknowledged. */
+  durable(outbound: number, inbound: number): void {
+    if (this.ended) return;
+    this.outbox.durableUpTo = outbound;
+    this.seq.ackLimit = inbound;
+    this.outbox.pump(this.current);
+    if (this.current?.capabilities.upstream === 'connection' && this.seq.unacknowledged > 0) this.scheduleAck();
+  }
+
+  /** What a cluster backplane keeps of this session. */
+  snapshot(): SessionSnapshot {
+    return {
+      id: this.id,
+      token: this.token,
+      previousToken: this.previousToken,
+      acknowledged: this.seq.acknowledged,
+      unconfirmed: this.seq.unconfirmed(),
+      received: this.seq.received,
+      rooms: [...this.rooms],
+      transport: this.transport,
+      request: this.connection.request,
+      user: this.connection.user,
+    };
+  }
+
+  /** Resolves once what this session recorded is durable (a cluster backplane); null when it is. */
+  settled(): Promise<void> | null {
+    return this.backplane.settled();
+  }
+
+  /**
+   * The session continues on another node (or this copy fell behind the durable one): drop it here
+   * without ending it. The client is cut (it reconnects and resumes wherever the balancer sends it);
+   * the application's Connection says 'moved' and takes nothing more.
+   */
+  release(why: ReleaseReason): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.clearAckTimer();
+    const connection = this.current;
+    this.current = null;
+    const code = { moved: CloseCodes.REPLACED, diverged: CloseCodes.TRY_LATER, shutdown: CloseCodes.GOING_AWAY }[why];
+    this.probe?.close(code, why);
+    connection?.close(code, why);
+    this.log('info', `released (${why})`, { why });
+    this.connection.emit('moved', { reason: why });
   }
 
   /** The transport of the active connection (while the client is away: of the last one). */
@@ -94,6 +175,24 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     return this.ended;
   }
 
+  /** Rotates the resume token for a connection opened with `presented` (the hello carries the new one). */
+  rotateToken(presented: string, next = randomId()): void {
+    this.previousToken = presented;
+    this.token = next;
+  }
+
+  /** The client showed it has the current token: the one before it no longer opens the session. */
+  retirePreviousToken(): void {
+    if (this.previousToken === null) return;
+    this.previousToken = null;
+    this.backplane.tokens(this);
+  }
+
+  /** See Outbox.reserveInbound: an upstream body counts against maxBufferedBytes before it is read. */
+  reserveInbound(bytes: number): () => void {
+    return this.outbox.reserveInbound(bytes, this.current);
+  }
+
   /**
    * Queues a message for the client. Throws MESSAGE_TOO_BIG synchronously. Returns false, buffering
    * nothing, when the unacknowledged buffer would pass maxBufferedBytes: the live connection is then
@@ -105,17 +204,29 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
 
   sendPayload(payload: Payload): boolean {
     if (this.ended) return false;
-    if (this.seq.bufferedBytes + payload.bytes > this.options.maxBufferedBytes) {
-      this.log('warn', `slow consumer: ${this.seq.bufferedBytes} bytes unacknowledged, send refused`, {
-        bufferedBytes: this.seq.bufferedBytes,
-      });
-      this.current?.close(CloseCodes.TRY_LATER, 'SLOW_CONSUMER');
-      this.report(new TransportLabError('SLOW_CONSUMER'));
+    if (!this.outbox.fits(payload.bytes, this.current)) {
+      this.slowConsumer('send refused');
       return false;
     }
-    const seq = this.seq.queue(payload);
-    this.current?.send([this.seq.envelope(seq, payload)]);
+    this.backplane.queued(this, this.outbox.queue(payload, this.current), payload);
     return true;
+  }
+
+  /** Writes control envelopes (pong, ack, ping) at once; past maxBufferedBytes the consumer is slow. */
+  private control(connection: ServerConnection, envelopes: Envelope[]): void {
+    connection.send(envelopes);
+    if (connection === this.current && !this.outbox.fits(0, connection)) this.slowConsumer('control replies piled up');
+  }
+
+  /** The client does not take what it is sent: cut it with 1013; it resumes and drains later. */
+  private slowConsumer(why: string): void {
+    const heldBytes = this.outbox.heldBytes(this.current);
+    this.log('warn', `slow consumer (${why}): ${heldBytes} bytes held`, {
+      bufferedBytes: this.seq.bufferedBytes,
+      heldBytes,
+    });
+    this.current?.close(CloseCodes.TRY_LATER, 'SLOW_CONSUMER');
+    this.report(new TransportLabError('SLOW_CONSUMER'));
   }
 
   join(room: string): void {
@@ -148,15 +259,15 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
    * answers pings until the client sends `u`; anything else replaces the active connection at once.
    */
   attach(connection: ServerConnection, opts: { probe: boolean; resumed: boolean; clientAck: number }): void {
-    connection.owner = this;
-    if (opts.resumed && !this.seq.acknowledge(opts.clientAck)) {
+    this.own(connection);
+    if (opts.resumed && !this.clientAcked(opts.clientAck)) {
       return this.refuse(connection, new TransportLabError('BAD_SEQUENCE', 'ack beyond what was sent'));
     }
     // A probe stays a probe even while the session is detached: the client treats it as one (drops
     // data on it, then says `u`), so activating it here would make its `u` a protocol error.
     const probe = opts.probe;
     connection.send([{ type: 'hello', hello: this.hello(connection.transport, opts.resumed, probe) }]);
-    this.seq.ackedUpTo(this.seq.received);
+    this.seq.ackedUpTo(this.seq.ackable);
     const what = probe ? 'probe' : opts.resumed ? 'resumed' : 'opened';
     this.log(probe ? 'debug' : 'info', `${what} on ${connection.transport}`, { transport: connection.transport });
     if (probe) {
@@ -175,22 +286,36 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
    * any response byte), so it is mid-stream. Anything unacknowledged past `clientAck` goes out on it.
    */
   continueOn(connection: ServerConnection, clientAck: number): void {
-    connection.owner = this;
-    if (!this.seq.acknowledge(clientAck)) {
+    this.own(connection);
+    if (!this.clientAcked(clientAck)) {
       return this.refuse(connection, new TransportLabError('BAD_SEQUENCE', 'ack beyond what was sent'));
     }
     this.log('debug', `continued on a fresh ${connection.transport} connection`, { transport: connection.transport });
-    this.activate(connection, 'reconnect');
+    this.activate(connection, 'reconnect', false);
   }
 
-  private activate(connection: ServerConnection, reason: TransportChange['reason']): void {
+  private own(connection: ServerConnection): void {
+    connection.owner = this;
+    const { maxBufferedBytes, writeTimeoutMs } = this.options;
+    connection.limits = {
+      highWaterMark: Math.min(256 * 1024, Math.max(16 * 1024, maxBufferedBytes / 8)),
+      writeTimeoutMs,
+    };
+  }
+
+  /**
+   * Makes `connection` the active one and resends everything unacknowledged on it, as it drains. A
+   * fresh connection of a transport verified by a round trip gets its backlog after the client's first
+   * frame (its verification ping): a large backlog on a slow link must not delay the pong.
+   */
+  private activate(connection: ServerConnection, reason: TransportChange['reason'], fresh = true): void {
     const previous = this.current;
     this.current = connection;
     if (previous && previous !== connection) {
       this.log('debug', `${previous.transport} connection replaced (${reason})`, { transport: previous.transport });
       previous.close(CloseCodes.REPLACED, 'replaced');
     }
-    connection.send(this.seq.resend());
+    this.outbox.restart(connection, fresh && connection.capabilities.verify === 'round-trip');
     const from = this.lastTransport;
     this.lastTransport = connection.transport;
     if (from !== null && from !== connection.transport) {
@@ -213,19 +338,23 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
       case 'data': {
         if (envelope.ack !== undefined) this.acknowledge(envelope.ack);
         assertPayloadWithin(envelope, this.options.maxMessageBytes);
-        const data = fromPayload(envelope.kind, envelope.body); // BAD_JSON before it counts as received
+        // JSON_TOO_DEEP / BAD_JSON before it counts as received
+        const data = fromPayload(envelope.kind, envelope.body, this.options.maxJsonDepth);
         const arrival = this.seq.arrive(envelope.seq);
         if (arrival === 'duplicate') return; // a resent message we already have
         if (arrival === 'gap') throw new TransportLabError('BAD_SEQUENCE');
         if (via) this.scheduleAck();
         const body = envelope.body;
-        this.deliverToApp(typeof body === 'string' ? data : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+        const message = typeof body === 'string' ? data : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+        this.backplane.delivering(this, envelope.seq, () => this.deliverToApp(message));
         return;
       }
       case 'ack':
         return this.acknowledge(envelope.ack);
-      case 'ping':
-        return (via ?? this.current)?.send([{ type: 'pong', id: envelope.id }]);
+      case 'ping': {
+        const to = via ?? this.current;
+        return to ? this.control(to, [{ type: 'pong', id: envelope.id }]) : undefined;
+      }
       case 'pong':
         return;
       case 'upgrade': {
@@ -234,7 +363,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
         if (probe === null || probe !== this.probe)
           throw new TransportLabError('BAD_ENVELOPE', 'upgrade outside a probe');
         this.probe = null;
-        return this.activate(probe, 'upgrade');
+        return this.activate(probe, 'upgrade', false);
       }
       case 'close':
         return this.close(CloseCodes.NORMAL, envelope.reason);
@@ -243,11 +372,23 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     }
   }
 
+  /**
+   * Applies an upstream batch in order. Of its pings only the last is answered: a pong says the
+   * server is alive, and a batch of pings must not become a pile of pongs on a stream nobody reads.
+   */
+  receiveBatch(envelopes: readonly Envelope[]): void {
+    let lastPing = -1;
+    envelopes.forEach((e, i) => e.type === 'ping' && (lastPing = i));
+    envelopes.forEach((envelope, i) => {
+      if (envelope.type !== 'ping' || i === lastPing) this.receive(envelope, null);
+    });
+  }
+
   /** The cumulative ack to put in an upstream POST response; marks it as sent. */
   takeAckForResponse(): number {
     this.clearAckTimer();
-    this.seq.ackedUpTo(this.seq.received);
-    return this.seq.received;
+    this.seq.ackedUpTo(this.seq.ackable);
+    return this.seq.ackable;
   }
 
   /**
@@ -274,11 +415,18 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   /** Connection-owner side: a frame arrived on a connection. Bad input closes it with its code. */
   onFrame(connection: ServerConnection, frame: Frame): void {
     if (connection !== this.current && connection !== this.probe) return; // late frame from a replaced connection
+    // A frame on the active connection after its hello: the client holds the token the hello carried.
+    if (connection === this.current) this.retirePreviousToken();
     try {
       this.receive(decode(frame), connection);
     } catch (error) {
-      this.refuse(connection, TransportLabError.from(error));
+      return this.refuse(connection, TransportLabError.from(error));
     }
+    if (connection === this.current) this.outbox.heard(connection);
+  }
+
+  onWritable(connection: ServerConnection): void {
+    if (connection === this.current) this.outbox.pump(connection);
   }
 
   /** Closes a connection for what arrived on it: the client's fault (its code), or our bug (1011). */
@@ -315,11 +463,22 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
       if (now - this.detachedAt > graceMs) this.close(CloseCodes.GOING_AWAY, 'SESSION_EXPIRED');
       return;
     }
+    for (const connection of [c, this.probe]) {
+      if (connection && connection.stalledFor(now) > this.options.writeTimeoutMs) {
+        this.log('warn', `write timeout on ${connection.transport}: the client stopped reading`, {
+          transport: connection.transport,
+        });
+        connection.abort();
+        if (connection === c)
+          this.report(new TransportLabError('SLOW_CONSUMER', 'Write timeout: the client stopped reading'));
+      }
+    }
+    if (!c.isOpen) return;
     if (now - c.lastInboundAt > heartbeatMs + heartbeatTimeoutMs) {
       this.log('info', `heartbeat timeout on ${c.transport}`, { transport: c.transport });
       c.close(CloseCodes.HEARTBEAT_TIMEOUT, 'HEARTBEAT_TIMEOUT');
     } else if (c.capabilities.heartbeat === 'ping' && now - c.lastOutboundAt >= heartbeatMs) {
-      c.send([{ type: 'ping' }]);
+      this.control(c, [{ type: 'ping' }]);
     }
   }
 
@@ -328,7 +487,15 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   }
 
   private acknowledge(ack: number): void {
-    if (!this.seq.acknowledge(ack)) throw new TransportLabError('BAD_SEQUENCE', 'ack beyond what was sent');
+    if (!this.clientAcked(ack)) throw new TransportLabError('BAD_SEQUENCE', 'ack beyond what was sent');
+  }
+
+  /** The client's cumulative ack; false when it is beyond what was sent. */
+  private clientAcked(ack: number): boolean {
+    const before = this.seq.acknowledged;
+    if (!this.seq.acknowledge(ack)) return false;
+    if (this.seq.acknowledged > before) this.backplane.acknowledged(this, this.seq.acknowledged);
+    return true;
   }
 
   private scheduleAck(): void {
@@ -340,7 +507,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     this.clearAckTimer();
     if (!this.current) return;
     const ack = this.seq.takeAck();
-    if (ack !== undefined) this.current.send([{ type: 'ack', ack }]);
+    if (ack !== undefined) this.control(this.current, [{ type: 'ack', ack }]);
   }
 
   private clearAckTimer(): void {
@@ -356,7 +523,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
       sid: this.id,
       token: this.token,
       transport,
-      ack: this.seq.received,
+      ack: this.seq.ackable,
       resumed,
       probe,
       heartbeatMs: o.heartbeatMs,
@@ -364,6 +531,8 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
       graceMs: o.graceMs,
       maxMessageBytes: o.maxMessageBytes,
       maxBatchBytes: o.maxBatchBytes,
+      maxJsonDepth: o.maxJsonDepth,
+      ...(this.backplane.node === null ? {} : { node: this.backplane.node }),
     };
   }
 }

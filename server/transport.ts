@@ -9,7 +9,14 @@
  *       frame closes the connection with its code);
  *     - implements `deliver(envelopes)` to write envelopes in order (binary as base64 when its
  *       capabilities say `binary: 'base64'`), and `terminate(code, reason)` to end the connection;
- *     - calls `lost()` once when the underlying connection ends by itself (peer gone, network cut).
+ *     - calls `lost()` once when the underlying connection ends by itself (peer gone, network cut);
+ *     - hands every write to its socket with `trackWrite()`'s callback, reports what is handed over
+ *       but not yet flushed as `bufferedAmount`, and implements `destroy()` (drop the socket now).
+ *   The base class bounds what a connection holds: the session writes data only while the connection
+ *   is below its high-water mark (more when `onWritable` says so), inbound reading pauses while it is
+ *   above it (`pauseInbound`/`resumeInbound`, where the transport can), writes that make no progress
+ *   for writeTimeoutMs end the connection, and a closed connection's unflushed writes do not outlive
+ *   it: dropped at once when it was replaced, after writeTimeoutMs otherwise.
  *
  * 2. `TransportFactory`: the transport's HTTP entry points under `{base}/{name}`, registered by name in
  *    transports/index.ts. The router checks origin, method and query for every transport, serves
@@ -20,14 +27,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { PerMessageDeflateOptions } from 'ws';
 import {
+  CloseCodes,
   type Envelope,
   type Frame,
   type Log,
   TRANSPORT_CAPABILITIES,
   type TransportCapabilities,
   type TransportName,
+  type TransportLabError,
 } from '../protocol/index.js';
+import type { Compression } from './compression.js';
+import type { RequestInfo } from './connection.js';
 import type { SessionQuery } from './http.js';
+import type { PollSink } from './transports/long-polling.js';
 
 /** The session a connection belongs to (server/session.ts). */
 export interface ConnectionOwner {
@@ -35,7 +47,20 @@ export interface ConnectionOwner {
   onFrame(connection: ServerConnection, frame: Frame): void;
   /** Called once when the connection is gone, for whatever reason. */
   onConnectionGone(connection: ServerConnection): void;
+  /** Called when a write completed and the connection is below its high-water mark again. */
+  onWritable(connection: ServerConnection): void;
 }
+
+/** What bounds one connection; the session sets them when it takes the connection. */
+export interface ConnectionLimits {
+  /** Data is written while bufferedAmount is below this (one message at least). */
+  highWaterMark: number;
+  /** Pending writes that make no progress for this long end the connection. */
+  writeTimeoutMs: number;
+}
+
+/** Writes handed to a socket and not yet flushed, at most, before a connection counts as backed up. */
+const MAX_PENDING_WRITES = 256;
 
 export abstract class ServerConnection {
   abstract readonly transport: TransportName;
@@ -46,7 +71,11 @@ export abstract class ServerConnection {
   /** Last time anything was written to the client on this connection. */
   lastOutboundAt = Date.now();
   owner: ConnectionOwner | null = null;
+  limits: ConnectionLimits = { highWaterMark: 64 * 1024, writeTimeoutMs: 20_000 };
   private ended = false;
+  private writesPending = 0;
+  private progressAt = Date.now();
+  private inboundPaused = false;
 
   get capabilities(): TransportCapabilities {
     return TRANSPORT_CAPABILITIES[this.transport];
@@ -54,6 +83,19 @@ export abstract class ServerConnection {
 
   get isOpen(): boolean {
     return !this.ended;
+  }
+
+  /**
+   * Below the high-water mark, in bytes and in writes (each pending write costs far more than its
+   * bytes: a flood of 3-byte pongs would pass any byte mark only after tens of MiB of write requests).
+   */
+  get writable(): boolean {
+    return this.bufferedAmount < this.limits.highWaterMark && this.writesPending < MAX_PENDING_WRITES;
+  }
+
+  /** How long pending writes have made no progress, in ms (0 when nothing is pending). */
+  stalledFor(now: number): number {
+    return this.writesPending > 0 ? now - this.progressAt : 0;
   }
 
   /** Writes envelopes in order. No-op once the connection has ended. */
@@ -69,14 +111,55 @@ export abstract class ServerConnection {
     this.ended = true;
     this.terminate(code, reason);
     this.owner?.onConnectionGone(this);
+    if (this.writesPending === 0) return;
+    // A peer that does not read cannot keep what was written for it. A replaced connection's data is
+    // resent on its successor: drop it now; otherwise give the close writeTimeoutMs to get through.
+    if (code === CloseCodes.REPLACED) return this.destroy();
+    setTimeout(() => this.writesPending > 0 && this.destroy(), this.limits.writeTimeoutMs).unref();
   }
 
-  /** Feeds one inbound frame to the session. */
+  /** Drops the connection at once, unflushed writes and all (a peer that stopped reading). */
+  abort(): void {
+    if (!this.ended) {
+      this.ended = true;
+      this.owner?.onConnectionGone(this);
+    }
+    this.destroy();
+  }
+
+  /** Feeds one inbound frame to the session; stops reading while the outbound side is backed up. */
   protected receive(frame: Frame): void {
     if (this.ended) return;
     this.lastInboundAt = Date.now();
     this.owner?.onFrame(this, frame);
+    if (!this.ended && !this.inboundPaused && !this.writable) {
+      this.inboundPaused = true;
+      this.pauseInbound();
+    }
   }
+
+  /**
+   * Counts one write handed to the socket; returns the callback the transport passes along, called
+   * once the write is flushed (or failed).
+   */
+  protected trackWrite(): () => void {
+    if (this.writesPending++ === 0) this.progressAt = Date.now();
+    return () => {
+      this.writesPending--;
+      this.progressAt = Date.now();
+      // Once nothing is pending the connection is drained, whatever a socket's counters still say.
+      if (this.writesPending > 0 && !this.writable) return;
+      if (this.inboundPaused && !this.ended) {
+        this.inboundPaused = false;
+        this.resumeInbound();
+      }
+      if (!this.ended) this.owner?.onWritable(this);
+    };
+  }
+
+  /** Stops reading from the peer (where the transport can); resumeInbound() starts again. */
+  protected pauseInbound(): void {}
+  protected resumeInbound(): void {}
 
   /** Marks inbound activity that carries no frame on this connection (a poll, an upstream POST). */
   touch(): void {
@@ -92,6 +175,8 @@ export abstract class ServerConnection {
 
   protected abstract deliver(envelopes: readonly Envelope[]): void;
   protected abstract terminate(code: number, reason: string): void;
+  /** Drops the underlying socket(s) now. */
+  protected abstract destroy(): void;
 }
 
 /** A session as a transport endpoint that continues one sees it (a long-poll without `open=1`). */
@@ -104,30 +189,52 @@ export interface HostedSession {
   continueOn(connection: ServerConnection, clientAck: number): void;
 }
 
-/** What the server gives a transport's endpoints (server/index.ts). */
+/** An opening request the server let in: what it asked for, who it is, and the request itself. */
+export interface Admission {
+  readonly query: SessionQuery;
+  readonly transport: TransportName;
+  readonly request: RequestInfo;
+  /** What the `authenticate` hook returned (undefined without one). */
+  readonly user: unknown;
+}
+
+/** What the server gives a transport's endpoints (server/registry.ts). */
 export interface TransportHost {
   readonly options: {
     readonly pollTimeoutMs: number;
     readonly maxMessageBytes: number;
     readonly perMessageDeflate: boolean | PerMessageDeflateOptions;
+    /** Content-Encoding for SSE streams and long-poll answers (server/compression.ts). */
+    readonly compression: Compression;
   };
   readonly log: Log;
+  /** Logs a refused request and returns the error to answer with (our bugs become INTERNAL_ERROR). */
+  refusal(req: IncomingMessage, error: unknown): TransportLabError;
+  /** CORS headers for a request whose Origin was allowed (nothing for any other). */
+  corsHeaders(req: IncomingMessage): Record<string, string>;
   /**
-   * Opens a connection for a request: finds the session the query names or makes one, creates the
-   * connection, and puts it under the session — or closes it with the code that says why not (the
-   * application closed that session). Throws BAD_TOKEN, before `create`, for a wrong token.
+   * Checks a request that opens a connection (a new session, a resume, a probe), before anything is
+   * made for it: the resume token, the `authenticate` hook, the identity of a resumed session, the
+   * per-address rate limit and maxSessions. Rejects with the refusal (BAD_TOKEN, UNAUTHORIZED, …).
    */
-  open(req: IncomingMessage, query: SessionQuery, create: () => ServerConnection): void;
+  admit(req: IncomingMessage, query: SessionQuery, transport: TransportName): Promise<Admission>;
+  /**
+   * Puts a connection made for an admitted request under its session (found or new), or closes it with
+   * the code that says why not (the application closed that session, the server filled up meanwhile).
+   */
+  open(admission: Admission, create: () => ServerConnection): void;
   /** The session a continuing request names: unknown → UNKNOWN_SESSION, wrong token → BAD_TOKEN. */
   find(query: SessionQuery): HostedSession;
-  /** Throws BAD_TOKEN when the query names a live session with the wrong token; creates nothing. */
-  verifyToken(query: SessionQuery): void;
+  /** Like `find`, but null when the session may be held by another node of a cluster (then relay). */
+  findOrRelay(query: SessionQuery): HostedSession | null;
+  /** Cluster: relays a poll to the node holding its session; refuses (throws) when none does. */
+  relayPoll(query: SessionQuery, sink: PollSink): Promise<void>;
 }
 
 /** A transport's entry points under `{base}/{name}`. Errors thrown are answered with their code. */
 export interface TransportEndpoint {
   /** A GET: open (or continue) a connection. Absent: the transport opens by upgrade only. */
-  get?(req: IncomingMessage, res: ServerResponse, query: SessionQuery): void;
+  get?(req: IncomingMessage, res: ServerResponse, query: SessionQuery): void | Promise<void>;
   /** An HTTP upgrade request (origin and query already checked). */
   upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer, query: SessionQuery): void;
   /** Releases what the endpoint holds, when the server closes. */

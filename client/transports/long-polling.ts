@@ -3,8 +3,8 @@
  * ack. The first poll has `open=1` so the server attaches a fresh connection (and sends a hello).
  * Upstream is HTTP POST.
  */
-import { CloseCodes, decodeBatch, type Envelope } from '../../protocol/index.js';
-import { ClientTransport, type OpenParams } from '../transport.js';
+import { CloseCodes, decodeBatch, type Envelope, ErrorCodes, isErrorCode } from '../../protocol/index.js';
+import { ClientTransport, codeOfStatus, type OpenParams, refusalCode } from '../transport.js';
 import type { Upstream } from '../upstream.js';
 
 export class LongPollingTransport extends ClientTransport {
@@ -28,17 +28,21 @@ export class LongPollingTransport extends ClientTransport {
 
   private async pollLoop(first: OpenParams): Promise<void> {
     const { fetch } = this.settings.platform;
-    let url = this.url({ ...first, open: true });
+    let request = this.request('fetch', { ...first, open: true });
     let opening = true;
     while (this.isOpen) {
       let body: Uint8Array;
       try {
         // No `cache: 'no-store'`: answers say `Cache-Control: no-store`, and the option would add two request headers to every poll.
-        const response = await fetch(url, { signal: this.abort.signal, headers: this.settings.headers });
+        const response = await fetch(request.url, { signal: this.abort.signal, headers: request.headers });
         body = new Uint8Array(await response.arrayBuffer());
         if (!response.ok) {
           const detail = new TextDecoder().decode(body).slice(0, 200);
-          return this.gone(`poll answered ${response.status}${detail ? ` ${detail}` : ''}`);
+          const code = refusalCode(detail) ?? codeOfStatus(response.status);
+          return this.gone(`poll answered ${response.status}${detail ? ` ${detail}` : ''}`, {
+            code,
+            closeCode: isErrorCode(code) ? ErrorCodes[code].close : undefined,
+          });
         }
       } catch (error) {
         return this.gone(`poll failed: ${(error as Error).message}`);
@@ -48,14 +52,14 @@ export class LongPollingTransport extends ClientTransport {
       try {
         frames = decodeBatch(body, Number.MAX_SAFE_INTEGER);
       } catch (error) {
-        return this.gone(`bad batch from server: ${(error as Error).message}`, CloseCodes.BAD_DATA);
+        return this.gone(`bad batch from server: ${(error as Error).message}`, { closeCode: CloseCodes.BAD_DATA });
       }
       for (const frame of frames) this.receive(frame);
       // Data in the open answer is held until the client adopts this transport, a few promise hops
       // later: let that happen first, or the next poll's ack would leave it unacknowledged.
       if (opening) await new Promise((resolve) => setTimeout(resolve, 0));
       opening = false;
-      url = this.url({});
+      request = this.request('fetch', {});
     }
   }
 }

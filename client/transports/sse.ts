@@ -1,6 +1,6 @@
 /** Server-Sent Events downstream (EventSource), HTTP POST upstream. */
-import type { Envelope } from '../../protocol/index.js';
-import { ClientTransport, type EventSourceLike, type OpenParams } from '../transport.js';
+import { type Envelope, ErrorCodes, isErrorCode } from '../../protocol/index.js';
+import { ClientTransport, codeOfStatus, type EventSourceLike, type OpenParams, refusalCode } from '../transport.js';
 import type { Upstream } from '../upstream.js';
 
 export class SseTransport extends ClientTransport {
@@ -10,13 +10,27 @@ export class SseTransport extends ClientTransport {
 
   open(params: OpenParams): void {
     const { EventSource, fetch } = this.settings.platform;
-    const headers = this.settings.headers;
-    const withHeaders: typeof fetch = (url, init) =>
-      fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } });
-    const source = new EventSource(this.url(params), headers ? { fetch: withHeaders } : undefined);
+    const { url, headers } = this.request('eventsource', params);
+    let refused: string | undefined;
+    // Where EventSource takes a fetch (Node's eventsource), it carries our headers and reads a refusal's code.
+    const viaFetch: typeof fetch = async (input, init) => {
+      const response = await fetch(input, {
+        ...init,
+        headers: { ...(init?.headers as Record<string, string>), ...headers },
+      });
+      if (!response.ok) refused = refusalCode(await response.clone().text());
+      return response;
+    };
+    const source = new EventSource(url, { fetch: viaFetch });
     source.onmessage = (ev) => this.receive(ev.data);
     // EventSource would reconnect on its own, without our resume parameters: any error ends this transport.
-    source.onerror = () => this.gone('event stream failed or ended');
+    source.onerror = (ev) => {
+      const code = refused ?? codeOfStatus(ev.code);
+      this.gone(`event stream failed or ended${code ? ` (${ev.code ?? ''} ${code})` : ''}`, {
+        code,
+        closeCode: isErrorCode(code) ? ErrorCodes[code].close : undefined,
+      });
+    };
     this.source = source;
     this.upstream = this.createUpstream();
   }

@@ -1,5 +1,5 @@
 /** WebSocket: text envelopes as text frames, binary as binary frames. */
-import { CloseCodes, encode, type Envelope } from '../../protocol/index.js';
+import { CloseCodes, encode, type Envelope, isErrorCode } from '../../protocol/index.js';
 import { ClientTransport, type OpenParams, type WebSocketLike } from '../transport.js';
 
 export class WebSocketTransport extends ClientTransport {
@@ -8,13 +8,17 @@ export class WebSocketTransport extends ClientTransport {
 
   open(params: OpenParams): void {
     const { WebSocket } = this.settings.platform;
-    const url = this.url(params).replace(/^http/, 'ws');
-    const ws = this.settings.headers
-      ? new WebSocket(url, undefined, { headers: this.settings.headers })
-      : new WebSocket(url);
+    const { url, headers } = this.request('websocket', params);
+    const wsUrl = url.replace(/^http/, 'ws');
+    const ws = Object.keys(headers).length > 0 ? new WebSocket(wsUrl, undefined, { headers }) : new WebSocket(wsUrl);
     ws.binaryType = 'arraybuffer';
     ws.onmessage = (ev) => this.receive(typeof ev.data === 'string' ? ev.data : new Uint8Array(ev.data as ArrayBuffer));
-    ws.onclose = (ev) => this.gone(`websocket closed (${ev.code}${ev.reason ? ` ${ev.reason}` : ''})`, ev.code);
+    // A refusal after the handshake closes with its code, and its name as the reason (e.g. 1008 UNAUTHORIZED).
+    ws.onclose = (ev) =>
+      this.gone(`websocket closed (${ev.code}${ev.reason ? ` ${ev.reason}` : ''})`, {
+        closeCode: ev.code,
+        code: isErrorCode(ev.reason) ? ev.reason : undefined,
+      });
     ws.onerror = () => {}; // a close event always follows
     this.ws = ws;
   }

@@ -14,6 +14,7 @@ import { claimsSection } from '../claims-render.js';
 import { groupRuns, type RunGroup } from '../groups.js';
 import { verdictParts } from '../verdict.js';
 import { assets } from './assets.js';
+import { clusterSection } from './cluster.js';
 import { figuresFor, type ChartSpec, type Figure } from './charts.js';
 import { html, trusted, type Html } from './html.js';
 import {
@@ -61,6 +62,7 @@ ${summaryTable(group, comparison)}
 <div class="charts">${figures.map(figure)}</div>
 <h3 class="delivery-h">Delivery</h3>
 ${deliveryTable(group)}
+${clusterSection(group)}
 ${eventsTable(group)}
 </section>`;
 }

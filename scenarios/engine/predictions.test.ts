@@ -4,8 +4,9 @@
  * in round trips — the TCP handshake included, long-polling's wait for the next poll included. The
  * RTTs are long so that the machine's own time per hop, which the predictions leave out, stays small
  * against 5 % on a loaded machine (see PREDICTION_WORKLOADS); the figures checked are the fastest
- * sample (load only adds) and, for a wait behind a poll or POST cycle, its spread against the cycle
- * the run measured, which must be at least the RTT (scenarios/predictions.ts).
+ * sample (load only adds) and, for a wait behind a poll or POST cycle, its spread against the spread
+ * of a wait falling evenly over the cycles the run measured, whose median must be at least the RTT
+ * (scenarios/predictions.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { defineScenario } from '../define.js';
@@ -38,7 +39,7 @@ describe.each(Object.keys(PREDICTION_WORKLOADS) as PredictionWorkload[])('%s', (
       checks
         .map(
           (c) =>
-            `[predictions] ${workload} ${c.contender} ${c.figure} ${c.stat}: predicted ${c.rtts} ${c.cycleMs === null ? 'RTT' : `cycle (${c.cycleMs} ms, ${(c.cycleMs / c.rttMs).toFixed(3)} RTT)`} = ${c.predictedMs} ms, measured ${c.measuredMs} ms (${((c.error ?? NaN) * 100).toFixed(1)} %)`,
+            `[predictions] ${workload} ${c.contender} ${c.figure} ${c.stat}: predicted ${c.rtts} ${c.cycleMs === null ? 'RTT' : `cycle (median ${c.cycleMs} ms, ${(c.cycleMs / c.rttMs).toFixed(3)} RTT; the wait spread over the cycles measured)`} = ${c.predictedMs} ms, measured ${c.measuredMs} ms (${((c.error ?? NaN) * 100).toFixed(1)} %)`,
         )
         .join('\n'),
     );

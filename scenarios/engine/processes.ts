@@ -10,6 +10,8 @@ import { Worker } from 'node:worker_threads';
 import { Caller, type Callable } from '../load/ipc.js';
 import type { RunPlan } from '../plan.js';
 import type { WorkerInit } from '../load/client-worker.js';
+import type { ClientOptions } from '../peers/adapter.js';
+import type { ClusterNodeInit, ServerTlsInit } from '../load/server-host.js';
 
 const BOOT = fileURLToPath(new URL('./boot.mjs', import.meta.url));
 /** This module's own extension: `.js` compiled (dist/), `.ts` from source. */
@@ -17,13 +19,20 @@ const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const entry = (name: string) => new URL(`../load/${name}${EXT}`, import.meta.url);
 
 export interface ServerProcess {
-  caller: Caller;
+  caller: Callable;
   port: number;
   pid: number;
   stop(): Promise<void>;
+  /** SIGKILL, no goodbye (a cluster's kill-node fault). */
+  kill(): void;
 }
 
-export async function startServerProcess(plan: RunPlan): Promise<ServerProcess> {
+/** `node`: one node of a cluster; `tls`: the run's throwaway key and certificate, and where the server appends its TLS secrets. */
+export async function startServerProcess(
+  plan: RunPlan,
+  node?: ClusterNodeInit,
+  tls?: ServerTlsInit,
+): Promise<ServerProcess> {
   const child: ChildProcess = fork(BOOT, [fileURLToPath(entry('server-host'))], {
     execArgv: ['--expose-gc'],
     serialization: 'advanced',
@@ -37,11 +46,12 @@ export async function startServerProcess(plan: RunPlan): Promise<ServerProcess> 
   child.once('exit', (code) => caller.failAll(new Error(`server process exited (${code})`)));
   // A call after the process died (ERR_IPC_CHANNEL_CLOSED) fails that call, not the runner.
   child.on('error', (err) => caller.failAll(err));
-  const { port, pid } = await caller.call<{ port: number; pid: number }>('init', plan);
+  const { port, pid } = await caller.call<{ port: number; pid: number }>('init', { plan, node, tls });
   return {
     caller,
     port,
     pid,
+    kill: () => void child.kill('SIGKILL'),
     async stop() {
       await caller.call('close', undefined, 5000).catch(() => {});
       const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
@@ -94,8 +104,13 @@ export function startWorkers(plan: RunPlan, count: number): ClientWorker[] {
 }
 
 /** Client i connects to baseUrls[i] (its own port of the proxy: its own link). */
-export async function connectWorkers(workers: ClientWorker[], baseUrls: string[], runStart: number): Promise<void> {
-  await callAll(workers, 'connect', { baseUrls, at: runStart }, 60_000);
+export async function connectWorkers(
+  workers: ClientWorker[],
+  baseUrls: string[],
+  runStart: number,
+  tls?: ClientOptions['tls'],
+): Promise<void> {
+  await callAll(workers, 'connect', { baseUrls, at: runStart, tls }, 60_000);
 }
 
 export async function stopWorkers(workers: ClientWorker[]): Promise<void> {

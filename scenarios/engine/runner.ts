@@ -9,7 +9,9 @@
  * everything sent has arrived or arrivals stop), report. An abort (Ctrl-C) ends the traffic phase
  * early and the run still reports, as `partial`.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import { buildResult, type ServerReport, type WorkerReport } from './collect.js';
 import { type ConnectionTap, createProxy, type NetworkProxy, type ProxyEvent } from '../network/proxy.js';
 import { teeTap } from '../network/tee.js';
@@ -22,15 +24,18 @@ import { CONTENDER_INFO } from '../contenders.js';
 import {
   callAll,
   connectWorkers,
-  startServerProcess,
   startWorkers,
   stopWorkers,
   type ClientWorker,
   type ServerProcess,
 } from './processes.js';
+import { startServerSide, type ServerSide } from '../cluster/nodes.js';
 import type { RunResult } from '../results.js';
 import { climb } from './throughput.js';
+import { cycleStats } from '../predictions.js';
 import { createWireMeter, type WireMeter } from '../meter/meter.js';
+import { KeyLog } from '../meter/tls.js';
+import { type Certificate, createCertificate } from '../network/certificate.js';
 import { emptyBreakdown } from '../meter/tally.js';
 import { startCapture, type Capture } from '../meter/capture.js';
 import { checkWire, type WireCheck } from '../meter/wire-check.js';
@@ -66,7 +71,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
   let meter: WireMeter | null = null;
   const events: RunResult['events'] = [];
   const progress = options.onProgress ?? (() => {});
-  let server: ServerProcess | null = null;
+  let server: ServerSide | null = null;
   let proxy: NetworkProxy | null = null;
   let workers: ClientWorker[] = [];
   let browser: BrowserWorker | null = null;
@@ -78,6 +83,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
   let connected = 0;
   let extraParams: Record<string, unknown> | undefined;
   let browserInfo: RunResult['browser'];
+  let cluster: RunResult['cluster'] | null;
   let capture: Capture | null = null;
   let wireCheck: WireCheck | { error: string } | undefined;
   let reports: Reports = {
@@ -85,13 +91,26 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     workers: [],
     utilization: [],
   };
+  // Over TLS: a throwaway certificate, and a key log the server appends its secrets to (the meter
+  // decrypts with them; see meter/tls.ts). Both live only as long as the run.
+  let tlsDir: string | null = null;
+  let certificate: Certificate | null = null;
+  let serverTls: { key: string; cert: string; keylogFile: string } | undefined;
 
   try {
+    if (plan.tls) {
+      tlsDir = await mkdtemp(path.join(os.tmpdir(), 'transport-lab-run-'));
+      certificate = await createCertificate();
+      serverTls = { key: certificate.key, cert: certificate.cert, keylogFile: path.join(tlsDir, 'keylog.txt') };
+    }
     // Load generators (worker threads, or Chromium) and the server process boot in parallel;
     // clients connect once the proxy is up.
     if (plan.clientMode === 'browser') {
       // Both settle before anything throws, so whichever started is stopped in `finally`.
-      const [chromium, serverProcess] = await Promise.allSettled([startBrowserWorker(plan), startServerProcess(plan)]);
+      const [chromium, serverProcess] = await Promise.allSettled([
+        startBrowserWorker(plan, certificate),
+        startServerSide(plan, serverTls),
+      ]);
       if (chromium.status === 'fulfilled') workers = [(browser = chromium.value)];
       if (serverProcess.status === 'rejected') throw serverProcess.reason;
       server = serverProcess.value;
@@ -102,12 +121,15 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
         Math.ceil(plan.clients / CLIENTS_PER_WORKER),
       );
       workers = startWorkers(plan, workerCount);
-      server = await startServerProcess(plan);
+      server = await startServerSide(plan, serverTls);
     }
-    // Warm the client library up before anything is timed (client-host.ts warmUp); then what the
-    // server process spent on it is not the run's.
+    const scheme = plan.tls ? 'https' : 'http';
+    const clientTls = certificate ? { ca: certificate.cert, http: plan.http ?? '1.1' } : undefined;
+    // Warm the client library up before anything is timed (client-host.ts warmUp) — straight to one
+    // server process, not through a cluster's balancer — then what the servers spent on it is not the run's.
     if (!browser) {
-      await callAll(workers, 'warmUp', { url: `http://127.0.0.1:${server.port}`, timeoutMs: 5000 }, 10_000);
+      const url = `${scheme}://127.0.0.1:${server.warmUpPort}`;
+      await callAll(workers, 'warmUp', { url, timeoutMs: 5000, tls: clientTls }, 10_000);
       await server.caller.call('rebase');
     }
     proxy = await createProxy({
@@ -126,13 +148,17 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
       },
     });
     if (options.verifyCapture) capture = await startCapture({ port: proxy.ports });
-    const baseUrls = proxy.ports.map((port) => `http://127.0.0.1:${port}`);
+    const baseUrls = proxy.ports.map((port) => `${scheme}://127.0.0.1:${port}`);
     runStart = now();
     await server.caller.call('setRunStart', runStart);
-    meter = createWireMeter({ dialect: CONTENDER_INFO[plan.contender].dialect, startedAt: runStart });
+    meter = createWireMeter({
+      dialect: CONTENDER_INFO[plan.contender].dialect,
+      startedAt: runStart,
+      ...(serverTls ? { keylog: new KeyLog(serverTls.keylogFile) } : {}),
+    });
     // Pages load by request interception (nothing reaches the proxy), but only now is every byte metered.
     await browser?.load(baseUrls);
-    await connectWorkers(workers, baseUrls, runStart);
+    await connectWorkers(workers, baseUrls, runStart, clientTls);
 
     progress({ phase: 'connect', elapsedMs: 0, totalMs: plan.warmUpMs + plan.durationMs });
     const joinTimeout = options.joinTimeoutMs ?? JOIN_TIMEOUT_MS + plan.rampMs + 6 * profile.rttMs;
@@ -150,6 +176,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     const measureFrom = trafficStart + plan.warmUpMs;
     await server.caller.call('start', { at: trafficStart, rate, measureFrom });
     await callAll(workers, 'start', { at: trafficStart, rate, measureFrom });
+    server.startFaults(trafficStart, runStart, (e) => events.push(e));
     if (plan.throughput) {
       extraParams = { throughput: await climb(plan, plan.throughput, server, workers, options.signal, progress) };
     } else {
@@ -158,8 +185,8 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     await Promise.all([server.caller.call('stop'), callAll(workers, 'stop')]);
     trafficMs = now() - trafficStart;
     // Measured after the warm-up: how long a client's poll (or POST) cycle took, RTT and machine time together.
-    const cycle = meter.requestCycle(measureFrom, trafficStart + trafficMs);
-    if (cycle !== null) extraParams = { ...extraParams, requestCycleMs: Math.round(cycle * 100) / 100 };
+    const cycles = cycleStats(meter.requestCycles(measureFrom, trafficStart + trafficMs));
+    if (cycles) extraParams = { ...extraParams, ...cycles };
 
     progress({ phase: 'drain', elapsedMs: trafficMs, totalMs: plan.warmUpMs + plan.durationMs });
     await drain(server, workers, 1000 + 2 * profile.rttMs, 5000 + 4 * profile.rttMs);
@@ -178,10 +205,12 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
   } finally {
     // Read before the pages close: their errors, the User-Agent, the CPU split.
     browserInfo = browser?.describe();
+    cluster = server?.describe() ?? null;
     await stopWorkers(workers);
     await server?.stop();
     await proxy?.close();
     if (capture) wireCheck = await compareWithCapture(capture, meter).catch((err: Error) => ({ error: err.message }));
+    if (tlsDir) await rm(tlsDir, { recursive: true, force: true });
     progress({ phase: 'done', elapsedMs: trafficMs, totalMs: plan.warmUpMs + plan.durationMs });
   }
 
@@ -206,6 +235,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     workerUtilization: reports.utilization,
     extraParams: wireCheck ? { ...extraParams, wireCheck } : extraParams,
     browser: browserInfo,
+    cluster,
   });
 }
 

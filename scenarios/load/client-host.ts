@@ -13,9 +13,17 @@ import type { Handlers } from './ipc.js';
 import { LoadClient } from './load-client.js';
 import { WELCOME } from './server-app.js';
 import { now } from './payload.js';
-import type { ClientFactory } from '../peers/adapter.js';
+import type { ClientFactory, ClientOptions } from '../peers/adapter.js';
 import type { RunPlan } from '../plan.js';
 import { NEVER_CONNECTED } from '../results.js';
+
+/** How many clients each message of client `index` is for: its room (fanout), itself (echo), none. */
+function recipients(plan: RunPlan, index: number): number {
+  const { pattern, rooms } = plan.traffic;
+  if (pattern === 'echo') return 1;
+  if (pattern !== 'fanout') return 0;
+  return Math.floor(plan.clients / rooms) + (index % rooms < plan.clients % rooms ? 1 : 0);
+}
 
 /** Events kept per host; the rest are counted by type. */
 const MAX_EVENTS = 200;
@@ -36,12 +44,12 @@ export function createClientHost(plan: RunPlan, indices: number[], factory: Clie
   const sent = () => clients.reduce((n, c) => n + c.sent, 0);
 
   /** Connects every client at its ramp offset (client i at rampMs · i / (clients − 1)), each to its own URL. */
-  function connectAll(baseUrls: readonly string[]): void {
+  function connectAll(baseUrls: readonly string[], tls?: ClientOptions['tls']): void {
     for (const client of clients) {
       const offset = plan.clients > 1 ? (plan.rampMs * client.index) / (plan.clients - 1) : 0;
       const connect = () => {
         try {
-          client.connect(factory, baseUrls[client.index] ?? baseUrls[0]!);
+          client.connect(factory, baseUrls[client.index] ?? baseUrls[0]!, tls);
         } catch (err) {
           event('error', `client ${client.index}: ${(err as Error).message}`);
         }
@@ -55,17 +63,22 @@ export function createClientHost(plan: RunPlan, indices: number[], factory: Clie
     /**
      * Before anything is measured: one throwaway client connects straight to the server (no proxy,
      * not metered), waits for the server's welcome and closes. A process's first connection pays for
-     * loading and compiling the client library (Node's first fetch() alone costs ~50 ms); the
-     * measured clients should not.
+     * loading and compiling the client library (Node's first fetch() alone costs ~50 ms; over TLS, the
+     * TLS stack too); the measured clients should not.
      */
-    async warmUp({ url, timeoutMs }: { url: string; timeoutMs: number }) {
+    async warmUp({ url, timeoutMs, tls }: { url: string; timeoutMs: number; tls?: ClientOptions['tls'] }) {
       let adapter: ReturnType<ClientFactory> | null = null;
       const welcomed = new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => resolve(false), timeoutMs);
         const ignore = () => {};
         adapter = factory(
           url,
-          { contender: plan.contender, strategy: plan.strategy, compression: plan.compression },
+          {
+            contender: plan.contender,
+            strategy: plan.strategy,
+            compression: plan.compression,
+            ...(tls ? { tls } : {}),
+          },
           {
             open: ignore,
             message: (data) => data === WELCOME && (clearTimeout(timer), resolve(true)),
@@ -80,9 +93,9 @@ export function createClientHost(plan: RunPlan, indices: number[], factory: Clie
       return ok;
     },
     /** The host boots while the server starts; this is when its clients may go, client i to baseUrls[i]. */
-    connect({ baseUrls, at }: { baseUrls: string[]; at: number }) {
+    connect({ baseUrls, at, tls }: { baseUrls: string[]; at: number; tls?: ClientOptions['tls'] }) {
       runStart = at;
-      connectAll(baseUrls);
+      connectAll(baseUrls, tls);
     },
     opened: () => clients.filter((c) => c.opened).length,
     /** `measureFrom`: the end of the warm-up (see LoadClient). */
@@ -117,6 +130,8 @@ export function createClientHost(plan: RunPlan, indices: number[], factory: Clie
         latency,
         perSecond,
         delivery: received(),
+        own: sumReceive(clients.map((c) => c.delivery.stream(c.index + 1))),
+        addressed: clients.reduce((n, c) => n + c.sent * recipients(plan, c.index), 0),
         sent: sent(),
         transports,
         events,

@@ -26,6 +26,11 @@ export class ServerApp {
   downstreamSent = 0;
   /** Client index → its current connection (a peer's reconnect replaces it). */
   readonly clients = new Map<number, ServerConn>();
+  /** Sessions announced here: new ones, and (cluster) ones taken over from another node. */
+  opened = 0;
+  adopted = 0;
+  /** Cluster: only one node runs the server's own stream (a broadcast reaches every node's clients). */
+  paces = true;
   private runStart: number | null = null;
   /** Messages sent before this time (the warm-up) are counted but not timed. */
   private measureFrom = 0;
@@ -47,7 +52,9 @@ export class ServerApp {
       else for (const conn of this.clients.values()) conn.send(data);
     });
     server.onConnection((conn) => {
-      conn.send(WELCOME);
+      if (conn.adopted) this.adopted++;
+      else this.opened++;
+      if (!conn.adopted) conn.send(WELCOME); // a session taken over was greeted on its first node
       conn.onMessage((data) => this.onMessage(conn, data));
     });
   }
@@ -60,7 +67,7 @@ export class ServerApp {
   start(at: number, rate = this.plan.traffic.rate, measureFrom = at): void {
     this.measureFrom = measureFrom;
     const { pattern } = this.plan.traffic;
-    if (pattern !== 'push' && pattern !== 'broadcast') return;
+    if ((pattern !== 'push' && pattern !== 'broadcast') || !this.paces) return;
     this.pacer = new Pacer(rate, (plannedAt) => this.tick(plannedAt), this.plan.messages ?? Infinity);
     this.pacer.start(at);
   }

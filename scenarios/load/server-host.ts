@@ -3,12 +3,24 @@
  * memory are its own (process.cpuUsage / memoryUsage of this process, nothing of the load
  * generator or the proxy). Started by the runner through boot.mjs with --expose-gc; driven by RPC.
  */
+import { appendFileSync } from 'node:fs';
 import { encodeOne, type HistogramSnapshot, type LatencyMetric } from './histograms.js';
 import { serve } from './ipc.js';
 import { loadServer } from '../peers/index.js';
 import type { RunPlan } from '../plan.js';
 import { ServerApp } from './server-app.js';
 import type { ServerAdapter } from '../peers/adapter.js';
+
+/**
+ * One node of a cluster run: its name, the port the balancer expects it on, the Redis it shares, and
+ * whether it runs the server's own stream (one node does: a broadcast reaches every node's clients).
+ */
+export interface ClusterNodeInit {
+  paces: boolean;
+  name: string;
+  port: number;
+  redisUrl: string | null;
+}
 
 // Ctrl-C reaches the whole process group, and CI may signal every process: the runner still needs
 // this process's report after its abort, and stops it itself ('close'). It cannot outlive the
@@ -35,17 +47,37 @@ function liveBytes(): number {
   return m.heapUsed + m.external;
 }
 
+/** A TLS run: the throwaway key and certificate, and the file the server appends its TLS secrets to. */
+export interface ServerTlsInit {
+  key: string;
+  cert: string;
+  keylogFile: string;
+}
+
 serve(
   { post: (m) => process.send!(m), listen: (fn) => process.on('message', fn) },
   {
-    async init(plan: RunPlan) {
+    async init({ plan, node, tls }: { plan: RunPlan; node?: ClusterNodeInit; tls?: ServerTlsInit }) {
       server = await loadServer(plan.contender, {
         compression: plan.compression,
+        // Secrets appended synchronously as they are derived: on disk before the records they protect leave.
+        ...(tls
+          ? {
+              tls: {
+                key: tls.key,
+                cert: tls.cert,
+                http2: plan.http === '2',
+                keylog: (line: Buffer) => appendFileSync(tls.keylogFile, line),
+              },
+            }
+          : {}),
         maxMessageBytes: plan.payload.bytes + 1024,
         ...(plan.heartbeatMs ? { heartbeatMs: plan.heartbeatMs } : {}),
+        ...(node?.redisUrl ? { cluster: { redisUrl: node.redisUrl, node: node.name } } : {}),
       });
       app = new ServerApp(server, plan);
-      const port = await server.listen();
+      app.paces = node?.paces ?? true;
+      const port = await server.listen(node?.port);
       baselineBytes = liveBytes();
       cpuAtStart = process.cpuUsage();
       return { port, pid: process.pid };
@@ -54,6 +86,8 @@ serve(
     rebase() {
       baselineBytes = liveBytes();
       cpuAtStart = process.cpuUsage();
+      app.opened = 0;
+      app.adopted = 0;
     },
     setRunStart: (at: number) => app.setRunStart(at),
     joined: () => app.clients.size,
@@ -76,6 +110,10 @@ serve(
       downstreamSent: app.downstreamSent,
       upstreamReceived: app.upstream.totals().received,
       serverMessagesSent: app.serverMessagesSent,
+      opened: app.opened,
+      adopted: app.adopted,
+      cpuMs: (({ user, system }) => (user + system) / 1000)(process.cpuUsage(cpuAtStart)),
+      refusals: server.refusals?.() ?? {},
     }),
     /** `sent`: what the server sent its clients (downstreamSent). */
     histogram: (metric: LatencyMetric): HistogramSnapshot => ({

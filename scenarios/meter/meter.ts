@@ -6,10 +6,16 @@
  * payload: `tshark -i lo -f 'tcp port <proxy.port>'` (see capture.ts). Totals are exact at all
  * times; the split of bytes still held in an incomplete unit (a head, a frame, a message) is
  * provisional until that unit completes or the connection closes.
+ *
+ * Over TLS (`keylog`: the server's SSLKEYLOGFILE) each connection is first followed record by record
+ * (tls.ts): TLS's own bytes count as `tls`, and the decrypted plaintext goes to the same dissector a
+ * plain connection gets, so the categories still add up to the bytes on the wire.
  */
 import type { ConnectionInfo, ConnectionTap } from '../network/proxy.js';
 import type { ByteBreakdown } from '../results.js';
 import { ConnectionDissector, type Dialect } from './dissector.js';
+import { Http2Dissector } from './http2.js';
+import { type KeyLog, type PlaintextDissector, TlsConnection } from './tls.js';
 import { addBreakdown, emptyBreakdown } from './tally.js';
 import { now } from '../load/payload.js';
 
@@ -19,6 +25,8 @@ export interface WireMeterOptions {
   dialect: Dialect;
   /** Time zero of the bandwidth series (Date.now() units); default: when the meter is created. */
   startedAt?: number;
+  /** The connections are TLS 1.3: decrypt them with these secrets (tls.ts). */
+  keylog?: KeyLog;
 }
 
 export interface ConnectionBytes {
@@ -47,11 +55,11 @@ export interface WireMeter {
   /** TCP connections opened so far (each paid a handshake), and HTTP requests other than stream setups. */
   counts(): { connections: number; requests: number };
   /**
-   * The median time between one client's consecutive HTTP requests (stream setups excluded) that
-   * started within [from, to] (payload.ts `now()` clock): the poll cycle of long-polling, the POST
-   * cycle of an upstream that keeps one request in flight. Null with fewer than 3 such intervals.
+   * The times between one client's consecutive HTTP requests (stream setups excluded) that started
+   * within [from, to] (payload.ts `now()` clock), every client's, sorted: the poll cycles of
+   * long-polling, the POST cycles of an upstream that keeps one request in flight.
    */
-  requestCycle(from: number, to: number): number | null;
+  requestCycles(from: number, to: number): number[];
   connections(): ConnectionBytes[];
   /** Wire bytes per second, per direction, from startedAt to the last second with traffic. */
   bandwidth(): BandwidthPoint[];
@@ -59,9 +67,15 @@ export interface WireMeter {
 
 export function createWireMeter(options: WireMeterOptions): WireMeter {
   const startedAt = options.startedAt ?? Date.now();
-  const all = new Map<number, { dissector: ConnectionDissector; open: boolean; remotePort: number; cut: boolean }>();
+  const all = new Map<number, { dissector: PlaintextDissector; open: boolean; remotePort: number; cut: boolean }>();
   /** When each client's requests began (client index → now() times), for requestCycle. */
   const requestTimes = new Map<number, number[]>();
+  const dissector = (): PlaintextDissector => {
+    if (!options.keylog) return new ConnectionDissector(options.dialect);
+    return new TlsConnection(options.keylog, (alpn) =>
+      alpn === 'h2' ? new Http2Dissector(options.dialect) : new ConnectionDissector(options.dialect),
+    );
+  };
   const up: number[] = [];
   const down: number[] = [];
   const record = (series: number[], bytes: number) => {
@@ -72,12 +86,7 @@ export function createWireMeter(options: WireMeterOptions): WireMeter {
 
   return {
     tap(connectionId, info) {
-      const entry = {
-        dissector: new ConnectionDissector(options.dialect),
-        open: true,
-        remotePort: info?.remotePort ?? 0,
-        cut: false,
-      };
+      const entry = { dissector: dissector(), open: true, remotePort: info?.remotePort ?? 0, cut: false };
       all.set(connectionId, entry);
       return {
         upstream(bytes) {
@@ -126,15 +135,13 @@ export function createWireMeter(options: WireMeterOptions): WireMeter {
         downstream: dissector.breakdown('downstream'),
       }));
     },
-    requestCycle(from, to) {
+    requestCycles(from, to) {
       const intervals: number[] = [];
       for (const times of requestTimes.values()) {
         const inWindow = times.filter((t) => t >= from && t <= to).sort((a, b) => a - b);
         for (let i = 1; i < inWindow.length; i++) intervals.push(inWindow[i]! - inWindow[i - 1]!);
       }
-      if (intervals.length < 3) return null;
-      intervals.sort((a, b) => a - b);
-      return intervals[Math.floor(intervals.length / 2)]!;
+      return intervals.sort((a, b) => a - b);
     },
     bandwidth() {
       const seconds = Math.max(up.length, down.length);

@@ -1,11 +1,13 @@
 /**
  * Server-Sent Events downstream: one `text/event-stream` response per connection, one event per
  * envelope. Binary travels as base64 (kind `B`); text containing CR is sent as a JSON string, because
- * SSE treats CR as a line break. Upstream is HTTP POST (the router's).
+ * SSE treats CR as a line break. Upstream is HTTP POST (the router's). With compression negotiated
+ * the stream is gzip/brotli-encoded and flushed after every write, so every event still leaves at once.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { encode, type Envelope } from '../../protocol/index.js';
-import { corsHeaders } from '../http.js';
+import type { StreamEncoder } from '../compression.js';
+import { isHttp2, responseGone } from '../http.js';
 import { ServerConnection, type TransportFactory } from '../transport.js';
 
 /** One SSE event. `data:` without the optional space: the envelope never starts with one. */
@@ -24,37 +26,62 @@ function sseSafe(envelope: Envelope): Envelope {
 export class SseConnection extends ServerConnection {
   readonly transport = 'sse' as const;
 
+  /**
+   * @param encoder a compressor for the negotiated Content-Encoding, or null: its output is written to
+   *   the response as it comes, and it is flushed after every write.
+   */
   constructor(
     req: IncomingMessage,
     private readonly res: ServerResponse,
+    cors: Record<string, string>,
+    private readonly encoder: StreamEncoder | null = null,
   ) {
     super();
     req.socket.setNoDelay(true);
-    // The stream owns its connection until it ends, so its body can be close-delimited: no
-    // chunked-encoding size line and CRLF around every event (HTTP/1.1 §6.3, rule 7).
-    res.useChunkedEncodingByDefault = false;
+    // HTTP/1.1: the stream owns its connection until it ends, so its body can be close-delimited: no
+    // chunked-encoding size line and CRLF around every event (HTTP/1.1 §6.3, rule 7). HTTP/2: the
+    // body is the stream's DATA frames, and it ends with the stream.
+    if (!isHttp2(req)) res.useChunkedEncodingByDefault = false;
     res.writeHead(200, {
-      ...corsHeaders(req),
+      ...cors,
       'Content-Type': 'text/event-stream',
       'Cache-Control': 'no-cache, no-transform',
       'X-Accel-Buffering': 'no', // nginx: do not buffer this response
-      Connection: 'close',
+      ...(encoder ? { 'Content-Encoding': encoder.encoding, Vary: 'Accept-Encoding' } : {}),
+      ...(isHttp2(req) ? {} : { Connection: 'close' }),
     });
-    res.on('close', () => this.lost());
+    res.on('close', () => {
+      encoder?.stream.destroy(); // its native memory goes with the stream
+      this.lost();
+    });
+    if (encoder) {
+      encoder.stream.on('data', (chunk: Buffer) => res.write(chunk, this.trackWrite()));
+      encoder.stream.on('end', () => res.end());
+      encoder.stream.on('error', () => this.destroy());
+    }
   }
 
   get bufferedAmount(): number {
-    return this.res.writableLength;
+    return this.res.writableLength + (this.encoder ? this.encoder.stream.writableLength : 0);
   }
 
   protected deliver(envelopes: readonly Envelope[]): void {
     let events = '';
     for (const envelope of envelopes) events += this.event(envelope);
-    this.res.write(events);
+    if (!this.encoder) return void this.res.write(events, this.trackWrite());
+    this.encoder.stream.write(events);
+    this.encoder.flush();
   }
 
   protected terminate(code: number, reason: string): void {
-    this.res.end(this.event({ type: 'close', code, reason }));
+    const last = this.event({ type: 'close', code, reason });
+    if (this.encoder) this.encoder.stream.end(last);
+    else this.res.end(last, this.trackWrite());
+  }
+
+  protected destroy(): void {
+    this.encoder?.stream.destroy();
+    this.res.destroy();
   }
 
   private event(envelope: Envelope): string {
@@ -62,7 +89,14 @@ export class SseConnection extends ServerConnection {
   }
 }
 
-/** A GET opens (or resumes, or probes) a session on a new event stream. */
+/** A GET opens (or resumes, or probes) a session on a new event stream, once the server admits it. */
 export const sse: TransportFactory = (host) => ({
-  get: (req, res, query) => host.open(req, query, () => new SseConnection(req, res)),
+  async get(req, res, query) {
+    const admission = await host.admit(req, query, 'sse');
+    if (responseGone(res)) return; // the client left while it was being admitted
+    const { compression } = host.options;
+    const encoding = compression.negotiate(req);
+    const encoder = encoding ? compression.stream(encoding) : null;
+    host.open(admission, () => new SseConnection(req, res, host.corsHeaders(req), encoder));
+  },
 });

@@ -1,6 +1,7 @@
 /** WebSocket: one `ws` socket per connection; text envelopes as text frames, binary as binary frames. */
 import { type WebSocket, WebSocketServer } from 'ws';
 import { encode, ENVELOPE_ALLOWANCE, type Envelope, TransportLabError } from '../../protocol/index.js';
+import { rejectUpgrade } from '../http.js';
 import { ServerConnection, type TransportFactory } from '../transport.js';
 
 export class WebSocketConnection extends ServerConnection {
@@ -10,7 +11,7 @@ export class WebSocketConnection extends ServerConnection {
     super();
     ws.on('message', (data: Buffer, isBinary: boolean) => this.receive(isBinary ? data : data.toString('utf8')));
     ws.on('close', () => this.lost());
-    ws.on('error', () => this.lost()); // ws closes the socket itself (1009 too big, 1007 bad UTF-8, …)
+    ws.on('error', () => this.lost()); // ws closes the socket itself (1002 protocol error, 1009 too big, 1007 bad UTF-8)
   }
 
   get bufferedAmount(): number {
@@ -18,35 +19,55 @@ export class WebSocketConnection extends ServerConnection {
   }
 
   protected deliver(envelopes: readonly Envelope[]): void {
-    for (const envelope of envelopes) this.ws.send(encode(envelope));
+    for (const envelope of envelopes) this.ws.send(encode(envelope), this.trackWrite());
   }
 
   protected terminate(code: number, reason: string): void {
     this.ws.close(code, reason);
   }
+
+  protected destroy(): void {
+    this.ws.terminate();
+  }
+
+  protected override pauseInbound(): void {
+    this.ws.pause();
+  }
+
+  protected override resumeInbound(): void {
+    this.ws.resume();
+  }
 }
 
-/** Opens by upgrade only. `ws` enforces maxMessageBytes (+ envelope) before buffering a frame. */
+/**
+ * Opens by upgrade only. `ws` enforces maxMessageBytes (+ envelope) before buffering a frame. A request
+ * the server does not admit (token, authentication, rate limit, capacity) still completes the
+ * handshake and is then closed with the refusal's code and its name as the reason: a browser's
+ * WebSocket sees close codes, never the status of a refused handshake. Nothing is opened for it.
+ */
 export const websocket: TransportFactory = (host) => {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: host.options.maxMessageBytes + ENVELOPE_ALLOWANCE,
     perMessageDeflate: host.options.perMessageDeflate,
   });
+  // What ws itself refuses (a malformed Sec-WebSocket-Protocol or -Extensions header) gets our JSON too.
+  wss.on('wsClientError', (error: Error, socket) =>
+    rejectUpgrade(socket, new TransportLabError('BAD_REQUEST', error.message)),
+  );
   return {
     upgrade(req, socket, head, query) {
-      host.verifyToken(query); // a wrong token is refused before the handshake (403)…
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        // …but a session is opened only once `ws` has completed the handshake: one it refuses
-        // (bad key or version) leaves nothing behind.
-        const connection = new WebSocketConnection(ws);
-        try {
-          host.open(req, query, () => connection);
-        } catch (error) {
-          const e = TransportLabError.from(error);
-          connection.close(e.closeCode, e.code);
-        }
-      });
+      host.admit(req, query, 'websocket').then(
+        (admission) =>
+          wss.handleUpgrade(req, socket, head, (ws) => host.open(admission, () => new WebSocketConnection(ws))),
+        (error: unknown) => {
+          const e = host.refusal(req, error);
+          wss.handleUpgrade(req, socket, head, (ws) => {
+            ws.on('error', () => {}); // whatever the client sends meanwhile: ws closes the socket itself
+            ws.close(e.closeCode, e.code);
+          });
+        },
+      );
     },
     close: () => wss.close(),
   };
