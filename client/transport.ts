@@ -17,10 +17,12 @@ import {
   type TransportCapabilities,
   type TransportName,
 } from '../protocol/index.js';
+import type { Fetch } from './fetch.js';
 import { codeOfStatus, type Ending, refusalCode } from './refusal.js';
 import { Upstream } from './upstream.js';
 
 export type { Ending } from './refusal.js';
+export type { Fetch, FetchInit, FetchResponse } from './fetch.js';
 export { codeOfStatus, refusalCode };
 
 export interface WebSocketLike {
@@ -50,8 +52,9 @@ export interface Platform {
     protocols?: string | string[],
     options?: { headers?: Record<string, string> },
   ) => WebSocketLike;
-  EventSource: new (url: string, init?: { fetch?: typeof fetch }) => EventSourceLike;
-  fetch: typeof fetch;
+  /** `fetch`: what the EventSource requests with, where it takes one (Node's eventsource package). */
+  EventSource: new (url: string, init?: { fetch?: Fetch }) => EventSourceLike;
+  fetch: Fetch;
   /**
    * Whether requests of this kind to this URL may carry our headers (the resume token, `auth`). Node:
    * always. Browsers: fetch only, and only same-origin (WebSocket and EventSource cannot set headers;

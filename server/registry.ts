@@ -35,15 +35,16 @@ export interface RegistryOptions {
 }
 
 interface ClosedSession {
-  tokens: Array<string | null>;
+  tokens: Array<Buffer | null>;
   code: number;
   reason: string;
   until: number;
 }
 
-function tokenMatches(expected: string | null, given: string | null): boolean {
+/** Whether a presented token is the kept one (its ASCII bytes), compared in constant time. */
+function tokenMatches(expected: Buffer | null, given: string | null): boolean {
   if (expected === null || given === null || given.length !== expected.length) return false;
-  return timingSafeEqual(Buffer.from(expected), Buffer.from(given));
+  return timingSafeEqual(expected, Buffer.from(given, 'latin1'));
 }
 
 export class SessionRegistry implements SessionHost {

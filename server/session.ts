@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  AckSchedule,
   CloseCodes,
   decode,
   type Envelope,
@@ -51,6 +52,9 @@ export interface SessionHost {
   log: Log;
 }
 
+const PING: Envelope = { type: 'ping' };
+const PONG: Envelope = { type: 'pong' };
+
 /** 128 bits from the CSPRNG, base64url. */
 export function randomId(): string {
   return randomBytes(16).toString('base64url');
@@ -58,10 +62,14 @@ export function randomId(): string {
 
 export class Session implements ConnectionOwner, ConnectionTarget, HostedSession {
   readonly id = randomId();
-  /** The resume token; rotated on every resume, so a token seen once (a logged URL) cannot take the session. */
-  token = randomId();
+  /**
+   * The resume token (its ASCII bytes: compared with what requests present, in constant time, without
+   * encoding it again per request); rotated on every resume, so a token seen once (a logged URL)
+   * cannot take the session.
+   */
+  token = Buffer.from(randomId(), 'latin1');
   /** The token the last resume presented: still accepted until the client shows it has the new one. */
-  previousToken: string | null = null;
+  previousToken: Buffer | null = null;
   readonly rooms = new Set<string>();
   /** What the application holds for this session. */
   readonly connection: SessionConnection;
@@ -71,7 +79,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   private lastTransport: TransportName | null = null;
   private readonly outbox: Outbox;
   private readonly seq: Sequencer;
-  private ackTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly acks: AckSchedule;
   private detachedAt = Date.now();
   private ended = false;
 
@@ -84,6 +92,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     this.connection = new SessionConnection(this, request, user);
     this.outbox = new Outbox(options.maxBufferedBytes);
     this.seq = this.outbox.seq;
+    this.acks = new AckSchedule(this.seq, () => this.flushAck(), options.ackEvery, options.ackDelayMs);
   }
 
   /** The transport of the active connection (while the client is away: of the last one). */
@@ -111,8 +120,8 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
 
   /** Rotates the resume token for a connection opened with `presented` (the hello carries the new one). */
   rotateToken(presented: string): void {
-    this.previousToken = presented;
-    this.token = randomId();
+    this.previousToken = Buffer.from(presented, 'latin1');
+    this.token = Buffer.from(randomId(), 'latin1');
   }
 
   /** See Outbox.reserveInbound: an upstream body counts against maxBufferedBytes before it is read. */
@@ -136,13 +145,22 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
       return false;
     }
     this.outbox.queue(payload, this.current);
+    // Past half the budget, ask the client for its (lazy) ack rather than wait for it.
+    const c = this.current;
+    if (c && c.capabilities.ack !== 'poll' && this.acks.shouldAsk(this.options.maxBufferedBytes)) this.ping(c);
     return true;
   }
 
-  /** Writes control envelopes (pong, ack, ping) at once; past maxBufferedBytes the consumer is slow. */
-  private control(connection: ServerConnection, envelopes: Envelope[]): void {
-    connection.send(envelopes);
+  /** Writes a control envelope (pong, ack, ping) at once; past maxBufferedBytes the consumer is slow. */
+  private control(connection: ServerConnection, envelope: Envelope): void {
+    connection.send(envelope);
     if (connection === this.current && !this.outbox.fits(0, connection)) this.slowConsumer('control replies piled up');
+  }
+
+  /** A ping: a heartbeat, or a request for the client's ack (its answer carries both). */
+  private ping(connection: ServerConnection): void {
+    connection.lastPingAt = Date.now();
+    this.control(connection, PING);
   }
 
   /** The client does not take what it is sent: cut it with 1013; it resumes and drains later. */
@@ -170,7 +188,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   close(code: number = CloseCodes.NORMAL, reason = ''): void {
     if (this.ended) return;
     this.ended = true;
-    this.clearAckTimer();
+    this.acks.cancel();
     const connection = this.current;
     this.current = null;
     this.probe?.close(code, reason);
@@ -193,7 +211,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     // A probe stays a probe even while the session is detached: the client treats it as one (drops
     // data on it, then says `u`), so activating it here would make its `u` a protocol error.
     const probe = opts.probe;
-    connection.send([{ type: 'hello', hello: this.hello(connection.transport, opts.resumed, probe) }]);
+    connection.send({ type: 'hello', hello: this.hello(connection.transport, opts.resumed, probe) });
     this.seq.ackedUpTo(this.seq.received);
     const what = probe ? 'probe' : opts.resumed ? 'resumed' : 'opened';
     this.log(probe ? 'debug' : 'info', `${what} on ${connection.transport}`, { transport: connection.transport });
@@ -270,7 +288,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
         const arrival = this.seq.arrive(envelope.seq);
         if (arrival === 'duplicate') return; // a resent message we already have
         if (arrival === 'gap') throw new TransportLabError('BAD_SEQUENCE');
-        if (via) this.scheduleAck();
+        if (via) this.acks.received(via.capabilities.ack);
         const body = envelope.body;
         this.deliverToApp(typeof body === 'string' ? data : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
         return;
@@ -278,8 +296,12 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
       case 'ack':
         return this.acknowledge(envelope.ack);
       case 'ping': {
+        // Answered with a pong and, where acks are lazy, the ack (a POST's answer carries it anyway).
         const to = via ?? this.current;
-        return to ? this.control(to, [{ type: 'pong', id: envelope.id }]) : undefined;
+        if (!to) return;
+        this.control(to, envelope.id === undefined ? PONG : { type: 'pong', id: envelope.id });
+        if (via) this.acks.now();
+        return;
       }
       case 'pong':
         return;
@@ -312,7 +334,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
 
   /** The cumulative ack to put in an upstream POST response; marks it as sent. */
   takeAckForResponse(): number {
-    this.clearAckTimer();
+    this.acks.cancel();
     this.seq.ackedUpTo(this.seq.received);
     return this.seq.received;
   }
@@ -377,10 +399,11 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     this.connection.emit('disconnect', undefined);
   }
 
-  /** Called by the server's ticker: heartbeats, dead-peer detection, grace expiry. */
+  /** Called by the server's ticker: heartbeats, dead-peer detection, write timeouts, grace expiry. */
   tick(now: number): void {
     if (this.ended) return;
     const { heartbeatMs, heartbeatTimeoutMs, graceMs } = this.options;
+    this.probe?.tick(now);
     // A probe the client never promoted (a stalled path, a client that gave up) does not linger.
     if (this.probe && now - this.probeSince > heartbeatMs + heartbeatTimeoutMs)
       this.probe.close(CloseCodes.HEARTBEAT_TIMEOUT, 'PROBE_TIMEOUT');
@@ -389,6 +412,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
       if (now - this.detachedAt > graceMs) this.close(CloseCodes.GOING_AWAY, 'SESSION_EXPIRED');
       return;
     }
+    c.tick(now);
     for (const connection of [c, this.probe]) {
       if (connection && connection.stalledFor(now) > this.options.writeTimeoutMs) {
         this.log('warn', `write timeout on ${connection.transport}: the client stopped reading`, {
@@ -403,8 +427,14 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     if (now - c.lastInboundAt > heartbeatMs + heartbeatTimeoutMs) {
       this.log('info', `heartbeat timeout on ${c.transport}`, { transport: c.transport });
       c.close(CloseCodes.HEARTBEAT_TIMEOUT, 'HEARTBEAT_TIMEOUT');
-    } else if (c.capabilities.heartbeat === 'ping' && now - c.lastOutboundAt >= heartbeatMs) {
-      this.control(c, [{ type: 'ping' }]);
+    } else if (
+      // Pinged when either direction was quiet for heartbeatMs: the client hears the server, and a
+      // client that only receives answers (with its lazy ack), at most once per heartbeatMs.
+      c.capabilities.heartbeat === 'ping' &&
+      now - Math.min(c.lastInboundAt, c.lastOutboundAt) >= heartbeatMs &&
+      now - c.lastPingAt >= heartbeatMs
+    ) {
+      this.ping(c);
     }
   }
 
@@ -416,30 +446,17 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     if (!this.seq.acknowledge(ack)) throw new TransportLabError('BAD_SEQUENCE', 'ack beyond what was sent');
   }
 
-  private scheduleAck(): void {
-    if (this.seq.unacknowledged >= this.options.ackEvery) return this.flushAck();
-    this.ackTimer ??= setTimeout(() => this.flushAck(), this.options.ackDelayMs);
-  }
-
   private flushAck(): void {
-    this.clearAckTimer();
     if (!this.current) return;
     const ack = this.seq.takeAck();
-    if (ack !== undefined) this.control(this.current, [{ type: 'ack', ack }]);
-  }
-
-  private clearAckTimer(): void {
-    if (this.ackTimer) {
-      clearTimeout(this.ackTimer);
-      this.ackTimer = null;
-    }
+    if (ack !== undefined) this.control(this.current, { type: 'ack', ack });
   }
 
   private hello(transport: TransportName, resumed: boolean, probe: boolean): Hello {
     const o = this.options;
     return {
       sid: this.id,
-      token: this.token,
+      token: this.token.toString('latin1'),
       transport,
       ack: this.seq.received,
       resumed,

@@ -12,14 +12,8 @@ import {
   type Frame,
   TransportLabError,
 } from '../../protocol/index.js';
-import { sendError } from '../http.js';
+import { sendError, type SessionQuery } from '../http.js';
 import { ServerConnection, type TransportFactory } from '../transport.js';
-
-interface ParkedPoll {
-  req: IncomingMessage;
-  res: ServerResponse;
-  timer: ReturnType<typeof setTimeout>;
-}
 
 export class LongPollingConnection extends ServerConnection {
   readonly transport = 'long-polling' as const;
@@ -28,11 +22,13 @@ export class LongPollingConnection extends ServerConnection {
   /** Highest data seq queued, and highest written in an answer. */
   private queuedUpTo = 0;
   private answeredUpTo = 0;
-  private parked: ParkedPoll | null = null;
+  /** The poll waiting for something to answer with, since when (its timeout runs on the session's tick). */
+  private parked: { req: IncomingMessage; res: ServerResponse } | null = null;
+  private parkedAt = 0;
   private flushScheduled = false;
   private closing = false;
-  /** Answers written and not yet flushed to their sockets. */
-  private readonly answering = new Set<ServerResponse>();
+  /** Answers written and not yet flushed to their sockets (made on the first answer). */
+  private answering: Set<ServerResponse> | null = null;
 
   constructor(
     private readonly pollTimeoutMs: number,
@@ -44,7 +40,7 @@ export class LongPollingConnection extends ServerConnection {
   /** Queued for the next poll, plus answers still on their way out. */
   get bufferedAmount(): number {
     let bytes = this.queuedBytes;
-    for (const res of this.answering) bytes += res.writableLength;
+    if (this.answering) for (const res of this.answering) bytes += res.writableLength;
     return bytes;
   }
 
@@ -61,24 +57,27 @@ export class LongPollingConnection extends ServerConnection {
   poll(req: IncomingMessage, res: ServerResponse): void {
     if (this.parked) return sendError(res, new TransportLabError('POLL_IN_PROGRESS'), this.cors(req));
     this.touch();
-    const timer = setTimeout(() => this.flush(), this.pollTimeoutMs);
-    this.parked = { req, res, timer };
+    this.parked = { req, res };
+    this.parkedAt = Date.now();
     res.on('close', () => {
       if (this.parked?.res !== res) return;
-      clearTimeout(timer);
       this.parked = null;
       if (!res.writableEnded) this.lost(); // the client went away with a poll parked
     });
     if (this.queue.length > 0) this.scheduleFlush();
   }
 
-  protected deliver(envelopes: readonly Envelope[]): void {
-    for (const envelope of envelopes) {
-      const frame = encode(envelope);
-      this.queue.push(frame);
-      this.queuedBytes += typeof frame === 'string' ? frame.length : frame.byteLength;
-      if (envelope.type === 'data') this.queuedUpTo = Math.max(this.queuedUpTo, envelope.seq);
-    }
+  /** An idle poll is answered, empty, once it has waited pollTimeoutMs (it is the heartbeat). */
+  override tick(now: number): void {
+    super.tick(now);
+    if (this.parked && now - this.parkedAt >= this.pollTimeoutMs) this.flush();
+  }
+
+  protected deliver(envelope: Envelope): void {
+    const frame = encode(envelope);
+    this.queue.push(frame);
+    this.queuedBytes += typeof frame === 'string' ? frame.length : frame.byteLength;
+    if (envelope.type === 'data' && envelope.seq > this.queuedUpTo) this.queuedUpTo = envelope.seq;
     if (this.parked) this.scheduleFlush();
   }
 
@@ -90,44 +89,56 @@ export class LongPollingConnection extends ServerConnection {
 
   protected destroy(): void {
     this.parked?.res.destroy();
-    for (const res of this.answering) res.destroy();
+    if (this.answering) for (const res of this.answering) res.destroy();
   }
 
-  /** Everything sent in the same tick goes out in one response. */
+  /** Everything sent in the same event-loop turn goes out in one response. */
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      this.flush();
-    });
+    setImmediate(LongPollingConnection.scheduledFlush, this);
+  }
+
+  private static scheduledFlush(connection: LongPollingConnection): void {
+    connection.flushScheduled = false;
+    connection.flush();
   }
 
   private flush(): void {
     const poll = this.parked;
     if (!poll) return;
-    clearTimeout(poll.timer);
     this.parked = null;
     const body = encodeBatch(this.queue);
     this.answeredUpTo = this.queuedUpTo;
     this.queue = [];
     this.queuedBytes = 0;
-    this.lastOutboundAt = Date.now();
-    poll.res.writeHead(200, {
-      ...this.cors(poll.req),
-      'Content-Type': BATCH_CONTENT_TYPE,
-      'Content-Length': body.byteLength,
-      'Cache-Control': 'no-store',
-      ...(this.closing ? { Connection: 'close' } : {}),
-    });
+    const { req, res } = poll;
+    res.writeHead(200, answerHeaders(body.byteLength, this.closing, this.cors(req)));
     const flushed = this.trackWrite();
-    this.answering.add(poll.res);
-    poll.res.end(body, () => {
-      this.answering.delete(poll.res);
+    const answering = (this.answering ??= new Set());
+    answering.add(res);
+    res.end(body, () => {
+      answering.delete(res);
       flushed();
     });
-    poll.res.once('close', () => this.answering.delete(poll.res));
+    res.once('close', () => answering.delete(res));
   }
+}
+
+/** A poll answer's head: a fresh object per answer (Node keeps it), CORS only for allowed origins. */
+function answerHeaders(
+  length: number,
+  closing: boolean,
+  cors: Record<string, string>,
+): Record<string, string | number> {
+  const headers: Record<string, string | number> = {
+    'Content-Type': BATCH_CONTENT_TYPE,
+    'Content-Length': length,
+    'Cache-Control': 'no-store',
+  };
+  if (closing) headers.Connection = 'close';
+  for (const name in cors) headers[name] = cors[name];
+  return headers;
 }
 
 /**
@@ -143,13 +154,14 @@ export const longPolling: TransportFactory = (host) => {
     connection.poll(req, res);
     return connection;
   };
+  const open = async (req: IncomingMessage, res: ServerResponse, query: SessionQuery) => {
+    const admission = await host.admit(req, query, 'long-polling');
+    if (res.destroyed) return; // the client left while it was being admitted
+    host.open(admission, () => parkedConnection(req, res));
+  };
   return {
-    async get(req, res, query) {
-      if (query.open) {
-        const admission = await host.admit(req, query, 'long-polling');
-        if (res.destroyed) return; // the client left while it was being admitted
-        return host.open(admission, () => parkedConnection(req, res));
-      }
+    get(req, res, query) {
+      if (query.open) return open(req, res, query);
       const session = host.find(query);
       const current = session.activeConnection;
       if (current instanceof LongPollingConnection && !current.missedAnswer(query.ack)) {

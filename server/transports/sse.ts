@@ -1,7 +1,7 @@
 /**
  * Server-Sent Events downstream: one `text/event-stream` response per connection, one event per
- * envelope. Binary travels as base64 (kind `B`); text containing CR is sent as a JSON string, because
- * SSE treats CR as a line break. Upstream is HTTP POST (the router's).
+ * envelope, the events of one tick in one write. Binary travels as base64 (kind `B`); text containing
+ * CR is sent as a JSON string, because SSE treats CR as a line break. Upstream is HTTP POST (the router's).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { encode, type Envelope } from '../../protocol/index.js';
@@ -22,6 +22,8 @@ function sseSafe(envelope: Envelope): Envelope {
 
 export class SseConnection extends ServerConnection {
   readonly transport = 'sse' as const;
+  /** Events written in this tick, sent together at its end. */
+  private out = '';
 
   constructor(
     req: IncomingMessage,
@@ -44,25 +46,29 @@ export class SseConnection extends ServerConnection {
   }
 
   get bufferedAmount(): number {
-    return this.res.writableLength;
+    return this.res.writableLength + this.out.length;
   }
 
-  protected deliver(envelopes: readonly Envelope[]): void {
-    let events = '';
-    for (const envelope of envelopes) events += this.event(envelope);
-    this.res.write(events, this.trackWrite());
+  protected deliver(envelope: Envelope): void {
+    if (this.out.length === 0) process.nextTick(SseConnection.flush, this);
+    this.out += sseEvent(encode(sseSafe(envelope), false) as string);
+  }
+
+  private static flush(connection: SseConnection): void {
+    const events = connection.out;
+    if (events.length === 0 || !connection.isOpen) return;
+    connection.out = '';
+    connection.res.write(events, connection.trackWrite());
   }
 
   protected terminate(code: number, reason: string): void {
-    this.res.end(this.event({ type: 'close', code, reason }), this.trackWrite());
+    const events = this.out + sseEvent(encode(sseSafe({ type: 'close', code, reason }), false) as string);
+    this.out = '';
+    this.res.end(events, this.trackWrite());
   }
 
   protected destroy(): void {
     this.res.destroy();
-  }
-
-  private event(envelope: Envelope): string {
-    return sseEvent(encode(sseSafe(envelope), this.capabilities.binary === 'native') as string);
   }
 }
 
