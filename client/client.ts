@@ -85,9 +85,10 @@ export class Client extends Emitter<ClientEvents> {
       throw new TypeError(`transports must list some of ${TRANSPORTS.join(', ')}`);
     }
     this.log = createLog(options.logger, 'transport-lab:client');
+    const ackOwner = { flushAck: () => this.flushAck() }; // kept off the Client's public surface
     this.acks = new AckSchedule(
       this.seq,
-      () => this.flushAck(),
+      ackOwner,
       options.ackEvery ?? DEFAULTS.ackEvery,
       options.ackDelayMs ?? DEFAULTS.ackDelayMs,
     );

@@ -17,10 +17,12 @@ import type { TransportCapabilities } from './transports.js';
 /** An ack by POST costs a whole request (~16 WebSocket frames' worth of bytes, and far more CPU). */
 export const POST_ACK_SCALE = 16;
 
-/**
- * One side's ack schedule over its Sequencer. `flush` sends the ack now (the owner takes it from the
- * sequencer and writes it where it can; `Sequencer.takeAck` is undefined when the peer has it).
- */
+/** What an AckSchedule acknowledges for: `flushAck` sends the ack now, where it can (Sequencer.takeAck). */
+export interface AckOwner {
+  flushAck(): void;
+}
+
+/** One side's ack schedule over its Sequencer. */
 export class AckSchedule {
   private timer: ReturnType<typeof setTimeout> | null = null;
   /** `acknowledged` when this side last asked the peer for an ack; -1: not asked since. */
@@ -28,7 +30,7 @@ export class AckSchedule {
 
   constructor(
     private readonly seq: Sequencer,
-    private readonly flush: () => void,
+    private readonly owner: AckOwner,
     /** For an ack that costs a frame: ack alone after this many messages, or this long. */
     private readonly every: number,
     private readonly delayMs: number,
@@ -48,7 +50,7 @@ export class AckSchedule {
   /** Receiver: acknowledge now (answering a ping, a threshold passed, the delay ran out). */
   now(): void {
     this.cancel();
-    this.flush();
+    this.owner.flushAck();
   }
 
   /** Receiver: the ack went out another way (a POST answer, a poll), or there is nobody to tell. */
@@ -70,6 +72,6 @@ export class AckSchedule {
 
   private static fire(schedule: AckSchedule): void {
     schedule.timer = null;
-    schedule.flush();
+    schedule.owner.flushAck();
   }
 }

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  type AckOwner,
   AckSchedule,
   CloseCodes,
   decode,
@@ -60,7 +61,7 @@ export function randomId(): string {
   return randomBytes(16).toString('base64url');
 }
 
-export class Session implements ConnectionOwner, ConnectionTarget, HostedSession {
+export class Session implements ConnectionOwner, ConnectionTarget, HostedSession, AckOwner {
   readonly id = randomId();
   /**
    * The resume token (its ASCII bytes: compared with what requests present, in constant time, without
@@ -92,7 +93,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     this.connection = new SessionConnection(this, request, user);
     this.outbox = new Outbox(options.maxBufferedBytes);
     this.seq = this.outbox.seq;
-    this.acks = new AckSchedule(this.seq, () => this.flushAck(), options.ackEvery, options.ackDelayMs);
+    this.acks = new AckSchedule(this.seq, this, options.ackEvery, options.ackDelayMs);
   }
 
   /** The transport of the active connection (while the client is away: of the last one). */
@@ -446,7 +447,8 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     if (!this.seq.acknowledge(ack)) throw new TransportLabError('BAD_SEQUENCE', 'ack beyond what was sent');
   }
 
-  private flushAck(): void {
+  /** Sends the ack to the client now (AckOwner: protocol/acks.ts decides when). */
+  flushAck(): void {
     if (!this.current) return;
     const ack = this.seq.takeAck();
     if (ack !== undefined) this.control(this.current, { type: 'ack', ack });

@@ -17,18 +17,20 @@ import { ServerConnection, type TransportFactory } from '../transport.js';
 
 export class LongPollingConnection extends ServerConnection {
   readonly transport = 'long-polling' as const;
-  private queue: Frame[] = [];
+  /** Frames for the next answer (made on the first). */
+  private queue: Frame[] | null = null;
   private queuedBytes = 0;
   /** Highest data seq queued, and highest written in an answer. */
   private queuedUpTo = 0;
   private answeredUpTo = 0;
   /** The poll waiting for something to answer with, since when (its timeout runs on the session's tick). */
-  private parked: { req: IncomingMessage; res: ServerResponse } | null = null;
+  private parkedReq: IncomingMessage | null = null;
+  private parked: ServerResponse | null = null;
   private parkedAt = 0;
   private flushScheduled = false;
   private closing = false;
-  /** Answers written and not yet flushed to their sockets (made on the first answer). */
-  private answering: Set<ServerResponse> | null = null;
+  /** Answers written and not yet flushed to their sockets (null when none). */
+  private answering: ServerResponse[] | null = null;
 
   constructor(
     private readonly pollTimeoutMs: number,
@@ -57,14 +59,15 @@ export class LongPollingConnection extends ServerConnection {
   poll(req: IncomingMessage, res: ServerResponse): void {
     if (this.parked) return sendError(res, new TransportLabError('POLL_IN_PROGRESS'), this.cors(req));
     this.touch();
-    this.parked = { req, res };
+    this.parkedReq = req;
+    this.parked = res;
     this.parkedAt = Date.now();
-    res.on('close', () => {
-      if (this.parked?.res !== res) return;
-      this.parked = null;
-      if (!res.writableEnded) this.lost(); // the client went away with a poll parked
+    res.once('close', () => {
+      if (this.parked !== res) return;
+      this.parked = this.parkedReq = null;
+      this.lost(); // the client went away with a poll parked
     });
-    if (this.queue.length > 0) this.scheduleFlush();
+    if (this.queue) this.scheduleFlush();
   }
 
   /** An idle poll is answered, empty, once it has waited pollTimeoutMs (it is the heartbeat). */
@@ -75,7 +78,7 @@ export class LongPollingConnection extends ServerConnection {
 
   protected deliver(envelope: Envelope): void {
     const frame = encode(envelope);
-    this.queue.push(frame);
+    (this.queue ??= []).push(frame);
     this.queuedBytes += typeof frame === 'string' ? frame.length : frame.byteLength;
     if (envelope.type === 'data' && envelope.seq > this.queuedUpTo) this.queuedUpTo = envelope.seq;
     if (this.parked) this.scheduleFlush();
@@ -83,12 +86,12 @@ export class LongPollingConnection extends ServerConnection {
 
   protected terminate(code: number, reason: string): void {
     this.closing = true;
-    this.queue.push(encode({ type: 'close', code, reason }));
+    (this.queue ??= []).push(encode({ type: 'close', code, reason }));
     if (this.parked) this.flush();
   }
 
   protected destroy(): void {
-    this.parked?.res.destroy();
+    this.parked?.destroy();
     if (this.answering) for (const res of this.answering) res.destroy();
   }
 
@@ -104,24 +107,32 @@ export class LongPollingConnection extends ServerConnection {
     connection.flush();
   }
 
+  /** Answers the parked poll with everything queued (an empty batch when nothing is). */
   private flush(): void {
-    const poll = this.parked;
-    if (!poll) return;
-    this.parked = null;
-    const body = encodeBatch(this.queue);
+    const res = this.parked;
+    const req = this.parkedReq!;
+    if (!res) return;
+    this.parked = this.parkedReq = null;
+    const body = encodeBatch(this.queue ?? []);
     this.answeredUpTo = this.queuedUpTo;
-    this.queue = [];
+    this.queue = null;
     this.queuedBytes = 0;
-    const { req, res } = poll;
     res.writeHead(200, answerHeaders(body.byteLength, this.closing, this.cors(req)));
     const flushed = this.trackWrite();
-    const answering = (this.answering ??= new Set());
-    answering.add(res);
+    (this.answering ??= []).push(res);
     res.end(body, () => {
-      answering.delete(res);
+      this.answered(res);
       flushed();
     });
-    res.once('close', () => answering.delete(res));
+    res.once('close', () => this.answered(res));
+  }
+
+  private answered(res: ServerResponse): void {
+    const answering = this.answering;
+    const at = answering ? answering.indexOf(res) : -1;
+    if (at < 0) return;
+    answering!.splice(at, 1);
+    if (answering!.length === 0) this.answering = null;
   }
 }
 
