@@ -14,9 +14,15 @@ import https from 'node:https';
 import { Readable } from 'node:stream';
 import type { Fetch, FetchInit, FetchResponse } from './fetch.js';
 
+/**
+ * Idle kept-alive connections are closed after 4 s, before a Node server's default 5 s: our answers
+ * carry no `Keep-Alive: timeout` hint (server/http.ts), and a request sent on a connection the server
+ * is closing fails.
+ */
+const IDLE_MS = 4000;
 const agents = {
-  'http:': new http.Agent({ keepAlive: true }),
-  'https:': new https.Agent({ keepAlive: true }),
+  'http:': new http.Agent({ keepAlive: true, timeout: IDLE_MS }),
+  'https:': new https.Agent({ keepAlive: true, timeout: IDLE_MS }),
 };
 
 export const nodeFetch: Fetch = (input, init = {}) => {

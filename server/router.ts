@@ -24,7 +24,14 @@ import {
   type TransportName,
   TransportLabError,
 } from '../protocol/index.js';
-import { parseSessionQuery, readBody, rejectUpgrade, sendError, type SessionQuery } from './http.js';
+import {
+  omitKeepAliveHeaders,
+  parseSessionQuery,
+  readBody,
+  rejectUpgrade,
+  sendError,
+  type SessionQuery,
+} from './http.js';
 import type { OriginCheck } from './origin.js';
 import type { Session } from './session.js';
 import type { TransportEndpoint } from './transport.js';
@@ -170,12 +177,10 @@ async function upstream(
   for (const envelope of envelopes) assertPayloadWithin(envelope, ctx.maxMessageBytes);
   session.receiveBatch(envelopes);
   const ack = `a${session.takeAckForResponse()}`;
-  const headers: Record<string, string | number> = {
-    'Content-Type': 'text/plain',
-    'Content-Length': ack.length,
-    'Cache-Control': 'no-store',
-  };
+  // An answer to a POST is never cached: no Cache-Control (nor keep-alive headers) on each of them.
+  const headers: Record<string, string | number> = { 'Content-Type': 'text/plain', 'Content-Length': ack.length };
   if (req.headers.origin !== undefined) Object.assign(headers, ctx.origins.corsHeaders(req));
+  omitKeepAliveHeaders(res);
   res.writeHead(200, headers);
   res.end(ack);
 }

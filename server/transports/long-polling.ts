@@ -12,7 +12,7 @@ import {
   type Frame,
   TransportLabError,
 } from '../../protocol/index.js';
-import { sendError, type SessionQuery } from '../http.js';
+import { omitKeepAliveHeaders, sendError, type SessionQuery } from '../http.js';
 import { ServerConnection, type TransportFactory } from '../transport.js';
 
 export class LongPollingConnection extends ServerConnection {
@@ -117,6 +117,7 @@ export class LongPollingConnection extends ServerConnection {
     this.answeredUpTo = this.queuedUpTo;
     this.queue = null;
     this.queuedBytes = 0;
+    if (!this.closing) omitKeepAliveHeaders(res);
     res.writeHead(200, answerHeaders(body.byteLength, this.closing, this.cors(req)));
     const flushed = this.trackWrite();
     (this.answering ??= []).push(res);
