@@ -25,6 +25,9 @@ export interface AckOwner {
 /** One side's ack schedule over its Sequencer. */
 export class AckSchedule {
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** The delay the timer runs, and what the peer had been told when it was armed. */
+  private delay = 0;
+  private toldWhenArmed = 0;
   /** `acknowledged` when this side last asked the peer for an ack; -1: not asked since. */
   private askedAt = -1;
 
@@ -44,7 +47,7 @@ export class AckSchedule {
     if (cost === 'poll') return;
     const scale = cost === 'post' ? POST_ACK_SCALE : 1;
     if (this.seq.unacknowledged >= this.every * scale) return this.now();
-    this.timer ??= setTimeout(AckSchedule.fire, this.delayMs * scale, this);
+    if (this.timer === null) this.arm(this.delayMs * scale);
   }
 
   /** Receiver: acknowledge now (answering a ping, a threshold passed, the delay ran out). */
@@ -70,8 +73,21 @@ export class AckSchedule {
     return true;
   }
 
+  private arm(delay: number): void {
+    this.delay = delay;
+    this.toldWhenArmed = this.seq.ackTold;
+    this.timer = setTimeout(AckSchedule.fire, delay, this);
+  }
+
+  /**
+   * The delay ran out. If the ack went out on data meanwhile, what is unacknowledged now arrived
+   * after it: it gets a delay of its own instead of an ack right away.
+   */
   private static fire(schedule: AckSchedule): void {
     schedule.timer = null;
+    const { seq } = schedule;
+    if (seq.unacknowledged === 0) return;
+    if (seq.ackTold > schedule.toldWhenArmed) return schedule.arm(schedule.delay);
     schedule.owner.flushAck();
   }
 }

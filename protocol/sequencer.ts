@@ -41,6 +41,11 @@ export class Sequencer {
     return this.inSeq - this.ackSent;
   }
 
+  /** The highest inbound seq this side has told the peer about. */
+  get ackTold(): number {
+    return this.ackSent;
+  }
+
   /** Numbers a new outbound message and keeps it until acknowledged; returns its seq. */
   queue(payload: Payload): number {
     this.pending.push(payload);
