@@ -100,6 +100,8 @@ export type ClientTransportClass = new (settings: TransportSettings, owner: Tran
 export abstract class ClientTransport {
   abstract readonly name: TransportName;
   private done = false;
+  /** `{baseUrl}/{name}`, parsed once. */
+  private endpoint: URL | null = null;
 
   constructor(
     protected readonly settings: TransportSettings,
@@ -144,26 +146,28 @@ export abstract class ClientTransport {
     kind: RequestKind,
     params: Partial<OpenParams> & { open?: boolean; upstream?: boolean },
   ): { url: string; headers: Record<string, string> } {
-    const url = new URL(`${this.settings.baseUrl.replace(/\/$/, '')}/${this.name}`);
-    const inHeaders = this.settings.platform.headers(kind, url);
+    const endpoint = (this.endpoint ??= new URL(`${this.settings.baseUrl.replace(/\/$/, '')}/${this.name}`));
+    const inHeaders = this.settings.platform.headers(kind, endpoint);
     const headers: Record<string, string> = { ...this.settings.headers };
     const current = this.settings.session();
     const sid = params.sid !== undefined ? params.sid : current.sid;
     const token = params.token !== undefined ? params.token : current.token;
+    let query = '';
+    const add = (name: string, value: string) => (query += `${query ? '&' : '?'}${name}=${encodeURIComponent(value)}`);
     if (sid && token) {
-      url.searchParams.set('sid', sid);
+      add('sid', sid);
       if (inHeaders) headers['X-Session-Token'] = token;
-      else url.searchParams.set('token', token);
+      else add('token', token);
     }
-    if (!params.upstream) url.searchParams.set('ack', String(params.ack ?? this.settings.currentAck()));
-    if (params.probe) url.searchParams.set('probe', '1');
-    if (params.open) url.searchParams.set('open', '1');
+    if (!params.upstream) add('ack', String(params.ack ?? this.settings.currentAck()));
+    if (params.probe) add('probe', '1');
+    if (params.open) add('open', '1');
     const auth = params.open || kind !== 'fetch' ? this.settings.auth() : null;
     if (auth !== null) {
       if (inHeaders) headers.Authorization = `Bearer ${auth}`;
-      else url.searchParams.set('auth', auth);
+      else add('auth', auth);
     }
-    return { url: url.toString(), headers };
+    return { url: endpoint.href + query, headers };
   }
 
   /** HTTP POST upstream (`upstream: 'post'`): the ack in each answer arrives like any envelope. */
