@@ -58,6 +58,12 @@ export interface ConnectionLimits {
   writeTimeoutMs: number;
 }
 
+/** Writes handed to a socket together; see ServerConnection.trackWrites. */
+export interface WriteBatch {
+  add(): void;
+  readonly done: () => void;
+}
+
 /** Writes handed to a socket and not yet flushed, at most, before a connection counts as backed up. */
 const MAX_PENDING_WRITES = 256;
 
@@ -168,18 +174,33 @@ export abstract class ServerConnection {
    * once the write is flushed (or failed).
    */
   protected trackWrite(): () => void {
+    return this.trackWrites().done;
+  }
+
+  /**
+   * Counts writes handed to the socket together and flushed together (a corked tick's frames): the
+   * first is counted now, each `add()` counts one more, and `done` — passed with the first — settles
+   * them all. One callback per flush, not per frame, yet every frame counts against the mark.
+   */
+  protected trackWrites(): WriteBatch {
     if (this.writesPending++ === 0) this.progressed = true;
-    return () => {
-      this.writesPending--;
-      this.progressed = true;
-      // Once nothing is pending the connection is drained, whatever a socket's counters still say.
-      if (this.writesPending > 0 && !this.writable) return;
-      if (this.inboundPaused && !this.ended) {
-        this.inboundPaused = false;
-        this.resumeInbound();
-      }
-      if (!this.ended) this.owner?.onWritable(this);
+    let count = 1;
+    return {
+      add: () => void (count++, this.writesPending++),
+      done: () => this.written(count),
     };
+  }
+
+  private written(count: number): void {
+    this.writesPending -= count;
+    this.progressed = true;
+    // Once nothing is pending the connection is drained, whatever a socket's counters still say.
+    if (this.writesPending > 0 && !this.writable) return;
+    if (this.inboundPaused && !this.ended) {
+      this.inboundPaused = false;
+      this.resumeInbound();
+    }
+    if (!this.ended) this.owner?.onWritable(this);
   }
 
   /** Stops reading from the peer (where the transport can); resumeInbound() starts again. */

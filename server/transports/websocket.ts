@@ -7,11 +7,12 @@ import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { encode, ENVELOPE_ALLOWANCE, type Envelope, TransportLabError } from '../../protocol/index.js';
 import { rejectUpgrade } from '../http.js';
-import { ServerConnection, type TransportFactory } from '../transport.js';
+import { ServerConnection, type TransportFactory, type WriteBatch } from '../transport.js';
 
 export class WebSocketConnection extends ServerConnection {
   readonly transport = 'websocket' as const;
-  private corked = false;
+  /** The frames of this tick, written while the socket is corked (null: not corked). */
+  private batch: WriteBatch | null = null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -29,16 +30,18 @@ export class WebSocketConnection extends ServerConnection {
   }
 
   protected deliver(envelope: Envelope): void {
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(WebSocketConnection.uncork, this);
+    if (this.batch) {
+      this.batch.add();
+      return this.ws.send(encode(envelope));
     }
-    this.ws.send(encode(envelope), this.trackWrite());
+    this.batch = this.trackWrites();
+    this.socket.cork();
+    process.nextTick(WebSocketConnection.uncork, this);
+    this.ws.send(encode(envelope), this.batch.done); // flushed with the rest of the tick's frames
   }
 
   private static uncork(connection: WebSocketConnection): void {
-    connection.corked = false;
+    connection.batch = null;
     connection.socket.uncork();
   }
 
