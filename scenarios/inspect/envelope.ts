@@ -109,13 +109,14 @@ function control(m: MessageSample, kind: string): Annotation {
   return { layout, fields, summary: summary.trim() };
 }
 
+const HELLO_FIELDS = ['sid', 'transport', 'ack', 'resumed', 'probe', 'heartbeatMs'];
+
+/** The hello's key fields. The sample may end mid-JSON (it is bounded), so fields are read one by one. */
 function helloFields(json: string): Field[] {
-  try {
-    const hello = JSON.parse(json) as Record<string, unknown>;
-    return ['sid', 'transport', 'ack', 'resumed', 'probe', 'heartbeatMs']
-      .filter((k) => k in hello)
-      .map((k) => ({ name: k, value: hello[k] as string | number | boolean }));
-  } catch {
-    return [{ name: 'hello', value: json }];
+  const fields: Field[] = [];
+  for (const name of HELLO_FIELDS) {
+    const match = new RegExp(`"${name}":("[^"]*"|-?\\d+(?:\\.\\d+)?|true|false)`).exec(json);
+    if (match) fields.push({ name, value: JSON.parse(match[1]) as string | number | boolean });
   }
+  return fields.length > 0 ? fields : [{ name: 'hello', value: json }];
 }
