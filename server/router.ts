@@ -174,7 +174,7 @@ async function upstream(
   } finally {
     release();
   }
-  for (const envelope of envelopes) assertPayloadWithin(envelope, ctx.maxMessageBytes);
+  for (const envelope of envelopes) assertPayloadWithin(envelope, ctx.maxMessageBytes); // all before any applies
   session.receiveBatch(envelopes);
   const ack = `a${session.takeAckForResponse()}`;
   // An answer to a POST is never cached: no Cache-Control (nor keep-alive headers) on each of them.

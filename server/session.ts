@@ -277,13 +277,13 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   /**
    * Handles one inbound envelope. `via` is the connection it came on, or null for an upstream POST.
    * Throws TransportLabError for protocol violations (the caller closes or answers with its code).
+   * A data payload's size was checked where its frame was decoded (onFrame, the router's POST).
    */
   receive(envelope: Envelope, via: ServerConnection | null): void {
     if (this.ended) return;
     switch (envelope.type) {
       case 'data': {
         if (envelope.ack !== undefined) this.acknowledge(envelope.ack);
-        assertPayloadWithin(envelope, this.options.maxMessageBytes);
         // JSON_TOO_DEEP / BAD_JSON before it counts as received
         const data = fromPayload(envelope.kind, envelope.body, this.options.maxJsonDepth);
         const arrival = this.seq.arrive(envelope.seq);
@@ -367,7 +367,9 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     // A frame on the active connection after its hello: the client holds the token the hello carried.
     if (connection === this.current) this.previousToken = null;
     try {
-      this.receive(decode(frame), connection);
+      const envelope = decode(frame);
+      assertPayloadWithin(envelope, this.options.maxMessageBytes);
+      this.receive(envelope, connection);
     } catch (error) {
       return this.refuse(connection, TransportLabError.from(error));
     }
