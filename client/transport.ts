@@ -125,7 +125,10 @@ export abstract class ClientTransport {
     const { fetch } = this.settings.platform;
     const body = encodeBatch([encode(envelope)]);
     const { url, headers } = this.request('fetch', { upstream: true });
-    fetch(url, { method: 'POST', body, headers: { 'Content-Type': BATCH_CONTENT_TYPE, ...headers } }).catch(() => {});
+    // The answer is read (and dropped) so the connection under it is free again.
+    fetch(url, { method: 'POST', body, headers: { 'Content-Type': BATCH_CONTENT_TYPE, ...headers } })
+      .then((response) => response.arrayBuffer())
+      .catch(() => {});
   }
 
   /** Ends the transport from the client side; the owner hears nothing more from it. */
