@@ -3,6 +3,7 @@
  * (echo application, straight on 127.0.0.1, no proxy) and one load-generator process holding
  * `clients` connected clients per contender. Contenders take turns; the others sit idle meanwhile.
  */
+import { startRedis, type RedisServer } from '../scenarios/cluster/redis.js';
 import { startHost, type Host } from './hosts.js';
 import type { OpenResult } from './generator-host.js';
 import type { BenchContender, Settings } from './settings.js';
@@ -21,11 +22,14 @@ export async function startFleet(settings: Settings): Promise<Fleet> {
   const generator = startHost('generator-host');
   const servers = new Map<BenchContender, Host>();
   const failed = new Map<BenchContender, string>();
+  let redis: RedisServer | null = null;
   const close = async () => {
     await generator.stop();
     await Promise.all([...servers.values()].map((s) => s.stop()));
+    await redis?.stop();
   };
   try {
+    if (settings.backplane === 'redis') redis = await startRedis();
     await Promise.all(
       settings.contenders.map(async (contender) => {
         const server = startHost('server-host');
@@ -34,6 +38,7 @@ export async function startFleet(settings: Settings): Promise<Fleet> {
           contender,
           app: 'echo',
           payloadBytes: settings.payloadBytes,
+          redisUrl: redis?.url,
         });
         const opened = await generator.call<OpenResult>(
           'open',

@@ -33,6 +33,7 @@ const HELP = `npm run bench -- [options]
   --rate <msg/s>           fixed-rate latency: total offered rate (default 500)
   --sizes <list>           idle memory: connection counts (default 1000,5000)
   --bytes-window <ms>      bytes per message: measured window at 1 msg/s each way (default 20000)
+  --backplane <b>          memory (default) or redis: throughput and latency servers on a throwaway Redis
   --json <file>            also write every sample as JSON
   --help`;
 
@@ -80,6 +81,7 @@ export function parseCommandLine(argv: string[]): { settings: Settings; json: st
       rate: { type: 'string' },
       sizes: { type: 'string' },
       'bytes-window': { type: 'string' },
+      backplane: { type: 'string' },
       json: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -102,6 +104,7 @@ export function parseCommandLine(argv: string[]): { settings: Settings; json: st
     bytesClients: 8,
     bytesWarmupMs: quick ? 1000 : 3000,
     bytesWindowMs: positive('bytes-window', v['bytes-window'], quick ? 2000 : 20_000),
+    backplane: list('backplane', v.backplane ?? 'memory', ['memory', 'redis'] as const)[0]!,
   };
   return { settings, json: v.json };
 }
@@ -168,6 +171,8 @@ export async function runBench(
     }
   };
   print(`transport-lab bench — ${results.environment}, ${loadAverage()}`);
+  if (s.backplane === 'redis')
+    print('throughput and latency servers on the Redis backplane (a throwaway redis-server)');
   print(
     `generator CPU: the load generator's CPU time ÷ wall time (100% = one core); (!) = ≥ 90%: it set the pace, read that figure as a floor\n`,
   );

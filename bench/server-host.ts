@@ -20,6 +20,8 @@ export interface ServerInit {
   app: 'idle' | 'echo' | 'push';
   pushRate?: number;
   payloadBytes: number;
+  /** On this Redis: our cluster backplane, Socket.IO's Redis adapter. */
+  redisUrl?: string;
 }
 
 export interface ServerWindow {
@@ -70,7 +72,11 @@ serve(
   {
     async init(args: ServerInit) {
       init = args;
-      server = await loadServer(args.contender, { compression: false, maxMessageBytes: 1024 * 1024 });
+      server = await loadServer(args.contender, {
+        compression: false,
+        maxMessageBytes: 1024 * 1024,
+        ...(args.redisUrl ? { cluster: { redisUrl: args.redisUrl, node: `bench-${process.pid}` } } : {}),
+      });
       server.onConnection((conn) => {
         accepted++;
         if (init.app === 'idle') return;

@@ -35,6 +35,8 @@ export interface Settings {
   bytesClients: number;
   bytesWarmupMs: number;
   bytesWindowMs: number;
+  /** Throughput and latency servers on a throwaway Redis (our cluster backplane; Socket.IO's Redis adapter). */
+  backplane: 'memory' | 'redis';
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

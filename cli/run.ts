@@ -16,7 +16,11 @@ import {
   getSuite,
   planSuite,
   durationSchema,
+  BACKPLANES,
+  BALANCERS,
+  parseNodeFaults,
   runSuite,
+  type BalancerMode,
   type Overrides,
   type Scenario,
   type ScenarioInput,
@@ -43,6 +47,10 @@ export interface RunCommandOptions {
   json?: boolean;
   progress?: boolean;
   verifyCapture?: boolean;
+  nodes?: string;
+  balancer?: string;
+  backplane?: string;
+  fault?: string;
 }
 
 const list = (text?: string) =>
@@ -88,11 +96,27 @@ export function parseOverrides(o: RunCommandOptions): Overrides {
       ? undefined
       : durationSchema.safeParse(/^\d+$/.test(o.duration) ? Number(o.duration) : o.duration);
   if (duration && !duration.success) throw new Error(`--duration takes e.g. 500ms, 10s, 2m (got ${o.duration})`);
+  const nodes = list(o.nodes)?.map((n) => {
+    if (!/^\d+$/.test(n) || Number(n) < 1 || Number(n) > 16) throw new Error(`--nodes takes counts 1–16 (got ${n})`);
+    return Number(n);
+  });
+  const balancers = list(o.balancer);
+  for (const b of balancers ?? [])
+    if (!(BALANCERS as readonly string[]).includes(b))
+      throw new Error(`--balancer takes ${BALANCERS.join(', ')} (got ${JSON.stringify(b)})`);
+  const backplanes = list(o.backplane);
+  for (const b of backplanes ?? [])
+    if (!(BACKPLANES as readonly string[]).includes(b))
+      throw new Error(`--backplane takes ${BACKPLANES.join(', ')} (got ${JSON.stringify(b)})`);
   return {
     contenders: contenders as Contender[] | undefined,
     networks: list(o.network),
     middleboxes: list(o.middlebox)?.map((m) => (m === 'none' ? null : m)),
     durationMs: duration?.data,
+    ...(nodes ? { nodes } : {}),
+    ...(balancers ? { balancers: balancers as BalancerMode[] } : {}),
+    ...(backplanes ? { backplanes: backplanes as Array<'memory' | 'redis'> } : {}),
+    ...(o.fault ? { nodeFaults: parseNodeFaults(o.fault) } : {}),
   };
 }
 
@@ -119,7 +143,8 @@ export function withClients(entries: SuiteEntry[], specs: ClientSpec[], override
 export async function selectEntries(names: string[], suite?: string): Promise<SuiteEntry[]> {
   if (suite && names.length) throw new Error('give scenario names or --suite, not both');
   if (suite) return getSuite(suite);
-  const chosen = names.length ? names : [...LIBRARY.keys()].filter((n) => n !== 'throughput');
+  // Without names: every scenario but the long throughput climb and the cluster (it needs redis-server and haproxy).
+  const chosen = names.length ? names : [...LIBRARY.keys()].filter((n) => n !== 'throughput' && n !== 'cluster');
   return Promise.all(
     chosen.map(async (n) => ({ scenario: /\.[cm]?[jt]s$/.test(n) ? await loadScenarioFile(n) : getScenario(n) })),
   );
@@ -232,7 +257,7 @@ export function registerRunCommand(program: Command): Command {
     .description('Run scenarios against every transport and peer behind an emulated network; write a results file')
     .argument(
       '[scenario...]',
-      `built-in scenarios (${[...LIBRARY.keys()].join(', ')}) or scenario files (.ts/.js); default: all but throughput`,
+      `built-in scenarios (${[...LIBRARY.keys()].join(', ')}) or scenario files (.ts/.js); default: all but throughput and cluster`,
     )
     .option('--transports <list>', `comma-separated contenders: ${CONTENDERS.join(', ')}`)
     .option('--network <list>', 'comma-separated network profiles (see `transport-lab list`)')
@@ -245,6 +270,13 @@ export function registerRunCommand(program: Command): Command {
         `or Playwright's); contenders without a browser client (${CONTENDERS.filter((c) => !hasBrowserClient(c)).join(', ')}) are skipped`,
     )
     .option('--duration <d>', 'traffic time per run, e.g. 10s (overrides the scenario)')
+    .option(
+      '--nodes <list>',
+      'server processes, comma-separated, e.g. 1,3: more than one is a cluster on Redis behind HAProxy',
+    )
+    .option('--balancer <list>', `a cluster's balancer: ${BALANCERS.join(', ')} (no affinity, or cookie affinity)`)
+    .option('--backplane <list>', `what the nodes share: ${BACKPLANES.join(', ')} (default: redis for clusters)`)
+    .option('--fault <list>', 'node faults in the traffic phase, e.g. kill-node:1@4s,restart-node:1@8s')
     .option('--suite <name>', 'a named suite instead of scenario names (default, full)')
     .option('--out <file>', 'results JSON', 'reports/out/results.json')
     .option('--report <file>', 'also write the HTML report here')

@@ -113,6 +113,11 @@ export class Client extends Emitter<ClientEvents> {
     return this.sid;
   }
 
+  /** Cluster: the server node the last hello came from (null from a single server). */
+  get node(): string | null {
+    return this.hello?.node ?? null;
+  }
+
   /** Payload bytes sent but not yet acknowledged by the server. */
   get bufferedAmount(): number {
     return this.seq.bufferedBytes;

@@ -45,9 +45,15 @@ type Inbound = {
   on?: unknown;
 };
 
-export function createHub(rt: MessageServer, io: SocketIoServer) {
+/**
+ * `ticker`: this server runs the 10 Hz ticker (on a cluster, one node does: its broadcast reaches
+ * every node); `clockTicks`: its numbers start from the clock, not from 1.
+ */
+export function createHub(rt: MessageServer, io: SocketIoServer, { ticker: ticks = true, clockTicks = false } = {}) {
   const members = new Map<string, Set<Peer>>();
-  let n = 0;
+  // On a cluster the ticker's node may be killed and started again: numbering from the clock keeps
+  // the restarted ticker's numbers above the ones already sent (the downtime shows as lost ticks).
+  let n = clockTicks ? Math.floor(Date.now() / TICK_MS) : 0;
 
   const toRoom = (room: string, message: object) => {
     rt.broadcast(message, { room });
@@ -143,7 +149,7 @@ export function createHub(rt: MessageServer, io: SocketIoServer) {
     });
   });
 
-  const ticker = setInterval(() => toRoom(TICKER, { type: 'tick', n: ++n, at: Date.now() }), TICK_MS);
+  const ticker = setInterval(() => ticks && toRoom(TICKER, { type: 'tick', n: ++n, at: Date.now() }), TICK_MS);
   ticker.unref();
   return { stop: () => clearInterval(ticker) };
 }

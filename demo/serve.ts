@@ -19,6 +19,7 @@ import { Server as SocketIoServer } from 'socket.io';
 import { describeMiddlebox } from '../scenarios/network/middleboxes.js';
 import { NETWORK_PROFILE_NAMES } from '../scenarios/network/profiles.js';
 import { createMessageServer, type MessageServer } from '../server/index.js';
+import { redisBackplane } from '../server/redis.js';
 import { buildAssets } from './build.js';
 import { createHub } from './hub.js';
 import { createLanes } from './lanes.js';
@@ -40,6 +41,11 @@ export const DEMO_HEARTBEAT_MS = 8_000;
 export interface DemoOptions {
   port?: number;
   host?: string;
+  /**
+   * One node of the demo cluster (demo/cluster.ts): the Redis backplane, this node's name, whether it
+   * runs the ticker, the port pages load from (the balancer's), and where lanes forward to.
+   */
+  cluster?: { redisUrl: string; node: string; ticker: boolean; publicPort: number };
 }
 
 export interface Demo {
@@ -61,7 +67,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const isDemoOrigin = (origin: string, host?: string): boolean => {
     try {
       const url = new URL(origin);
-      return url.port === String(port) && (LOOPBACK.has(url.hostname) || url.hostname === host?.replace(/:\d+$/, ''));
+      const own = String(options.cluster?.publicPort ?? port);
+      return url.port === own && (LOOPBACK.has(url.hostname) || url.hostname === host?.replace(/:\d+$/, ''));
     } catch {
       return false;
     }
@@ -72,6 +79,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     origins: (origin, req) => isDemoOrigin(origin, req.headers.host),
     heartbeatMs: DEMO_HEARTBEAT_MS,
     heartbeatTimeoutMs: 5_000,
+    ...(options.cluster
+      ? { backplane: redisBackplane({ url: options.cluster.redisUrl, node: options.cluster.node }) }
+      : {}),
   });
   rt.attach(server);
   const io = new SocketIoServer(server, {
@@ -81,35 +91,25 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     allowRequest: (req, done) =>
       done(null, req.headers.origin === undefined || isDemoOrigin(req.headers.origin, req.headers.host)),
   });
-  const hub = createHub(rt, io);
+  const hub = createHub(rt, io, { ticker: options.cluster?.ticker ?? true, clockTicks: options.cluster !== undefined });
   const lanes = createLanes(() => ({ host: '127.0.0.1', port }));
 
   app.use(express.json({ limit: '4kb' }));
+  if (options.cluster) {
+    const node = options.cluster.node;
+    // The balancer routes /api/nodes/<name>/ to that node: "kill this node" on the page.
+    app.post('/api/nodes/:node/kill', (req, res) => {
+      if (req.params.node !== node) return void res.status(404).json({ code: 'NOT_FOUND', message: 'not this node' });
+      res.status(202).json({ killed: node });
+      setTimeout(() => process.kill(process.pid, 'SIGKILL'), 50);
+    });
+  }
+  laneRoutes(app, lanes);
   app.get(
     '/api/options',
     (_req, res) =>
       void res.json({ networks: NETWORK_PROFILE_NAMES, middleboxes: MIDDLEBOXES, heartbeatMs: DEMO_HEARTBEAT_MS }),
   );
-  app.post('/api/lanes', async (req, res) => {
-    const { network = 'loopback', middlebox = 'none' } = (req.body ?? {}) as { network?: string; middlebox?: string };
-    if (!NETWORK_PROFILE_NAMES.includes(network as never) || !(middlebox in MIDDLEBOXES)) {
-      return void res.status(400).json({ code: 'BAD_REQUEST', message: 'unknown network profile or middlebox' });
-    }
-    res.json(await lanes.open({ network, middlebox: middlebox === 'none' ? null : middlebox }));
-  });
-  app.get('/api/lanes/:id', (req, res) => void res.json(lanes.stats(req.params.id)));
-  app.get('/api/lanes/:id/records', (req, res) => {
-    const after = Number(req.query.after ?? 0);
-    if (!Number.isSafeInteger(after) || after < 0)
-      return void res.status(400).json({ code: 'BAD_REQUEST', message: 'after must be a record id (an integer ≥ 0)' });
-    res.json(lanes.records(req.params.id, after));
-  });
-  app.post('/api/lanes/:id/cut', (req, res) => void res.json({ cut: lanes.cut(req.params.id) }));
-  // Retired, not closed at once: the proxy stays until the lane is quiet, so a goodbye still gets through.
-  app.post('/api/lanes/:id/close', (req, res) => {
-    lanes.retire(req.params.id);
-    res.status(204).end();
-  });
   app.get(/.*/, (req, res, next) => {
     const asset = assets.get(req.path);
     if (!asset) return next();
@@ -138,6 +138,31 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       server.closeAllConnections();
     },
   };
+}
+
+/** The lanes API: open a lane (a proxy with a network profile and middlebox), its counters, records, cut, close. */
+export function laneRoutes(app: express.Express, lanes: ReturnType<typeof createLanes>): void {
+  app.use('/api/lanes', express.json({ limit: '4kb' }));
+  app.post('/api/lanes', async (req, res) => {
+    const { network = 'loopback', middlebox = 'none' } = (req.body ?? {}) as { network?: string; middlebox?: string };
+    if (!NETWORK_PROFILE_NAMES.includes(network as never) || !(middlebox in MIDDLEBOXES)) {
+      return void res.status(400).json({ code: 'BAD_REQUEST', message: 'unknown network profile or middlebox' });
+    }
+    res.json(await lanes.open({ network, middlebox: middlebox === 'none' ? null : middlebox }));
+  });
+  app.get('/api/lanes/:id', (req, res) => void res.json(lanes.stats(req.params.id)));
+  app.get('/api/lanes/:id/records', (req, res) => {
+    const after = Number(req.query.after ?? 0);
+    if (!Number.isSafeInteger(after) || after < 0)
+      return void res.status(400).json({ code: 'BAD_REQUEST', message: 'after must be a record id (an integer ≥ 0)' });
+    res.json(lanes.records(req.params.id, after));
+  });
+  app.post('/api/lanes/:id/cut', (req, res) => void res.json({ cut: lanes.cut(req.params.id) }));
+  // Retired, not closed at once: the proxy stays until the lane is quiet, so a goodbye still gets through.
+  app.post('/api/lanes/:id/close', (req, res) => {
+    lanes.retire(req.params.id);
+    res.status(204).end();
+  });
 }
 
 /** The port from `--port N` or PORT (default 3000); throws a one-line Error naming what was wrong. */

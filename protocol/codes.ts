@@ -72,6 +72,18 @@ export const ErrorCodes = {
   TOO_MANY_SESSIONS: { status: 503, close: TRY_LATER, message: 'The server holds maxSessions sessions; retry later' },
   BUFFER_FULL: { status: 503, close: TRY_LATER, message: 'Outbound buffer is full' },
   SERVER_CLOSING: { status: 503, close: GOING_AWAY, message: 'Server is shutting down' },
+  /** Cluster: the shared state (Redis) cannot be reached; sessions already open keep what can be served. */
+  BACKPLANE_UNAVAILABLE: {
+    status: 503,
+    close: TRY_LATER,
+    message: 'The cluster backplane is unreachable; retry later',
+  },
+  /** Cluster: the node holding this session's connection is gone; reconnect and another node takes it over. */
+  OWNER_UNAVAILABLE: {
+    status: 503,
+    close: TRY_LATER,
+    message: 'The node serving this session is unreachable; reconnect to resume',
+  },
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

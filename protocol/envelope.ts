@@ -34,6 +34,8 @@ export interface Hello {
   maxBatchBytes: number;
   /** Deepest JSON nesting the server accepts in `j` messages (absent from servers before it existed). */
   maxJsonDepth?: number;
+  /** Cluster: the node that serves this connection (absent on a single server). */
+  node?: string;
 }
 
 export type DataEnvelope =

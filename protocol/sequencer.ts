@@ -26,6 +26,11 @@ export class Sequencer {
   private inSeq = 0;
   /** Highest inbound seq this side has told the peer about. */
   private ackSent = 0;
+  /**
+   * Highest inbound seq that may be acknowledged: a server on a cluster backplane acknowledges only
+   * what it has made durable (see server/backplane.ts). Unlimited everywhere else.
+   */
+  ackLimit = Infinity;
 
   /** Payload bytes sent but not yet acknowledged. */
   get bufferedBytes(): number {
@@ -36,9 +41,14 @@ export class Sequencer {
     return this.inSeq;
   }
 
+  /** What an ack may say now: the highest inbound seq received, within ackLimit. */
+  get ackable(): number {
+    return this.inSeq < this.ackLimit ? this.inSeq : this.ackLimit;
+  }
+
   /** Inbound messages received but not yet acknowledged to the peer. */
   get unacknowledged(): number {
-    return this.inSeq - this.ackSent;
+    return Math.max(0, this.ackable - this.ackSent);
   }
 
   /** The highest inbound seq this side has told the peer about. */
@@ -80,8 +90,9 @@ export class Sequencer {
 
   /** The cumulative ack to send now, or undefined when the peer already has it. Marks it sent. */
   takeAck(): number | undefined {
-    if (this.inSeq <= this.ackSent) return undefined;
-    return (this.ackSent = this.inSeq);
+    const ack = this.ackable;
+    if (ack <= this.ackSent) return undefined;
+    return (this.ackSent = ack);
   }
 
   /** Records that the peer learned our ack some other way (a hello, a poll's query). */
@@ -128,6 +139,17 @@ export class Sequencer {
 
   get unconfirmedCount(): number {
     return this.outSeq - this.ackedSeq;
+  }
+
+  /**
+   * Takes up a stream kept elsewhere (a session adopted from a cluster backplane): `acknowledged`
+   * outbound messages are done, `unconfirmed` follow them in order, `received` inbound ones arrived.
+   */
+  restore(acknowledged: number, unconfirmed: readonly Payload[], received: number): void {
+    this.reset();
+    this.outSeq = this.ackedSeq = acknowledged;
+    for (const payload of unconfirmed) this.queue(payload);
+    this.inSeq = this.ackSent = received;
   }
 
   /** Forgets everything: the session is gone and numbering starts again at 1. */

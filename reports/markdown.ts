@@ -5,7 +5,8 @@
 import type { ResultsFile, RunResult } from '../scenarios/results.js';
 import { compareToBaseline, figureChange, type Comparison } from './baseline.js';
 import type { BudgetFailure } from './budget.js';
-import { escapeMarkdown as md, formatChange, formatValue } from './format.js';
+import { clusterRows } from './cluster.js';
+import { escapeMarkdown as md, formatChange, formatMs, formatValue } from './format.js';
 import { BEST_RULE, bestRuns, groupRuns, verdictText, withFinalTransport, type RunGroup } from './groups.js';
 import { KEY_METRICS, shortLabel } from './metrics.js';
 
@@ -58,7 +59,33 @@ function groupBlock(group: RunGroup, comparison: Comparison | undefined): string
     const status = run.status === 'partial' ? ` (partial${run.error ? `: ${md(run.error)}` : ''})` : '';
     return `| ${name}${status} | ${KEY_METRICS.map((_, i) => cell(run, i, best, comparison)).join(' | ')} |`;
   });
-  return [`### ${md(group.title)}`, '', md(verdictText(group)), '', header, rule, ...rows, ''].join('\n');
+  return [
+    `### ${md(group.title)}`,
+    '',
+    md(verdictText(group)),
+    '',
+    header,
+    rule,
+    ...rows,
+    '',
+    ...clusterBlock(group),
+  ].join('\n');
+}
+
+/** Clusters: setup, latency added against one node, loss at a node fault. */
+function clusterBlock(group: RunGroup): string[] {
+  const rows = clusterRows(group.runs);
+  if (rows.length === 0) return [];
+  const ms = (x: number) => `${x >= 0 ? '+' : '−'}${formatMs(Math.abs(x))}`;
+  return [
+    '| cluster run | setup | p50 added | p99 added | Redis requests / commands per message | faults | lost | dup |',
+    '|---|---|---:|---:|---:|---|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${md(r.label)} | ${md(r.setup)} | ${r.added ? ms(r.added.p50) : '—'} | ${r.added ? ms(r.added.p99) : '—'} | ${r.redisPerMessage ? `${r.redisPerMessage.requests} / ${r.redisPerMessage.commands}` : '—'} | ${md(r.faults)} | ${r.lostAtFault ?? '—'} | ${r.duplicatedAtFault ?? '—'} |`,
+    ),
+    '',
+  ];
 }
 
 export function renderMarkdown(results: ResultsFile, options: MarkdownOptions = {}): string {

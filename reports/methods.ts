@@ -103,6 +103,19 @@ export const METHODS: ReadonlyArray<readonly [term: string, text: string]> = [
       'timeouts, cuts) act on the same proxy.',
   ],
   [
+    'Clusters',
+    'With more than one node the engine starts a throwaway redis-server (free port, no persistence), ' +
+      'that many server processes on it, and HAProxy (generated config, round-robin with no affinity, or ' +
+      'sticky: cookie affinity) in front of them; the network proxy and its meter sit in front of HAProxy. ' +
+      'Counts and histograms are added over the nodes. On a cluster, what reached the server (client→' +
+      'server) is counted where it comes back to its sender (echo, fan-out: the sender is in its room), ' +
+      'and what was owed to clients from what the clients sent: a killed node takes its own counters with ' +
+      'it. Per node: sessions opened and taken over, client messages received, CPU (a killed node: its ' +
+      'last figures, read every 500 ms). Latency added = this run’s p50/p99 minus the same contender’s on ' +
+      'one node in the same comparison. Node faults: kill-node sends SIGKILL at the given time into the ' +
+      'traffic; restart-node starts the node again on its port.',
+  ],
+  [
     'Comparisons, best and changes',
     'A comparison is one scenario, network, middlebox and workload variant (payload size, compression). ' +
       '★ marks the best value (lower is better, except messages delivered) among runs that completed ' +

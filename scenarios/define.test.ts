@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineScenario, ScenarioError } from './define.js';
+import { defineScenario, parseNodeFaults, ScenarioError } from './define.js';
 import { LIBRARY } from './library/index.js';
 import { expandScenario } from './plan.js';
 import { getSuite } from './suites.js';
@@ -90,9 +90,47 @@ it('ships a valid library and default suite', () => {
     'behind-proxy',
     'flaky-link',
     'throughput',
+    'cluster',
   ]);
   for (const s of LIBRARY.values()) expect(s.description.length).toBeGreaterThan(100);
   const planned = getSuite('default').flatMap((e) => expandScenario(e.scenario, e.overrides));
   const seconds = planned.reduce((sum, p) => sum + p.durationMs / 1000, 0);
   expect(seconds).toBeLessThan(90); // traffic time; set-up adds ~1–2 s per run
+});
+
+it('expands clusters: nodes × balancer (clusters only), Redis for clusters, node faults where the node exists', () => {
+  const s = defineScenario({
+    name: 'c',
+    description: 'A cluster of several nodes behind a balancer, for the expansion test of the plan.',
+    clients: 4,
+    duration: '1s',
+    payload: { bytes: 100 },
+    traffic: { pattern: 'fanout', rate: 1 },
+    contenders: ['websocket'],
+    nodes: [1, 3],
+    balancer: ['round-robin', 'sticky'],
+    nodeFaults: [{ type: 'kill-node', node: 2, at: '2s' }],
+  });
+  const plans = expandScenario(s);
+  expect(plans.map((p) => [p.cluster, p.variant])).toEqual([
+    [{ nodes: 1, balancer: null, backplane: 'memory', faults: [] }, '1 node'],
+    [
+      { nodes: 3, balancer: 'round-robin', backplane: 'redis', faults: [{ type: 'kill-node', node: 2, at: 2000 }] },
+      '3 nodes, round-robin, kill-node 2@2s',
+    ],
+    [
+      { nodes: 3, balancer: 'sticky', backplane: 'redis', faults: [{ type: 'kill-node', node: 2, at: 2000 }] },
+      '3 nodes, sticky, kill-node 2@2s',
+    ],
+  ]);
+  expect(expandScenario(s, { nodes: [1], backplanes: ['memory', 'redis'] }).map((p) => p.variant)).toEqual([
+    '1 node, memory',
+    '1 node, redis',
+  ]);
+  expect(parseNodeFaults('kill-node:1@4s,restart-node:1@7500ms')).toEqual([
+    { type: 'kill-node', node: 1, at: 4000 },
+    { type: 'restart-node', node: 1, at: 7500 },
+  ]);
+  expect(() => parseNodeFaults('kill:1')).toThrow(/kill-node:N@time/);
+  expect(() => defineScenario({ ...s, traffic: { pattern: 'push', rate: 1 } })).toThrow(/use broadcast on a cluster/);
 });

@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { parseMiddlebox } from './network/middleboxes.js';
 import { getProfile } from './network/profiles.js';
+import { BALANCERS } from './cluster/balancer.js';
 import { CONTENDERS } from './contenders.js';
 import { MIN_PAYLOAD_BYTES, PAYLOAD_KINDS } from './workload.js';
 
@@ -48,6 +49,28 @@ export const throughputSchema = z.object({
   /** The run stops at the first step whose p99 passes this bound (or whose messages stop arriving in time). */
   p99BoundMs: z.number().positive().default(50),
 });
+
+export const BACKPLANES = ['memory', 'redis'] as const;
+
+export const nodeFaultSchema = z.object({
+  type: z.enum(['kill-node', 'restart-node']),
+  /** Node index, from 0. */
+  node: z.number().int().min(0),
+  /** Time into the traffic phase. */
+  at: durationSchema,
+});
+export type NodeFault = z.output<typeof nodeFaultSchema>;
+
+/** `kill-node:1@4s` (node 1, 4 s into the traffic), comma-separated. */
+export function parseNodeFaults(text: string): NodeFault[] {
+  return text.split(',').map((item) => {
+    const m = /^(kill-node|restart-node):(\d+)@(.+)$/.exec(item.trim());
+    const at = m ? durationSchema.safeParse(/^\d+$/.test(m[3]!) ? Number(m[3]) : m[3]) : null;
+    if (!m || !at?.success)
+      throw new Error(`a node fault is kill-node:N@time or restart-node:N@time, e.g. kill-node:1@4s (got ${item})`);
+    return { type: m[1] as NodeFault['type'], node: Number(m[2]), at: at.data };
+  });
+}
 
 export const scenarioSchema = z
   .object({
@@ -89,6 +112,18 @@ export const scenarioSchema = z
     heartbeatMs: z.number().int().positive().optional(),
     /** Present on the throughput scenario: raise the rate step by step instead of a fixed rate. */
     throughput: throughputSchema.optional(),
+    /**
+     * Server processes. 1: one server, sessions in memory. More: a cluster — that many nodes on a
+     * throwaway Redis (the backplane), a real HAProxy in front (`balancer`), the network proxy in
+     * front of it.
+     */
+    nodes: oneOrMany(z.number().int().min(1).max(16)).default([1]),
+    /** The balancer of a cluster: round-robin with no affinity, or sticky (cookie affinity). */
+    balancer: oneOrMany(z.enum(BALANCERS)).default(['round-robin']),
+    /** What the nodes share: memory (one node only) or Redis. Default: Redis for clusters, memory for one node. */
+    backplane: oneOrMany(z.enum(BACKPLANES)).optional(),
+    /** Node faults during the traffic phase (clusters only): SIGKILL a node, start a dead one again. */
+    nodeFaults: z.array(nodeFaultSchema).default([]),
   })
   .superRefine((s, ctx) => {
     if (s.duration === undefined && s.messages === undefined && !s.throughput)
@@ -97,6 +132,14 @@ export const scenarioSchema = z
     s.middlebox.forEach((spec, i) => spec !== null && checkName(ctx, ['middlebox', i], () => parseMiddlebox(spec)));
     if (s.traffic.rooms > s.clients.count)
       ctx.addIssue({ code: 'custom', path: ['traffic', 'rooms'], message: 'more rooms than clients' });
+    if (s.traffic.pattern === 'push' && s.nodes.some((n) => n > 1))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['nodes'],
+        message: 'push sends per connection on one node: use broadcast on a cluster',
+      });
+    if (s.backplane?.includes('memory') && s.nodes.some((n) => n > 1))
+      ctx.addIssue({ code: 'custom', path: ['backplane'], message: 'a cluster shares state in Redis, not memory' });
   });
 
 function checkName(ctx: z.RefinementCtx, path: Array<string | number>, resolve: () => unknown): void {

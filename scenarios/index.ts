@@ -2,7 +2,17 @@
  * The scenario engine's public surface: define a workload, run it (or a suite) against every
  * contender behind an emulated network, get a ResultsFile (scenarios/results.ts).
  */
-export { defineScenario, durationSchema, ScenarioError, type Scenario, type ScenarioInput } from './define.js';
+export {
+  BACKPLANES,
+  defineScenario,
+  durationSchema,
+  parseNodeFaults,
+  ScenarioError,
+  type NodeFault,
+  type Scenario,
+  type ScenarioInput,
+} from './define.js';
+export { BALANCERS, type BalancerMode } from './cluster/balancer.js';
 export { expandScenario, type RunPlan, type Overrides, type ClientMode } from './plan.js';
 export * from './contenders.js';
 export { runPlan, type RunOptions, type RunProgress } from './engine/runner.js';

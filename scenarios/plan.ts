@@ -2,7 +2,8 @@
  * A run plan: one (scenario × contender × network × middlebox × variant) as plain data, handed to
  * the server process and every worker. `expandScenario` is the only place the matrix is built.
  */
-import type { Scenario } from './define.js';
+import type { BalancerMode } from './cluster/balancer.js';
+import type { NodeFault, Scenario } from './define.js';
 import type { PayloadKind } from './workload.js';
 import { hasBrowserClient, type Contender } from './contenders.js';
 
@@ -38,6 +39,16 @@ export interface RunPlan {
   workload: string | null;
   /** Test only: deliberate delivery faults, to prove the accounting catches them. */
   faults?: Faults;
+  /** Server processes and what joins them (one node in memory unless a cluster is asked for). */
+  cluster: ClusterPlan;
+}
+
+export interface ClusterPlan {
+  nodes: number;
+  /** null for one node: clients reach it directly (through the network proxy). */
+  balancer: BalancerMode | null;
+  backplane: 'memory' | 'redis';
+  faults: NodeFault[];
 }
 
 /**
@@ -58,6 +69,10 @@ export interface Overrides {
   /** 'browser': the clients are headless Chromium pages; contenders without a browser client are left out. */
   clientMode?: ClientMode;
   durationMs?: number;
+  nodes?: number[];
+  balancers?: BalancerMode[];
+  backplanes?: Array<'memory' | 'redis'>;
+  nodeFaults?: NodeFault[];
 }
 
 export type ClientMode = 'node' | 'browser';
@@ -76,38 +91,68 @@ export function expandScenario(s: Scenario, o: Overrides = {}): RunPlan[] {
   for (const network of o.networks ?? s.network)
     for (const middlebox of o.middleboxes ?? s.middlebox)
       for (const contender of (o.contenders ?? s.contenders).filter((c) => !browser || hasBrowserClient(c)))
-        for (const bytes of s.payload.bytes)
-          for (const compression of s.compression)
-            for (const strategy of contender === 'auto' ? s.strategy : [s.strategy[0]]) {
-              const workload = [
-                s.payload.bytes.length > 1 ? formatBytes(bytes) : null,
-                s.compression.length > 1 ? `deflate ${compression ? 'on' : 'off'}` : null,
-              ].filter(Boolean);
-              const labels = [...workload, contender === 'auto' && s.strategy.length > 1 ? strategy : null].filter(
-                Boolean,
-              );
-              plans.push({
-                scenario: s.name,
-                description: s.description,
-                contender,
-                network,
-                middlebox,
-                clients: o.clients ?? s.clients.count,
-                ...(browser ? { clientMode: 'browser' as const } : {}),
-                rampMs: s.clients.rampMs,
-                durationMs,
-                messages: s.messages ?? null,
-                payload: { bytes, kind: s.payload.kind },
-                traffic: s.traffic,
-                strategy,
-                compression,
-                heartbeatMs: s.heartbeatMs ?? null,
-                throughput: s.throughput ?? null,
-                variant: labels.length ? labels.join(', ') : null,
-                workload: workload.length ? workload.join(', ') : null,
-              });
-            }
+        for (const cluster of clusterPlans(s, o))
+          for (const bytes of s.payload.bytes)
+            for (const compression of s.compression)
+              for (const strategy of contender === 'auto' ? s.strategy : [s.strategy[0]]) {
+                const workload = [
+                  s.payload.bytes.length > 1 ? formatBytes(bytes) : null,
+                  s.compression.length > 1 ? `deflate ${compression ? 'on' : 'off'}` : null,
+                ].filter(Boolean);
+                const labels = [
+                  ...workload,
+                  contender === 'auto' && s.strategy.length > 1 ? strategy : null,
+                  clusterLabel(cluster, s, o),
+                ].filter(Boolean);
+                plans.push({
+                  scenario: s.name,
+                  description: s.description,
+                  contender,
+                  network,
+                  middlebox,
+                  clients: o.clients ?? s.clients.count,
+                  ...(browser ? { clientMode: 'browser' as const } : {}),
+                  rampMs: s.clients.rampMs,
+                  durationMs,
+                  messages: s.messages ?? null,
+                  payload: { bytes, kind: s.payload.kind },
+                  traffic: s.traffic,
+                  strategy,
+                  compression,
+                  heartbeatMs: s.heartbeatMs ?? null,
+                  throughput: s.throughput ?? null,
+                  variant: labels.length ? labels.join(', ') : null,
+                  workload: workload.length ? workload.join(', ') : null,
+                  cluster,
+                });
+              }
   return plans;
+}
+
+/** Every (nodes × balancer × backplane) a scenario asks for; faults only where the node exists. */
+function clusterPlans(s: Scenario, o: Overrides): ClusterPlan[] {
+  const plans: ClusterPlan[] = [];
+  for (const nodes of o.nodes ?? s.nodes)
+    for (const balancer of nodes > 1 ? (o.balancers ?? s.balancer) : [null])
+      for (const backplane of o.backplanes ?? s.backplane ?? [nodes > 1 ? 'redis' : 'memory']) {
+        if (backplane === 'memory' && nodes > 1) continue;
+        const faults = nodes > 1 ? (o.nodeFaults ?? s.nodeFaults).filter((f) => f.node < nodes) : [];
+        plans.push({ nodes, balancer, backplane, faults });
+      }
+  return plans;
+}
+
+/** "3 nodes, sticky, kill-node 1@4s": what tells the cluster variants of one scenario apart. */
+function clusterLabel(c: ClusterPlan, s: Scenario, o: Overrides): string | null {
+  const nodeCounts = o.nodes ?? s.nodes;
+  if (nodeCounts.length === 1 && nodeCounts[0] === 1 && c.backplane === 'memory' && !(o.backplanes ?? s.backplane))
+    return null;
+  const parts = [c.nodes === 1 ? '1 node' : `${c.nodes} nodes`];
+  if (c.balancer && (o.balancers ?? s.balancer).length > 1) parts.push(c.balancer);
+  if ((o.backplanes ?? s.backplane ?? []).length > 1 || (c.nodes === 1 && c.backplane === 'redis'))
+    parts.push(c.backplane);
+  for (const f of c.faults) parts.push(`${f.type} ${f.node}@${f.at / 1000}s`);
+  return parts.join(', ');
 }
 
 /** The resolved parameters recorded with each result. */

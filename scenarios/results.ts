@@ -123,6 +123,32 @@ const browserInfoSchema = z.object({
   pageErrors: z.array(z.string()),
 });
 
+/** A cluster run: its nodes, balancer and backplane, and each node's share. Optional: added in schema 1. */
+const clusterInfoSchema = z.object({
+  nodes: nonNegative,
+  balancer: z.object({ mode: z.string(), software: z.string() }).nullable(),
+  backplane: z.object({ kind: z.string(), software: z.string().nullable() }),
+  perNode: z.array(
+    z.object({
+      node: z.string(),
+      /** Sessions it announced: opened there, and taken over from another node. */
+      opened: nonNegative,
+      adopted: nonNegative,
+      upstreamReceived: nonNegative,
+      downstreamSent: nonNegative,
+      cpuMs: ms,
+      /** Requests it refused, by reason (Socket.IO: "Session ID unknown" behind a balancer without affinity). */
+      refusals: z.record(z.string(), nonNegative).default({}),
+      /** ms since run start; null when it did not happen. */
+      killedAtMs: ms.nullable(),
+      restartedAtMs: ms.nullable(),
+    }),
+  ),
+  faults: z.array(z.object({ type: z.string(), node: nonNegative, atMs: ms })),
+  /** Calls per Redis command over the run (INFO commandstats, read every 500 ms): the backplane's cost. */
+  redisCalls: z.record(z.string(), nonNegative).optional(),
+});
+
 export const runResultSchema = z.object({
   scenario: z.string().min(1),
   description: z.string(),
@@ -166,6 +192,8 @@ export const runResultSchema = z.object({
   }),
   /** % of one core; near 100 per worker (browser: per Chromium process) means the run is saturated. */
   loadGenerator: z.object({ cpuPercent: nonNegative }),
+  /** Cluster runs only (several nodes, or one node on Redis). */
+  cluster: clusterInfoSchema.optional(),
 });
 
 const environmentSchema = z.object({
@@ -190,6 +218,7 @@ export type ResultsFile = z.infer<typeof resultsFileSchema>;
 export type RunResult = z.infer<typeof runResultSchema>;
 export type Environment = z.infer<typeof environmentSchema>;
 export type BrowserInfo = z.infer<typeof browserInfoSchema>;
+export type ClusterInfo = z.infer<typeof clusterInfoSchema>;
 export type HistogramSummary = z.infer<typeof histogramSummarySchema>;
 export type DeliveryCounts = z.infer<typeof deliveryCountsSchema>;
 export type ByteBreakdown = z.infer<typeof byteBreakdownSchema>;

@@ -31,6 +31,14 @@ export interface ConnectionEvents {
   close: { code: number; reason: string };
   /** SLOW_CONSUMER, or an exception thrown by the application's own `message` listener. */
   error: Error;
+  /**
+   * Cluster: the session continues on another node (its client reconnected there), this node's copy
+   * fell behind what the backplane holds (`diverged`), or this node shuts down (`shutdown`): the
+   * client reconnects and resumes on whichever node the balancer picks. This
+   * Connection takes nothing more; the node that takes the session over announces it as a new
+   * 'connection' with `adopted` set. Not a 'close': the session lives on.
+   */
+  moved: { reason: 'moved' | 'diverged' | 'shutdown' };
 }
 
 /** The request that opened the session (later requests of the session may come from elsewhere). */
@@ -46,6 +54,14 @@ export interface RequestInfo {
 export interface Connection extends TypedEvents<ConnectionEvents> {
   /** The session id (128 random bits, base64url), the same the client sees as `client.id`. */
   readonly id: string;
+  /**
+   * Cluster: the session was opened on another node and taken over by this one (that node died, or
+   * the client reconnected here). Its rooms, user and unacknowledged messages came along; whatever
+   * the application kept in memory for it on the other node did not.
+   */
+  readonly adopted: boolean;
+  /** Cluster: this node's id (null on a single server). */
+  readonly node: string | null;
   /** The transport of the active connection (while the client is away: of the last one). */
   readonly transport: TransportName | null;
   /** The request that opened the session: url (without secrets), headers, client address. */
@@ -91,6 +107,8 @@ export class SessionConnection extends EventEmitter implements Connection {
     private readonly session: ConnectionTarget,
     readonly request: RequestInfo,
     readonly user: unknown,
+    readonly adopted = false,
+    readonly node: string | null = null,
   ) {
     super();
   }

@@ -7,6 +7,10 @@
  *     conn.join('lobby');
  *   });
  *   rt.broadcast({ hello: 'all' }, { room: 'lobby' });
+ *
+ * A cluster: `createMessageServer({ backplane: redisBackplane({ url }) })` on every node
+ * (`redisBackplane` from transport-lab/server/redis), any balancer in front, no sticky sessions
+ * (docs/cluster.md).
  */
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
@@ -24,19 +28,24 @@ import {
   toPayload,
 } from '../protocol/index.js';
 import type { Authenticate } from './auth.js';
+import type { Backplane } from './backplane.js';
+import { memoryBackplane } from './backplanes/memory.js';
 import type { Connection, TypedEvents } from './connection.js';
 import { rawErrorResponse } from './http.js';
 import { OriginCheck, type OriginPolicy } from './origin.js';
 import type { RateLimit } from './rate-limit.js';
 import { SessionRegistry } from './registry.js';
-import { handleRequest, handleUpgrade, refusal, type RouterContext } from './router.js';
+import { handleRequest, handleUpgrade, refusal, relayedUpstream, type RouterContext } from './router.js';
 import type { SessionOptions } from './session.js';
 import type { TransportEndpoint, TransportHost } from './transport.js';
 import { SERVER_TRANSPORTS } from './transports/index.js';
+import { continuePoll } from './transports/long-polling.js';
 
 export type { OriginPolicy } from './origin.js';
 export type { Authenticate, HandshakeRequest } from './auth.js';
 export type { RateLimit } from './rate-limit.js';
+export type { Backplane } from './backplane.js';
+export { memoryBackplane } from './backplanes/memory.js';
 export type { Connection, ConnectionEvents, RequestInfo, TransportChange, TypedEvents } from './connection.js';
 export {
   CloseCodes,
@@ -77,16 +86,34 @@ export interface MessageServerOptions extends Partial<SessionOptions> {
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
   /** Told about sessions, connections and refused requests (off by default; `console` works). */
   logger?: Logger;
+  /**
+   * What the sessions share with other servers: `redisBackplane({ url })` for a cluster (rooms and
+   * broadcast across nodes, any node serves any request of any session, a node can die). Default:
+   * in memory, one server.
+   */
+  backplane?: Backplane;
 }
 
 export interface MessageServerEvents {
-  /** A new session, once its first connection is attached. */
+  /**
+   * A new session, once its first connection is attached. On a cluster also a session taken over
+   * from another node (`conn.adopted`): attach your listeners again, do not greet it as new.
+   */
   connection: Connection;
 }
 
 export interface MessageServer extends TypedEvents<MessageServerEvents> {
-  /** Sends to every session (or a room's). Encodes the payload once. Returns how many took it. */
+  /**
+   * Sends to every session (or a room's). Encodes the payload once (once per node on a cluster).
+   * Returns how many sessions on this server took it.
+   */
   broadcast(data: unknown, options?: { room?: string; except?: Connection }): number;
+  /** Resolves once the backplane is connected; rejects with its error (Redis unreachable). listen() waits for it. */
+  ready(): Promise<void>;
+  /** Cluster: this node's id (null on a single server). */
+  readonly node: string | null;
+  /** How many servers share this one's backplane (1 on a single server). */
+  serverCount(): Promise<number>;
   /** Attaches to an HTTP server (called for you when `server` is given). */
   attach(server: http.Server): void;
   /** Creates an HTTP server (around `app` if given) and listens; host defaults to 127.0.0.1. */
@@ -122,7 +149,19 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
   let httpServer: http.Server | null = null;
   let ownsServer = false;
 
-  const registry = new SessionRegistry({
+  const backplane = options.backplane ?? memoryBackplane();
+  const registry: SessionRegistry = new SessionRegistry({
+    backplane,
+    relayed: {
+      relayedPost: (query, body) => relayedUpstream(ctx, () => registry.find(query), body),
+      relayedPoll(query, sink) {
+        try {
+          continuePoll(registry.find(query), sink, query.ack, pollTimeoutMs);
+        } catch (error) {
+          sink.refuse(TransportLabError.from(error));
+        }
+      },
+    },
     session: sessionOptions,
     maxSessions: options.maxSessions ?? DEFAULTS.maxSessions,
     sessionRateLimit: options.sessionRateLimit ?? DEFAULTS.sessionRateLimit,
@@ -149,6 +188,8 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
     admit: (req, query, transport) => registry.admit(req, query, transport),
     open: (admission, create) => registry.open(admission, create),
     find: (query) => registry.find(query),
+    findOrRelay: (query) => registry.findOrRelay(query),
+    relayPoll: (query, sink) => backplane.relayPoll(query, sink),
   };
   const endpoints = Object.fromEntries(TRANSPORTS.map((name) => [name, SERVER_TRANSPORTS[name](transportHost)])) as {
     [name in TransportName]: TransportEndpoint;
@@ -160,9 +201,12 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
     maxMessageBytes: sessionOptions.maxMessageBytes,
     maxBatchBytes: sessionOptions.maxBatchBytes,
     endpoints,
-    findSession: (query) => registry.find(query),
+    findSession: (query) => registry.findOrRelay(query),
+    relayPost: (query, body) => backplane.relayPost(query, body),
     log,
   };
+  const started = backplane.start(registry);
+  started.catch((error: Error) => log('error', `backplane: ${error.message}`, { cause: error }));
 
   // The session ticker also times out parked polls: no timer per poll.
   const tickMs = Math.max(
@@ -214,14 +258,14 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
       return api;
     },
     broadcast(data, opts = {}) {
-      const payload = toPayload(data, sessionOptions.maxMessageBytes);
-      let count = 0;
-      for (const session of [...registry.members(opts.room)])
-        if (session.connection !== opts.except && session.sendPayload(payload)) count++;
-      return count;
+      return backplane.broadcast(toPayload(data, sessionOptions.maxMessageBytes), opts.room, opts.except?.id);
     },
+    ready: () => started,
+    node: backplane.node,
+    serverCount: () => backplane.serverCount(),
     attach,
     async listen(port = 0, host = '127.0.0.1') {
+      await started;
       if (!httpServer) {
         const server = http.createServer(
           { maxHeaderSize: options.maxHeaderBytes ?? DEFAULTS.maxHeaderBytes },
@@ -245,8 +289,12 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
     },
     async close() {
       clearInterval(ticker);
-      for (const session of [...registry.sessions.values()]) session.close(CloseCodes.GOING_AWAY, 'SERVER_CLOSING');
+      // On a cluster the sessions live on: the other nodes take them over when their clients come back.
+      for (const session of [...registry.sessions.values()])
+        if (backplane.node === null) session.close(CloseCodes.GOING_AWAY, 'SERVER_CLOSING');
+        else registry.release(session.id, 'shutdown');
       for (const endpoint of Object.values(endpoints)) endpoint.close?.();
+      await backplane.close();
       if (ownsServer && httpServer) {
         const server = httpServer;
         await new Promise<void>((resolve) => {

@@ -18,6 +18,8 @@ export class Outbox {
   /** The active connection proves its upstream with a round trip first: data waits for its first frame. */
   private held = false;
   private inboundBytes = 0;
+  /** Highest seq that may be written (a cluster backplane made it durable); unlimited on one server. */
+  durableUpTo = Infinity;
 
   constructor(private readonly maxBufferedBytes: number) {}
 
@@ -31,10 +33,11 @@ export class Outbox {
     return this.heldBytes(connection) + bytes <= this.maxBufferedBytes;
   }
 
-  /** Queues a message (the caller checked `fits`) and writes what the connection can take. */
-  queue(payload: Payload, connection: ServerConnection | null): void {
-    this.seq.queue(payload);
+  /** Queues a message (the caller checked `fits`) and writes what the connection can take; returns its seq. */
+  queue(payload: Payload, connection: ServerConnection | null): number {
+    const seq = this.seq.queue(payload);
     this.pump(connection);
+    return seq;
   }
 
   /**
@@ -60,7 +63,8 @@ export class Outbox {
     if (this.writtenUpTo < this.seq.acknowledged) this.writtenUpTo = this.seq.acknowledged;
     const limit = connection.limits.highWaterMark;
     let bytes = connection.bufferedAmount;
-    for (let first = true; this.writtenUpTo < this.seq.sent && (first || bytes < limit); first = false) {
+    const upTo = Math.min(this.seq.sent, this.durableUpTo);
+    for (let first = true; this.writtenUpTo < upTo && (first || bytes < limit); first = false) {
       const seq = ++this.writtenUpTo;
       const payload = this.seq.payload(seq)!;
       connection.send(this.seq.envelope(seq, payload));

@@ -18,13 +18,16 @@ import {
   decode,
   decodeBatch,
   ENVELOPE_ALLOWANCE,
+  type ErrorCode,
   isTransportName,
   type Log,
   TRANSPORT_CAPABILITIES,
   type TransportName,
   TransportLabError,
 } from '../protocol/index.js';
+import type { RelayAnswer } from './backplane.js';
 import {
+  errorBody,
   omitKeepAliveHeaders,
   parseSessionQuery,
   readBody,
@@ -42,8 +45,13 @@ export interface RouterContext {
   maxMessageBytes: number;
   maxBatchBytes: number;
   endpoints: { readonly [name in TransportName]: TransportEndpoint };
-  /** Finds the session an upstream request names: unknown → UNKNOWN_SESSION, wrong token → BAD_TOKEN. */
-  findSession(query: SessionQuery): Session;
+  /**
+   * Finds the session an upstream request names: unknown → UNKNOWN_SESSION, wrong token → BAD_TOKEN;
+   * null on a cluster when another node may hold it (the request is then relayed there).
+   */
+  findSession(query: SessionQuery): Session | null;
+  /** Cluster: the answer of the node holding the session to a POST received here. */
+  relayPost(query: SessionQuery, body: Buffer): Promise<RelayAnswer>;
   log: Log;
 }
 
@@ -162,13 +170,43 @@ async function upstream(
   query: SessionQuery,
 ): Promise<void> {
   const session = ctx.findSession(query);
+  let ack: string;
+  if (session === null) {
+    const answer = await ctx.relayPost(query, await readBody(req, ctx.maxBatchBytes));
+    if (answer.status !== 200) {
+      const { code, message } = JSON.parse(String(answer.body)) as { code: ErrorCode; message: string };
+      throw new TransportLabError(code, message);
+    }
+    ack = String(answer.body);
+  } else {
+    const declared = Number(req.headers['content-length']);
+    // The body counts against the session's maxBufferedBytes before it is read.
+    const limit = declared >= 0 && declared <= ctx.maxBatchBytes ? declared : ctx.maxBatchBytes;
+    ack = await applyUpstream(ctx, session, limit, () => readBody(req, ctx.maxBatchBytes));
+  }
+  // An answer to a POST is never cached: no Cache-Control (nor keep-alive headers) on each of them.
+  const headers: Record<string, string | number> = { 'Content-Type': 'text/plain', 'Content-Length': ack.length };
+  if (req.headers.origin !== undefined) Object.assign(headers, ctx.origins.corsHeaders(req));
+  omitKeepAliveHeaders(res);
+  res.writeHead(200, headers);
+  res.end(ack);
+}
+
+/**
+ * Applies an upstream batch to a session held here (the body of a POST received here, or relayed by
+ * another node) and returns the answer, `a<ack>`: acknowledged once durable (cluster).
+ */
+export async function applyUpstream(
+  ctx: Pick<RouterContext, 'maxMessageBytes'>,
+  session: Session,
+  reserve: number,
+  read: () => Promise<Buffer>,
+): Promise<string> {
   session.activeConnection?.touch(); // an upstream request is a sign of life for the downstream
-  const declared = Number(req.headers['content-length']);
-  // The body counts against the session's maxBufferedBytes before it is read.
-  const release = session.reserveInbound(declared >= 0 && declared <= ctx.maxBatchBytes ? declared : ctx.maxBatchBytes);
+  const release = session.reserveInbound(reserve);
   let envelopes;
   try {
-    const body = await readBody(req, ctx.maxBatchBytes);
+    const body = await read();
     // Decode the whole batch before applying any of it: a malformed batch changes nothing.
     envelopes = decodeBatch(body, ctx.maxMessageBytes + ENVELOPE_ALLOWANCE).map((frame) => decode(frame));
   } finally {
@@ -176,13 +214,25 @@ async function upstream(
   }
   for (const envelope of envelopes) assertPayloadWithin(envelope, ctx.maxMessageBytes); // all before any applies
   session.receiveBatch(envelopes);
-  const ack = `a${session.takeAckForResponse()}`;
-  // An answer to a POST is never cached: no Cache-Control (nor keep-alive headers) on each of them.
-  const headers: Record<string, string | number> = { 'Content-Type': 'text/plain', 'Content-Length': ack.length };
-  if (req.headers.origin !== undefined) Object.assign(headers, ctx.origins.corsHeaders(req));
-  omitKeepAliveHeaders(res);
-  res.writeHead(200, headers);
-  res.end(ack);
+  // On a cluster the answer acknowledges the batch's messages: only once they (and their effects) are durable.
+  const settled = envelopes.some((e) => e.type === 'data') ? session.settled() : null;
+  if (settled) await settled;
+  return `a${session.takeAckForResponse()}`;
+}
+
+/** A relayed POST's answer for the node that received it: the ack, or the refusal as JSON. */
+export async function relayedUpstream(
+  ctx: Pick<RouterContext, 'maxMessageBytes' | 'log'>,
+  find: () => Session,
+  body: Buffer,
+): Promise<RelayAnswer> {
+  try {
+    return { status: 200, body: await applyUpstream(ctx, find(), body.length, async () => body) };
+  } catch (error) {
+    const e = TransportLabError.from(error);
+    if (e.code === 'INTERNAL_ERROR') ctx.log('error', `relayed POST failed: ${e.message}`, { cause: e.cause });
+    return { status: e.status, body: errorBody(e.code, e.message) };
+  }
 }
 
 function preflight(ctx: RouterContext, req: IncomingMessage, res: ServerResponse): void {

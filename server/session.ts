@@ -23,6 +23,7 @@ import {
   fromPayload,
   toPayload,
 } from '../protocol/index.js';
+import type { Backplane, BackplaneSession, ReleaseReason, SessionSnapshot } from './backplane.js';
 import { type ConnectionTarget, type RequestInfo, SessionConnection, type TransportChange } from './connection.js';
 import { Outbox } from './outbox.js';
 import type { ConnectionOwner, HostedSession, ServerConnection } from './transport.js';
@@ -45,32 +46,38 @@ export interface SessionOptions {
   ackDelayMs: number;
 }
 
-/** What the server provides a session: room bookkeeping, the end of the session, its log. */
+/** What the server provides a session: room bookkeeping, the end of the session, its log, the backplane. */
 export interface SessionHost {
   ended(session: Session, code: number, reason: string): void;
   joined(session: Session, room: string): void;
   left(session: Session, room: string): void;
   log: Log;
+  readonly backplane: Backplane;
 }
 
 const PING: Envelope = { type: 'ping' };
 const PONG: Envelope = { type: 'pong' };
+
+/** A token's ASCII bytes (base64url: one byte per character). */
+function tokenBytes(token: string): Buffer {
+  return Buffer.from(token, 'latin1');
+}
 
 /** 128 bits from the CSPRNG, base64url. */
 export function randomId(): string {
   return randomBytes(16).toString('base64url');
 }
 
-export class Session implements ConnectionOwner, ConnectionTarget, HostedSession, AckOwner {
-  readonly id = randomId();
+export class Session implements ConnectionOwner, ConnectionTarget, HostedSession, BackplaneSession, AckOwner {
+  readonly id: string;
   /**
-   * The resume token (its ASCII bytes: compared with what requests present, in constant time, without
-   * encoding it again per request); rotated on every resume, so a token seen once (a logged URL)
-   * cannot take the session.
+   * The resume token, kept as its ASCII bytes (compared with what requests present, in constant time,
+   * without encoding it again per request); rotated on every resume, so a token seen once (a logged
+   * URL) cannot take the session.
    */
-  token = Buffer.from(randomId(), 'latin1');
+  tokenBytes: Buffer;
   /** The token the last resume presented: still accepted until the client shows it has the new one. */
-  previousToken: Buffer | null = null;
+  previousTokenBytes: Buffer | null;
   readonly rooms = new Set<string>();
   /** What the application holds for this session. */
   readonly connection: SessionConnection;
@@ -83,17 +90,92 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   private readonly acks: AckSchedule;
   private detachedAt = Date.now();
   private ended = false;
+  /** Whether the application was told about this session (its 'connection' event). */
+  announced = false;
+  private readonly backplane: Backplane;
 
+  /** `restored`: a session taken over from another node of a cluster (its state as the backplane kept it). */
   constructor(
     private readonly options: SessionOptions,
     private readonly host: SessionHost,
     request: RequestInfo,
     user: unknown,
+    restored?: SessionSnapshot,
   ) {
-    this.connection = new SessionConnection(this, request, user);
+    this.backplane = host.backplane;
+    this.id = restored?.id ?? randomId();
+    this.tokenBytes = tokenBytes(restored?.token ?? randomId());
+    this.previousTokenBytes = restored?.previousToken ? tokenBytes(restored.previousToken) : null;
+    this.connection = new SessionConnection(this, request, user, restored !== undefined, host.backplane.node);
     this.outbox = new Outbox(options.maxBufferedBytes);
     this.seq = this.outbox.seq;
     this.acks = new AckSchedule(this.seq, this, options.ackEvery, options.ackDelayMs);
+    if (restored) {
+      this.seq.restore(restored.acknowledged, restored.unconfirmed, restored.received);
+      for (const room of restored.rooms) this.rooms.add(room);
+      this.lastTransport = restored.transport as TransportName | null;
+    }
+    // On a cluster nothing is written or acknowledged before the backplane says it is durable.
+    if (host.backplane.node !== null) this.durable(this.seq.sent, this.seq.received);
+  }
+
+  /** Outbound messages up to `outbound` may be written, inbound ones up to `inbound` acknowledged. */
+  durable(outbound: number, inbound: number): void {
+    if (this.ended) return;
+    this.outbox.durableUpTo = outbound;
+    this.seq.ackLimit = inbound;
+    this.outbox.pump(this.current);
+    const c = this.current;
+    if (c?.capabilities.upstream === 'connection' && this.seq.unacknowledged > 0)
+      this.acks.received(c.capabilities.ack);
+  }
+
+  /** What a cluster backplane keeps of this session. */
+  snapshot(): SessionSnapshot {
+    return {
+      id: this.id,
+      token: this.token,
+      previousToken: this.previousToken,
+      acknowledged: this.seq.acknowledged,
+      unconfirmed: this.seq.unconfirmed(),
+      received: this.seq.received,
+      rooms: [...this.rooms],
+      transport: this.transport,
+      request: this.connection.request,
+      user: this.connection.user,
+    };
+  }
+
+  /** Resolves once what this session recorded is durable (a cluster backplane); null when it is. */
+  settled(): Promise<void> | null {
+    return this.backplane.settled();
+  }
+
+  /**
+   * The session continues on another node (or this copy fell behind the durable one): drop it here
+   * without ending it. The client is cut (it reconnects and resumes wherever the balancer sends it);
+   * the application's Connection says 'moved' and takes nothing more.
+   */
+  release(why: ReleaseReason): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.acks.cancel();
+    const connection = this.current;
+    this.current = null;
+    const code = { moved: CloseCodes.REPLACED, diverged: CloseCodes.TRY_LATER, shutdown: CloseCodes.GOING_AWAY }[why];
+    this.probe?.close(code, why);
+    connection?.close(code, why);
+    this.log('info', `released (${why})`, { why });
+    this.connection.emit('moved', { reason: why });
+  }
+
+  /** The resume token (the hello carries it; a cluster backplane keeps it). */
+  get token(): string {
+    return this.tokenBytes.toString('latin1');
+  }
+
+  get previousToken(): string | null {
+    return this.previousTokenBytes?.toString('latin1') ?? null;
   }
 
   /** The transport of the active connection (while the client is away: of the last one). */
@@ -120,9 +202,16 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   }
 
   /** Rotates the resume token for a connection opened with `presented` (the hello carries the new one). */
-  rotateToken(presented: string): void {
-    this.previousToken = Buffer.from(presented, 'latin1');
-    this.token = Buffer.from(randomId(), 'latin1');
+  rotateToken(presented: string, next = randomId()): void {
+    this.previousTokenBytes = tokenBytes(presented);
+    this.tokenBytes = tokenBytes(next);
+  }
+
+  /** The client showed it has the current token: the one before it no longer opens the session. */
+  retirePreviousToken(): void {
+    if (this.previousTokenBytes === null) return;
+    this.previousTokenBytes = null;
+    this.backplane.tokens(this);
   }
 
   /** See Outbox.reserveInbound: an upstream body counts against maxBufferedBytes before it is read. */
@@ -145,7 +234,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
       this.slowConsumer('send refused');
       return false;
     }
-    this.outbox.queue(payload, this.current);
+    this.backplane.queued(this, this.outbox.queue(payload, this.current), payload);
     // Past half the budget, ask the client for its (lazy) ack rather than wait for it.
     const c = this.current;
     if (c && c.capabilities.ack !== 'poll' && this.acks.shouldAsk(this.options.maxBufferedBytes)) this.ping(c);
@@ -206,14 +295,14 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
    */
   attach(connection: ServerConnection, opts: { probe: boolean; resumed: boolean; clientAck: number }): void {
     this.own(connection);
-    if (opts.resumed && !this.seq.acknowledge(opts.clientAck)) {
+    if (opts.resumed && !this.clientAcked(opts.clientAck)) {
       return this.refuse(connection, new TransportLabError('BAD_SEQUENCE', 'ack beyond what was sent'));
     }
     // A probe stays a probe even while the session is detached: the client treats it as one (drops
     // data on it, then says `u`), so activating it here would make its `u` a protocol error.
     const probe = opts.probe;
     connection.send({ type: 'hello', hello: this.hello(connection.transport, opts.resumed, probe) });
-    this.seq.ackedUpTo(this.seq.received);
+    this.seq.ackedUpTo(this.seq.ackable);
     const what = probe ? 'probe' : opts.resumed ? 'resumed' : 'opened';
     this.log(probe ? 'debug' : 'info', `${what} on ${connection.transport}`, { transport: connection.transport });
     if (probe) {
@@ -233,7 +322,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
    */
   continueOn(connection: ServerConnection, clientAck: number): void {
     this.own(connection);
-    if (!this.seq.acknowledge(clientAck)) {
+    if (!this.clientAcked(clientAck)) {
       return this.refuse(connection, new TransportLabError('BAD_SEQUENCE', 'ack beyond what was sent'));
     }
     this.log('debug', `continued on a fresh ${connection.transport} connection`, { transport: connection.transport });
@@ -291,7 +380,8 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
         if (arrival === 'gap') throw new TransportLabError('BAD_SEQUENCE');
         if (via) this.acks.received(via.capabilities.ack);
         const body = envelope.body;
-        this.deliverToApp(typeof body === 'string' ? data : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+        const message = typeof body === 'string' ? data : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+        this.backplane.delivering(this, envelope.seq, () => this.deliverToApp(message));
         return;
       }
       case 'ack':
@@ -336,8 +426,8 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   /** The cumulative ack to put in an upstream POST response; marks it as sent. */
   takeAckForResponse(): number {
     this.acks.cancel();
-    this.seq.ackedUpTo(this.seq.received);
-    return this.seq.received;
+    this.seq.ackedUpTo(this.seq.ackable);
+    return this.seq.ackable;
   }
 
   /**
@@ -365,7 +455,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   onFrame(connection: ServerConnection, frame: Frame): void {
     if (connection !== this.current && connection !== this.probe) return; // late frame from a replaced connection
     // A frame on the active connection after its hello: the client holds the token the hello carried.
-    if (connection === this.current) this.previousToken = null;
+    if (connection === this.current) this.retirePreviousToken();
     try {
       const envelope = decode(frame);
       assertPayloadWithin(envelope, this.options.maxMessageBytes);
@@ -446,7 +536,15 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   }
 
   private acknowledge(ack: number): void {
-    if (!this.seq.acknowledge(ack)) throw new TransportLabError('BAD_SEQUENCE', 'ack beyond what was sent');
+    if (!this.clientAcked(ack)) throw new TransportLabError('BAD_SEQUENCE', 'ack beyond what was sent');
+  }
+
+  /** The client's cumulative ack; false when it is beyond what was sent. */
+  private clientAcked(ack: number): boolean {
+    const before = this.seq.acknowledged;
+    if (!this.seq.acknowledge(ack)) return false;
+    if (this.seq.acknowledged > before) this.backplane.acknowledged(this, this.seq.acknowledged);
+    return true;
   }
 
   /** Sends the ack to the client now (AckOwner: protocol/acks.ts decides when). */
@@ -460,9 +558,9 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     const o = this.options;
     return {
       sid: this.id,
-      token: this.token.toString('latin1'),
+      token: this.token,
       transport,
-      ack: this.seq.received,
+      ack: this.seq.ackable,
       resumed,
       probe,
       heartbeatMs: o.heartbeatMs,
@@ -471,6 +569,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
       maxMessageBytes: o.maxMessageBytes,
       maxBatchBytes: o.maxBatchBytes,
       maxJsonDepth: o.maxJsonDepth,
+      ...(this.backplane.node === null ? {} : { node: this.backplane.node }),
     };
   }
 }

@@ -39,6 +39,7 @@ import {
 } from '../protocol/index.js';
 import type { RequestInfo } from './connection.js';
 import type { SessionQuery } from './http.js';
+import type { PollSink } from './transports/long-polling.js';
 
 /** The session a connection belongs to (server/session.ts). */
 export interface ConnectionOwner {
@@ -272,6 +273,10 @@ export interface TransportHost {
   open(admission: Admission, create: () => ServerConnection): void;
   /** The session a continuing request names: unknown → UNKNOWN_SESSION, wrong token → BAD_TOKEN. */
   find(query: SessionQuery): HostedSession;
+  /** Like `find`, but null when the session may be held by another node of a cluster (then relay). */
+  findOrRelay(query: SessionQuery): HostedSession | null;
+  /** Cluster: relays a poll to the node holding its session; refuses (throws) when none does. */
+  relayPoll(query: SessionQuery, sink: PollSink): Promise<void>;
 }
 
 /** A transport's entry points under `{base}/{name}`. Errors thrown are answered with their code. */

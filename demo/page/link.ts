@@ -39,6 +39,8 @@ export interface Link {
   readonly transport: string;
   readonly state: string;
   readonly id: string;
+  /** Cluster: the node serving this connection (ours only: its hello says). */
+  readonly node: string | null;
   readonly counts: LinkCounts;
 }
 
@@ -120,6 +122,9 @@ function ourLink(
     get id() {
       return client.id ?? '—';
     },
+    get node() {
+      return client.node;
+    },
     counts,
   };
 }
@@ -176,6 +181,7 @@ function socketIoLink(baseUrl: string, on: LinkHandlers): Link {
     get id() {
       return socket.id ?? '—';
     },
+    node: null,
     counts,
   };
 }

@@ -53,6 +53,11 @@ export function createSingleView(inspector: InspectorPanel, heartbeatMs: number)
     $('state').textContent = state;
     $('transport').textContent = link?.transport ?? '—';
     $('session').textContent = link?.id ?? '—';
+    // A cluster (npm run demo:cluster): which node serves this tab, and a button that SIGKILLs it.
+    const node = link?.node ?? null;
+    $('node-box').hidden = node === null;
+    $('node').textContent = node ?? '—';
+    $<HTMLButtonElement>('kill-node').hidden = node === null;
   }
 
   function onMessage(data: unknown): void {
@@ -198,6 +203,16 @@ export function createSingleView(inspector: InspectorPanel, heartbeatMs: number)
     const { cut } = await api<{ cut: number }>(`/api/lanes/${lane.id}/cut`, {});
     cutPending = { transport: link.transport };
     log('warn', `cut ${cut} TCP connection(s)`, 'the proxy destroyed both sides; watch the client resume');
+  });
+  $('kill-node').addEventListener('click', async () => {
+    const node = link?.node;
+    if (!node) return;
+    await api(`/api/nodes/${encodeURIComponent(node)}/kill`, {}).catch(() => {});
+    log(
+      'warn',
+      `killed node ${node} (SIGKILL)`,
+      'its clients reconnect through the balancer and resume on another node',
+    );
   });
   roomForm.addEventListener('submit', (e) => {
     e.preventDefault();

@@ -9,6 +9,7 @@ import type { ResultsFile } from '../../scenarios/results.js';
 import { compareToBaseline, type Comparison } from '../baseline.js';
 import { groupRuns, verdictParts, type RunGroup } from '../groups.js';
 import { assets } from './assets.js';
+import { clusterSection } from './cluster.js';
 import { figuresFor, type ChartSpec, type Figure } from './charts.js';
 import { html, trusted, type Html } from './html.js';
 import {
@@ -54,6 +55,7 @@ ${summaryTable(group, comparison)}
 <div class="charts">${figures.map(figure)}</div>
 <h3 class="delivery-h">Delivery</h3>
 ${deliveryTable(group)}
+${clusterSection(group)}
 ${eventsTable(group)}
 </section>`;
 }

@@ -34,6 +34,10 @@ export interface WorkerReport {
   latency: EncodedLatency;
   perSecond: Series;
   delivery: ReceiveCounts;
+  /** Each client's own stream as it came back (echo, fanout). */
+  own?: ReceiveCounts;
+  /** What the clients' messages were addressed to: deliveries owed (fanout: the room each; echo: one). */
+  addressed?: number;
   sent: number;
   transports: Record<string, number>;
   events: RunResult['events'];
@@ -57,6 +61,7 @@ export interface RunFacts {
   workerUtilization: number[];
   extraParams?: Record<string, unknown>;
   browser?: RunResult['browser'];
+  cluster?: RunResult['cluster'] | null;
 }
 
 export function buildResult(f: RunFacts): RunResult {
@@ -64,10 +69,10 @@ export function buildResult(f: RunFacts): RunResult {
     mergeEncoded([f.server?.latency[metric], ...f.workers.map((w) => w.latency[metric])]);
   const latency = Object.fromEntries(LATENCY_HISTOGRAMS.map((m) => [m, summarize(merged(m))])) as RunResult['latency'];
 
-  const down = deliveryCounts(f.server?.downstreamSent ?? 0, sumReceive(f.workers.map((w) => w.delivery)));
+  const down = deliveryCounts(downstreamSent(f), sumReceive(f.workers.map((w) => w.delivery)));
   const up = deliveryCounts(
     f.workers.reduce((n, w) => n + w.sent, 0),
-    f.server?.upstream ?? { received: 0, duplicated: 0, outOfOrder: 0 },
+    upstreamReceived(f),
   );
   const messages = down.received + up.received;
   const total = f.bytes.upstream.total + f.bytes.downstream.total;
@@ -124,7 +129,31 @@ export function buildResult(f: RunFacts): RunResult {
       memoryPerConnectionBytes: Math.round(perConnection(f.server?.connectedBytesDelta ?? 0)),
     },
     loadGenerator: { cpuPercent: round(Math.max(0, ...f.workerUtilization) * 100) },
+    ...(f.cluster ? { cluster: f.cluster } : {}),
   };
+}
+
+/**
+ * What reached the server from the clients. One server counts it itself. On a cluster, where each
+ * message comes back to its sender (echo, fanout: the sender is in its room), the senders count it:
+ * a message arrived once its effects were committed, whichever node processed it — a node that was
+ * killed took its own counts with it, and one that processed a message whose effects never
+ * committed (the adopting node processed it again) would count it twice.
+ */
+function upstreamReceived(f: RunFacts): ReceiveCounts {
+  if (countsAtSenders(f)) return sumReceive(f.workers.map((w) => w.own ?? w.delivery));
+  return f.server?.upstream ?? { received: 0, duplicated: 0, outOfOrder: 0 };
+}
+
+/** Deliveries owed to clients: on a cluster with client-driven traffic, from what the clients sent (a killed node's count died with it). */
+function downstreamSent(f: RunFacts): number {
+  if (countsAtSenders(f)) return f.workers.reduce((n, w) => n + (w.addressed ?? 0), 0);
+  return f.server?.downstreamSent ?? 0;
+}
+
+function countsAtSenders(f: RunFacts): boolean {
+  const echoed = f.plan.traffic.pattern === 'echo' || f.plan.traffic.pattern === 'fanout';
+  return f.plan.cluster.nodes > 1 && echoed;
 }
 
 /** The primary latency (results.ts PRIMARY_LATENCY_ORDER) per second. */

@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { Caller, type Callable } from '../load/ipc.js';
 import type { RunPlan } from '../plan.js';
 import type { WorkerInit } from '../load/client-worker.js';
+import type { ClusterNodeInit } from '../load/server-host.js';
 
 const BOOT = fileURLToPath(new URL('./boot.mjs', import.meta.url));
 /** This module's own extension: `.js` compiled (dist/), `.ts` from source. */
@@ -17,13 +18,15 @@ const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const entry = (name: string) => new URL(`../load/${name}${EXT}`, import.meta.url);
 
 export interface ServerProcess {
-  caller: Caller;
+  caller: Callable;
   port: number;
   pid: number;
   stop(): Promise<void>;
+  /** SIGKILL, no goodbye (a cluster's kill-node fault). */
+  kill(): void;
 }
 
-export async function startServerProcess(plan: RunPlan): Promise<ServerProcess> {
+export async function startServerProcess(plan: RunPlan, node?: ClusterNodeInit): Promise<ServerProcess> {
   const child: ChildProcess = fork(BOOT, [fileURLToPath(entry('server-host'))], {
     execArgv: ['--expose-gc'],
     serialization: 'advanced',
@@ -37,11 +40,12 @@ export async function startServerProcess(plan: RunPlan): Promise<ServerProcess> 
   child.once('exit', (code) => caller.failAll(new Error(`server process exited (${code})`)));
   // A call after the process died (ERR_IPC_CHANNEL_CLOSED) fails that call, not the runner.
   child.on('error', (err) => caller.failAll(err));
-  const { port, pid } = await caller.call<{ port: number; pid: number }>('init', plan);
+  const { port, pid } = await caller.call<{ port: number; pid: number }>('init', { plan, node });
   return {
     caller,
     port,
     pid,
+    kill: () => void child.kill('SIGKILL'),
     async stop() {
       await caller.call('close', undefined, 5000).catch(() => {});
       const timer = setTimeout(() => child.kill('SIGKILL'), 3000);

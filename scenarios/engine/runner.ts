@@ -20,12 +20,12 @@ import { CONTENDER_INFO } from '../contenders.js';
 import {
   callAll,
   connectWorkers,
-  startServerProcess,
   startWorkers,
   stopWorkers,
   type ClientWorker,
   type ServerProcess,
 } from './processes.js';
+import { startServerSide, type ServerSide } from '../cluster/nodes.js';
 import type { RunResult } from '../results.js';
 import { climb } from './throughput.js';
 import { createWireMeter, type WireMeter } from '../meter/meter.js';
@@ -60,7 +60,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
   let meter: WireMeter | null = null;
   const events: RunResult['events'] = [];
   const progress = options.onProgress ?? (() => {});
-  let server: ServerProcess | null = null;
+  let server: ServerSide | null = null;
   let proxy: NetworkProxy | null = null;
   let workers: ClientWorker[] = [];
   let browser: BrowserWorker | null = null;
@@ -72,6 +72,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
   let connected = 0;
   let extraParams: Record<string, unknown> | undefined;
   let browserInfo: RunResult['browser'];
+  let cluster: RunResult['cluster'] | null;
   let capture: Capture | null = null;
   let wireCheck: Record<string, unknown> | undefined;
   let reports: Reports = {
@@ -85,7 +86,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     // clients connect once the proxy is up.
     if (plan.clientMode === 'browser') {
       // Both settle before anything throws, so whichever started is stopped in `finally`.
-      const [chromium, serverProcess] = await Promise.allSettled([startBrowserWorker(plan), startServerProcess(plan)]);
+      const [chromium, serverProcess] = await Promise.allSettled([startBrowserWorker(plan), startServerSide(plan)]);
       if (chromium.status === 'fulfilled') workers = [(browser = chromium.value)];
       if (serverProcess.status === 'rejected') throw serverProcess.reason;
       server = serverProcess.value;
@@ -96,7 +97,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
         Math.ceil(plan.clients / CLIENTS_PER_WORKER),
       );
       workers = startWorkers(plan, workerCount);
-      server = await startServerProcess(plan);
+      server = await startServerSide(plan);
     }
     proxy = await createProxy({
       target: { host: '127.0.0.1', port: server.port },
@@ -135,6 +136,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     const rate = plan.throughput?.startRate ?? plan.traffic.rate;
     await server.caller.call('start', { at: trafficStart, rate });
     await callAll(workers, 'start', { at: trafficStart, rate });
+    server.startFaults(trafficStart, runStart, (e) => events.push(e));
     if (plan.throughput) {
       extraParams = { throughput: await climb(plan, plan.throughput, server, workers, options.signal, progress) };
     } else {
@@ -160,6 +162,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
   } finally {
     // Read before the pages close: their errors, the User-Agent, the CPU split.
     browserInfo = browser?.describe();
+    cluster = server?.describe() ?? null;
     await stopWorkers(workers);
     await server?.stop();
     await proxy?.close();
@@ -185,6 +188,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     workerUtilization: reports.utilization,
     extraParams: wireCheck ? { ...extraParams, wireCheck } : extraParams,
     browser: browserInfo,
+    cluster,
   });
 }
 

@@ -3,6 +3,7 @@ import type { Scenario } from '../define.js';
 import behindProxy from './behind-proxy.js';
 import binary from './binary.js';
 import chat from './chat.js';
+import cluster from './cluster.js';
 import flakyLink from './flaky-link.js';
 import largePayload from './large-payload.js';
 import notifications from './notifications.js';
@@ -11,10 +12,9 @@ import throughput from './throughput.js';
 import ticker from './ticker.js';
 
 export const LIBRARY: ReadonlyMap<string, Scenario> = new Map(
-  [chat, ticker, notifications, telemetry, largePayload, binary, behindProxy, flakyLink, throughput].map((s) => [
-    s.name,
-    s,
-  ]),
+  [chat, ticker, notifications, telemetry, largePayload, binary, behindProxy, flakyLink, throughput, cluster].map(
+    (s) => [s.name, s],
+  ),
 );
 
 export function getScenario(name: string): Scenario {

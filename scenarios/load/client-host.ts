@@ -16,6 +16,14 @@ import type { ClientFactory } from '../peers/adapter.js';
 import type { RunPlan } from '../plan.js';
 import { NEVER_CONNECTED } from '../results.js';
 
+/** How many clients each message of client `index` is for: its room (fanout), itself (echo), none. */
+function recipients(plan: RunPlan, index: number): number {
+  const { pattern, rooms } = plan.traffic;
+  if (pattern === 'echo') return 1;
+  if (pattern !== 'fanout') return 0;
+  return Math.floor(plan.clients / rooms) + (index % rooms < plan.clients % rooms ? 1 : 0);
+}
+
 /** Events kept per host; the rest are counted by type. */
 const MAX_EVENTS = 200;
 
@@ -86,6 +94,8 @@ export function createClientHost(plan: RunPlan, indices: number[], factory: Clie
         latency,
         perSecond,
         delivery: received(),
+        own: sumReceive(clients.map((c) => c.delivery.stream(c.index + 1))),
+        addressed: clients.reduce((n, c) => n + c.sent * recipients(plan, c.index), 0),
         sent: sent(),
         transports,
         events,

@@ -54,6 +54,11 @@ export class DeliveryTracker {
   totals(): ReceiveCounts {
     return sumReceive([...this.streams.values()].map((s) => s.counts));
   }
+
+  /** One stream's counts (zero when it was never heard). */
+  stream(stream: number): ReceiveCounts {
+    return this.streams.get(stream)?.counts ?? { received: 0, duplicated: 0, outOfOrder: 0 };
+  }
 }
 
 export function sumReceive(list: ReceiveCounts[]): ReceiveCounts {

@@ -26,6 +26,11 @@ export class ServerApp {
   downstreamSent = 0;
   /** Client index → its current connection (a peer's reconnect replaces it). */
   readonly clients = new Map<number, ServerConn>();
+  /** Sessions announced here: new ones, and (cluster) ones taken over from another node. */
+  opened = 0;
+  adopted = 0;
+  /** Cluster: only one node runs the server's own stream (a broadcast reaches every node's clients). */
+  paces = true;
   private runStart: number | null = null;
   private pacer: Pacer | null = null;
   private roomSizes: number[];
@@ -45,7 +50,9 @@ export class ServerApp {
       else for (const conn of this.clients.values()) conn.send(data);
     });
     server.onConnection((conn) => {
-      conn.send(WELCOME);
+      if (conn.adopted) this.adopted++;
+      else this.opened++;
+      if (!conn.adopted) conn.send(WELCOME); // a session taken over was greeted on its first node
       conn.onMessage((data) => this.onMessage(conn, data));
     });
   }
@@ -57,7 +64,7 @@ export class ServerApp {
   /** Starts the server's own stream (push/broadcast); client-driven patterns need nothing here. */
   start(at: number, rate = this.plan.traffic.rate): void {
     const { pattern } = this.plan.traffic;
-    if (pattern !== 'push' && pattern !== 'broadcast') return;
+    if ((pattern !== 'push' && pattern !== 'broadcast') || !this.paces) return;
     this.pacer = new Pacer(rate, (plannedAt) => this.tick(plannedAt), this.plan.messages ?? Infinity);
     this.pacer.start(at);
   }

@@ -10,6 +10,17 @@ import type { RunPlan } from '../plan.js';
 import { ServerApp } from './server-app.js';
 import type { ServerAdapter } from '../peers/adapter.js';
 
+/**
+ * One node of a cluster run: its name, the port the balancer expects it on, the Redis it shares, and
+ * whether it runs the server's own stream (one node does: a broadcast reaches every node's clients).
+ */
+export interface ClusterNodeInit {
+  paces: boolean;
+  name: string;
+  port: number;
+  redisUrl: string | null;
+}
+
 // Ctrl-C reaches the whole process group, and CI may signal every process: the runner still needs
 // this process's report after its abort, and stops it itself ('close'). It cannot outlive the
 // runner: when the IPC channel closes (the runner exited, however it died), so does this process.
@@ -34,14 +45,16 @@ function liveBytes(): number {
 serve(
   { post: (m) => process.send!(m), listen: (fn) => process.on('message', fn) },
   {
-    async init(plan: RunPlan) {
+    async init({ plan, node }: { plan: RunPlan; node?: ClusterNodeInit }) {
       server = await loadServer(plan.contender, {
         compression: plan.compression,
         maxMessageBytes: plan.payload.bytes + 1024,
         ...(plan.heartbeatMs ? { heartbeatMs: plan.heartbeatMs } : {}),
+        ...(node?.redisUrl ? { cluster: { redisUrl: node.redisUrl, node: node.name } } : {}),
       });
       app = new ServerApp(server, plan);
-      const port = await server.listen();
+      app.paces = node?.paces ?? true;
+      const port = await server.listen(node?.port);
       baselineBytes = liveBytes();
       cpuAtStart = process.cpuUsage();
       return { port, pid: process.pid };
@@ -59,6 +72,10 @@ serve(
       downstreamSent: app.downstreamSent,
       upstreamReceived: app.upstream.totals().received,
       serverMessagesSent: app.serverMessagesSent,
+      opened: app.opened,
+      adopted: app.adopted,
+      cpuMs: (({ user, system }) => (user + system) / 1000)(process.cpuUsage(cpuAtStart)),
+      refusals: server.refusals?.() ?? {},
     }),
     /** `sent`: what the server sent its clients (downstreamSent). */
     histogram: (metric: LatencyMetric): HistogramSnapshot => ({

@@ -18,6 +18,8 @@ export interface ServerOptions {
   compression: boolean;
   /** Largest application message the scenario sends. */
   maxMessageBytes: number;
+  /** One node of a cluster: share rooms and sessions through this Redis (ours: our backplane; Socket.IO: its Redis adapter). */
+  cluster?: { redisUrl: string; node: string };
 }
 
 export interface ServerConn {
@@ -27,14 +29,18 @@ export interface ServerConn {
   join(room: string): void;
   onMessage(listener: (data: AppData) => void): void;
   onClose(listener: () => void): void;
+  /** Cluster: a session this node took over from another (the application does not greet it again). */
+  readonly adopted?: boolean;
 }
 
 export interface ServerAdapter {
-  /** Listens on 127.0.0.1, port 0; resolves the port. */
-  listen(): Promise<number>;
+  /** Listens on 127.0.0.1, on `port` (default: any free one); resolves the port. */
+  listen(port?: number): Promise<number>;
   onConnection(listener: (conn: ServerConn) => void): void;
   /** To every connection, or to one room. */
   broadcast(data: AppData, room?: string): void;
+  /** Requests the server refused, by its reason (where the contender tells: Socket.IO's "Session ID unknown"). */
+  refusals?(): Record<string, number>;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,6 @@
 /** Our message server as a contender: createMessageServer() listening on its own. */
 import { createMessageServer } from '../../server/index.js';
+import { redisBackplane } from '../../server/redis.js';
 import type { AppData, ServerAdapter, ServerOptions } from './adapter.js';
 
 export const OURS_BASE_PATH = '/rt';
@@ -11,9 +12,12 @@ export function createOurServer(options: ServerOptions): ServerAdapter {
     maxMessageBytes: Math.max(1024 * 1024, options.maxMessageBytes),
     sessionRateLimit: false, // every load client connects from this machine: the limit is for hostile clients
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
+    ...(options.cluster
+      ? { backplane: redisBackplane({ url: options.cluster.redisUrl, node: options.cluster.node }) }
+      : {}),
   });
   return {
-    listen: async () => (await server.listen(0, '127.0.0.1')).port,
+    listen: async (port = 0) => (await server.listen(port, '127.0.0.1')).port,
     onConnection(listener) {
       server.on('connection', (conn) => {
         listener({
@@ -22,6 +26,7 @@ export function createOurServer(options: ServerOptions): ServerAdapter {
           join: (room) => conn.join(room),
           onMessage: (fn) => conn.on('message', (data) => fn(data as AppData)),
           onClose: (fn) => conn.on('close', () => fn()),
+          adopted: conn.adopted,
         });
       });
     },

@@ -20,9 +20,9 @@ export function createRawWsServer(options: ServerOptions): ServerAdapter {
   const wss = new WebSocketServer({ server: httpServer, path: RAW_WS_PATH, perMessageDeflate: options.compression });
   const rooms = new Map<string, Set<WebSocket>>();
   return {
-    listen: () =>
+    listen: (port = 0) =>
       new Promise((resolve) =>
-        httpServer.listen(0, '127.0.0.1', () => resolve((httpServer.address() as { port: number }).port)),
+        httpServer.listen(port, '127.0.0.1', () => resolve((httpServer.address() as { port: number }).port)),
       ),
     onConnection(listener) {
       wss.on('connection', (ws) => {

@@ -17,6 +17,8 @@ export const createSocketIoClient: ClientFactory = (baseUrl, options, events) =>
     reconnectionDelayMax: 10_000,
     timeout: options.connectTimeoutMs ?? 20_000,
     perMessageDeflate: options.compression ? { threshold: 1024 } : false,
+    // Keeps cookies (Node): what a sticky balancer's affinity cookie needs.
+    withCredentials: true,
   } as Parameters<typeof io>[1]);
   const transport = () => socket.io.engine?.transport?.name ?? 'none';
   let everConnected = false;

@@ -1,5 +1,7 @@
 /** Socket.IO as a contender, server side: application messages are the event "m". */
 import http from 'node:http';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import type { AppData, ServerAdapter, ServerConn, ServerOptions } from './adapter.js';
 
@@ -12,10 +14,20 @@ export function createSocketIoServer(options: ServerOptions): ServerAdapter {
     maxHttpBufferSize: Math.max(1e6, options.maxMessageBytes * 2),
     ...(options.heartbeatMs ? { pingInterval: options.heartbeatMs } : {}),
   });
+  // A cluster: Socket.IO's own Redis adapter (rooms and broadcast across nodes; sessions stay per node).
+  const redis = options.cluster ? [new Redis(options.cluster.redisUrl), new Redis(options.cluster.redisUrl)] : [];
+  for (const client of redis) client.on('error', () => {});
+  if (redis.length) io.adapter(createAdapter(redis[0], redis[1]));
+  // What engine.io refuses, by message: behind a balancer without affinity, "Session ID unknown".
+  const refused: Record<string, number> = {};
+  io.engine.on(
+    'connection_error',
+    (err: { message: string }) => (refused[err.message] = (refused[err.message] ?? 0) + 1),
+  );
   return {
-    listen: () =>
+    listen: (port = 0) =>
       new Promise((resolve) =>
-        httpServer.listen(0, '127.0.0.1', () => resolve((httpServer.address() as { port: number }).port)),
+        httpServer.listen(port, '127.0.0.1', () => resolve((httpServer.address() as { port: number }).port)),
       ),
     onConnection(listener) {
       io.on('connection', (socket) => {
@@ -29,11 +41,13 @@ export function createSocketIoServer(options: ServerOptions): ServerAdapter {
         listener(conn);
       });
     },
+    refusals: () => ({ ...refused }),
     broadcast(data, room) {
       (room ? io.to(room) : io).emit('m', data);
     },
     async close() {
       await io.close();
+      for (const client of redis) client.disconnect();
     },
   };
 }

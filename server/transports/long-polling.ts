@@ -2,6 +2,9 @@
  * Long-polling downstream: the client keeps one GET parked; the server answers it with a batch of
  * everything queued (or an empty body after pollTimeoutMs), and the client polls again at once.
  * Binary travels as binary. Upstream is HTTP POST (the router's).
+ *
+ * A parked poll is a `PollSink`: the HTTP response here, or (cluster) a poll that another node
+ * received and relays through the backplane. Its timeout runs on the session's tick, not on a timer.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -13,7 +16,80 @@ import {
   TransportLabError,
 } from '../../protocol/index.js';
 import { omitKeepAliveHeaders, sendError, type SessionQuery } from '../http.js';
-import { ServerConnection, type TransportFactory } from '../transport.js';
+import { type HostedSession, ServerConnection, type TransportFactory, type TransportHost } from '../transport.js';
+
+/** Where a parked poll's answer goes. */
+export interface PollSink {
+  /** Answers with a batch (200); `closing`: the connection ends with it. `flushed` once written out (or failed). */
+  answer(body: Uint8Array, closing: boolean, flushed: () => void): void;
+  /** Answers with a refusal. */
+  refuse(error: TransportLabError): void;
+  /** Bytes answered and not yet flushed. */
+  readonly pending: number;
+  /** `listener` runs once if the poll goes away before it was answered (the client left). */
+  onGone(listener: () => void): void;
+  /** Drops it now, answered or not. */
+  destroy(): void;
+}
+
+/** A poll on this node: the HTTP response itself (one object per poll, no closures kept while parked but onGone's). */
+class ResponseSink implements PollSink {
+  private answered = false;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly cors: Record<string, string>,
+  ) {}
+
+  answer(body: Uint8Array, closing: boolean, flushed: () => void): void {
+    this.answered = true;
+    const res = this.res;
+    // Once per message: the head carries what it needs and no keep-alive headers (server/http.ts).
+    if (!closing) omitKeepAliveHeaders(res);
+    res.writeHead(200, answerHeaders(body.byteLength, closing, this.cors));
+    let done = false;
+    const settle = () => void (done || ((done = true), flushed()));
+    res.end(body, settle);
+    res.once('close', settle); // cut before it was flushed
+  }
+
+  refuse(error: TransportLabError): void {
+    this.answered = true;
+    sendError(this.res, error, this.cors);
+  }
+
+  get pending(): number {
+    return this.res.writableLength;
+  }
+
+  onGone(listener: () => void): void {
+    this.res.once('close', () => this.answered || listener());
+  }
+
+  destroy(): void {
+    this.res.destroy();
+  }
+}
+
+export function responseSink(res: ServerResponse, cors: Record<string, string>): PollSink {
+  return new ResponseSink(res, cors);
+}
+
+/** A poll answer's head: a fresh object per answer (Node keeps none of it), CORS only for allowed origins. */
+function answerHeaders(
+  length: number,
+  closing: boolean,
+  cors: Record<string, string>,
+): Record<string, string | number> {
+  const headers: Record<string, string | number> = {
+    'Content-Type': BATCH_CONTENT_TYPE,
+    'Content-Length': length,
+    'Cache-Control': 'no-store',
+  };
+  if (closing) headers.Connection = 'close';
+  for (const name in cors) headers[name] = cors[name];
+  return headers;
+}
 
 export class LongPollingConnection extends ServerConnection {
   readonly transport = 'long-polling' as const;
@@ -23,26 +99,22 @@ export class LongPollingConnection extends ServerConnection {
   /** Highest data seq queued, and highest written in an answer. */
   private queuedUpTo = 0;
   private answeredUpTo = 0;
-  /** The poll waiting for something to answer with, since when (its timeout runs on the session's tick). */
-  private parkedReq: IncomingMessage | null = null;
-  private parked: ServerResponse | null = null;
+  /** The poll waiting for something to answer with, and since when. */
+  private parked: PollSink | null = null;
   private parkedAt = 0;
   private flushScheduled = false;
   private closing = false;
-  /** Answers written and not yet flushed to their sockets (null when none). */
-  private answering: ServerResponse[] | null = null;
+  /** Answers written and not yet flushed (null when none). */
+  private answering: PollSink[] | null = null;
 
-  constructor(
-    private readonly pollTimeoutMs: number,
-    private readonly cors: (req: IncomingMessage) => Record<string, string>,
-  ) {
+  constructor(private readonly pollTimeoutMs: number) {
     super();
   }
 
   /** Queued for the next poll, plus answers still on their way out. */
   get bufferedAmount(): number {
     let bytes = this.queuedBytes;
-    if (this.answering) for (const res of this.answering) bytes += res.writableLength;
+    if (this.answering) for (const sink of this.answering) bytes += sink.pending;
     return bytes;
   }
 
@@ -56,15 +128,14 @@ export class LongPollingConnection extends ServerConnection {
   }
 
   /** Parks a poll. A second poll while one is parked is refused with 409 POLL_IN_PROGRESS. */
-  poll(req: IncomingMessage, res: ServerResponse): void {
-    if (this.parked) return sendError(res, new TransportLabError('POLL_IN_PROGRESS'), this.cors(req));
+  poll(sink: PollSink): void {
+    if (this.parked) return sink.refuse(new TransportLabError('POLL_IN_PROGRESS'));
     this.touch();
-    this.parkedReq = req;
-    this.parked = res;
+    this.parked = sink;
     this.parkedAt = Date.now();
-    res.once('close', () => {
-      if (this.parked !== res) return;
-      this.parked = this.parkedReq = null;
+    sink.onGone(() => {
+      if (this.parked !== sink) return;
+      this.parked = null;
       this.lost(); // the client went away with a poll parked
     });
     if (this.queue) this.scheduleFlush();
@@ -92,7 +163,7 @@ export class LongPollingConnection extends ServerConnection {
 
   protected destroy(): void {
     this.parked?.destroy();
-    if (this.answering) for (const res of this.answering) res.destroy();
+    if (this.answering) for (const sink of this.answering) sink.destroy();
   }
 
   /** Everything sent in the same event-loop turn goes out in one response. */
@@ -109,82 +180,73 @@ export class LongPollingConnection extends ServerConnection {
 
   /** Answers the parked poll with everything queued (an empty batch when nothing is). */
   private flush(): void {
-    const res = this.parked;
-    const req = this.parkedReq!;
-    if (!res) return;
-    this.parked = this.parkedReq = null;
+    const sink = this.parked;
+    if (!sink) return;
+    this.parked = null;
     const body = encodeBatch(this.queue ?? []);
     this.answeredUpTo = this.queuedUpTo;
     this.queue = null;
     this.queuedBytes = 0;
-    if (!this.closing) omitKeepAliveHeaders(res);
-    res.writeHead(200, answerHeaders(body.byteLength, this.closing, this.cors(req)));
     const flushed = this.trackWrite();
-    (this.answering ??= []).push(res);
-    res.end(body, () => {
-      this.answered(res);
+    (this.answering ??= []).push(sink);
+    sink.answer(body, this.closing, () => {
+      this.answered(sink);
       flushed();
     });
-    res.once('close', () => this.answered(res));
   }
 
-  private answered(res: ServerResponse): void {
+  private answered(sink: PollSink): void {
     const answering = this.answering;
-    const at = answering ? answering.indexOf(res) : -1;
+    const at = answering ? answering.indexOf(sink) : -1;
     if (at < 0) return;
     answering!.splice(at, 1);
     if (answering!.length === 0) this.answering = null;
   }
 }
 
-/** A poll answer's head: a fresh object per answer (Node keeps it), CORS only for allowed origins. */
-function answerHeaders(
-  length: number,
-  closing: boolean,
-  cors: Record<string, string>,
-): Record<string, string | number> {
-  const headers: Record<string, string | number> = {
-    'Content-Type': BATCH_CONTENT_TYPE,
-    'Content-Length': length,
-    'Cache-Control': 'no-store',
-  };
-  if (closing) headers.Connection = 'close';
-  for (const name in cors) headers[name] = cors[name];
-  return headers;
+/**
+ * A poll without `open=1` continues its session: parked on the session's long-poll connection, or
+ * (that connection or its last answer lost) on a fresh one that gets everything past its ack.
+ */
+export function continuePoll(session: HostedSession, sink: PollSink, ack: number, pollTimeoutMs: number): void {
+  const current = session.activeConnection;
+  if (current instanceof LongPollingConnection && !current.missedAnswer(ack)) {
+    session.receive({ type: 'ack', ack }, null);
+    return current.poll(sink);
+  }
+  if (session.transport !== 'long-polling') throw new TransportLabError('WRONG_TRANSPORT');
+  // The long-poll connection, or its last answer, was lost, yet the client never saw its poll fail
+  // (a browser resent it on a new connection by itself): continue the session on this poll, which
+  // gets everything past its ack from the session's outbox. See docs/protocol.md.
+  const connection = new LongPollingConnection(pollTimeoutMs);
+  connection.poll(sink);
+  session.continueOn(connection, ack);
 }
 
 /**
  * A GET with `open=1` opens (or resumes) a session on a fresh long-poll connection. A GET without it
  * continues a session and never opens one: an unknown session is a 404 UNKNOWN_SESSION (the client
- * reconnects with `open=1` and learns whether its session was lost).
+ * reconnects with `open=1` and learns whether its session was lost). On a cluster, a poll for a
+ * session another node holds is relayed to it.
  */
-export const longPolling: TransportFactory = (host) => {
+export const longPolling: TransportFactory = (host: TransportHost) => {
   const { pollTimeoutMs } = host.options;
-  const cors = (req: IncomingMessage) => host.corsHeaders(req);
-  const parkedConnection = (req: IncomingMessage, res: ServerResponse) => {
-    const connection = new LongPollingConnection(pollTimeoutMs, cors);
-    connection.poll(req, res);
-    return connection;
-  };
+  const sinkOf = (req: IncomingMessage, res: ServerResponse) => responseSink(res, host.corsHeaders(req));
   const open = async (req: IncomingMessage, res: ServerResponse, query: SessionQuery) => {
     const admission = await host.admit(req, query, 'long-polling');
     if (res.destroyed) return; // the client left while it was being admitted
-    host.open(admission, () => parkedConnection(req, res));
+    host.open(admission, () => {
+      const connection = new LongPollingConnection(pollTimeoutMs);
+      connection.poll(sinkOf(req, res));
+      return connection;
+    });
   };
   return {
-    get(req, res, query) {
+    get(req, res, query: SessionQuery) {
       if (query.open) return open(req, res, query);
-      const session = host.find(query);
-      const current = session.activeConnection;
-      if (current instanceof LongPollingConnection && !current.missedAnswer(query.ack)) {
-        session.receive({ type: 'ack', ack: query.ack }, null);
-        return current.poll(req, res);
-      }
-      if (session.transport !== 'long-polling') throw new TransportLabError('WRONG_TRANSPORT');
-      // The long-poll connection, or its last answer, was lost, yet the client never saw its poll fail
-      // (a browser resent it on a new connection by itself): continue the session on this poll, which
-      // gets everything past its ack from the session's outbox. See docs/protocol.md.
-      session.continueOn(parkedConnection(req, res), query.ack);
+      const session = host.findOrRelay(query);
+      if (session) return continuePoll(session, sinkOf(req, res), query.ack, pollTimeoutMs);
+      return host.relayPoll(query, sinkOf(req, res));
     },
   };
 };
