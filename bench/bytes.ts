@@ -203,7 +203,7 @@ export async function measureBytes(s: Settings, log: (line: string) => void): Pr
   }
 }
 
-const HEADS: Array<[keyof ByteBreakdown, string]> = [
+const HEADS: Array<[Exclude<keyof ByteBreakdown, 'http2'>, string]> = [
   ['payload', 'payload'],
   ['envelope', 'envelope'],
   ['framing', 'framing'],

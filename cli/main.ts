@@ -10,6 +10,7 @@ import { registerInspectCommand } from './inspect.js';
 import { registerListCommand } from './list.js';
 import { registerReportCommand } from './report.js';
 import { registerRunCommand } from './run.js';
+import { registerTabsCommand } from './tabs.js';
 
 /** package.json: one folder up from source (cli/main.ts), two from the package's dist/cli/main.js. */
 const PACKAGE_JSON = new URL(
@@ -28,6 +29,7 @@ export function createProgram(): Command {
   registerReportCommand(program);
   registerListCommand(program);
   registerInspectCommand(program);
+  registerTabsCommand(program);
   return program;
 }
 

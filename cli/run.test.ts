@@ -158,3 +158,27 @@ it('reads --clients as counts, "browser" or "browser:N"; browser plans leave out
   expect(node.map((p) => p.contender)).toEqual(ticker.contenders);
   expect(node.every((p) => p.clients === 2)).toBe(true);
 });
+
+it('--tls, --http and --compression become run dimensions: one run per value, recorded in params', () => {
+  const chat = getScenario('chat');
+  const expand = (o: Parameters<typeof parseOverrides>[0]) =>
+    planSuite([{ scenario: chat }], { ...parseOverrides(o), contenders: ['long-polling'] });
+  const deployments = (o: Parameters<typeof parseOverrides>[0]) =>
+    expand(o).map((p) => [p.tls, p.http, p.compression, p.variant]);
+  expect(deployments({ out: 'x' })).toEqual([[false, '1.1', false, null]]);
+  expect(deployments({ out: 'x', tls: true })).toEqual([[true, '1.1', false, 'https']]);
+  expect(deployments({ out: 'x', http: '1.1,2' })).toEqual([
+    [true, '1.1', false, 'https'],
+    [true, '2', false, 'https, HTTP/2'],
+  ]);
+  // HTTP/2 only over TLS: the plain run stays on HTTP/1.1.
+  expect(deployments({ out: 'x', tls: 'off,on', http: '2' })).toEqual([[true, '2', false, 'https, HTTP/2']]);
+  expect(deployments({ out: 'x', tls: 'off,on', compression: 'off,on' })).toEqual([
+    [false, '1.1', false, 'compression off'],
+    [true, '1.1', false, 'compression off, https'],
+    [false, '1.1', true, 'compression on'],
+    [true, '1.1', true, 'compression on, https'],
+  ]);
+  for (const bad of [{ http: '3' }, { compression: 'yes' }, { tls: 'maybe' }])
+    expect(() => parseOverrides({ out: 'x', ...bad })).toThrow(/takes/);
+});

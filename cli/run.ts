@@ -47,6 +47,10 @@ export interface RunCommandOptions {
   json?: boolean;
   progress?: boolean;
   verifyCapture?: boolean;
+  /** true (the flag alone), or "on", "off", "off,on". */
+  tls?: boolean | string;
+  http?: string;
+  compression?: string;
   nodes?: string;
   balancer?: string;
   backplane?: string;
@@ -96,6 +100,17 @@ export function parseOverrides(o: RunCommandOptions): Overrides {
       ? undefined
       : durationSchema.safeParse(/^\d+$/.test(o.duration) ? Number(o.duration) : o.duration);
   if (duration && !duration.success) throw new Error(`--duration takes e.g. 500ms, 10s, 2m (got ${o.duration})`);
+  const http = list(o.http);
+  if (http?.some((h) => h !== '1.1' && h !== '2')) throw new Error(`--http takes 1.1, 2 or 1.1,2 (got ${o.http})`);
+  const onOff = (flag: string, text: string | undefined) =>
+    list(text)?.map((c) => {
+      if (c !== 'on' && c !== 'off') throw new Error(`--${flag} takes on, off or off,on (got ${text})`);
+      return c === 'on';
+    });
+  const compression = onOff('compression', o.compression);
+  // --tls alone is "on"; --http 2 implies it (browsers speak HTTP/2 only over TLS).
+  const tls =
+    o.tls === true ? [true] : (onOff('tls', o.tls || undefined) ?? (http?.includes('2') ? [true] : undefined));
   const nodes = list(o.nodes)?.map((n) => {
     if (!/^\d+$/.test(n) || Number(n) < 1 || Number(n) > 16) throw new Error(`--nodes takes counts 1–16 (got ${n})`);
     return Number(n);
@@ -109,6 +124,9 @@ export function parseOverrides(o: RunCommandOptions): Overrides {
     if (!(BACKPLANES as readonly string[]).includes(b))
       throw new Error(`--backplane takes ${BACKPLANES.join(', ')} (got ${JSON.stringify(b)})`);
   return {
+    ...(tls ? { tls } : {}),
+    ...(http ? { http: http as Array<'1.1' | '2'> } : {}),
+    ...(compression ? { compression } : {}),
     contenders: contenders as Contender[] | undefined,
     networks: list(o.network),
     middleboxes: list(o.middlebox)?.map((m) => (m === 'none' ? null : m)),
@@ -281,6 +299,12 @@ export function registerRunCommand(program: Command): Command {
     .option('--out <file>', 'results JSON', 'reports/out/results.json')
     .option('--report <file>', 'also write the HTML report here')
     .option('--json', 'print the results JSON on stdout (no progress, no table)')
+    .option(
+      '--tls [list]',
+      'over TLS 1.3 (https:, wss:) with a throwaway certificate per run; "off,on" runs both. Bytes gain a TLS category',
+    )
+    .option('--http <list>', 'HTTP version(s) for SSE, long-polling and POSTs: 1.1, 2 or 1.1,2 (2 implies --tls)')
+    .option('--compression <list>', 'on, off or on,off: compression on every transport (deflate, gzip/brotli)')
     .option('--verify-capture', 'capture each run with tshark; record captured vs metered bytes in params.wireCheck')
     .addOption(new Option('--no-progress', 'one line per finished run instead of a progress bar'))
     .addHelpText(

@@ -25,6 +25,8 @@ import type { ByteBreakdown } from '../scenarios/results.js';
 export interface LaneSpec {
   network: string;
   middlebox: string | null;
+  /** To the demo's HTTPS + HTTP/2 listener (its throwaway certificate) instead of plain HTTP. */
+  secure?: boolean;
 }
 
 export interface LaneStats {
@@ -32,6 +34,7 @@ export interface LaneStats {
   port: number;
   network: string;
   middlebox: string | null;
+  secure: boolean;
   /** TCP payload bytes read from / written to the page, all connections of the lane. */
   upstreamBytes: number;
   downstreamBytes: number;
@@ -57,6 +60,7 @@ interface Lane {
   inspector: Inspector;
   tally: Tally;
   lastSeen: number;
+  secure: boolean;
 }
 
 const MAX_EVENTS = 50;
@@ -65,7 +69,11 @@ const MAX_RECORD_BYTES = 256 * 1024;
 const QUIET_MS = 1_000;
 const RETIRE_MAX_MS = 8_000;
 
-export function createLanes(target: () => { host: string; port: number }, idleMs = 120_000) {
+/**
+ * `target(secure)`: where a lane's proxy connects: the demo's plain listener, or its TLS one. A TLS
+ * lane's bytes are counted, but not decoded (the inspector reads plaintext).
+ */
+export function createLanes(target: (secure: boolean) => { host: string; port: number }, idleMs = 120_000) {
   const lanes = new Map<string, Lane>();
   const retiring = new Set<ReturnType<typeof setInterval>>();
 
@@ -102,31 +110,34 @@ export function createLanes(target: () => { host: string; port: number }, idleMs
       tally.lastByteAt = Date.now();
     };
     const proxy = await createProxy({
-      target: target(),
+      target: target(spec.secure ?? false),
       network: spec.network,
       middlebox: spec.middlebox,
       onEvent: ({ type, detail, at, connectionId }) => {
         if (type === 'open') tally.connections++;
         if (tally.events.length < MAX_EVENTS) tally.events.push({ type, detail, at, connectionId });
       },
-      tap: (connectionId) =>
-        teeTap(inspector.tap(connectionId), {
-          upstream: (b) => count(b, 'up'),
-          downstream: (b) => count(b, 'down'),
+      tap: (connectionId) => {
+        const counter = {
+          upstream: (b: Buffer) => count(b, 'up'),
+          downstream: (b: Buffer) => count(b, 'down'),
           close() {},
-        }),
+        };
+        return spec.secure ? counter : teeTap(inspector.tap(connectionId), counter);
+      },
     });
-    lanes.set(id, { proxy, inspector, tally, lastSeen: Date.now() });
+    lanes.set(id, { proxy, inspector, tally, lastSeen: Date.now(), secure: spec.secure ?? false });
     return stats(id);
   }
 
   function stats(id: string): LaneStats {
-    const { proxy, tally } = get(id);
+    const { proxy, tally, secure } = get(id);
     return {
       id,
       port: proxy.port,
       network: proxy.profile.name,
       middlebox: proxy.middlebox,
+      secure,
       upstreamBytes: tally.up,
       downstreamBytes: tally.down,
       categories: tally.categories,

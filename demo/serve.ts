@@ -8,15 +8,20 @@
  *
  *   npm start                      http://localhost:3000
  *   PORT=8080 npm start  |  npm start -- --port 8080
+ *   npm start -- --tls             also an HTTPS + HTTP/2 listener (a throwaway certificate) for
+ *                                  the page's "https, HTTP/2" option: our transports over TLS, SSE
+ *                                  and long-polling multiplexed on one connection
  *
  * A bad port or one in use is one line on stderr and exit code 2 or 1, not a stack trace.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import http from 'node:http';
+import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { Server as SocketIoServer } from 'socket.io';
 import { describeMiddlebox } from '../scenarios/network/middleboxes.js';
+import { type Certificate, createCertificate } from '../scenarios/network/certificate.js';
 import { NETWORK_PROFILE_NAMES } from '../scenarios/network/profiles.js';
 import { createMessageServer, type MessageServer } from '../server/index.js';
 import { redisBackplane } from '../server/redis.js';
@@ -41,6 +46,8 @@ export const DEMO_HEARTBEAT_MS = 8_000;
 export interface DemoOptions {
   port?: number;
   host?: string;
+  /** Also listen with TLS and HTTP/2 (on a port of its own) with this certificate, or a new throwaway one. */
+  tls?: Certificate | true;
   /**
    * One node of the demo cluster (demo/cluster.ts): the Redis backplane, this node's name, whether it
    * runs the ticker, the port pages load from (the balancer's), and where lanes forward to.
@@ -52,6 +59,8 @@ export interface Demo {
   url: string;
   port: number;
   rt: MessageServer;
+  /** With `tls`: the certificate the HTTPS + HTTP/2 listener serves, and its port. */
+  secure: { certificate: Certificate; port: number } | null;
   close(): Promise<void>;
 }
 
@@ -84,6 +93,13 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       : {}),
   });
   rt.attach(server);
+  // HTTPS + HTTP/2 beside it, for our transports only: Express and Socket.IO stay on plain HTTP/1.1.
+  const certificate = options.tls === true ? await createCertificate() : (options.tls ?? null);
+  const secureServer = certificate
+    ? http2.createSecureServer({ key: certificate.key, cert: certificate.cert, allowHTTP1: true })
+    : null;
+  if (secureServer) rt.attach(secureServer);
+  let securePort = 0;
   const io = new SocketIoServer(server, {
     serveClient: false,
     destroyUpgrade: false,
@@ -92,7 +108,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       done(null, req.headers.origin === undefined || isDemoOrigin(req.headers.origin, req.headers.host)),
   });
   const hub = createHub(rt, io, { ticker: options.cluster?.ticker ?? true, clockTicks: options.cluster !== undefined });
-  const lanes = createLanes(() => ({ host: '127.0.0.1', port }));
+  const lanes = createLanes((secure) => ({ host: '127.0.0.1', port: secure ? securePort : port }));
 
   app.use(express.json({ limit: '4kb' }));
   if (options.cluster) {
@@ -104,11 +120,16 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       setTimeout(() => process.kill(process.pid, 'SIGKILL'), 50);
     });
   }
-  laneRoutes(app, lanes);
+  laneRoutes(app, lanes, secureServer !== null);
   app.get(
     '/api/options',
     (_req, res) =>
-      void res.json({ networks: NETWORK_PROFILE_NAMES, middleboxes: MIDDLEBOXES, heartbeatMs: DEMO_HEARTBEAT_MS }),
+      void res.json({
+        networks: NETWORK_PROFILE_NAMES,
+        middleboxes: MIDDLEBOXES,
+        heartbeatMs: DEMO_HEARTBEAT_MS,
+        secure: secureServer !== null,
+      }),
   );
   app.get(/.*/, (req, res, next) => {
     const asset = assets.get(req.path);
@@ -126,29 +147,55 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
   });
   port = (server.address() as AddressInfo).port;
+  if (secureServer) {
+    await new Promise<void>((resolve, reject) => {
+      secureServer.once('error', reject);
+      secureServer.listen(0, options.host ?? '127.0.0.1', () => resolve());
+    });
+    securePort = (secureServer.address() as AddressInfo).port;
+  }
+  const secureSessions = new Set<http2.ServerHttp2Session>();
+  secureServer?.on('session', (s) => (secureSessions.add(s), s.once('close', () => secureSessions.delete(s))));
   return {
     url: `http://localhost:${port}`,
     port,
     rt,
+    secure: certificate ? { certificate, port: securePort } : null,
     async close() {
       hub.stop();
       await lanes.closeAll();
       await io.close(); // closes the http server too
       await rt.close();
       server.closeAllConnections();
+      for (const session of secureSessions) session.destroy();
+      await new Promise<void>((resolve) => (secureServer ? secureServer.close(() => resolve()) : resolve()));
     },
   };
 }
 
-/** The lanes API: open a lane (a proxy with a network profile and middlebox), its counters, records, cut, close. */
-export function laneRoutes(app: express.Express, lanes: ReturnType<typeof createLanes>): void {
+/**
+ * The lanes API: open a lane (a proxy with a network profile and middlebox, to the plain listener or,
+ * with `secureAvailable`, the TLS one), its counters, records, cut, close.
+ */
+export function laneRoutes(app: express.Express, lanes: ReturnType<typeof createLanes>, secureAvailable = false): void {
   app.use('/api/lanes', express.json({ limit: '4kb' }));
   app.post('/api/lanes', async (req, res) => {
-    const { network = 'loopback', middlebox = 'none' } = (req.body ?? {}) as { network?: string; middlebox?: string };
+    const {
+      network = 'loopback',
+      middlebox = 'none',
+      secure = false,
+    } = (req.body ?? {}) as { network?: string; middlebox?: string; secure?: boolean };
     if (!NETWORK_PROFILE_NAMES.includes(network as never) || !(middlebox in MIDDLEBOXES)) {
       return void res.status(400).json({ code: 'BAD_REQUEST', message: 'unknown network profile or middlebox' });
     }
-    res.json(await lanes.open({ network, middlebox: middlebox === 'none' ? null : middlebox }));
+    if (secure && !secureAvailable) {
+      return void res
+        .status(400)
+        .json({ code: 'BAD_REQUEST', message: 'https lanes need the demo started with --tls' });
+    }
+    res.json(
+      await lanes.open({ network, middlebox: middlebox === 'none' ? null : middlebox, secure: secure === true }),
+    );
   });
   app.get('/api/lanes/:id', (req, res) => void res.json(lanes.stats(req.params.id)));
   app.get('/api/lanes/:id/records', (req, res) => {
@@ -189,8 +236,15 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   let port: number | null = null;
   try {
     port = portFromArgs(process.argv.slice(2));
-    const demo = await startDemo({ port });
+    const demo = await startDemo({ port, ...(process.argv.includes('--tls') ? { tls: true } : {}) });
     console.log(`transport-lab demo on ${demo.url}  (open it in two tabs; Ctrl-C to stop)`);
+    if (demo.secure) {
+      console.log(
+        `https + HTTP/2 lanes: https://127.0.0.1:${demo.secure.port} serves a throwaway certificate. Trust it in ` +
+          `Chromium with --ignore-certificate-errors-spki-list=${demo.secure.certificate.spki}, or open that address once ` +
+          'and accept it (the page connects to 127.0.0.1 on other ports through its proxies).',
+      );
+    }
     const stop = () => void demo.close().then(() => process.exit(0));
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

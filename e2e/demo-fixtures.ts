@@ -7,6 +7,7 @@
  */
 import { expect, test as base, type Page } from '@playwright/test';
 import { startDemo, type Demo } from '../demo/serve.js';
+import type { Certificate } from '../scenarios/network/certificate.js';
 
 export interface DemoPage {
   page: Page;
@@ -21,10 +22,12 @@ interface Fixtures {
   allowErrors: RegExp[];
 }
 
-export const test = base.extend<Fixtures, { demo: Demo }>({
+export const test = base.extend<Fixtures, { demo: Demo; demoTls: Certificate | null }>({
+  /** A certificate for the demo's HTTPS + HTTP/2 listener (the browser must trust it: launchOptions). */
+  demoTls: [null, { scope: 'worker', option: true }],
   demo: [
-    async ({}, use) => {
-      const demo = await startDemo({ port: 0 });
+    async ({ demoTls }, use) => {
+      const demo = await startDemo({ port: 0, ...(demoTls ? { tls: demoTls } : {}) });
       await use(demo);
       await demo.close();
     },

@@ -21,7 +21,7 @@ export interface RunGroup {
   description: string;
   network: RunResult['network'];
   middlebox: string | null;
-  /** The workload variant all runs share ("64 KB, deflate on"), or null when the scenario has none. */
+  /** The workload variant all runs share ("64 KB, compression on"), or null when the scenario has none. */
   workload: string | null;
   /** The client modes among the runs, first seen first. */
   clientModes: Array<RunResult['clientMode']>;

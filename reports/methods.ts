@@ -23,8 +23,38 @@ export const METHODS: ReadonlyArray<readonly [term: string, text: string]> = [
       'stream), HTTP headers (per-request heads: long-polling, POST upstream), framing (WebSocket frame ' +
       'headers, SSE "data:" lines, chunked-encoding lines, batch prefixes), envelope (transport-lab’s ' +
       'sequence/ack/kind bytes; 0 for peers, whose packet headers count as framing), control (heartbeats, ' +
-      'acks, hello, probes) and payload (the application’s bytes). They add up to the wire total exactly; ' +
-      'a results file where they do not is rejected.',
+      'acks, hello, probes), payload (the application’s bytes) and, over TLS, TLS. They add up to the wire ' +
+      'total exactly; a results file where they do not is rejected.',
+  ],
+  [
+    'TLS bytes',
+    'Runs with TLS (params.tls) serve a throwaway certificate made for the run (openssl, P-256) over ' +
+      'TLS 1.3; Node clients trust it as their CA, Chromium by its public key’s hash. The server writes ' +
+      'each secret it derives to a key log (SSLKEYLOGFILE format) as it derives it; the meter follows each ' +
+      'connection record by record, decrypts it with those secrets (AES-GCM or ChaCha20-Poly1305, RFC 8446 ' +
+      'key schedule) and dissects the plaintext exactly as on a plain connection. TLS = every 5-byte record ' +
+      'header, each encrypted record’s content type, padding and 16-byte tag, and whole handshake records ' +
+      '(ClientHello through Finished, session tickets), ChangeCipherSpec and alerts. Wire totals are still ' +
+      'checked against tshark captures, and payload and envelope bytes against the same workload in the clear.',
+  ],
+  [
+    'HTTP/2',
+    'Runs with params.http "2" offer h2 by ALPN (WebSocket stays on the HTTP/1.1 upgrade on the same port; ' +
+      'ws does not do RFC 8441). The meter follows HTTP/2 frames and decodes header blocks with HPACK ' +
+      '(hpack.js), so each stream’s heads and body are classified as an HTTP/1.1 message with the same ' +
+      'heads would be: HEADERS and CONTINUATION frames count as handshake (an SSE stream’s) or HTTP ' +
+      'headers, DATA frame headers and padding and every connection frame (SETTINGS, WINDOW_UPDATE, PING, ' +
+      'PRIORITY, RST_STREAM, GOAWAY, the preface) as framing. Beside the categories, bytes.http2 counts ' +
+      'the same frames by type. Our Node client speaks HTTP/2 through undici; Socket.IO’s Node client ' +
+      'polls over HTTP/1.1 only; browsers choose HTTP/2 themselves.',
+  ],
+  [
+    'Compression',
+    'params.compression turns compression on for every transport of a contender: permessage-deflate on ' +
+      'WebSocket; for ours gzip or brotli (Accept-Encoding) on SSE streams, flushed after every event, and ' +
+      'on long-poll answers of 256 bytes or more; for Socket.IO its httpCompression. A compressed body is ' +
+      'one stream in which no byte belongs to one message: the meter decodes it when it ends and shares its ' +
+      'wire bytes over the categories in proportion to the decoded content (the total stays exact).',
   ],
   [
     'Bytes and overhead per message',

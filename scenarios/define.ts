@@ -7,8 +7,8 @@
  * `echo`, `fanout`: each client's rate (echo: the server sends each message back; fanout: the server
  * relays each message to everyone in the sender's room, the sender included).
  *
- * Fields that take a list (payload bytes, network, middlebox, strategy, compression) expand into one
- * run per value; `contenders` too.
+ * Fields that take a list (payload bytes, network, middlebox, strategy, compression, tls, http) expand
+ * into one run per value; `contenders` too.
  */
 import { z } from 'zod';
 import { parseMiddlebox } from './network/middleboxes.js';
@@ -106,8 +106,15 @@ export const scenarioSchema = z
       .default([...CONTENDERS]),
     /** For `auto`: our client's strategy (fallback walks the list; upgrade starts low and probes). */
     strategy: oneOrMany(z.enum(['fallback', 'upgrade'])).default(['fallback']),
-    /** permessage-deflate on the WebSocket contenders. */
+    /**
+     * Compression on every transport of every contender: permessage-deflate on WebSocket, gzip/brotli
+     * (Accept-Encoding) on SSE streams and polling answers (ours; Socket.IO: its httpCompression).
+     */
     compression: oneOrMany(z.boolean()).default([false]),
+    /** Over TLS (https:, wss:) with a throwaway certificate per run; TLS 1.3. */
+    tls: oneOrMany(z.boolean()).default([false]),
+    /** HTTP version the HTTP transports may use: '2' needs tls (browsers speak HTTP/2 only over TLS). */
+    http: oneOrMany(z.enum(['1.1', '2'])).default(['1.1']),
     /** Server heartbeat, applied to every contender that has one (Socket.IO: pingInterval). */
     heartbeatMs: z.number().int().positive().optional(),
     /** Present on the throughput scenario: raise the rate step by step instead of a fixed rate. */

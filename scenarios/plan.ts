@@ -27,11 +27,19 @@ export interface RunPlan {
   payload: { bytes: number; kind: PayloadKind };
   traffic: Scenario['traffic'];
   strategy: 'fallback' | 'upgrade';
+  /** Compression on every transport (permessage-deflate, gzip/brotli on HTTP answers). */
   compression: boolean;
+  /**
+   * Deployment: over TLS 1.3 (https:, wss:; a throwaway certificate per run), and the HTTP version
+   * the HTTP transports may use ('2' with tls only: ALPN offers h2, WebSocket stays on the HTTP/1.1
+   * upgrade). Absent: plain HTTP/1.1.
+   */
+  tls?: boolean;
+  http?: HttpVersion;
   heartbeatMs: number | null;
   throughput: Scenario['throughput'] | null;
   /**
-   * Human label of the variant within the scenario, e.g. "256 KB, deflate on, upgrade"; null when
+   * Human label of the variant within the scenario, e.g. "256 KB, compression on, https, upgrade"; null when
    * none. `workload` is its part that changes what is sent (payload size, compression): runs with
    * different workloads are different comparisons; the auto client's strategy is not part of it.
    */
@@ -61,6 +69,8 @@ export interface Faults {
   upstream?: { drop?: number[]; duplicate?: number[]; delay?: number[] };
 }
 
+export type HttpVersion = '1.1' | '2';
+
 export interface Overrides {
   contenders?: Contender[];
   networks?: string[];
@@ -69,6 +79,10 @@ export interface Overrides {
   /** 'browser': the clients are headless Chromium pages; contenders without a browser client are left out. */
   clientMode?: ClientMode;
   durationMs?: number;
+  /** Deployment dimensions (each value is one run): TLS on/off, HTTP version, compression on/off. */
+  tls?: boolean[];
+  http?: HttpVersion[];
+  compression?: boolean[];
   nodes?: number[];
   balancers?: BalancerMode[];
   backplanes?: Array<'memory' | 'redis'>;
@@ -82,6 +96,8 @@ const MESSAGES_ONLY_CAP_MS = 60_000;
 
 export function expandScenario(s: Scenario, o: Overrides = {}): RunPlan[] {
   const plans: RunPlan[] = [];
+  const compressions = o.compression ?? s.compression;
+  const deployments = deploymentsOf(o.tls ?? s.tls, o.http ?? s.http);
   // Browser plans leave out contenders without a browser client (raw-ws); the CLI says so.
   const browser = o.clientMode === 'browser';
   const durationMs =
@@ -93,41 +109,58 @@ export function expandScenario(s: Scenario, o: Overrides = {}): RunPlan[] {
       for (const contender of (o.contenders ?? s.contenders).filter((c) => !browser || hasBrowserClient(c)))
         for (const cluster of clusterPlans(s, o))
           for (const bytes of s.payload.bytes)
-            for (const compression of s.compression)
-              for (const strategy of contender === 'auto' ? s.strategy : [s.strategy[0]]) {
-                const workload = [
-                  s.payload.bytes.length > 1 ? formatBytes(bytes) : null,
-                  s.compression.length > 1 ? `deflate ${compression ? 'on' : 'off'}` : null,
-                ].filter(Boolean);
-                const labels = [
-                  ...workload,
-                  contender === 'auto' && s.strategy.length > 1 ? strategy : null,
-                  clusterLabel(cluster, s, o),
-                ].filter(Boolean);
-                plans.push({
-                  scenario: s.name,
-                  description: s.description,
-                  contender,
-                  network,
-                  middlebox,
-                  clients: o.clients ?? s.clients.count,
-                  ...(browser ? { clientMode: 'browser' as const } : {}),
-                  rampMs: s.clients.rampMs,
-                  durationMs,
-                  messages: s.messages ?? null,
-                  payload: { bytes, kind: s.payload.kind },
-                  traffic: s.traffic,
-                  strategy,
-                  compression,
-                  heartbeatMs: s.heartbeatMs ?? null,
-                  throughput: s.throughput ?? null,
-                  variant: labels.length ? labels.join(', ') : null,
-                  workload: workload.length ? workload.join(', ') : null,
-                  cluster,
-                });
-              }
+            for (const compression of compressions)
+              for (const { tls, http } of deployments)
+                for (const strategy of contender === 'auto' ? s.strategy : [s.strategy[0]]) {
+                  const workload = [
+                    s.payload.bytes.length > 1 ? formatBytes(bytes) : null,
+                    compressions.length > 1 ? `compression ${compression ? 'on' : 'off'}` : null,
+                  ].filter(Boolean);
+                  // The deployment names the run beside the contender ("sse (https, HTTP/2)"), so one
+                  // comparison holds HTTP/1.1 and HTTP/2 side by side.
+                  const labels = [
+                    ...workload,
+                    tls ? deploymentLabel(http) : null,
+                    contender === 'auto' && s.strategy.length > 1 ? strategy : null,
+                    clusterLabel(cluster, s, o),
+                  ].filter(Boolean);
+                  plans.push({
+                    scenario: s.name,
+                    description: s.description,
+                    contender,
+                    network,
+                    middlebox,
+                    clients: o.clients ?? s.clients.count,
+                    ...(browser ? { clientMode: 'browser' as const } : {}),
+                    rampMs: s.clients.rampMs,
+                    durationMs,
+                    messages: s.messages ?? null,
+                    payload: { bytes, kind: s.payload.kind },
+                    traffic: s.traffic,
+                    strategy,
+                    compression,
+                    tls,
+                    http,
+                    heartbeatMs: s.heartbeatMs ?? null,
+                    throughput: s.throughput ?? null,
+                    variant: labels.length ? labels.join(', ') : null,
+                    workload: workload.length ? workload.join(', ') : null,
+                    cluster,
+                  });
+                }
   return plans;
 }
+
+/** TLS × HTTP version, HTTP/2 only over TLS (what browsers speak); plain HTTP/2 (h2c) is left out. */
+function deploymentsOf(tlsValues: boolean[], httpValues: HttpVersion[]): Array<{ tls: boolean; http: HttpVersion }> {
+  const out = tlsValues.flatMap((tls) =>
+    (tls ? httpValues : httpValues.filter((h) => h === '1.1')).map((http) => ({ tls, http })),
+  );
+  if (out.length === 0) throw new Error('HTTP/2 runs need TLS: add tls (--tls), or include HTTP/1.1');
+  return out;
+}
+
+export const deploymentLabel = (http: HttpVersion): string => (http === '2' ? 'https, HTTP/2' : 'https');
 
 /** Every (nodes × balancer × backplane) a scenario asks for; faults only where the node exists. */
 function clusterPlans(s: Scenario, o: Overrides): ClusterPlan[] {

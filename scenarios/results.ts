@@ -76,7 +76,32 @@ const deliveryCountsSchema = z.object({
 });
 
 /** The parts of a direction's wire bytes, in the order they add up to its total. */
-export const BYTE_CATEGORIES = ['handshake', 'httpHeaders', 'framing', 'envelope', 'control', 'payload'] as const;
+export const BYTE_CATEGORIES = [
+  'tls',
+  'handshake',
+  'httpHeaders',
+  'framing',
+  'envelope',
+  'control',
+  'payload',
+] as const;
+
+/**
+ * HTTP/2's own bytes by frame type (meter/http2.ts), beside the categories (not added to them):
+ * `headers` = HEADERS and CONTINUATION frames whole (HPACK-compressed heads; in the categories as
+ * handshake or httpHeaders), `data` = DATA frames' 9-byte headers and padding (their content is in
+ * the body categories), `settings`, `windowUpdate`, `ping` and `other` (PRIORITY, RST_STREAM,
+ * GOAWAY, PUSH_PROMISE, the client's 24-byte connection preface) whole; all but `headers` are
+ * `framing` in the categories.
+ */
+export const HTTP2_FRAME_CATEGORIES = ['headers', 'data', 'settings', 'windowUpdate', 'ping', 'other'] as const;
+export const http2FramesSchema = z.object(
+  Object.fromEntries(HTTP2_FRAME_CATEGORIES.map((k) => [k, bytes])) as Record<
+    (typeof HTTP2_FRAME_CATEGORIES)[number],
+    typeof bytes
+  >,
+);
+export type Http2Frames = z.infer<typeof http2FramesSchema>;
 
 /**
  * Wire bytes of one direction, counted at the TCP socket, split by what they carried. The
@@ -85,12 +110,15 @@ export const BYTE_CATEGORIES = ['handshake', 'httpHeaders', 'framing', 'envelope
 export const byteBreakdownSchema = z
   .object({
     total: bytes,
+    // TLS record headers, AEAD tags and content types, handshake records, alerts (meter/tls.ts); 0 without TLS
+    tls: bytes.default(0),
     handshake: bytes, // upgrade request/response, first response headers of a stream
     httpHeaders: bytes, // per-request HTTP heads (long-polling, POST upstream)
     framing: bytes, // WebSocket frame headers, SSE "data:" lines, chunked-encoding lines, batch prefixes
     envelope: bytes, // our seq/ack/kind bytes; Socket.IO's packet wrapper (`42["event",` … `]`); 0 for raw ws
     control: bytes, // heartbeats, acks, hello, probes
     payload: bytes, // the application's bytes as the application sees them
+    http2: http2FramesSchema.optional(), // HTTP/2 connections only: their frames by type (see above)
   })
   .refine((b) => BYTE_CATEGORIES.reduce((sum, key) => sum + b[key], 0) === b.total, {
     message: `byte categories do not add up to total (${BYTE_CATEGORIES.join(' + ')})`,

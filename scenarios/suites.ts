@@ -28,6 +28,26 @@ export const SUITES: Record<string, () => SuiteEntry[]> = {
       overrides: { durationMs: 5000, contenders: [...ours, 'socketio-websocket', 'raw-ws'] },
     },
   ],
+  /**
+   * Production-shaped deployments (run it with `--clients browser`): per-message overhead, header bytes
+   * and server CPU per connection in the clear, over HTTPS and over HTTPS + HTTP/2; connect and
+   * reconnect time with and without TLS on 50 ms of round trip; compression savings on large JSON.
+   */
+  deployment: () => {
+    const contenders = [...ours, 'socketio' as const];
+    const deployments = { tls: [false, true], http: ['1.1' as const, '2' as const] };
+    return [
+      { scenario: getScenario('chat'), overrides: { durationMs: 5000, contenders, ...deployments } },
+      {
+        scenario: getScenario('flaky-link'),
+        overrides: { durationMs: 6000, networks: ['rtt-50ms'], contenders, ...deployments },
+      },
+      {
+        scenario: getScenario('large-payload'),
+        overrides: { durationMs: 3000, contenders, tls: [true], http: ['2' as const], compression: [false, true] },
+      },
+    ];
+  },
   /** Every built-in scenario as defined. Long: tens of minutes. */
   full: () => [...LIBRARY.values()].map((scenario) => ({ scenario })),
 };

@@ -1,10 +1,37 @@
-/** HTTP plumbing shared by the transports: errors, bounded body reading, the session query. */
+/**
+ * HTTP plumbing shared by the transports: errors, bounded body reading, the session query, and what
+ * differs between HTTP/1.1 and HTTP/2. On an `http2.createSecureServer({ allowHTTP1: true })` the
+ * same handlers get Node's compatibility request/response for HTTP/2 streams: connection-specific
+ * headers (`Connection`, `Keep-Alive`, `Transfer-Encoding`) are illegal there, a body ends with its
+ * stream (END_STREAM) rather than with the connection, and ending one stream leaves the others alone.
+ */
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import { constants as http2 } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { ErrorCodes, type ErrorCode, TransportLabError } from '../protocol/index.js';
 
 export function errorBody(code: ErrorCode, message?: string): string {
   return JSON.stringify({ code, message: message ?? ErrorCodes[code].message });
+}
+
+/** Whether this request arrived on an HTTP/2 stream. */
+export const isHttp2 = (req: IncomingMessage): boolean => req.httpVersionMajor === 2;
+
+/** Whether the client went away (HTTP/2's compatibility response has no `destroyed`: its stream has). */
+export function responseGone(res: ServerResponse): boolean {
+  return res.destroyed ?? (res as unknown as { stream?: { destroyed: boolean } }).stream?.destroyed ?? false;
+}
+
+/**
+ * Ends what carries this response once it is written, leaving nothing to drain: on HTTP/1.1 the
+ * connection (`Connection: close`, returned as headers to add), on HTTP/2 only its stream (reset
+ * with NO_ERROR once the answer is out, RFC 9113 §8.1, so the client stops sending the body).
+ */
+export function closeAfterResponse(res: ServerResponse): Record<string, string> {
+  if (!isHttp2(res.req)) return { Connection: 'close' };
+  const stream = (res as unknown as { stream: { close(code: number): void } }).stream;
+  (stream as unknown as NodeJS.EventEmitter).once('finish', () => stream.close(http2.NGHTTP2_NO_ERROR));
+  return {};
 }
 
 /** Answers a refused request with its status and `{code, message}`; `headers` adds CORS headers where allowed. */
@@ -19,8 +46,8 @@ export function sendError(res: ServerResponse, error: TransportLabError, headers
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(body),
     'Cache-Control': 'no-store',
-    // An oversize body is not read: close the connection rather than drain it.
-    ...(error.status === 413 ? { Connection: 'close' } : {}),
+    // An oversize body is not read: close the connection (HTTP/2: the stream) rather than drain it.
+    ...(error.status === 413 ? closeAfterResponse(res) : {}),
   });
   res.end(body);
 }

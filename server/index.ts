@@ -2,6 +2,8 @@
  * createMessageServer(): one server API over WebSocket, SSE (+POST) and long-polling (+POST).
  *
  *   const rt = createMessageServer({ server });           // or { app } (Express), or none + listen()
+ *   // server: http.Server, https.Server, or http2.createSecureServer({ allowHTTP1: true }) (HTTP/2
+ *   // streams for SSE, long-polling and POST; WebSocket over the HTTP/1.1 upgrade on the same port)
  *   rt.on('connection', (conn) => {
  *     conn.on('message', (data) => conn.send(data));    // string | Buffer | parsed JSON value
  *     conn.join('lobby');
@@ -14,7 +16,10 @@
  */
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import http2 from 'node:http2';
+import https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { SecureContextOptions, TlsOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { PerMessageDeflateOptions } from 'ws';
 import {
@@ -30,6 +35,7 @@ import {
 import type { Authenticate } from './auth.js';
 import type { Backplane } from './backplane.js';
 import { memoryBackplane } from './backplanes/memory.js';
+import { type CompressionOptions, createCompression } from './compression.js';
 import type { Connection, TypedEvents } from './connection.js';
 import { rawErrorResponse } from './http.js';
 import { OriginCheck, type OriginPolicy } from './origin.js';
@@ -46,6 +52,7 @@ export type { Authenticate, HandshakeRequest } from './auth.js';
 export type { RateLimit } from './rate-limit.js';
 export type { Backplane } from './backplane.js';
 export { memoryBackplane } from './backplanes/memory.js';
+export type { CompressionOptions, ContentEncoding } from './compression.js';
 export type { Connection, ConnectionEvents, RequestInfo, TransportChange, TypedEvents } from './connection.js';
 export {
   CloseCodes,
@@ -61,9 +68,17 @@ export {
 
 type Middleware = (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
 
+/**
+ * What the message server attaches to: plain HTTP, HTTPS, or an HTTP/2 server with TLS that also
+ * speaks HTTP/1.1 (`http2.createSecureServer({ allowHTTP1: true })`; without allowHTTP1 WebSocket
+ * has no upgrade to ride on). HTTP/2 requests reach the same handlers through Node's compatibility
+ * API; server/http.ts keeps HTTP/1-only headers off them.
+ */
+export type AttachableServer = http.Server | https.Server | http2.Http2SecureServer;
+
 export interface MessageServerOptions extends Partial<SessionOptions> {
-  /** Attach to this HTTP server (requests under basePath and WebSocket upgrades). */
-  server?: http.Server;
+  /** Attach to this server (requests under basePath and WebSocket upgrades). */
+  server?: AttachableServer;
   /** Mount into this Express app (`app.use`); upgrades need `server`, or use `listen()`. */
   app?: { use(handler: Middleware): unknown } & ((req: http.IncomingMessage, res: http.ServerResponse) => void);
   basePath?: string;
@@ -82,7 +97,17 @@ export interface MessageServerOptions extends Partial<SessionOptions> {
   pollTimeoutMs?: number;
   /** Largest request head when listen() creates the server (431 HEADERS_TOO_BIG beyond). */
   maxHeaderBytes?: number;
-  /** WebSocket permessage-deflate (off by default: it costs CPU and memory per connection). */
+  /** listen() creates an HTTPS server with these (key, cert, …) instead of plain HTTP. */
+  tls?: SecureContextOptions & TlsOptions;
+  /** With `tls`: listen() creates `http2.createSecureServer({ allowHTTP1: true })` (ALPN picks h2 or http/1.1). */
+  http2?: boolean;
+  /**
+   * Compression on every transport (off by default: CPU per message, a compressor's memory per
+   * connection): gzip/brotli for SSE streams and long-poll answers by Accept-Encoding, flushed per
+   * event; permessage-deflate for WebSocket unless `perMessageDeflate` says otherwise.
+   */
+  compression?: boolean | CompressionOptions;
+  /** WebSocket permessage-deflate (default: on when `compression` is; it costs CPU and memory per connection). */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
   /** Told about sessions, connections and refused requests (off by default; `console` works). */
   logger?: Logger;
@@ -114,13 +139,13 @@ export interface MessageServer extends TypedEvents<MessageServerEvents> {
   readonly node: string | null;
   /** How many servers share this one's backplane (1 on a single server). */
   serverCount(): Promise<number>;
-  /** Attaches to an HTTP server (called for you when `server` is given). */
-  attach(server: http.Server): void;
+  /** Attaches to an HTTP(S) or HTTP/2 server (called for you when `server` is given). */
+  attach(server: AttachableServer): void;
   /** Creates an HTTP server (around `app` if given) and listens; host defaults to 127.0.0.1. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Live sessions by id (read-only). */
   readonly sessions: ReadonlyMap<string, Connection>;
-  readonly httpServer: http.Server | null;
+  readonly httpServer: AttachableServer | null;
   close(): Promise<void>;
 }
 
@@ -146,8 +171,9 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
 
   const log = createLog(options.logger, 'transport-lab:server');
   const events = new EventEmitter();
-  let httpServer: http.Server | null = null;
+  let httpServer: AttachableServer | null = null;
   let ownsServer = false;
+  const ownSockets = new Set<Socket>();
 
   const backplane = options.backplane ?? memoryBackplane();
   const registry: SessionRegistry = new SessionRegistry({
@@ -180,7 +206,8 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
     options: {
       pollTimeoutMs,
       maxMessageBytes: sessionOptions.maxMessageBytes,
-      perMessageDeflate: options.perMessageDeflate ?? false,
+      perMessageDeflate: options.perMessageDeflate ?? Boolean(options.compression),
+      compression: createCompression(options.compression),
     },
     log,
     refusal: (req, error) => refusal({ log }, req, error),
@@ -222,7 +249,7 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
   const ticker = setInterval(() => registry.tick(Date.now()), tickMs);
   ticker.unref();
 
-  function attach(server: http.Server): void {
+  function attach(server: AttachableServer): void {
     httpServer = server;
     server.on('upgrade', (req, socket, head) => {
       if (handleUpgrade(ctx, req, socket, head) || server.listenerCount('upgrade') > 1) return;
@@ -231,10 +258,13 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
     // HTTP parse errors: a JSON 400 (431 for an oversize head) where the socket can still be answered,
     // unless the application handles them itself.
     if (server.listenerCount('clientError') === 0) server.on('clientError', answerClientError);
-    if (options.app) return; // the app's middleware handles requests
+    // The app's middleware handles the requests of the server it is mounted on; another server
+    // attached beside it (say an HTTP/2 one, which Express cannot serve) gets its requests routed here.
+    if (options.app && server.listeners('request').includes(options.app)) return;
+    // HTTP/2 streams arrive as Http2ServerRequest/-Response: the same shape for what the router uses.
     const others = server.listeners('request') as Array<(req: http.IncomingMessage, res: http.ServerResponse) => void>;
     server.removeAllListeners('request');
-    server.on('request', (req, res) => {
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       if (handleRequest(ctx, req, res)) return;
       if (others.length === 0) return void notFound(res);
       for (const listener of others) listener.call(server, req, res);
@@ -267,10 +297,11 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
     async listen(port = 0, host = '127.0.0.1') {
       await started;
       if (!httpServer) {
-        const server = http.createServer(
-          { maxHeaderSize: options.maxHeaderBytes ?? DEFAULTS.maxHeaderBytes },
-          options.app,
-        );
+        const server = createOwnServer(options);
+        server.on('connection', (socket: Socket) => {
+          ownSockets.add(socket);
+          socket.once('close', () => ownSockets.delete(socket));
+        });
         attach(server);
         ownsServer = true;
       }
@@ -299,12 +330,30 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
         const server = httpServer;
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
-          server.closeAllConnections();
+          for (const socket of ownSockets) socket.destroy();
         });
       }
     },
   };
   return api;
+}
+
+/** The server listen() makes: HTTP, HTTPS, or HTTP/2 with TLS (and HTTP/1.1 for upgrades and old clients). */
+function createOwnServer(options: MessageServerOptions): AttachableServer {
+  const maxHeaderSize = options.maxHeaderBytes ?? DEFAULTS.maxHeaderBytes;
+  const app = options.app as ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
+  if (!options.tls) {
+    if (options.http2) throw new RangeError('http2 needs tls: browsers speak HTTP/2 only over TLS');
+    return http.createServer({ maxHeaderSize }, app);
+  }
+  if (!options.http2) return https.createServer({ ...options.tls, maxHeaderSize }, app);
+  // Express cannot serve Node's HTTP/2 compatibility requests: its app keeps an HTTP/1.1 server.
+  if (app) {
+    throw new RangeError(
+      'an Express app cannot serve HTTP/2 requests: listen with it over HTTPS, or attach() an HTTP/2 server beside it',
+    );
+  }
+  return http2.createSecureServer({ ...options.tls, allowHTTP1: true, settings: { maxHeaderListSize: maxHeaderSize } });
 }
 
 /** A JSON 404 for a path nothing serves, on a server we own. */

@@ -52,7 +52,8 @@ export function clientAddress(req: IncomingMessage, trustProxy: boolean): string
 function requestOrigin(req: IncomingMessage, trustProxy: boolean): URL | null {
   const forwarded = trustProxy ? req.headers : {};
   const scheme = firstValue(forwarded['x-forwarded-proto']) ?? ((req.socket as TLSSocket).encrypted ? 'https' : 'http');
-  const host = firstValue(forwarded['x-forwarded-host']) ?? req.headers.host;
+  // HTTP/2 has no Host header: its `:authority` pseudo-header says the same (RFC 9113 §8.3.1).
+  const host = firstValue(forwarded['x-forwarded-host']) ?? req.headers.host ?? firstValue(req.headers[':authority']);
   if (!host) return null;
   try {
     return new URL(`${scheme}://${host}`);

@@ -37,6 +37,7 @@ import {
   type TransportName,
   type TransportLabError,
 } from '../protocol/index.js';
+import type { Compression } from './compression.js';
 import type { RequestInfo } from './connection.js';
 import type { SessionQuery } from './http.js';
 import type { PollSink } from './transports/long-polling.js';
@@ -254,6 +255,8 @@ export interface TransportHost {
     readonly pollTimeoutMs: number;
     readonly maxMessageBytes: number;
     readonly perMessageDeflate: boolean | PerMessageDeflateOptions;
+    /** Content-Encoding for SSE streams and long-poll answers (server/compression.ts). */
+    readonly compression: Compression;
   };
   readonly log: Log;
   /** Logs a refused request and returns the error to answer with (our bugs become INTERNAL_ERROR). */

@@ -10,8 +10,9 @@ import { api } from './api.js';
 
 const MAX_ROWS = 300;
 const POLL_MS = 700;
-const CATEGORIES = ['handshake', 'httpHeaders', 'framing', 'envelope', 'control', 'payload'] as const;
+const CATEGORIES = ['tls', 'handshake', 'httpHeaders', 'framing', 'envelope', 'control', 'payload'] as const;
 const LABEL: Record<(typeof CATEGORIES)[number], string> = {
+  tls: 'TLS',
   handshake: 'handshake',
   httpHeaders: 'HTTP headers',
   framing: 'framing',

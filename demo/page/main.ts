@@ -15,6 +15,8 @@ interface Options {
   networks: string[];
   middleboxes: Record<string, string>;
   heartbeatMs: number;
+  /** The demo listens with TLS and HTTP/2 too (npm start -- --tls). */
+  secure: boolean;
 }
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -42,7 +44,8 @@ function fillForms(options: Options, query: URLSearchParams): void {
       input.checked = value === '1' || value === 'true';
     else input.value = value;
   };
-  for (const name of ['transport', 'strategy', 'network', 'middlebox']) set('settings', name);
+  $('secure-option').hidden = !options.secure;
+  for (const name of ['transport', 'strategy', 'network', 'middlebox', 'secure']) set('settings', name);
   for (const name of ['network', 'middlebox', 'tickHz', 'chatHz', 'size', 'binary', 'socketio'])
     set('compare-settings', name);
   control('room-form', 'room').value = query.get('room') ?? 'lobby';

@@ -108,19 +108,24 @@ export function createSingleView(inspector: InspectorPanel, heartbeatMs: number)
     link = null;
     const network = field(settings, 'network').value;
     const middlebox = field(settings, 'middlebox').value;
-    const sameLane = lane && lane.network === network && (lane.middlebox ?? 'none') === middlebox;
+    const choice = field(settings, 'transport').value as Choice;
+    // https + HTTP/2 carries our transports; Socket.IO stays on the demo's plain listener.
+    const secure = (field(settings, 'secure') as HTMLInputElement).checked && choice !== 'socketio';
+    const sameLane =
+      lane && lane.network === network && (lane.middlebox ?? 'none') === middlebox && lane.secure === secure;
     if (lane && !sameLane) retireLane(lane.id);
-    if (!sameLane) lane = await api<LaneStats>('/api/lanes', { network, middlebox });
+    if (!sameLane) lane = await api<LaneStats>('/api/lanes', { network, middlebox, secure });
     Object.assign(ticks, { count: 0, last: 0, lost: 0, dup: 0, oneWay: [] });
     window0 = null;
     clear(latency);
     clear(bytes);
-    const choice = field(settings, 'transport').value as Choice;
     const strategy = field(settings, 'strategy').value as 'fallback' | 'upgrade';
     const note = middleboxNote(middlebox, choice, heartbeatMs);
     if (note?.pauseTraffic) traffic.checked = false;
-    const baseUrl = `http://127.0.0.1:${lane!.port}`;
-    $('via').textContent = `${baseUrl} · ${lane!.network}${lane!.middlebox ? ` · ${lane!.middlebox}` : ''}`;
+    const baseUrl = `${lane!.secure ? 'https' : 'http'}://127.0.0.1:${lane!.port}`;
+    $('via').textContent =
+      `${baseUrl} · ${lane!.network}${lane!.middlebox ? ` · ${lane!.middlebox}` : ''}` +
+      (lane!.secure ? ' · TLS, HTTP/2 where the browser offers it' : '');
     log(
       'info',
       `connecting: ${choice === 'socketio' ? 'Socket.IO' : `${choice}, ${strategy}`}`,
@@ -128,7 +133,12 @@ export function createSingleView(inspector: InspectorPanel, heartbeatMs: number)
     );
     if (note) log('info', `middlebox ${middlebox}: what to watch`, note.note);
     if (!traffic.checked) log('info', 'live traffic paused', 'no ticker, no echo: only heartbeats and what you send');
-    inspector.follow(lane!.id, `this tab's lane: ${lane!.network}${lane!.middlebox ? `, ${lane!.middlebox}` : ''}`);
+    inspector.follow(
+      lane!.secure ? null : lane!.id,
+      lane!.secure
+        ? 'this tab’s lane is encrypted (TLS): the inspector reads plaintext lanes only'
+        : `this tab's lane: ${lane!.network}${lane!.middlebox ? `, ${lane!.middlebox}` : ''}`,
+    );
     link = openLink(choice, strategy, baseUrl, { message: onMessage, log, ready, status: showStatus });
     $<HTMLButtonElement>('cut').disabled = false;
     showStatus();

@@ -46,6 +46,7 @@ export const BYTE_CATEGORIES = [
   { key: 'httpHeaders', label: 'HTTP headers', color: '#d55e00' },
   { key: 'handshake', label: 'handshake', color: '#cc79a7' },
   { key: 'control', label: 'control (heartbeats, acks)', color: '#7f7f7f' },
+  { key: 'tls', label: 'TLS (records, handshake)', color: '#56b4e9' },
 ] as const;
 
 const line = (run: RunResult, data: Array<[number, number]>) => ({
@@ -169,6 +170,50 @@ function bytesFigure(group: RunGroup, id: string): Figure | null {
         ...BYTE_CATEGORIES.map((c) => formatBytes(perMessage(run, c.key))),
         formatBytes(run.bytes.perMessage),
       ]),
+    }),
+  };
+}
+
+const HTTP2_FRAMES = [
+  { key: 'headers', label: 'HEADERS (HPACK)', color: '#d55e00' },
+  { key: 'data', label: 'DATA frame headers', color: '#e69f00' },
+  { key: 'settings', label: 'SETTINGS', color: '#0072b2' },
+  { key: 'windowUpdate', label: 'WINDOW_UPDATE', color: '#56b4e9' },
+  { key: 'ping', label: 'PING', color: '#009e73' },
+  { key: 'other', label: 'other (preface, RST_STREAM, GOAWAY…)', color: '#7f7f7f' },
+] as const;
+
+/** HTTP/2's own bytes per message by frame type, for the runs that spoke HTTP/2. */
+function http2Figure(group: RunGroup, id: string): Figure | null {
+  const runs = group.runs.filter(
+    (run) => run.bytes.messages > 0 && (run.bytes.upstream.http2 || run.bytes.downstream.http2),
+  );
+  if (runs.length === 0) return null;
+  const perMessage = (run: RunResult, key: (typeof HTTP2_FRAMES)[number]['key']) =>
+    round1(((run.bytes.upstream.http2?.[key] ?? 0) + (run.bytes.downstream.http2?.[key] ?? 0)) / run.bytes.messages);
+  return {
+    title: 'HTTP/2 frames per message, by type',
+    note:
+      'Runs over HTTP/2: each frame type’s bytes (HEADERS whole; DATA only its 9-byte headers and padding), both ' +
+      'directions, per application message. The same bytes are in the categories above (HEADERS as HTTP headers ' +
+      'or handshake, the rest as framing).',
+    spec: {
+      id,
+      kind: 'bar',
+      horizontal: true,
+      stacked: true,
+      x: { title: '', scale: 'category' },
+      y: { title: 'bytes per message', unit: 'bytes' },
+      labels: runs.map(runLabel),
+      datasets: HTTP2_FRAMES.map((c) => ({
+        label: c.label,
+        color: c.color,
+        data: runs.map((run) => perMessage(run, c.key)),
+      })),
+    },
+    table: dataTable({
+      head: ['contender', ...HTTP2_FRAMES.map((c) => c.label)],
+      rows: runs.map((run) => [runLabel(run), ...HTTP2_FRAMES.map((c) => formatBytes(perMessage(run, c.key)))]),
     }),
   };
 }
@@ -298,6 +343,7 @@ export function figuresFor(group: RunGroup): Figure[] {
     percentileFigure(group, id('percentiles')),
     latencyOverTimeFigure(group, id('latency-time')),
     bytesFigure(group, id('bytes')),
+    http2Figure(group, id('http2')),
     timingsFigure(group, id('timings')),
     bandwidthFigure(group, id('bandwidth-down'), 'down'),
     bandwidthFigure(group, id('bandwidth-up'), 'up'),

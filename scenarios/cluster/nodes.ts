@@ -7,7 +7,7 @@
  */
 import { encodeHistogram, mergeEncoded, mergeSeries, type EncodedSeries } from '../load/histograms.js';
 import { startServerProcess, type ServerProcess } from '../engine/processes.js';
-import type { ClusterNodeInit } from '../load/server-host.js';
+import type { ClusterNodeInit, ServerTlsInit } from '../load/server-host.js';
 import { now } from '../load/payload.js';
 import type { RunPlan } from '../plan.js';
 import type { ClusterInfo, RunResult } from '../results.js';
@@ -77,12 +77,14 @@ const MERGES: Record<string, Merge> = {
   },
 };
 
-export async function startServerSide(plan: RunPlan): Promise<ServerSide> {
+/** `tls`: a TLS run (one server only: the balancer speaks plain HTTP). */
+export async function startServerSide(plan: RunPlan, tls?: ServerTlsInit): Promise<ServerSide> {
   const { nodes, balancer: mode, backplane } = plan.cluster;
   if (nodes === 1 && backplane === 'memory') {
-    const server = await startServerProcess(plan);
+    const server = await startServerProcess(plan, undefined, tls);
     return { ...server, startFaults() {}, describe: () => null };
   }
+  if (tls) throw new Error('TLS runs take one server: the cluster balancer (HAProxy, mode http) speaks plain HTTP');
   let redis: RedisServer | null = null;
   let balancer: Balancer | null = null;
   const procs: Array<ServerProcess | null> = [];

@@ -10,7 +10,8 @@ import { Worker } from 'node:worker_threads';
 import { Caller, type Callable } from '../load/ipc.js';
 import type { RunPlan } from '../plan.js';
 import type { WorkerInit } from '../load/client-worker.js';
-import type { ClusterNodeInit } from '../load/server-host.js';
+import type { ClientOptions } from '../peers/adapter.js';
+import type { ClusterNodeInit, ServerTlsInit } from '../load/server-host.js';
 
 const BOOT = fileURLToPath(new URL('./boot.mjs', import.meta.url));
 /** This module's own extension: `.js` compiled (dist/), `.ts` from source. */
@@ -26,7 +27,12 @@ export interface ServerProcess {
   kill(): void;
 }
 
-export async function startServerProcess(plan: RunPlan, node?: ClusterNodeInit): Promise<ServerProcess> {
+/** `node`: one node of a cluster; `tls`: the run's throwaway key and certificate, and where the server appends its TLS secrets. */
+export async function startServerProcess(
+  plan: RunPlan,
+  node?: ClusterNodeInit,
+  tls?: ServerTlsInit,
+): Promise<ServerProcess> {
   const child: ChildProcess = fork(BOOT, [fileURLToPath(entry('server-host'))], {
     execArgv: ['--expose-gc'],
     serialization: 'advanced',
@@ -40,7 +46,7 @@ export async function startServerProcess(plan: RunPlan, node?: ClusterNodeInit):
   child.once('exit', (code) => caller.failAll(new Error(`server process exited (${code})`)));
   // A call after the process died (ERR_IPC_CHANNEL_CLOSED) fails that call, not the runner.
   child.on('error', (err) => caller.failAll(err));
-  const { port, pid } = await caller.call<{ port: number; pid: number }>('init', { plan, node });
+  const { port, pid } = await caller.call<{ port: number; pid: number }>('init', { plan, node, tls });
   return {
     caller,
     port,
@@ -97,8 +103,13 @@ export function startWorkers(plan: RunPlan, count: number): ClientWorker[] {
   return workers;
 }
 
-export async function connectWorkers(workers: ClientWorker[], baseUrl: string, runStart: number): Promise<void> {
-  await callAll(workers, 'connect', { baseUrl, at: runStart }, 60_000);
+export async function connectWorkers(
+  workers: ClientWorker[],
+  baseUrl: string,
+  runStart: number,
+  tls?: ClientOptions['tls'],
+): Promise<void> {
+  await callAll(workers, 'connect', { baseUrl, at: runStart, tls }, 60_000);
 }
 
 export async function stopWorkers(workers: ClientWorker[]): Promise<void> {

@@ -7,7 +7,9 @@
  * arrived or arrivals stop), report. An abort (Ctrl-C) ends the traffic phase early and
  * the run still reports, as `partial`.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import { buildResult, type ServerReport, type WorkerReport } from './collect.js';
 import { type ConnectionTap, createProxy, type NetworkProxy, type ProxyEvent } from '../network/proxy.js';
 import { teeTap } from '../network/tee.js';
@@ -29,6 +31,8 @@ import { startServerSide, type ServerSide } from '../cluster/nodes.js';
 import type { RunResult } from '../results.js';
 import { climb } from './throughput.js';
 import { createWireMeter, type WireMeter } from '../meter/meter.js';
+import { KeyLog } from '../meter/tls.js';
+import { type Certificate, createCertificate } from '../network/certificate.js';
 import { emptyBreakdown } from '../meter/tally.js';
 import { startCapture, type Capture } from '../meter/capture.js';
 import { startBrowserWorker, type BrowserWorker } from './browser/worker.js';
@@ -80,13 +84,26 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     workers: [],
     utilization: [],
   };
+  // Over TLS: a throwaway certificate, and a key log the server appends its secrets to (the meter
+  // decrypts with them; see meter/tls.ts). Both live only as long as the run.
+  let tlsDir: string | null = null;
+  let certificate: Certificate | null = null;
+  let serverTls: { key: string; cert: string; keylogFile: string } | undefined;
 
   try {
+    if (plan.tls) {
+      tlsDir = await mkdtemp(path.join(os.tmpdir(), 'transport-lab-run-'));
+      certificate = await createCertificate();
+      serverTls = { key: certificate.key, cert: certificate.cert, keylogFile: path.join(tlsDir, 'keylog.txt') };
+    }
     // Load generators (worker threads, or Chromium) and the server process boot in parallel;
     // clients connect once the proxy is up.
     if (plan.clientMode === 'browser') {
       // Both settle before anything throws, so whichever started is stopped in `finally`.
-      const [chromium, serverProcess] = await Promise.allSettled([startBrowserWorker(plan), startServerSide(plan)]);
+      const [chromium, serverProcess] = await Promise.allSettled([
+        startBrowserWorker(plan, certificate),
+        startServerSide(plan, serverTls),
+      ]);
       if (chromium.status === 'fulfilled') workers = [(browser = chromium.value)];
       if (serverProcess.status === 'rejected') throw serverProcess.reason;
       server = serverProcess.value;
@@ -97,7 +114,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
         Math.ceil(plan.clients / CLIENTS_PER_WORKER),
       );
       workers = startWorkers(plan, workerCount);
-      server = await startServerSide(plan);
+      server = await startServerSide(plan, serverTls);
     }
     proxy = await createProxy({
       target: { host: '127.0.0.1', port: server.port },
@@ -116,10 +133,16 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     if (options.verifyCapture) capture = await startCapture({ port: proxy.port });
     runStart = now();
     await server.caller.call('setRunStart', runStart);
-    meter = createWireMeter({ dialect: CONTENDER_INFO[plan.contender].dialect, startedAt: runStart });
+    meter = createWireMeter({
+      dialect: CONTENDER_INFO[plan.contender].dialect,
+      startedAt: runStart,
+      ...(serverTls ? { keylog: new KeyLog(serverTls.keylogFile) } : {}),
+    });
+    const baseUrl = `${plan.tls ? 'https' : 'http'}://127.0.0.1:${proxy.port}`;
     // Pages load by request interception (nothing reaches the proxy), but only now is every byte metered.
-    await browser?.load(`http://127.0.0.1:${proxy.port}`);
-    await connectWorkers(workers, `http://127.0.0.1:${proxy.port}`, runStart);
+    await browser?.load(baseUrl);
+    const clientTls = certificate ? { ca: certificate.cert, http: plan.http ?? '1.1' } : undefined;
+    await connectWorkers(workers, baseUrl, runStart, clientTls);
 
     progress({ phase: 'connect', elapsedMs: 0, totalMs: plan.durationMs });
     const joinTimeout = options.joinTimeoutMs ?? JOIN_TIMEOUT_MS + plan.rampMs + 6 * profile.rttMs;
@@ -167,6 +190,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     await server?.stop();
     await proxy?.close();
     if (capture) wireCheck = await checkWire(capture, meter).catch((err: Error) => ({ error: err.message }));
+    if (tlsDir) await rm(tlsDir, { recursive: true, force: true });
     progress({ phase: 'done', elapsedMs: trafficMs, totalMs: plan.durationMs });
   }
 

@@ -11,6 +11,7 @@ import type { Category } from '../meter/tally.js';
 import type { Field, FieldValue, InspectRecord } from './record.js';
 
 export const CATEGORY_LETTER: Record<Category, string> = {
+  tls: 'T',
   handshake: 'S',
   httpHeaders: 'H',
   framing: 'F',
@@ -20,6 +21,7 @@ export const CATEGORY_LETTER: Record<Category, string> = {
 };
 
 const ANSI: Record<Category, string> = {
+  tls: '90', // grey
   handshake: '35', // magenta
   httpHeaders: '36', // cyan
   framing: '33', // yellow
@@ -39,7 +41,7 @@ export interface TextOptions {
 export function recordText(record: InspectRecord, options: TextOptions = {}): string {
   const arrow = record.direction === 'upstream' ? '→ client → server' : '← server → client';
   const parts = Object.entries(record.breakdown)
-    .filter(([k, v]) => k !== 'total' && v > 0)
+    .filter(([k, v]) => k !== 'total' && typeof v === 'number' && v > 0)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
   const lines = [

@@ -12,7 +12,7 @@ import { LatencyRecorder, encodeOne, type HistogramSnapshot, type LatencyMetric 
 import type { Handlers } from './ipc.js';
 import { LoadClient } from './load-client.js';
 import { now } from './payload.js';
-import type { ClientFactory } from '../peers/adapter.js';
+import type { ClientFactory, ClientOptions } from '../peers/adapter.js';
 import type { RunPlan } from '../plan.js';
 import { NEVER_CONNECTED } from '../results.js';
 
@@ -42,12 +42,12 @@ export function createClientHost(plan: RunPlan, indices: number[], factory: Clie
   const sent = () => clients.reduce((n, c) => n + c.sent, 0);
 
   /** Connects every client at its ramp offset (client i at rampMs · i / (clients − 1)). */
-  function connectAll(baseUrl: string): void {
+  function connectAll(baseUrl: string, tls?: ClientOptions['tls']): void {
     for (const client of clients) {
       const offset = plan.clients > 1 ? (plan.rampMs * client.index) / (plan.clients - 1) : 0;
       const connect = () => {
         try {
-          client.connect(factory, baseUrl);
+          client.connect(factory, baseUrl, tls);
         } catch (err) {
           event('error', `client ${client.index}: ${(err as Error).message}`);
         }
@@ -59,9 +59,9 @@ export function createClientHost(plan: RunPlan, indices: number[], factory: Clie
 
   return {
     /** The host boots while the server starts; this is when its clients may go. */
-    connect({ baseUrl, at }: { baseUrl: string; at: number }) {
+    connect({ baseUrl, at, tls }: { baseUrl: string; at: number; tls?: ClientOptions['tls'] }) {
       runStart = at;
-      connectAll(baseUrl);
+      connectAll(baseUrl, tls);
     },
     opened: () => clients.filter((c) => c.opened).length,
     start({ at, rate }: { at: number; rate?: number }) {

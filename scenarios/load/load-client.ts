@@ -10,7 +10,7 @@ import type { LatencyRecorder } from './histograms.js';
 import { faultySend } from './faults.js';
 import { Pacer } from './pacer.js';
 import { makePayload, now, readStamp, type AppData } from './payload.js';
-import type { ClientAdapter, ClientFactory } from '../peers/adapter.js';
+import type { ClientAdapter, ClientFactory, ClientOptions } from '../peers/adapter.js';
 import type { RunPlan } from '../plan.js';
 import { JOIN, WELCOME } from './server-app.js';
 
@@ -41,12 +41,13 @@ export class LoadClient {
     this.sendData = faultySend(plan.faults?.upstream, (data: AppData) => this.adapter?.send(data));
   }
 
-  connect(factory: ClientFactory, baseUrl: string): void {
+  /** `tls`: the run's CA and HTTP version, for a run over TLS. */
+  connect(factory: ClientFactory, baseUrl: string, tls?: ClientOptions['tls']): void {
     this.connectStartedAt = now();
     const { plan, shared } = this;
     this.adapter = factory(
       baseUrl,
-      { contender: plan.contender, strategy: plan.strategy, compression: plan.compression },
+      { contender: plan.contender, strategy: plan.strategy, compression: plan.compression, ...(tls ? { tls } : {}) },
       {
         open: (transport, at = now()) => {
           if (!this.opened) shared.recorder.record('connect', at - this.connectStartedAt);

@@ -3,6 +3,7 @@
  * memory are its own (process.cpuUsage / memoryUsage of this process, nothing of the load
  * generator or the proxy). Started by the runner through boot.mjs with --expose-gc; driven by RPC.
  */
+import { appendFileSync } from 'node:fs';
 import { encodeOne, type HistogramSnapshot, type LatencyMetric } from './histograms.js';
 import { serve } from './ipc.js';
 import { loadServer } from '../peers/index.js';
@@ -42,12 +43,30 @@ function liveBytes(): number {
   return m.heapUsed + m.external;
 }
 
+/** A TLS run: the throwaway key and certificate, and the file the server appends its TLS secrets to. */
+export interface ServerTlsInit {
+  key: string;
+  cert: string;
+  keylogFile: string;
+}
+
 serve(
   { post: (m) => process.send!(m), listen: (fn) => process.on('message', fn) },
   {
-    async init({ plan, node }: { plan: RunPlan; node?: ClusterNodeInit }) {
+    async init({ plan, node, tls }: { plan: RunPlan; node?: ClusterNodeInit; tls?: ServerTlsInit }) {
       server = await loadServer(plan.contender, {
         compression: plan.compression,
+        // Secrets appended synchronously as they are derived: on disk before the records they protect leave.
+        ...(tls
+          ? {
+              tls: {
+                key: tls.key,
+                cert: tls.cert,
+                http2: plan.http === '2',
+                keylog: (line: Buffer) => appendFileSync(tls.keylogFile, line),
+              },
+            }
+          : {}),
         maxMessageBytes: plan.payload.bytes + 1024,
         ...(plan.heartbeatMs ? { heartbeatMs: plan.heartbeatMs } : {}),
         ...(node?.redisUrl ? { cluster: { redisUrl: node.redisUrl, node: node.name } } : {}),

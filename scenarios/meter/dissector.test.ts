@@ -81,6 +81,7 @@ describe('ConnectionDissector', () => {
     const { up, down } = run(websocketScript, 'envelope', whole);
     expect(down).toEqual({
       total: bytesOf(websocketScript, 'down'),
+      tls: 0,
       handshake: UPGRADE_RESPONSE.length,
       httpHeaders: 0,
       framing: 2 + 2 + 2,
@@ -90,6 +91,7 @@ describe('ConnectionDissector', () => {
     });
     expect(up).toEqual({
       total: bytesOf(websocketScript, 'up'),
+      tls: 0,
       handshake: UPGRADE_REQUEST.length,
       httpHeaders: 0,
       framing: 8 + 6 + 6,

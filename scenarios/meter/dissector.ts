@@ -24,12 +24,13 @@ import type { Dialect } from '../contenders.js';
 import type { ByteBreakdown } from '../results.js';
 import { batchBody, type BodyDissector, engineIoPollingBody, messageBody, opaqueBody, sseBody } from './bodies.js';
 import { classifyEnvelope, classifyRaw, classifySocketIo, type MessageClassifier } from './classify.js';
+import { encodedBody, isDecodable } from './encoded.js';
 import { Tally } from './tally.js';
 import { WebSocketDissector } from './websocket.js';
 
 export type { Dialect };
 
-const CLASSIFIERS: Record<Dialect, MessageClassifier> = {
+export const CLASSIFIERS: Record<Dialect, MessageClassifier> = {
   envelope: classifyEnvelope,
   socketio: classifySocketIo,
   raw: classifyRaw,
@@ -104,8 +105,8 @@ export class ConnectionDissector {
     const side = this.sides[direction];
     switch (token.kind) {
       case 'head':
-        side.tally.add(this.isSetup(token.head, token.request) ? 'handshake' : 'httpHeaders', token.bytes.length);
-        side.body = this.bodyFor(side.tally, token.head, token.request);
+        side.tally.add(isSetup(token.head, token.request) ? 'handshake' : 'httpHeaders', token.bytes.length);
+        side.body = bodyFor(this.dialect, this.classify, side.tally, token.head, token.request);
         return;
       case 'body':
         (side.body ??= opaqueBody(side.tally, 'framing')).push(token.bytes);
@@ -123,26 +124,54 @@ export class ConnectionDissector {
         return;
     }
   }
+}
 
-  private isSetup(head: HttpHead, request: HttpHead | undefined): boolean {
-    if (head.method !== undefined) return isUpgradeRequest(head) || isEventStream(head, 'accept');
-    return (
-      head.status === 101 || isEventStream(head, 'content-type') || (request !== undefined && isUpgradeRequest(request))
-    );
+/**
+ * Whether a head sets a stream up (the WebSocket upgrade and its answer, an SSE stream's request and
+ * response: `handshake`) rather than being one of many requests (`httpHeaders`). HTTP/2 heads too.
+ */
+export function isSetup(head: HttpHead, request: HttpHead | undefined): boolean {
+  if (head.method !== undefined) return isUpgradeRequest(head) || isEventStream(head, 'accept');
+  return (
+    head.status === 101 || isEventStream(head, 'content-type') || (request !== undefined && isUpgradeRequest(request))
+  );
+}
+
+/**
+ * The body dissector for a message with this head (the request it answers, for a response). A
+ * compressed body (Content-Encoding) is decoded and its bytes shared out (encoded.ts).
+ */
+export function bodyFor(
+  dialect: Dialect,
+  classify: MessageClassifier,
+  tally: Tally,
+  head: HttpHead,
+  request: HttpHead | undefined,
+): BodyDissector {
+  const encoding = head.headers.get('content-encoding');
+  if (isDecodable(encoding)) {
+    return encodedBody(encoding!, tally, (into) => plainBodyFor(dialect, classify, into, head, request));
   }
+  return plainBodyFor(dialect, classify, tally, head, request);
+}
 
-  private bodyFor(tally: Tally, head: HttpHead, request: HttpHead | undefined): BodyDissector {
-    if (head.status !== undefined && isEventStream(head, 'content-type')) return sseBody(tally, this.classify);
-    const path = head.target ?? request?.target ?? '';
-    switch (this.dialect) {
-      case 'raw':
-        return opaqueBody(tally, 'payload');
-      case 'socketio':
-        return path.includes('/socket.io/') ? engineIoPollingBody(tally, this.classify) : opaqueBody(tally, 'control');
-      case 'envelope':
-        if (headerIs(head, 'content-type', 'application/octet-stream')) return batchBody(tally, this.classify);
-        if (headerIs(head, 'content-type', 'text/plain')) return messageBody(tally, this.classify);
-        return opaqueBody(tally, 'control');
-    }
+function plainBodyFor(
+  dialect: Dialect,
+  classify: MessageClassifier,
+  tally: Tally,
+  head: HttpHead,
+  request: HttpHead | undefined,
+): BodyDissector {
+  if (head.status !== undefined && isEventStream(head, 'content-type')) return sseBody(tally, classify);
+  const path = head.target ?? request?.target ?? '';
+  switch (dialect) {
+    case 'raw':
+      return opaqueBody(tally, 'payload');
+    case 'socketio':
+      return path.includes('/socket.io/') ? engineIoPollingBody(tally, classify) : opaqueBody(tally, 'control');
+    case 'envelope':
+      if (headerIs(head, 'content-type', 'application/octet-stream')) return batchBody(tally, classify);
+      if (headerIs(head, 'content-type', 'text/plain')) return messageBody(tally, classify);
+      return opaqueBody(tally, 'control');
   }
 }

@@ -19,10 +19,11 @@ function sumOfParts(b: ByteBreakdown): number {
   return b.handshake + b.httpHeaders + b.framing + b.envelope + b.control + b.payload;
 }
 
-/** Breakdown minus the handshake (whose size depends on headers we do not control). */
+/** Breakdown minus the handshake (whose size depends on headers we do not control); no TLS in the clear. */
 function afterHandshake(b: ByteBreakdown) {
   expect(sumOfParts(b)).toBe(b.total);
-  const { handshake: _handshake, total: _total, ...rest } = b;
+  expect(b.tls).toBe(0);
+  const { handshake: _handshake, total: _total, tls: _tls, ...rest } = b;
   return rest;
 }
 

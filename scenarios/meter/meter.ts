@@ -6,10 +6,16 @@
  * payload: `tshark -i lo -f 'tcp port <proxy.port>'` (see capture.ts). Totals are exact at all
  * times; the split of bytes still held in an incomplete unit (a head, a frame, a message) is
  * provisional until that unit completes or the connection closes.
+ *
+ * Over TLS (`keylog`: the server's SSLKEYLOGFILE) each connection is first followed record by record
+ * (tls.ts): TLS's own bytes count as `tls`, and the decrypted plaintext goes to the same dissector a
+ * plain connection gets, so the categories still add up to the bytes on the wire.
  */
 import type { ConnectionTap } from '../network/proxy.js';
 import type { ByteBreakdown } from '../results.js';
 import { ConnectionDissector, type Dialect } from './dissector.js';
+import { Http2Dissector } from './http2.js';
+import { type KeyLog, type PlaintextDissector, TlsConnection } from './tls.js';
 import { addBreakdown, emptyBreakdown } from './tally.js';
 
 export type { Dialect } from './dissector.js';
@@ -18,6 +24,8 @@ export interface WireMeterOptions {
   dialect: Dialect;
   /** Time zero of the bandwidth series (Date.now() units); default: when the meter is created. */
   startedAt?: number;
+  /** The connections are TLS 1.3: decrypt them with these secrets (tls.ts). */
+  keylog?: KeyLog;
 }
 
 export interface ConnectionBytes {
@@ -45,7 +53,13 @@ export interface WireMeter {
 
 export function createWireMeter(options: WireMeterOptions): WireMeter {
   const startedAt = options.startedAt ?? Date.now();
-  const all = new Map<number, { dissector: ConnectionDissector; open: boolean }>();
+  const all = new Map<number, { dissector: PlaintextDissector; open: boolean }>();
+  const dissector = (): PlaintextDissector => {
+    if (!options.keylog) return new ConnectionDissector(options.dialect);
+    return new TlsConnection(options.keylog, (alpn) =>
+      alpn === 'h2' ? new Http2Dissector(options.dialect) : new ConnectionDissector(options.dialect),
+    );
+  };
   const up: number[] = [];
   const down: number[] = [];
   const record = (series: number[], bytes: number) => {
@@ -56,7 +70,7 @@ export function createWireMeter(options: WireMeterOptions): WireMeter {
 
   return {
     tap(connectionId) {
-      const entry = { dissector: new ConnectionDissector(options.dialect), open: true };
+      const entry = { dissector: dissector(), open: true };
       all.set(connectionId, entry);
       return {
         upstream(bytes) {

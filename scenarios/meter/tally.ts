@@ -2,11 +2,21 @@
  * Running byte counts per category, and the bounded sample of one message that the classifiers
  * read. A Tally's categories always add up to its total: bytes are only ever added with a category.
  */
-import type { ByteBreakdown } from '../results.js';
+import { type ByteBreakdown, HTTP2_FRAME_CATEGORIES, type Http2Frames } from '../results.js';
 
-export type Category = Exclude<keyof ByteBreakdown, 'total'>;
+export type Category = Exclude<keyof ByteBreakdown, 'total' | 'http2'>;
+
+export const emptyHttp2Frames = (): Http2Frames => ({
+  headers: 0,
+  data: 0,
+  settings: 0,
+  windowUpdate: 0,
+  ping: 0,
+  other: 0,
+});
 
 export const CATEGORIES: readonly Category[] = [
+  'tls',
   'handshake',
   'httpHeaders',
   'framing',
@@ -16,13 +26,17 @@ export const CATEGORIES: readonly Category[] = [
 ];
 
 export function emptyBreakdown(): ByteBreakdown {
-  return { total: 0, handshake: 0, httpHeaders: 0, framing: 0, envelope: 0, control: 0, payload: 0 };
+  return { total: 0, tls: 0, handshake: 0, httpHeaders: 0, framing: 0, envelope: 0, control: 0, payload: 0 };
 }
 
 /** Adds `from` into `into` (mutates and returns `into`). */
 export function addBreakdown(into: ByteBreakdown, from: ByteBreakdown): ByteBreakdown {
   into.total += from.total;
   for (const c of CATEGORIES) into[c] += from[c];
+  if (from.http2) {
+    into.http2 ??= emptyHttp2Frames();
+    for (const k of HTTP2_FRAME_CATEGORIES) into.http2[k] += from.http2[k];
+  }
   return into;
 }
 

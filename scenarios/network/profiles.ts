@@ -21,6 +21,8 @@ export const NETWORK_PROFILES = {
   loopback: { name: 'loopback', rttMs: 0, jitterMs: 0, downKbps: null, upKbps: null },
   lan: { name: 'lan', rttMs: 1, jitterMs: 0, downKbps: null, upKbps: null },
   broadband: { name: 'broadband', rttMs: 30, jitterMs: 2, downKbps: 50_000, upKbps: 10_000 },
+  // Round trips alone, nothing else: what each handshake round trip (TCP, TLS, HTTP) costs.
+  'rtt-50ms': { name: 'rtt-50ms', rttMs: 50, jitterMs: 0, downKbps: null, upKbps: null },
   '4g': { name: '4g', rttMs: 60, jitterMs: 10, downKbps: 20_000, upKbps: 5_000 },
   '3g': { name: '3g', rttMs: 200, jitterMs: 20, downKbps: 1_600, upKbps: 750 },
   satellite: { name: 'satellite', rttMs: 600, jitterMs: 20, downKbps: 15_000, upKbps: 3_000 },

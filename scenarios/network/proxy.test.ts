@@ -46,10 +46,10 @@ async function roundTrip(socket: net.Socket): Promise<number> {
 
 describe('profiles', () => {
   it('has the named profiles and refuses unknown names with the valid list', () => {
-    expect(NETWORK_PROFILE_NAMES).toEqual(['loopback', 'lan', 'broadband', '4g', '3g', 'satellite']);
+    expect(NETWORK_PROFILE_NAMES).toEqual(['loopback', 'lan', 'broadband', 'rtt-50ms', '4g', '3g', 'satellite']);
     expect(getProfile('3g').rttMs).toBe(200);
     expect(() => getProfile('5g')).toThrow(
-      /Unknown network profile "5g"; valid profiles: loopback, lan, broadband, 4g, 3g, satellite/,
+      /Unknown network profile "5g"; valid profiles: loopback, lan, broadband, rtt-50ms, 4g, 3g, satellite/,
     );
   });
 });

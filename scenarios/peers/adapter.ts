@@ -14,12 +14,22 @@ export type AppData = string | Uint8Array | Record<string, unknown>;
 export interface ServerOptions {
   /** Heartbeat / ping interval where the contender has one. */
   heartbeatMs?: number;
-  /** permessage-deflate on WebSocket connections. */
+  /** Compression on every transport: permessage-deflate on WebSocket, gzip/brotli on HTTP answers. */
   compression: boolean;
   /** Largest application message the scenario sends. */
   maxMessageBytes: number;
   /** One node of a cluster: share rooms and sessions through this Redis (ours: our backplane; Socket.IO: its Redis adapter). */
   cluster?: { redisUrl: string; node: string };
+  /** Serve over TLS 1.3 with this key and certificate; `http2`: ALPN offers h2 (HTTP/1.1 beside it). */
+  tls?: ServerTls;
+}
+
+export interface ServerTls {
+  key: string;
+  cert: string;
+  http2: boolean;
+  /** Told each TLS secret the server derives, as an SSLKEYLOGFILE line (the meter decrypts with them). */
+  keylog?: (line: Buffer) => void;
 }
 
 export interface ServerConn {
@@ -50,6 +60,11 @@ export interface ClientOptions {
   strategy: 'fallback' | 'upgrade';
   compression: boolean;
   connectTimeoutMs?: number;
+  /**
+   * Over TLS: the CA that signed the server's throwaway certificate, and the HTTP version to offer.
+   * Node clients use them; browsers trust the certificate by launch flag and pick HTTP/2 themselves.
+   */
+  tls?: { ca: string; http: '1.1' | '2' };
 }
 
 /**

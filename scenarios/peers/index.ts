@@ -13,7 +13,7 @@ const servers: Record<Family, () => Promise<(options: ServerOptions) => ServerAd
 };
 
 const clients: Record<Family, () => Promise<ClientFactory>> = {
-  ours: async () => (await import('./ours.client.js')).createOurClient,
+  ours: async () => (await import('./ours.node-client.js')).createOurNodeClient,
   socketio: async () => (await import('./socketio.client.js')).createSocketIoClient,
   'raw-ws': async () => (await import('./raw-ws.client.js')).createRawWsClient,
 };

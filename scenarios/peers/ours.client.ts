@@ -4,17 +4,25 @@
  * connection is down → up, and only a lost session makes the application start over (`open`).
  */
 import { connect } from '../../client/index.js';
+import type { Platform } from '../../client/transport.js';
 import { TRANSPORTS, type TransportName } from '../../protocol/index.js';
 import { CONTENDER_INFO } from '../contenders.js';
-import type { AppData, ClientFactory } from './adapter.js';
+import type { AppData, ClientAdapter, ClientEvents, ClientOptions } from './adapter.js';
 
-export const createOurClient: ClientFactory = (baseUrl, options, events) => {
+/** A ClientFactory; `platform` (Node: ours.node-client.ts) replaces the default one's parts. */
+export const createOurClient = (
+  baseUrl: string,
+  options: ClientOptions,
+  events: ClientEvents,
+  platform?: Partial<Platform>,
+): ClientAdapter => {
   const { family, transports } = CONTENDER_INFO[options.contender];
   if (family !== 'ours') throw new Error(`not one of our contenders: ${options.contender}`);
   const client = connect(`${baseUrl}/rt`, {
     transports: transports.filter((t): t is TransportName => (TRANSPORTS as readonly string[]).includes(t)),
     strategy: options.strategy,
     ...(options.connectTimeoutMs ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+    ...(platform ? { platform } : {}),
   });
   let isDown = false;
   // While reconnecting the client has no current transport: report the last one it was on.

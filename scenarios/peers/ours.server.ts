@@ -2,13 +2,16 @@
 import { createMessageServer } from '../../server/index.js';
 import { redisBackplane } from '../../server/redis.js';
 import type { AppData, ServerAdapter, ServerOptions } from './adapter.js';
+import { closeContenderServer, createContenderServer } from './tls.server.js';
 
 export const OURS_BASE_PATH = '/rt';
 
 export function createOurServer(options: ServerOptions): ServerAdapter {
+  const httpServer = createContenderServer(options.tls);
   const server = createMessageServer({
+    server: httpServer,
     basePath: OURS_BASE_PATH,
-    perMessageDeflate: options.compression,
+    compression: options.compression, // every transport: permessage-deflate, gzip/brotli on SSE and polls
     maxMessageBytes: Math.max(1024 * 1024, options.maxMessageBytes),
     sessionRateLimit: false, // every load client connects from this machine: the limit is for hostile clients
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
@@ -33,6 +36,7 @@ export function createOurServer(options: ServerOptions): ServerAdapter {
     broadcast: (data, room) => server.broadcast(data, room ? { room } : {}),
     close: async () => {
       await server.close();
+      await closeContenderServer(httpServer); // the message server leaves a server it was given open
     },
   };
 }

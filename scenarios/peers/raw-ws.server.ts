@@ -1,7 +1,8 @@
 /** Plain `ws`, no envelope, no heartbeat: the floor every other contender is compared with. */
-import http from 'node:http';
+import type http from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppData, ServerAdapter, ServerConn, ServerOptions } from './adapter.js';
+import { createContenderServer } from './tls.server.js';
 
 export const RAW_WS_PATH = '/ws';
 
@@ -16,7 +17,8 @@ export function fromWire(raw: Buffer | ArrayBuffer | Buffer[], isBinary: boolean
 }
 
 export function createRawWsServer(options: ServerOptions): ServerAdapter {
-  const httpServer = http.createServer();
+  // WebSocket only: HTTPS without HTTP/2 (there is nothing for HTTP/2 to carry).
+  const httpServer = createContenderServer(options.tls && { ...options.tls, http2: false }) as http.Server;
   const wss = new WebSocketServer({ server: httpServer, path: RAW_WS_PATH, perMessageDeflate: options.compression });
   const rooms = new Map<string, Set<WebSocket>>();
   return {

@@ -19,6 +19,7 @@ export const createSocketIoClient: ClientFactory = (baseUrl, options, events) =>
     perMessageDeflate: options.compression ? { threshold: 1024 } : false,
     // Keeps cookies (Node): what a sticky balancer's affinity cookie needs.
     withCredentials: true,
+    ...(options.tls ? { ca: options.tls.ca } : {}), // Node only: browsers trust the run's certificate themselves
   } as Parameters<typeof io>[1]);
   const transport = () => socket.io.engine?.transport?.name ?? 'none';
   let everConnected = false;

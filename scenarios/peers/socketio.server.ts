@@ -1,12 +1,12 @@
 /** Socket.IO as a contender, server side: application messages are the event "m". */
-import http from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import type { AppData, ServerAdapter, ServerConn, ServerOptions } from './adapter.js';
+import { createContenderServer } from './tls.server.js';
 
 export function createSocketIoServer(options: ServerOptions): ServerAdapter {
-  const httpServer = http.createServer();
+  const httpServer = createContenderServer(options.tls);
   const io = new Server(httpServer, {
     serveClient: false,
     perMessageDeflate: options.compression,

@@ -5,6 +5,8 @@
  *
  * A parked poll is a `PollSink`: the HTTP response here, or (cluster) a poll that another node
  * received and relays through the backplane. Its timeout runs on the session's tick, not on a timer.
+ * The HTTP response encodes an answer of at least the compression threshold with gzip/brotli when
+ * the request accepts it (zlib, off the event loop), and on HTTP/2 ends only its stream.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -15,7 +17,8 @@ import {
   type Frame,
   TransportLabError,
 } from '../../protocol/index.js';
-import { omitKeepAliveHeaders, sendError, type SessionQuery } from '../http.js';
+import type { Compression, ContentEncoding } from '../compression.js';
+import { isHttp2, omitKeepAliveHeaders, responseGone, sendError, type SessionQuery } from '../http.js';
 import { type HostedSession, ServerConnection, type TransportFactory, type TransportHost } from '../transport.js';
 
 /** Where a parked poll's answer goes. */
@@ -32,21 +35,37 @@ export interface PollSink {
   destroy(): void;
 }
 
-/** A poll on this node: the HTTP response itself (one object per poll, no closures kept while parked but onGone's). */
+/**
+ * A poll on this node: the HTTP response itself (one object per poll, no closures kept while parked
+ * but onGone's). `encoding`: what compression negotiated for this request (null: answers go as is).
+ */
 class ResponseSink implements PollSink {
   private answered = false;
 
   constructor(
     private readonly res: ServerResponse,
     private readonly cors: Record<string, string>,
+    private readonly compression: Compression,
+    private readonly encoding: ContentEncoding | null,
   ) {}
 
   answer(body: Uint8Array, closing: boolean, flushed: () => void): void {
     this.answered = true;
+    if (this.encoding === null) return this.write(body, null, closing, flushed);
+    this.compression.body(this.encoding, body, (error, encoded, used) => {
+      if (responseGone(this.res)) return flushed();
+      if (error) this.write(body, null, closing, flushed);
+      else this.write(encoded, used, closing, flushed);
+    });
+  }
+
+  private write(body: Uint8Array, encoding: ContentEncoding | null, closing: boolean, flushed: () => void): void {
     const res = this.res;
+    const http2 = isHttp2(res.req);
     // Once per message: the head carries what it needs and no keep-alive headers (server/http.ts).
-    if (!closing) omitKeepAliveHeaders(res);
-    res.writeHead(200, answerHeaders(body.byteLength, closing, this.cors));
+    // HTTP/1.1: the last answer closes the connection; HTTP/2: it ends only its stream.
+    if (!closing && !http2) omitKeepAliveHeaders(res);
+    res.writeHead(200, answerHeaders(body.byteLength, closing && !http2, encoding, this.cors));
     let done = false;
     const settle = () => void (done || ((done = true), flushed()));
     res.end(body, settle);
@@ -71,14 +90,20 @@ class ResponseSink implements PollSink {
   }
 }
 
-export function responseSink(res: ServerResponse, cors: Record<string, string>): PollSink {
-  return new ResponseSink(res, cors);
+export function responseSink(
+  req: IncomingMessage,
+  res: ServerResponse,
+  cors: Record<string, string>,
+  compression: Compression,
+): PollSink {
+  return new ResponseSink(res, cors, compression, compression.negotiate(req));
 }
 
 /** A poll answer's head: a fresh object per answer (Node keeps none of it), CORS only for allowed origins. */
 function answerHeaders(
   length: number,
-  closing: boolean,
+  closeConnection: boolean,
+  encoding: ContentEncoding | null,
   cors: Record<string, string>,
 ): Record<string, string | number> {
   const headers: Record<string, string | number> = {
@@ -86,7 +111,11 @@ function answerHeaders(
     'Content-Length': length,
     'Cache-Control': 'no-store',
   };
-  if (closing) headers.Connection = 'close';
+  if (encoding !== null) {
+    headers['Content-Encoding'] = encoding;
+    headers.Vary = 'Accept-Encoding';
+  }
+  if (closeConnection) headers.Connection = 'close';
   for (const name in cors) headers[name] = cors[name];
   return headers;
 }
@@ -230,11 +259,12 @@ export function continuePoll(session: HostedSession, sink: PollSink, ack: number
  * session another node holds is relayed to it.
  */
 export const longPolling: TransportFactory = (host: TransportHost) => {
-  const { pollTimeoutMs } = host.options;
-  const sinkOf = (req: IncomingMessage, res: ServerResponse) => responseSink(res, host.corsHeaders(req));
+  const { pollTimeoutMs, compression } = host.options;
+  const sinkOf = (req: IncomingMessage, res: ServerResponse) =>
+    responseSink(req, res, host.corsHeaders(req), compression);
   const open = async (req: IncomingMessage, res: ServerResponse, query: SessionQuery) => {
     const admission = await host.admit(req, query, 'long-polling');
-    if (res.destroyed) return; // the client left while it was being admitted
+    if (responseGone(res)) return; // the client left while it was being admitted
     host.open(admission, () => {
       const connection = new LongPollingConnection(pollTimeoutMs);
       connection.poll(sinkOf(req, res));

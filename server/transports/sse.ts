@@ -2,9 +2,13 @@
  * Server-Sent Events downstream: one `text/event-stream` response per connection, one event per
  * envelope, the events of one tick in one write. Binary travels as base64 (kind `B`); text containing
  * CR is sent as a JSON string, because SSE treats CR as a line break. Upstream is HTTP POST (the router's).
+ * With compression negotiated the stream is gzip/brotli-encoded and flushed after every write (once
+ * per tick), so every event still leaves at once.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { encode, type Envelope } from '../../protocol/index.js';
+import type { StreamEncoder } from '../compression.js';
+import { isHttp2, responseGone } from '../http.js';
 import { ServerConnection, type TransportFactory } from '../transport.js';
 
 /** One SSE event. `data:` without the optional space: the envelope never starts with one. */
@@ -25,31 +29,54 @@ export class SseConnection extends ServerConnection {
   /** Events written in this tick, sent together at its end. */
   private out = '';
 
+  /**
+   * @param encoder a compressor for the negotiated Content-Encoding, or null: its output is written to
+   *   the response as it comes, and it is flushed after every write.
+   */
   constructor(
     req: IncomingMessage,
     private readonly res: ServerResponse,
     cors: Record<string, string>,
+    private readonly encoder: StreamEncoder | null = null,
   ) {
     super();
     req.socket.setNoDelay(true);
-    // The stream owns its connection until it ends, so its body can be close-delimited: no
-    // chunked-encoding size line and CRLF around every event (HTTP/1.1 §6.3, rule 7).
-    res.useChunkedEncodingByDefault = false;
-    res.writeHead(200, {
+    const http2 = isHttp2(req);
+    const headers: Record<string, string> = {
       ...cors,
       'Content-Type': 'text/event-stream',
       'Cache-Control': 'no-cache, no-transform',
       'X-Accel-Buffering': 'no', // nginx: do not buffer this response
-      Connection: 'close',
-    });
+    };
+    if (encoder) {
+      headers['Content-Encoding'] = encoder.encoding;
+      headers.Vary = 'Accept-Encoding';
+    }
+    // HTTP/1.1: the stream owns its connection until it ends, so its body can be close-delimited: no
+    // chunked-encoding size line and CRLF around every event (HTTP/1.1 §6.3, rule 7). HTTP/2: the
+    // body is the stream's DATA frames, it ends with the stream, and Connection is not allowed.
+    if (!http2) {
+      res.useChunkedEncodingByDefault = false;
+      headers.Connection = 'close';
+    }
+    res.writeHead(200, headers);
     // The head goes out now, on its own: written once, it is kept as one flat string instead of the
     // tree of pieces Node built it from (~0.8 KB per idle stream).
     res.flushHeaders();
-    res.on('close', () => this.lost());
+    res.on('close', () => {
+      encoder?.stream.destroy(); // its native memory goes with the stream
+      this.lost();
+    });
+    if (encoder) {
+      encoder.stream.on('data', (chunk: Buffer) => res.write(chunk, this.trackWrite()));
+      encoder.stream.on('end', () => res.end());
+      encoder.stream.on('error', () => this.destroy());
+    }
   }
 
   get bufferedAmount(): number {
-    return this.res.writableLength + this.out.length;
+    const encoding = this.encoder ? this.encoder.stream.writableLength : 0;
+    return this.res.writableLength + encoding + this.out.length;
   }
 
   protected deliver(envelope: Envelope): void {
@@ -57,20 +84,26 @@ export class SseConnection extends ServerConnection {
     this.out += sseEvent(encode(sseSafe(envelope), false) as string);
   }
 
+  /** The tick's events in one write (compressed: one write and one flush of the compressor). */
   private static flush(connection: SseConnection): void {
     const events = connection.out;
     if (events.length === 0 || !connection.isOpen) return;
     connection.out = '';
-    connection.res.write(events, connection.trackWrite());
+    const encoder = connection.encoder;
+    if (!encoder) return void connection.res.write(events, connection.trackWrite());
+    encoder.stream.write(events);
+    encoder.flush();
   }
 
   protected terminate(code: number, reason: string): void {
     const events = this.out + sseEvent(encode(sseSafe({ type: 'close', code, reason }), false) as string);
     this.out = '';
-    this.res.end(events, this.trackWrite());
+    if (this.encoder) this.encoder.stream.end(events);
+    else this.res.end(events, this.trackWrite());
   }
 
   protected destroy(): void {
+    this.encoder?.stream.destroy();
     this.res.destroy();
   }
 }
@@ -79,7 +112,10 @@ export class SseConnection extends ServerConnection {
 export const sse: TransportFactory = (host) => ({
   async get(req, res, query) {
     const admission = await host.admit(req, query, 'sse');
-    if (res.destroyed) return; // the client left while it was being admitted
-    host.open(admission, () => new SseConnection(req, res, host.corsHeaders(req)));
+    if (responseGone(res)) return; // the client left while it was being admitted
+    const { compression } = host.options;
+    const encoding = compression.negotiate(req);
+    const encoder = encoding ? compression.stream(encoding) : null;
+    host.open(admission, () => new SseConnection(req, res, host.corsHeaders(req), encoder));
   },
 });

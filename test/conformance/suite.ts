@@ -14,7 +14,17 @@ import {
   type TransportName,
 } from '../../protocol/index.js';
 import type { Connection } from '../../server/index.js';
-import { collect, openClient, sleep, startServer, type TestServer, waitFor } from '../helpers/server.js';
+import {
+  collect,
+  type Deployment,
+  describeDeployment,
+  openClient,
+  PLAIN,
+  sleep,
+  startServer as startTestServer,
+  type TestServer,
+  waitFor,
+} from '../helpers/server.js';
 
 /** Checks a received series is exactly 0..n-1: nothing lost, duplicated or reordered. */
 function expectExactlyOnceInOrder(received: number[], n: number): void {
@@ -30,18 +40,32 @@ function expectExactlyOnceInOrder(received: number[], n: number): void {
   expect(received).toEqual(Array.from({ length: n }, (_, i) => i));
 }
 
+/**
+ * @param deployment how the server is deployed (TLS, HTTP/2, compression): every check runs the same
+ *   on each; the first also checks the session really arrived over that HTTP version.
+ */
 export function conformance(
   transport: TransportName,
   capabilities: TransportCapabilities = TRANSPORT_CAPABILITIES[transport],
+  deployment: Deployment = PLAIN,
 ): void {
+  const startServer = (options = {}) => startTestServer(options, deployment);
+  /** HTTP/2 carries every transport but WebSocket, which rides the HTTP/1.1 upgrade on the same port. */
+  const overHttp2 = deployment.http === '2' && transport !== 'websocket';
   /** Where the upgrade strategy starts: a polled transport other than this one. */
   const upgradeBase = TRANSPORTS.find((t) => t !== transport && TRANSPORT_CAPABILITIES[t].downstream === 'poll');
 
-  describe(`conformance: ${transport}`, () => {
+  const label = deployment === PLAIN ? '' : ` (${describeDeployment(deployment)})`;
+  describe(`conformance: ${transport}${label}`, () => {
     let server: TestServer;
     const clients: Client[] = [];
     const open = async (options = {}) => {
-      const client = await openClient(server.url, { transports: [transport], connectTimeoutMs: 3000, ...options });
+      const client = await openClient(server.url, {
+        transports: [transport],
+        connectTimeoutMs: 3000,
+        ...server.client,
+        ...options,
+      });
       clients.push(client);
       return client;
     };
@@ -64,7 +88,10 @@ export function conformance(
         url: expect.stringMatching(`^/rt/${transport}`),
         remoteAddress: '127.0.0.1',
       });
-      expect(conn.request.headers.host).toBe(`127.0.0.1:${server.port}`);
+      // HTTP/2 has no Host header: its :authority pseudo-header names the origin (and proves the version).
+      const host = overHttp2 ? conn.request.headers[':authority'] : conn.request.headers.host;
+      expect(host).toBe(`127.0.0.1:${server.port}`);
+      expect(conn.request.headers[':authority'] === undefined).toBe(!overHttp2);
     });
 
     it('delivers nothing before open, even what the server sends on connection', async () => {
@@ -73,7 +100,7 @@ export function conformance(
         for (let i = 0; i < 5; i++) conn.send(i);
       });
       const { connect } = await import('../../client/index.js');
-      const client = connect(server.url, { transports: [transport] });
+      const client = connect(server.url, { transports: [transport], ...server.client });
       clients.push(client);
       const events: string[] = [];
       client.on('open', () => events.push('open'));
@@ -131,7 +158,11 @@ export function conformance(
         server = await startServer();
         const connected = server.nextConnection();
         const { connect } = await import('../../client/index.js');
-        const client = connect(server.url, { strategy: 'upgrade', transports: [transport, upgradeBase!] });
+        const client = connect(server.url, {
+          strategy: 'upgrade',
+          transports: [transport, upgradeBase!],
+          ...server.client,
+        });
         clients.push(client);
         const conn = await connected;
         const upgraded = waitFor((r) => conn.on('transport', (c) => c.reason === 'upgrade' && r(c)), 10_000, 'upgrade');

@@ -31,6 +31,7 @@ import type { ClientAdapter, ClientEvents, ClientFactory } from '../../peers/ada
 import { CONTENDER_INFO, hasBrowserClient } from '../../contenders.js';
 import { now, type AppData } from '../../load/payload.js';
 import { chromiumLaunchOptions } from './chromium.js';
+import { type Certificate, chromiumTrustArgs } from '../../network/certificate.js';
 import { bundleHarness, type Asset } from './bundle.js';
 import type { HarnessCommand, HarnessEvent, HarnessFamily } from './harness.js';
 
@@ -46,6 +47,13 @@ export interface BrowserClientsOptions {
   count: number;
   /** Pass `false` to watch the pages. */
   headless?: boolean;
+  /** A throwaway certificate to trust (by its public key's hash): TLS runs. */
+  trust?: Certificate;
+  /**
+   * One browser context for every page, like one user's tabs (they share Chromium's connection pool:
+   * 6 HTTP/1.1 connections per host, one HTTP/2 connection). Default: a context per page.
+   */
+  sharedContext?: boolean;
 }
 
 export interface BrowserClients {
@@ -89,7 +97,11 @@ export async function launchBrowserClients(options: BrowserClientsOptions): Prom
     // A fulfilled (intercepted) page has no IP address space, so Chromium would treat it as public
     // and block its requests to 127.0.0.1 (Local Network Access). Served for real by the server,
     // the page would be loopback talking to loopback: no check applies. Switch it off to match.
-    args: [...chromiumLaunchOptions.args, '--disable-features=LocalNetworkAccessChecks'],
+    args: [
+      ...chromiumLaunchOptions.args,
+      '--disable-features=LocalNetworkAccessChecks',
+      ...(options.trust ? chromiumTrustArgs(options.trust) : []),
+    ],
     headless: options.headless ?? true,
     // Playwright's own handlers would close the browser and exit the process on Ctrl-C; the runner
     // aborts instead, collects the run's report and closes the browser itself.
@@ -107,8 +119,9 @@ export async function launchBrowserClients(options: BrowserClientsOptions): Prom
   let loaded = false;
   let cdp: CDPSession | null = null;
 
+  const shared = options.sharedContext ? await browser.newContext() : null;
   const prepare = async (index: number): Promise<Slot> => {
-    const context = await browser.newContext();
+    const context = shared ?? (await browser.newContext());
     const page = await context.newPage();
     const slot: Slot = {
       context,

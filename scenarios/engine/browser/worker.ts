@@ -19,6 +19,7 @@ import type { RunPlan } from '../../plan.js';
 import type { ClientWorker } from '../processes.js';
 import type { BrowserInfo } from '../../results.js';
 import type { launchBrowserClients } from './clients.js';
+import type { Certificate } from '../../network/certificate.js';
 
 export interface BrowserWorker extends ClientWorker {
   /** Opens the pages at the proxy's origin: call once the proxy listens and its meter is ready. */
@@ -30,10 +31,14 @@ export interface BrowserWorker extends ClientWorker {
 /** Page errors kept in the result; more are counted. */
 const MAX_PAGE_ERRORS = 20;
 
-export async function startBrowserWorker(plan: RunPlan): Promise<BrowserWorker> {
+/** `certificate`: the run's throwaway certificate (TLS runs), which Chromium is told to trust. */
+export async function startBrowserWorker(
+  plan: RunPlan,
+  certificate: Certificate | null = null,
+): Promise<BrowserWorker> {
   if (!hasBrowserClient(plan.contender)) throw new Error(`${plan.contender} has no browser client`);
   const { launchBrowserClients } = await loadLauncher();
-  const browser = await launchBrowserClients({ count: plan.clients });
+  const browser = await launchBrowserClients({ count: plan.clients, ...(certificate ? { trust: certificate } : {}) });
   const indices = Array.from({ length: plan.clients }, (_, i) => i);
   const host = createClientHost(plan, indices, browser.factory);
   let cpu: BrowserInfo['cpu'] = null;
