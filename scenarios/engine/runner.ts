@@ -205,9 +205,10 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
   } finally {
     // Read before the pages close: their errors, the User-Agent, the CPU split.
     browserInfo = browser?.describe();
-    cluster = server?.describe() ?? null;
     await stopWorkers(workers);
     await server?.stop();
+    // After stop: a cluster's fault still under way (a node restarting) has finished and is recorded.
+    cluster = server?.describe() ?? null;
     await proxy?.close();
     if (capture) wireCheck = await compareWithCapture(capture, meter).catch((err: Error) => ({ error: err.message }));
     if (tlsDir) await rm(tlsDir, { recursive: true, force: true });
