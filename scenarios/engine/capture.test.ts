@@ -21,8 +21,12 @@ it.skipIf(unavailable !== null).each<Contender>(['long-polling', 'socketio'])(
     const r = await runPlan(testPlan(contender, { duration: '1s' }), { verifyCapture: true });
     expect(r.status, describeRun(r)).toBe('ok');
     const check = r.params.wireCheck as WireCheck;
-    expect(check.captured).toMatchObject({ upstream: r.bytes.upstream.total, downstream: r.bytes.downstream.total });
-    expect(check).toMatchObject({ equal: true, accounted: true, mismatches: [], cutConnections: 0 });
+    const why = `${describeRun(r)}\nwire check: ${JSON.stringify(check)}`;
+    expect(check.captured, why).toMatchObject({
+      upstream: r.bytes.upstream.total,
+      downstream: r.bytes.downstream.total,
+    });
+    expect(check, why).toMatchObject({ equal: true, accounted: true, mismatches: [], cutConnections: 0 });
   },
 );
 
@@ -37,7 +41,7 @@ it.skipIf(unavailable !== null)(
     const check = r.params.wireCheck as WireCheck;
     console.info(`[engine.capture.test] flaky long-polling: ${JSON.stringify(check)}`);
     expect(check.cutConnections, describeRun(r)).toBeGreaterThan(0);
-    expect(check.mismatches).toEqual([]);
+    expect(check.mismatches, JSON.stringify(check)).toEqual([]);
     expect(check.accounted).toBe(true);
     for (const direction of ['upstream', 'downstream'] as const)
       expect(check.metered[direction] + check.inFlightAtCuts[direction]).toBe(check.captured[direction]);
