@@ -103,13 +103,14 @@ export function startWorkers(plan: RunPlan, count: number): ClientWorker[] {
   return workers;
 }
 
+/** Client i connects to baseUrls[i] (its own port of the proxy: its own link). */
 export async function connectWorkers(
   workers: ClientWorker[],
-  baseUrl: string,
+  baseUrls: string[],
   runStart: number,
   tls?: ClientOptions['tls'],
 ): Promise<void> {
-  await callAll(workers, 'connect', { baseUrl, at: runStart, tls }, 60_000);
+  await callAll(workers, 'connect', { baseUrls, at: runStart, tls }, 60_000);
 }
 
 export async function stopWorkers(workers: ClientWorker[]): Promise<void> {

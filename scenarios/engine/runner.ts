@@ -1,11 +1,13 @@
 /**
  * Runs one plan: server process → proxy (network profile + middlebox, with the wire meter on its
- * client-facing sockets) → client workers: Node clients in worker threads or, with
- * `plan.clientMode: 'browser'`, pages in headless Chromium driven from this thread
- * (browser/worker.ts). Phases: connect (until every client has joined or the join timeout),
- * traffic (duration, message count, or throughput steps), drain (until everything sent has
- * arrived or arrivals stop), report. An abort (Ctrl-C) ends the traffic phase early and
- * the run still reports, as `partial`.
+ * client-facing sockets; one listening port and one link per client) → client workers: Node
+ * clients in worker threads or, with `plan.clientMode: 'browser'`, pages in headless Chromium
+ * driven from this thread (browser/worker.ts). Phases: warm-up (each Node worker connects one
+ * throwaway client straight to the server, unmetered, so no measured client pays for loading the
+ * client library), connect (until every client has joined or the join timeout), traffic (warm-up
+ * messages, not timed, then the duration, a message count, or throughput steps), drain (until
+ * everything sent has arrived or arrivals stop), report. An abort (Ctrl-C) ends the traffic phase
+ * early and the run still reports, as `partial`.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -30,11 +32,13 @@ import {
 import { startServerSide, type ServerSide } from '../cluster/nodes.js';
 import type { RunResult } from '../results.js';
 import { climb } from './throughput.js';
+import { cycleStats } from '../predictions.js';
 import { createWireMeter, type WireMeter } from '../meter/meter.js';
 import { KeyLog } from '../meter/tls.js';
 import { type Certificate, createCertificate } from '../network/certificate.js';
 import { emptyBreakdown } from '../meter/tally.js';
 import { startCapture, type Capture } from '../meter/capture.js';
+import { checkWire, type WireCheck } from '../meter/wire-check.js';
 import { startBrowserWorker, type BrowserWorker } from './browser/worker.js';
 import { sleep } from './sleep.js';
 
@@ -46,12 +50,15 @@ export interface RunOptions {
   /** How long clients get to connect and join (default 8 s + ramp + 6 RTT). */
   joinTimeoutMs?: number;
   /**
-   * Capture the proxy port with tshark for the whole run and record the captured TCP payload next
-   * to the metered bytes in `params.wireCheck` (they must be equal). Needs tshark and capture rights.
+   * Capture the proxy ports with tshark for the whole run and record the captured TCP payload next
+   * to the metered bytes in `params.wireCheck` (meter/wire-check.ts: what "equal" means). Needs
+   * tshark and capture rights.
    */
   verifyCapture?: boolean;
   /** Also sees every connection's bytes at the proxy, beside the wire meter (the inspector: scenarios/inspect/). */
   tap?: (connectionId: number) => ConnectionTap;
+  /** Recorded as RunResult.repeat: which of the repeated runs of this plan this is. */
+  repeat?: number;
 }
 
 const CLIENTS_PER_WORKER = 8;
@@ -78,7 +85,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
   let browserInfo: RunResult['browser'];
   let cluster: RunResult['cluster'] | null;
   let capture: Capture | null = null;
-  let wireCheck: Record<string, unknown> | undefined;
+  let wireCheck: WireCheck | { error: string } | undefined;
   let reports: Reports = {
     server: null,
     workers: [],
@@ -116,11 +123,21 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
       workers = startWorkers(plan, workerCount);
       server = await startServerSide(plan, serverTls);
     }
+    const scheme = plan.tls ? 'https' : 'http';
+    const clientTls = certificate ? { ca: certificate.cert, http: plan.http ?? '1.1' } : undefined;
+    // Warm the client library up before anything is timed (client-host.ts warmUp) — straight to one
+    // server process, not through a cluster's balancer — then what the servers spent on it is not the run's.
+    if (!browser) {
+      const url = `${scheme}://127.0.0.1:${server.warmUpPort}`;
+      await callAll(workers, 'warmUp', { url, timeoutMs: 5000, tls: clientTls }, 10_000);
+      await server.caller.call('rebase');
+    }
     proxy = await createProxy({
       target: { host: '127.0.0.1', port: server.port },
       network: profile,
       middlebox: plan.middlebox,
-      tap: (id) => teeTap(meter!.tap(id), options.tap?.(id)),
+      clients: plan.clients,
+      tap: (id, info) => teeTap(meter!.tap(id, info), options.tap?.(id)),
       onEvent: (e: ProxyEvent) => {
         if (e.type === 'cut' || e.type === 'middlebox')
           events.push({
@@ -130,7 +147,8 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
           });
       },
     });
-    if (options.verifyCapture) capture = await startCapture({ port: proxy.port });
+    if (options.verifyCapture) capture = await startCapture({ port: proxy.ports });
+    const baseUrls = proxy.ports.map((port) => `${scheme}://127.0.0.1:${port}`);
     runStart = now();
     await server.caller.call('setRunStart', runStart);
     meter = createWireMeter({
@@ -138,13 +156,11 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
       startedAt: runStart,
       ...(serverTls ? { keylog: new KeyLog(serverTls.keylogFile) } : {}),
     });
-    const baseUrl = `${plan.tls ? 'https' : 'http'}://127.0.0.1:${proxy.port}`;
     // Pages load by request interception (nothing reaches the proxy), but only now is every byte metered.
-    await browser?.load(baseUrl);
-    const clientTls = certificate ? { ca: certificate.cert, http: plan.http ?? '1.1' } : undefined;
-    await connectWorkers(workers, baseUrl, runStart, clientTls);
+    await browser?.load(baseUrls);
+    await connectWorkers(workers, baseUrls, runStart, clientTls);
 
-    progress({ phase: 'connect', elapsedMs: 0, totalMs: plan.durationMs });
+    progress({ phase: 'connect', elapsedMs: 0, totalMs: plan.warmUpMs + plan.durationMs });
     const joinTimeout = options.joinTimeoutMs ?? JOIN_TIMEOUT_MS + plan.rampMs + 6 * profile.rttMs;
     connected = await waitForJoins(server, plan.clients, joinTimeout, options.signal);
     if (connected === 0 && !options.signal?.aborted) throw new Error(`no client connected within ${joinTimeout} ms`);
@@ -157,8 +173,9 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     // The load generator's busy share is taken over the traffic phase, not thread start-up.
     const cpuMarks = workers.map((w) => w.markCpu());
     const rate = plan.throughput?.startRate ?? plan.traffic.rate;
-    await server.caller.call('start', { at: trafficStart, rate });
-    await callAll(workers, 'start', { at: trafficStart, rate });
+    const measureFrom = trafficStart + plan.warmUpMs;
+    await server.caller.call('start', { at: trafficStart, rate, measureFrom });
+    await callAll(workers, 'start', { at: trafficStart, rate, measureFrom });
     server.startFaults(trafficStart, runStart, (e) => events.push(e));
     if (plan.throughput) {
       extraParams = { throughput: await climb(plan, plan.throughput, server, workers, options.signal, progress) };
@@ -167,8 +184,11 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     }
     await Promise.all([server.caller.call('stop'), callAll(workers, 'stop')]);
     trafficMs = now() - trafficStart;
+    // Measured after the warm-up: how long a client's poll (or POST) cycle took, RTT and machine time together.
+    const cycles = cycleStats(meter.requestCycles(measureFrom, trafficStart + trafficMs));
+    if (cycles) extraParams = { ...extraParams, ...cycles };
 
-    progress({ phase: 'drain', elapsedMs: trafficMs, totalMs: plan.durationMs });
+    progress({ phase: 'drain', elapsedMs: trafficMs, totalMs: plan.warmUpMs + plan.durationMs });
     await drain(server, workers, 1000 + 2 * profile.rttMs, 5000 + 4 * profile.rttMs);
     reports = await collectReports(server, workers, cpuMarks);
     if (options.signal?.aborted) {
@@ -190,9 +210,9 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     // After stop: a cluster's fault still under way (a node restarting) has finished and is recorded.
     cluster = server?.describe() ?? null;
     await proxy?.close();
-    if (capture) wireCheck = await checkWire(capture, meter).catch((err: Error) => ({ error: err.message }));
+    if (capture) wireCheck = await compareWithCapture(capture, meter).catch((err: Error) => ({ error: err.message }));
     if (tlsDir) await rm(tlsDir, { recursive: true, force: true });
-    progress({ phase: 'done', elapsedMs: trafficMs, totalMs: plan.durationMs });
+    progress({ phase: 'done', elapsedMs: trafficMs, totalMs: plan.warmUpMs + plan.durationMs });
   }
 
   return buildResult({
@@ -207,7 +227,10 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     server: reports.server,
     workers: reports.workers,
     // Read after the proxy closed: every connection is finished, so every byte is classified.
-    bytes: meter?.totals() ?? { upstream: emptyBreakdown(), downstream: emptyBreakdown() },
+    bytes: meter
+      ? { ...meter.totals(), ...meter.counts() }
+      : { upstream: emptyBreakdown(), downstream: emptyBreakdown() },
+    repeat: options.repeat,
     bandwidth: (meter?.bandwidth() ?? []).map((p) => ({ ...p, t: p.t * 1000 })),
     events,
     workerUtilization: reports.utilization,
@@ -217,16 +240,11 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
   });
 }
 
-/** Captured TCP payload per direction next to what the meter counted; `equal` when both match. */
-async function checkWire(capture: Capture, meter: WireMeter | null) {
+/** Captured TCP payload next to what the meter counted, connection by connection (meter/wire-check.ts). */
+async function compareWithCapture(capture: Capture, meter: WireMeter | null): Promise<WireCheck> {
   const captured = await capture.stop();
   if (!meter) throw new Error('the run ended before the meter started');
-  const { upstream, downstream } = meter.totals();
-  return {
-    captured: { upstream: captured.upstream, downstream: captured.downstream, retransmitted: captured.retransmitted },
-    metered: { upstream: upstream.total, downstream: downstream.total },
-    equal: captured.upstream === upstream.total && captured.downstream === downstream.total,
-  };
+  return checkWire(captured, meter.connections());
 }
 
 async function waitForJoins(
@@ -254,11 +272,11 @@ async function waitTraffic(
   signal: AbortSignal | undefined,
   progress: (p: RunProgress) => void,
 ): Promise<void> {
-  const end = start + plan.durationMs;
+  const end = start + plan.warmUpMs + plan.durationMs;
   const serverSends = plan.traffic.pattern === 'push' || plan.traffic.pattern === 'broadcast';
   while (!signal?.aborted && now() < end) {
     await sleep(Math.min(250, end - now()), signal);
-    progress({ phase: 'traffic', elapsedMs: now() - start, totalMs: plan.durationMs });
+    progress({ phase: 'traffic', elapsedMs: now() - start, totalMs: plan.warmUpMs + plan.durationMs });
     if (plan.messages === null) continue;
     const done = serverSends
       ? (await server.caller.call<{ serverMessagesSent: number }>('stats')).serverMessagesSent >= plan.messages
