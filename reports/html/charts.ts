@@ -170,11 +170,34 @@ function latencyOverTimeFigure(group: RunGroup, id: string): Figure | null {
 function bytesFigure(group: RunGroup, id: string): Figure | null {
   const runs = chartRuns(group).filter((run) => run.bytes.messages > 0);
   if (runs.length === 0) return null;
-  const perMessage = (run: RunResult, key: (typeof BYTE_CATEGORIES)[number]['key']) =>
-    round1((run.bytes.upstream[key] + run.bytes.downstream[key]) / run.bytes.messages);
+  return perMessageBars(
+    id,
+    {
+      title: 'Wire bytes per message, by what they carry',
+      note: 'Both directions, divided by application messages delivered. Handshakes are spread over the run’s messages.',
+    },
+    runs,
+    BYTE_CATEGORIES,
+    (run, key) => run.bytes.upstream[key] + run.bytes.downstream[key],
+    (run) => run.bytes.perMessage,
+  );
+}
+
+/**
+ * One horizontal stacked bar per run: `bytesOf(run, category)` ÷ the run's application messages, by
+ * category, with the same figures as a table (and `total` per message as its last column, if given).
+ */
+function perMessageBars<K extends string>(
+  id: string,
+  text: { title: string; note: string },
+  runs: RunResult[],
+  categories: readonly { key: K; label: string; color: string }[],
+  bytesOf: (run: RunResult, key: K) => number,
+  total?: (run: RunResult) => number,
+): Figure {
+  const perMessage = (run: RunResult, key: K) => round1(bytesOf(run, key) / run.bytes.messages);
   return {
-    title: 'Wire bytes per message, by what they carry',
-    note: 'Both directions, divided by application messages delivered. Handshakes are spread over the run’s messages.',
+    ...text,
     spec: {
       id,
       kind: 'bar',
@@ -183,18 +206,18 @@ function bytesFigure(group: RunGroup, id: string): Figure | null {
       x: { title: '', scale: 'category' },
       y: { title: 'bytes per message', unit: 'bytes' },
       labels: runs.map(runLabel),
-      datasets: BYTE_CATEGORIES.map((c) => ({
+      datasets: categories.map((c) => ({
         label: c.label,
         color: c.color,
         data: runs.map((run) => perMessage(run, c.key)),
       })),
     },
     table: dataTable({
-      head: ['contender', ...BYTE_CATEGORIES.map((c) => c.label), 'total'],
+      head: ['contender', ...categories.map((c) => c.label), ...(total ? ['total'] : [])],
       rows: runs.map((run) => [
         runLabel(run),
-        ...BYTE_CATEGORIES.map((c) => formatBytes(perMessage(run, c.key))),
-        formatBytes(run.bytes.perMessage),
+        ...categories.map((c) => formatBytes(perMessage(run, c.key))),
+        ...(total ? [formatBytes(total(run))] : []),
       ]),
     }),
   };
@@ -215,33 +238,19 @@ function http2Figure(group: RunGroup, id: string): Figure | null {
     (run) => run.bytes.messages > 0 && (run.bytes.upstream.http2 || run.bytes.downstream.http2),
   );
   if (runs.length === 0) return null;
-  const perMessage = (run: RunResult, key: (typeof HTTP2_FRAMES)[number]['key']) =>
-    round1(((run.bytes.upstream.http2?.[key] ?? 0) + (run.bytes.downstream.http2?.[key] ?? 0)) / run.bytes.messages);
-  return {
-    title: 'HTTP/2 frames per message, by type',
-    note:
-      'Runs over HTTP/2: each frame type’s bytes (HEADERS whole; DATA only its 9-byte headers and padding), both ' +
-      'directions, per application message. The same bytes are in the categories above (HEADERS as HTTP headers ' +
-      'or handshake, the rest as framing).',
-    spec: {
-      id,
-      kind: 'bar',
-      horizontal: true,
-      stacked: true,
-      x: { title: '', scale: 'category' },
-      y: { title: 'bytes per message', unit: 'bytes' },
-      labels: runs.map(runLabel),
-      datasets: HTTP2_FRAMES.map((c) => ({
-        label: c.label,
-        color: c.color,
-        data: runs.map((run) => perMessage(run, c.key)),
-      })),
+  return perMessageBars(
+    id,
+    {
+      title: 'HTTP/2 frames per message, by type',
+      note:
+        'Runs over HTTP/2: each frame type’s bytes (HEADERS whole; DATA only its 9-byte headers and padding), both ' +
+        'directions, per application message. The same bytes are in the categories above (HEADERS as HTTP headers ' +
+        'or handshake, the rest as framing).',
     },
-    table: dataTable({
-      head: ['contender', ...HTTP2_FRAMES.map((c) => c.label)],
-      rows: runs.map((run) => [runLabel(run), ...HTTP2_FRAMES.map((c) => formatBytes(perMessage(run, c.key)))]),
-    }),
-  };
+    runs,
+    HTTP2_FRAMES,
+    (run, key) => (run.bytes.upstream.http2?.[key] ?? 0) + (run.bytes.downstream.http2?.[key] ?? 0),
+  );
 }
 
 function bandwidthFigure(group: RunGroup, id: string, direction: 'down' | 'up'): Figure | null {
