@@ -26,7 +26,7 @@ import {
   type ScenarioInput,
   type SuiteEntry,
 } from '../scenarios/index.js';
-import { LIBRARY } from '../scenarios/library/index.js';
+import { LIBRARY, LONG_SCENARIOS } from '../scenarios/library/index.js';
 import type { Contender, ResultsFile, RunResult } from '../scenarios/results.js';
 import { emptyResults } from '../scenarios/engine/suite.js';
 import { handleInterrupts } from './interrupt.js';
@@ -55,6 +55,16 @@ export interface RunCommandOptions {
   balancer?: string;
   backplane?: string;
   fault?: string;
+  /** Every client's connect timeout, e.g. 30s (default: scaled with the client count). */
+  connectTimeout?: string;
+}
+
+/** `--connect-timeout`: a duration, or undefined when not given. */
+export function parseConnectTimeout(text?: string): number | undefined {
+  if (text === undefined) return undefined;
+  const parsed = durationSchema.safeParse(/^\d+$/.test(text) ? Number(text) : text);
+  if (!parsed.success || parsed.data <= 0) throw new Error(`--connect-timeout takes e.g. 10s, 30s (got ${text})`);
+  return parsed.data;
 }
 
 const list = (text?: string) =>
@@ -162,7 +172,7 @@ export async function selectEntries(names: string[], suite?: string): Promise<Su
   if (suite && names.length) throw new Error('give scenario names or --suite, not both');
   if (suite) return getSuite(suite);
   // Without names: every scenario but the long throughput climb and the cluster (it needs redis-server and haproxy).
-  const chosen = names.length ? names : [...LIBRARY.keys()].filter((n) => n !== 'throughput' && n !== 'cluster');
+  const chosen = names.length ? names : [...LIBRARY.keys()].filter((n) => !LONG_SCENARIOS.has(n));
   return Promise.all(
     chosen.map(async (n) => ({ scenario: /\.[cm]?[jt]s$/.test(n) ? await loadScenarioFile(n) : getScenario(n) })),
   );
@@ -181,6 +191,7 @@ async function writeJson(path: string, results: ResultsFile): Promise<void> {
 
 export async function runCommand(names: string[], o: RunCommandOptions): Promise<number> {
   const overrides = parseOverrides(o);
+  const connectTimeoutMs = parseConnectTimeout(o.connectTimeout);
   const entries = withClients(await selectEntries(names, o.suite), parseClients(o.clients), overrides);
   const plans = planSuite(entries, overrides); // validates networks and middleboxes before anything starts
   const skipped = browserSkips(entries, overrides);
@@ -205,6 +216,7 @@ export async function runCommand(names: string[], o: RunCommandOptions): Promise
       overrides,
       signal: interrupt.signal,
       verifyCapture: o.verifyCapture,
+      connectTimeoutMs,
       onRunStart: (plan, i, total) => progress.runStart(plan, i, total),
       onRunProgress: (plan, p) => progress.runProgress(plan, p),
       onRunEnd: (result, i, total) => (finished.push(result), progress.runEnd(result, i, total)),
@@ -275,7 +287,7 @@ export function registerRunCommand(program: Command): Command {
     .description('Run scenarios against every transport and peer behind an emulated network; write a results file')
     .argument(
       '[scenario...]',
-      `built-in scenarios (${[...LIBRARY.keys()].join(', ')}) or scenario files (.ts/.js); default: all but throughput and cluster`,
+      `built-in scenarios (${[...LIBRARY.keys()].join(', ')}) or scenario files (.ts/.js); default: all but ${[...LONG_SCENARIOS].join(', ')}`,
     )
     .option('--transports <list>', `comma-separated contenders: ${CONTENDERS.join(', ')}`)
     .option('--network <list>', 'comma-separated network profiles (see `transport-lab list`)')
@@ -288,6 +300,10 @@ export function registerRunCommand(program: Command): Command {
         `or Playwright's); contenders without a browser client (${CONTENDERS.filter((c) => !hasBrowserClient(c)).join(', ')}) are skipped`,
     )
     .option('--duration <d>', 'traffic time per run, e.g. 10s (overrides the scenario)')
+    .option(
+      '--connect-timeout <d>',
+      "every client's connect timeout, e.g. 30s (default: the client's own, scaled up from ~1,300 clients on)",
+    )
     .option(
       '--nodes <list>',
       'server processes, comma-separated, e.g. 1,3: more than one is a cluster on Redis behind HAProxy',

@@ -4,7 +4,7 @@
  */
 import { TRANSPORTS } from '../protocol/index.js';
 import type { Scenario } from './define.js';
-import { getScenario, LIBRARY } from './library/index.js';
+import { getScenario, LIBRARY, LONG_SCENARIOS } from './library/index.js';
 import type { Overrides } from './plan.js';
 
 export interface SuiteEntry {
@@ -48,8 +48,17 @@ export const SUITES: Record<string, () => SuiteEntry[]> = {
       },
     ];
   },
-  /** Every built-in scenario as defined. Long: tens of minutes. */
-  full: () => [...LIBRARY.values()].map((scenario) => ({ scenario })),
+  /** Every built-in scenario as defined but `scale` (its own suite). Long: tens of minutes. */
+  full: () => [...LIBRARY.values()].filter((s) => s.name !== 'scale').map((scenario) => ({ scenario })),
+  /**
+   * The scale runs, one transport per run: a ticker at 1 Hz to 10,000 WebSocket, 10,000 SSE and
+   * 5,000 long-polling clients (LONG_SCENARIOS: not in `run` without names).
+   */
+  scale: () => [
+    { scenario: getScenario('scale'), overrides: { contenders: ['websocket'], clients: 10_000 } },
+    { scenario: getScenario('scale'), overrides: { contenders: ['sse'], clients: 10_000 } },
+    { scenario: getScenario('scale'), overrides: { contenders: ['long-polling'], clients: 5_000 } },
+  ],
 };
 
 export function getSuite(name: string): SuiteEntry[] {

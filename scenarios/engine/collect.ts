@@ -59,6 +59,8 @@ export interface RunFacts {
   events: RunResult['events'];
   /** Busy share of each load generator over the traffic phase, 0–1 of one core (ClientWorker.markCpu). */
   workerUtilization: number[];
+  /** The runner's own CPU and the proxy processes', connect and traffic phases. */
+  runner?: RunResult['runner'];
   extraParams?: Record<string, unknown>;
   browser?: RunResult['browser'];
   cluster?: RunResult['cluster'] | null;
@@ -129,6 +131,7 @@ export function buildResult(f: RunFacts): RunResult {
       memoryPerConnectionBytes: Math.round(perConnection(f.server?.connectedBytesDelta ?? 0)),
     },
     loadGenerator: { cpuPercent: round(Math.max(0, ...f.workerUtilization) * 100) },
+    ...(f.runner ? { runner: f.runner } : {}),
     ...(f.cluster ? { cluster: f.cluster } : {}),
   };
 }

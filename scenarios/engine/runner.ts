@@ -1,18 +1,21 @@
 /**
  * Runs one plan: server process → proxy (network profile + middlebox, with the wire meter on its
- * client-facing sockets) → client workers: Node clients in worker threads or, with
- * `plan.clientMode: 'browser'`, pages in headless Chromium driven from this thread
- * (browser/worker.ts). Phases: connect (until every client has joined or the join timeout),
- * traffic (duration, message count, or throughput steps), drain (until everything sent has
- * arrived or arrivals stop), report. An abort (Ctrl-C) ends the traffic phase early and
- * the run still reports, as `partial`.
+ * client-facing sockets; in proxy processes, proxy-side.ts) → client workers: Node clients in
+ * load-generator processes or, with `plan.clientMode: 'browser'`, pages in headless Chromium driven
+ * from this thread (browser/worker.ts). Phases: connect (until every client has joined or the join
+ * timeout), traffic (duration, message count, or throughput steps), drain (until everything sent
+ * has arrived or arrivals stop), report. An abort (Ctrl-C) ends the traffic phase early and the run
+ * still reports, as `partial`.
+ *
+ * Large runs: the ramp, the clients' connect timeout and the join window grow with the client count
+ * (scale.ts), and the clients and the proxy are spread over as many processes as their file
+ * descriptors need (limits.ts). The runner's own CPU share, and the proxy processes', are reported.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { buildResult, type ServerReport, type WorkerReport } from './collect.js';
-import { type ConnectionTap, createProxy, type NetworkProxy, type ProxyEvent } from '../network/proxy.js';
-import { teeTap } from '../network/tee.js';
+import type { ConnectionTap } from '../network/proxy.js';
 import { getProfile } from '../network/profiles.js';
 import { now } from '../load/payload.js';
 import type { RunPlan, RunProgress } from '../plan.js';
@@ -30,21 +33,29 @@ import {
 import { startServerSide, type ServerSide } from '../cluster/nodes.js';
 import type { RunResult } from '../results.js';
 import { climb } from './throughput.js';
-import { createWireMeter, type WireMeter } from '../meter/meter.js';
-import { KeyLog } from '../meter/tls.js';
 import { type Certificate, createCertificate } from '../network/certificate.js';
 import { emptyBreakdown } from '../meter/tally.js';
 import { startCapture, type Capture } from '../meter/capture.js';
 import { startBrowserWorker, type BrowserWorker } from './browser/worker.js';
 import { sleep } from './sleep.js';
+import { fdShortfall, planProcesses, raiseFdLimit, readFdLimit } from './limits.js';
+import { type ProxyFigures, type ProxySide, startProxySide } from './proxy-side.js';
+import { scaleTimings } from './scale.js';
 
 export interface RunOptions {
   signal?: AbortSignal;
   onProgress?: (p: RunProgress) => void;
-  /** Most worker threads to spread clients over (default: cores, at least 2). */
+  /**
+   * Most load-generator processes for a small run (default: cores, at least 2); a large run gets as
+   * many more as its clients' file descriptors need (limits.ts).
+   */
   maxWorkers?: number;
-  /** How long clients get to connect and join (default 8 s + ramp + 6 RTT). */
+  /** How long clients get to connect and join (default: scale.ts, 8 s + ramp + 6 RTT on small runs). */
   joinTimeoutMs?: number;
+  /** Every client's connect timeout (default: scale.ts, each client's own on small runs). */
+  connectTimeoutMs?: number;
+  /** Proxy processes (default: as many as the file descriptors need, limits.ts). */
+  proxyShards?: number;
   /**
    * Capture the proxy port with tshark for the whole run and record the captured TCP payload next
    * to the metered bytes in `params.wireCheck` (they must be equal). Needs tshark and capture rights.
@@ -55,17 +66,38 @@ export interface RunOptions {
 }
 
 const CLIENTS_PER_WORKER = 8;
-const JOIN_TIMEOUT_MS = 8000;
 const POLL_MS = 50;
 
-export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<RunResult> {
+export async function runPlan(asked: RunPlan, options: RunOptions = {}): Promise<RunResult> {
   const startedAt = new Date().toISOString();
-  const profile = getProfile(plan.network);
-  let meter: WireMeter | null = null;
+  const profile = getProfile(asked.network);
+  const timings = scaleTimings({ ...asked, rttMs: profile.rttMs }, options);
+  // The plan as run: the scaled ramp and connect timeout go to every client and into the results' params.
+  const plan: RunPlan = {
+    ...asked,
+    rampMs: timings.rampMs,
+    ...(timings.connectTimeoutMs !== null ? { connectTimeoutMs: timings.connectTimeoutMs } : {}),
+  };
   const events: RunResult['events'] = [];
+  const layout = planProcesses(
+    plan,
+    readFdLimit().soft,
+    Math.min(options.maxWorkers ?? Math.max(2, os.cpus().length), Math.ceil(plan.clients / CLIENTS_PER_WORKER)),
+  );
+  const fdLimit = raiseFdLimit(layout.neededPerProcess);
+  const shortfall = fdShortfall(plan, fdLimit, layout);
+  if (shortfall) {
+    events.push({ t: 0, type: 'fd-limit', detail: shortfall });
+    process.stderr.write(`transport-lab: ${shortfall}\n`);
+  }
+  // One proxy process for a capture (it filters on one port) or browsers; as many as descriptors need otherwise.
+  const shards =
+    options.verifyCapture || plan.clientMode === 'browser' ? 1 : (options.proxyShards ?? layout.proxyShards);
+  let figures: ProxyFigures | null = null;
+  let runnerCpu: { cpuPercent: number; proxyCpuPercent: number | null } | undefined;
   const progress = options.onProgress ?? (() => {});
   let server: ServerSide | null = null;
-  let proxy: NetworkProxy | null = null;
+  let proxy: ProxySide | null = null;
   let workers: ClientWorker[] = [];
   let browser: BrowserWorker | null = null;
   let status: RunResult['status'] = 'ok';
@@ -109,43 +141,36 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
       server = serverProcess.value;
       if (chromium.status === 'rejected') throw new Error(`browser clients: ${(chromium.reason as Error).message}`);
     } else {
-      const workerCount = Math.min(
-        options.maxWorkers ?? Math.max(2, os.cpus().length),
-        Math.ceil(plan.clients / CLIENTS_PER_WORKER),
-      );
-      workers = startWorkers(plan, workerCount);
+      workers = startWorkers(plan, layout.loadProcesses);
       server = await startServerSide(plan, serverTls);
     }
-    proxy = await createProxy({
+    proxy = await startProxySide({
       target: { host: '127.0.0.1', port: server.port },
       network: profile,
       middlebox: plan.middlebox,
-      tap: (id) => teeTap(meter!.tap(id), options.tap?.(id)),
-      onEvent: (e: ProxyEvent) => {
-        if (e.type === 'cut' || e.type === 'middlebox')
-          events.push({
-            t: e.at - runStart,
-            type: `proxy-${e.type}`,
-            detail: `connection ${e.connectionId}: ${e.detail}`,
-          });
-      },
+      shards,
+      tap: options.tap,
     });
-    if (options.verifyCapture) capture = await startCapture({ port: proxy.port });
+    if (options.verifyCapture) capture = await startCapture({ port: proxy.ports[0]! });
     runStart = now();
     await server.caller.call('setRunStart', runStart);
-    meter = createWireMeter({
+    await proxy.start({
       dialect: CONTENDER_INFO[plan.contender].dialect,
       startedAt: runStart,
-      ...(serverTls ? { keylog: new KeyLog(serverTls.keylogFile) } : {}),
+      ...(serverTls ? { keylogFile: serverTls.keylogFile } : {}),
     });
-    const baseUrl = `${plan.tls ? 'https' : 'http'}://127.0.0.1:${proxy.port}`;
+    const scheme = plan.tls ? 'https' : 'http';
+    const baseUrls = Array.from({ length: plan.clients }, (_, i) => `${scheme}://127.0.0.1:${proxy!.portFor(i)}`);
     // Pages load by request interception (nothing reaches the proxy), but only now is every byte metered.
-    await browser?.load(baseUrl);
+    await browser?.load(baseUrls[0]!);
     const clientTls = certificate ? { ca: certificate.cert, http: plan.http ?? '1.1' } : undefined;
-    await connectWorkers(workers, baseUrl, runStart, clientTls);
+    // The runner's and the proxy's CPU over connect and traffic: what the run cost its own machinery.
+    const runnerCpuFrom = { usage: process.cpuUsage(), at: now() };
+    const proxyCpu = proxy.markCpu();
+    await connectWorkers(workers, baseUrls, runStart, clientTls);
 
     progress({ phase: 'connect', elapsedMs: 0, totalMs: plan.durationMs });
-    const joinTimeout = options.joinTimeoutMs ?? JOIN_TIMEOUT_MS + plan.rampMs + 6 * profile.rttMs;
+    const joinTimeout = timings.joinTimeoutMs;
     connected = await waitForJoins(server, plan.clients, joinTimeout, options.signal);
     if (connected === 0 && !options.signal?.aborted) throw new Error(`no client connected within ${joinTimeout} ms`);
     if (connected < plan.clients) {
@@ -167,6 +192,12 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     }
     await Promise.all([server.caller.call('stop'), callAll(workers, 'stop')]);
     trafficMs = now() - trafficStart;
+    const used = process.cpuUsage(runnerCpuFrom.usage);
+    const proxyShare = await proxyCpu();
+    runnerCpu = {
+      cpuPercent: round((100 * (used.user + used.system)) / 1000 / Math.max(1, now() - runnerCpuFrom.at)),
+      proxyCpuPercent: proxyShare === null ? null : round(100 * proxyShare),
+    };
 
     progress({ phase: 'drain', elapsedMs: trafficMs, totalMs: plan.durationMs });
     await drain(server, workers, 1000 + 2 * profile.rttMs, 5000 + 4 * profile.rttMs);
@@ -188,8 +219,10 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     cluster = server?.describe() ?? null;
     await stopWorkers(workers);
     await server?.stop();
-    await proxy?.close();
-    if (capture) wireCheck = await checkWire(capture, meter).catch((err: Error) => ({ error: err.message }));
+    figures = (await proxy?.close()) ?? null;
+    for (const e of figures?.events ?? [])
+      events.push({ t: e.at - runStart, type: `proxy-${e.type}`, detail: `connection ${e.connectionId}: ${e.detail}` });
+    if (capture) wireCheck = await checkWire(capture, figures).catch((err: Error) => ({ error: err.message }));
     if (tlsDir) await rm(tlsDir, { recursive: true, force: true });
     progress({ phase: 'done', elapsedMs: trafficMs, totalMs: plan.durationMs });
   }
@@ -206,21 +239,27 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     server: reports.server,
     workers: reports.workers,
     // Read after the proxy closed: every connection is finished, so every byte is classified.
-    bytes: meter?.totals() ?? { upstream: emptyBreakdown(), downstream: emptyBreakdown() },
-    bandwidth: (meter?.bandwidth() ?? []).map((p) => ({ ...p, t: p.t * 1000 })),
+    bytes: figures?.totals ?? { upstream: emptyBreakdown(), downstream: emptyBreakdown() },
+    bandwidth: (figures?.bandwidth ?? []).map((p) => ({ ...p, t: p.t * 1000 })),
     events,
     workerUtilization: reports.utilization,
-    extraParams: wireCheck ? { ...extraParams, wireCheck } : extraParams,
+    runner: runnerCpu,
+    extraParams: {
+      ...extraParams,
+      joinTimeoutMs: timings.joinTimeoutMs,
+      processes: { load: workers.length, proxy: shards, fdLimit: fdLimit.soft },
+      ...(wireCheck ? { wireCheck } : {}),
+    },
     browser: browserInfo,
     cluster,
   });
 }
 
 /** Captured TCP payload per direction next to what the meter counted; `equal` when both match. */
-async function checkWire(capture: Capture, meter: WireMeter | null) {
+async function checkWire(capture: Capture, figures: ProxyFigures | null) {
   const captured = await capture.stop();
-  if (!meter) throw new Error('the run ended before the meter started');
-  const { upstream, downstream } = meter.totals();
+  if (!figures?.totals) throw new Error('the run ended before the meter started');
+  const { upstream, downstream } = figures.totals;
   return {
     captured: { upstream: captured.upstream, downstream: captured.downstream, retransmitted: captured.retransmitted },
     metered: { upstream: upstream.total, downstream: downstream.total },
@@ -306,3 +345,5 @@ async function collectReports(
   ]);
   return { server: serverReport, workers: workerReports, utilization };
 }
+
+const round = (x: number) => Math.round(x * 100) / 100;

@@ -41,13 +41,13 @@ export function createClientHost(plan: RunPlan, indices: number[], factory: Clie
   const received = () => sumReceive(clients.map((c) => c.delivery.totals()));
   const sent = () => clients.reduce((n, c) => n + c.sent, 0);
 
-  /** Connects every client at its ramp offset (client i at rampMs · i / (clients − 1)). */
-  function connectAll(baseUrl: string, tls?: ClientOptions['tls']): void {
+  /** Connects every client at its ramp offset (client i at rampMs · i / (clients − 1)), each to its own URL. */
+  function connectAll(baseUrls: readonly string[], tls?: ClientOptions['tls']): void {
     for (const client of clients) {
       const offset = plan.clients > 1 ? (plan.rampMs * client.index) / (plan.clients - 1) : 0;
       const connect = () => {
         try {
-          client.connect(factory, baseUrl, tls);
+          client.connect(factory, baseUrls[client.index] ?? baseUrls[0]!, tls);
         } catch (err) {
           event('error', `client ${client.index}: ${(err as Error).message}`);
         }
@@ -58,10 +58,10 @@ export function createClientHost(plan: RunPlan, indices: number[], factory: Clie
   }
 
   return {
-    /** The host boots while the server starts; this is when its clients may go. */
-    connect({ baseUrl, at, tls }: { baseUrl: string; at: number; tls?: ClientOptions['tls'] }) {
+    /** The host boots while the server starts; this is when its clients may go, client i to baseUrls[i]. */
+    connect({ baseUrls, at, tls }: { baseUrls: string[]; at: number; tls?: ClientOptions['tls'] }) {
       runStart = at;
-      connectAll(baseUrl, tls);
+      connectAll(baseUrls, tls);
     },
     opened: () => clients.filter((c) => c.opened).length,
     start({ at, rate }: { at: number; rate?: number }) {

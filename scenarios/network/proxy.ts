@@ -44,6 +44,8 @@ export interface ProxyOptions {
   highWaterMark?: number;
   /** Source of jitter randomness (tests pass a fixed one). */
   random?: () => number;
+  /** Connect to the target from this local address (e.g. 127.0.0.2: its own source ports). */
+  localAddress?: string;
 }
 
 export interface ProxyConnectionInfo {
@@ -93,7 +95,12 @@ export async function createProxy(options: ProxyOptions): Promise<NetworkProxy> 
   function accept(client: net.Socket): void {
     const id = ++nextId;
     const info: ProxyConnectionInfo = { id, openedAt: Date.now(), upstreamBytes: 0, downstreamBytes: 0 };
-    const server = net.connect({ host: options.target.host, port: options.target.port, allowHalfOpen: true });
+    const server = net.connect({
+      host: options.target.host,
+      port: options.target.port,
+      allowHalfOpen: true,
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    });
     client.setNoDelay(true);
     server.setNoDelay(true);
     const tap = options.tap?.(id);
