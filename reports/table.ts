@@ -17,6 +17,19 @@ function pad(rows: string[][]): string[] {
   );
 }
 
+/**
+ * The measuring machinery's own CPU (% of one core, connect and traffic phases): the runner process,
+ * the proxy processes together. One line per group; none for runs that did not record it.
+ */
+function runnerLine(runs: readonly RunResult[]): string[] {
+  const parts = runs.flatMap((run) => {
+    if (!run.runner) return [];
+    const proxy = run.runner.proxyCpuPercent === null ? '' : `, proxy ${run.runner.proxyCpuPercent} %`;
+    return [`${terminalSafe(runLabel(run))} ${run.runner.cpuPercent} %${proxy}`];
+  });
+  return parts.length ? [`  runner CPU (% of one core): ${parts.join('; ')}`] : [];
+}
+
 /** Accepts a whole results file or just its runs (e.g. while a run is still being assembled). */
 export function renderTable(results: ResultsFile | readonly RunResult[]): string {
   const runs = 'runs' in results ? results.runs : results;
@@ -41,6 +54,7 @@ export function renderTable(results: ResultsFile | readonly RunResult[]): string
       terminalSafe(group.title),
       ...pad([['contender', ...KEY_METRICS.map(shortLabel)], ...rows]).map((l) => `  ${l}`),
       ...errors,
+      ...runnerLine(group.runs),
       `  ${terminalSafe(verdictText(group))}`,
     ].join('\n');
   });

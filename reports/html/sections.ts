@@ -5,6 +5,7 @@ import { formatBytes, formatChange, formatMs, formatValue } from '../format.js';
 import { BEST_RULE, bestRuns, endedOn, hasFigures, runLabel, verdictText, type RunGroup } from '../groups.js';
 import { KEY_METRICS, histogramLabel, primaryLatency, shortLabel, type Metric } from '../metrics.js';
 import { METHODS } from '../methods.js';
+import { eventRows } from '../events.js';
 import { dataTable, html, type Html } from './html.js';
 
 const contenderName = (run: RunResult) => {
@@ -90,24 +91,27 @@ export function deliveryTable(group: RunGroup): Html {
   });
 }
 
+/** Events one by one while few; grouped by contender and kind when many (reports/events.ts). */
 export function eventsTable(group: RunGroup): Html | '' {
-  const events = group.runs
-    .flatMap((run) => run.events.map((event) => ({ run, event })))
-    .sort((a, b) => a.event.t - b.event.t);
-  if (events.length === 0) return '';
-  const rows = events.map(({ run, event }) => [
-    `${(event.t / 1000).toFixed(3)}`,
-    runLabel(run),
-    event.type,
-    event.detail,
-  ]);
-  return html`<details class="events"><summary>Events (${events.length}): fallbacks, reconnects, cuts</summary>${dataTable(
-    {
-      head: ['t (s)', 'contender', 'event', 'detail'],
-      rows,
-      className: 'data left',
-    },
-  )}</details>`;
+  const { rows, total, grouped, leftOut } = eventRows(group.runs);
+  if (total === 0) return '';
+  const seconds = (t: number) => (t / 1000).toFixed(3);
+  const table = grouped
+    ? dataTable({
+        head: ['first t (s)', 'last t (s)', 'contender', 'event', 'count', 'first detail'],
+        rows: [
+          ...rows.map((r) => [seconds(r.firstT), seconds(r.lastT), runLabel(r.run), r.type, String(r.count), r.detail]),
+          ...(leftOut > 0 ? [['', '', '', 'other kinds', String(leftOut), '']] : []),
+        ],
+        className: 'data left',
+      })
+    : dataTable({
+        head: ['t (s)', 'contender', 'event', 'detail'],
+        rows: rows.map((r) => [seconds(r.firstT), runLabel(r.run), r.type, r.detail]),
+        className: 'data left',
+      });
+  const how = grouped ? `, grouped by kind` : '';
+  return html`<details class="events"><summary>Events (${total}${how}): fallbacks, reconnects, cuts</summary>${table}</details>`;
 }
 
 /** Parameters as "key: value" pairs; nested objects one level deep as "key.sub"; nulls left out. */

@@ -201,17 +201,19 @@ export async function runPlan(asked: RunPlan, options: RunOptions = {}): Promise
 
     progress({ phase: 'drain', elapsedMs: trafficMs, totalMs: plan.durationMs });
     await drain(server, workers, 1000 + 2 * profile.rttMs, 5000 + 4 * profile.rttMs);
-    reports = await collectReports(server, workers, cpuMarks);
+    reports = await collectReports(server, workers, cpuMarks, plan.clients);
     if (options.signal?.aborted) {
       status = 'partial';
       error = error ?? 'interrupted';
     }
   } catch (err) {
     status = connected > 0 || options.signal?.aborted ? 'partial' : 'failed';
-    error = options.signal?.aborted ? 'interrupted' : err instanceof Error ? err.message : String(err);
+    const message = err instanceof Error ? err.message : String(err);
+    // A join shortfall found before the failure stays in the message.
+    error = options.signal?.aborted ? 'interrupted' : error ? `${error}; then ${message}` : message;
     if (trafficStart !== null && trafficMs === 0) trafficMs = now() - trafficStart;
     if (server && workers.length > 0 && reports.server === null) {
-      reports = await collectReports(server, workers, []).catch(() => reports);
+      reports = await collectReports(server, workers, [], plan.clients).catch(() => reports);
     }
   } finally {
     // Read before the pages close: their errors, the User-Agent, the CPU split.
@@ -247,6 +249,8 @@ export async function runPlan(asked: RunPlan, options: RunOptions = {}): Promise
     extraParams: {
       ...extraParams,
       joinTimeoutMs: timings.joinTimeoutMs,
+      // null: each client's own default (small runs)
+      connectTimeoutMs: timings.connectTimeoutMs,
       processes: { load: workers.length, proxy: shards, fdLimit: fdLimit.soft },
       ...(wireCheck ? { wireCheck } : {}),
     },
@@ -337,10 +341,13 @@ async function collectReports(
   server: ServerProcess,
   workers: ClientWorker[],
   cpuMarks: Array<() => Promise<number>>,
+  clients: number,
 ): Promise<Reports> {
+  // A process with thousands of clients (or a server that held them) takes longer to answer.
+  const timeoutMs = 5000 + 2 * clients;
   const [serverReport, workerReports, utilization] = await Promise.all([
-    server.caller.call<ServerReport>('report', undefined, 5000),
-    callAll<WorkerReport>(workers, 'report', undefined, 5000),
+    server.caller.call<ServerReport>('report', undefined, timeoutMs),
+    callAll<WorkerReport>(workers, 'report', undefined, timeoutMs),
     Promise.all(cpuMarks.map((read) => read())),
   ]);
   return { server: serverReport, workers: workerReports, utilization };
