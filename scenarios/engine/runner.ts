@@ -200,7 +200,7 @@ export async function runPlan(asked: RunPlan, options: RunOptions = {}): Promise
     };
 
     progress({ phase: 'drain', elapsedMs: trafficMs, totalMs: plan.durationMs });
-    await drain(server, workers, 1000 + 2 * profile.rttMs, 5000 + 4 * profile.rttMs);
+    await drain(server, workers, timings.drainQuietMs, timings.drainMaxMs);
     reports = await collectReports(server, workers, cpuMarks, plan.clients);
     if (options.signal?.aborted) {
       status = 'partial';

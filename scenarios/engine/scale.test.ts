@@ -22,7 +22,7 @@ const one = { nodes: 1, balancer: null, backplane: 'memory' as const, faults: []
 describe('scaled timings', () => {
   it('keeps a small run as the scenario says, and grows ramp, connect timeout and join window with the clients', () => {
     const small = scaleTimings({ clients: 20, rampMs: 500, rttMs: 0 });
-    expect(small).toEqual({ rampMs: 500, connectTimeoutMs: null, joinTimeoutMs: 8500 });
+    expect(small).toMatchObject({ rampMs: 500, connectTimeoutMs: null, joinTimeoutMs: 8500 });
     const large = scaleTimings({ clients: 10_000, rampMs: 500, rttMs: 0 });
     expect(large.rampMs).toBeGreaterThan(10 * small.rampMs);
     expect(large.connectTimeoutMs).toBeGreaterThan(4000);

@@ -18,6 +18,13 @@ export interface ScaledTimings {
   connectTimeoutMs: number | null;
   /** How long the runner waits for every client to join. */
   joinTimeoutMs: number;
+  /**
+   * After the traffic: the drain ends when everything sent has arrived, when nothing new arrived
+   * for `drainQuietMs`, or after `drainMaxMs`. A large run's backlog (messages late, not lost) takes
+   * longer to arrive, so both grow with the clients.
+   */
+  drainQuietMs: number;
+  drainMaxMs: number;
 }
 
 /** The ramp allows at most this many new clients per second. */
@@ -27,6 +34,9 @@ const CONNECT_TIMEOUT_MS_PER_CLIENT = 3;
 const MAX_CONNECT_TIMEOUT_MS = 60_000;
 /** The join window beyond ramp and connect timeout (module loading, a slow first connect). */
 const JOIN_SLACK_MS = 8000;
+/** Drain: 1 s of quiet and 5 s at most on small runs, plus this per client. */
+const DRAIN_QUIET_MS_PER_CLIENT = 0.2;
+const DRAIN_MAX_MS_PER_CLIENT = 2;
 
 export function scaleTimings(
   run: { clients: number; rampMs: number; rttMs: number },
@@ -39,5 +49,7 @@ export function scaleTimings(
   // A client that starts last in the ramp still gets its whole connect timeout.
   const joinTimeoutMs =
     given.joinTimeoutMs ?? JOIN_SLACK_MS + rampMs + Math.max(0, (connectTimeoutMs ?? base) - base) + 6 * run.rttMs;
-  return { rampMs, connectTimeoutMs, joinTimeoutMs };
+  const drainQuietMs = Math.round(1000 + DRAIN_QUIET_MS_PER_CLIENT * run.clients) + 2 * run.rttMs;
+  const drainMaxMs = Math.round(5000 + DRAIN_MAX_MS_PER_CLIENT * run.clients) + 4 * run.rttMs;
+  return { rampMs, connectTimeoutMs, joinTimeoutMs, drainQuietMs, drainMaxMs };
 }
