@@ -32,12 +32,17 @@ export interface EventRows {
 }
 
 export function eventRows(runs: readonly RunResult[]): EventRows {
-  const all = runs
-    .flatMap((run) => run.events.map((event) => ({ run, event })))
-    .sort((a, b) => a.event.t - b.event.t);
+  const all = runs.flatMap((run) => run.events.map((event) => ({ run, event }))).sort((a, b) => a.event.t - b.event.t);
   if (all.length <= MAX_LISTED_EVENTS)
     return {
-      rows: all.map(({ run, event: e }) => ({ run, type: e.type, count: 1, firstT: e.t, lastT: e.t, detail: e.detail })),
+      rows: all.map(({ run, event: e }) => ({
+        run,
+        type: e.type,
+        count: 1,
+        firstT: e.t,
+        lastT: e.t,
+        detail: e.detail,
+      })),
       total: all.length,
       grouped: false,
       leftOut: 0,

@@ -4,7 +4,7 @@
  */
 import { TRANSPORTS } from '../protocol/index.js';
 import type { Scenario } from './define.js';
-import { getScenario, LIBRARY, LONG_SCENARIOS } from './library/index.js';
+import { getScenario, LIBRARY } from './library/index.js';
 import type { Overrides } from './plan.js';
 
 export interface SuiteEntry {

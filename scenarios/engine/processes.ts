@@ -98,8 +98,7 @@ export function startWorkers(plan: RunPlan, count: number): ClientWorker[] {
     const init: WorkerInit = { plan, indices };
     const ready = caller.call('init', init, 60_000);
     // Every later call waits for the init (its failure fails them).
-    const call: Callable['call'] = (method, args, timeoutMs) =>
-      ready.then(() => caller.call(method, args, timeoutMs));
+    const call: Callable['call'] = (method, args, timeoutMs) => ready.then(() => caller.call(method, args, timeoutMs));
     workers.push({
       caller: { call },
       indices,

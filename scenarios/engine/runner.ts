@@ -93,7 +93,7 @@ export async function runPlan(asked: RunPlan, options: RunOptions = {}): Promise
   // One proxy process for a capture (it filters on one port) or browsers; as many as descriptors need otherwise.
   const shards =
     options.verifyCapture || plan.clientMode === 'browser' ? 1 : (options.proxyShards ?? layout.proxyShards);
-  let figures: ProxyFigures | null = null;
+  let figures: ProxyFigures | null;
   let runnerCpu: { cpuPercent: number; proxyCpuPercent: number | null } | undefined;
   const progress = options.onProgress ?? (() => {});
   let server: ServerSide | null = null;

@@ -58,7 +58,16 @@ describe('file descriptors', () => {
   it('adds shards’ meters as one: bytes and bandwidth summed per second', () => {
     const totals = (n: number) => ({
       upstream: { total: n, tls: 0, handshake: n, httpHeaders: 0, framing: 0, envelope: 0, control: 0, payload: 0 },
-      downstream: { total: 2 * n, tls: 0, handshake: 0, httpHeaders: 0, framing: n, envelope: 0, control: 0, payload: n },
+      downstream: {
+        total: 2 * n,
+        tls: 0,
+        handshake: 0,
+        httpHeaders: 0,
+        framing: n,
+        envelope: 0,
+        control: 0,
+        payload: n,
+      },
     });
     const merged = mergeFigures([
       { totals: totals(10), bandwidth: [{ t: 0, upBytesPerSec: 10, downBytesPerSec: 20 }], events: [] },
@@ -88,20 +97,24 @@ const scaleRun = (contender: 'websocket' | 'sse' | 'long-polling') => {
 const sum = (r: RunResult, key: 'upBytesPerSec' | 'downBytesPerSec') => r.bandwidth.reduce((n, p) => n + p[key], 0);
 
 describe.each(['websocket', 'sse', 'long-polling'] as const)('scale smoke: %s', (contender) => {
-  it(`${CLIENTS} clients over two proxy and two load processes: all join, nothing lost`, { timeout: 90_000 }, async () => {
-    const r = await scaleRun(contender);
-    expect(r.status, describeRun(r)).toBe('ok');
-    expect(r.finalTransports).toEqual({ [contender]: CLIENTS });
-    expect(r.params).toMatchObject({ processes: { load: 2, proxy: 2 } });
-    const down = r.delivery.serverToClient;
-    expect(down.sent).toBeGreaterThan(0);
-    expect(down.received).toBe(down.sent);
-    expect(down.lost).toBe(0);
-    expect(r.latency.connect!.count).toBe(CLIENTS);
-    // Two meters, one account: the merged bandwidth series adds up to the merged totals, byte for byte.
-    expect(sum(r, 'downBytesPerSec')).toBe(r.bytes.downstream.total);
-    expect(sum(r, 'upBytesPerSec')).toBe(r.bytes.upstream.total);
-    expect(r.runner!.proxyCpuPercent).not.toBeNull();
-    expect(r.runner!.cpuPercent).toBeGreaterThanOrEqual(0);
-  });
+  it(
+    `${CLIENTS} clients over two proxy and two load processes: all join, nothing lost`,
+    { timeout: 90_000 },
+    async () => {
+      const r = await scaleRun(contender);
+      expect(r.status, describeRun(r)).toBe('ok');
+      expect(r.finalTransports).toEqual({ [contender]: CLIENTS });
+      expect(r.params).toMatchObject({ processes: { load: 2, proxy: 2 } });
+      const down = r.delivery.serverToClient;
+      expect(down.sent).toBeGreaterThan(0);
+      expect(down.received).toBe(down.sent);
+      expect(down.lost).toBe(0);
+      expect(r.latency.connect!.count).toBe(CLIENTS);
+      // Two meters, one account: the merged bandwidth series adds up to the merged totals, byte for byte.
+      expect(sum(r, 'downBytesPerSec')).toBe(r.bytes.downstream.total);
+      expect(sum(r, 'upBytesPerSec')).toBe(r.bytes.upstream.total);
+      expect(r.runner!.proxyCpuPercent).not.toBeNull();
+      expect(r.runner!.cpuPercent).toBeGreaterThanOrEqual(0);
+    },
+  );
 });

@@ -13,9 +13,19 @@ import throughput from './throughput.js';
 import ticker from './ticker.js';
 
 export const LIBRARY: ReadonlyMap<string, Scenario> = new Map(
-  [chat, ticker, notifications, telemetry, largePayload, binary, behindProxy, flakyLink, throughput, cluster, scale].map(
-    (s) => [s.name, s],
-  ),
+  [
+    chat,
+    ticker,
+    notifications,
+    telemetry,
+    largePayload,
+    binary,
+    behindProxy,
+    flakyLink,
+    throughput,
+    cluster,
+    scale,
+  ].map((s) => [s.name, s]),
 );
 
 /** Left out of `run` without names and of the `full` suite: long, or needing more than Node (redis-server, haproxy). */
