@@ -21,16 +21,17 @@ const one = { nodes: 1, balancer: null, backplane: 'memory' as const, faults: []
 
 describe('scaled timings', () => {
   it('keeps a small run as the scenario says, and grows ramp, connect timeout and join window with the clients', () => {
-    const small = scaleTimings({ clients: 20, rampMs: 500, rttMs: 0 });
+    const small = scaleTimings({ clients: 20, rampMs: 500, rttMs: 0, contender: 'sse' });
     expect(small).toMatchObject({ rampMs: 500, connectTimeoutMs: null, joinTimeoutMs: 8500 });
-    const large = scaleTimings({ clients: 10_000, rampMs: 500, rttMs: 0 });
+    const large = scaleTimings({ clients: 10_000, rampMs: 500, rttMs: 0, contender: 'websocket' });
     expect(large.rampMs).toBeGreaterThan(10 * small.rampMs);
     expect(large.connectTimeoutMs).toBeGreaterThan(4000);
     // The last client of the ramp still has its whole connect timeout inside the join window.
     expect(large.joinTimeoutMs).toBeGreaterThan(large.rampMs + large.connectTimeoutMs! - 4000);
-    expect(scaleTimings({ clients: 10_000, rampMs: 0, rttMs: 0 }, { connectTimeoutMs: 9000 }).connectTimeoutMs).toBe(
-      9000,
-    );
+    // Clients that open two connections each ramp up at half the rate.
+    expect(scaleTimings({ clients: 10_000, rampMs: 500, rttMs: 0, contender: 'sse' }).rampMs).toBe(2 * large.rampMs);
+    const given = scaleTimings({ clients: 10_000, rampMs: 0, rttMs: 0, contender: 'sse' }, { connectTimeoutMs: 9000 });
+    expect(given.connectTimeoutMs).toBe(9000);
   });
 });
 

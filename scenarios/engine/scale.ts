@@ -7,6 +7,8 @@
  * (a few hundred clients) keep the scenario's ramp and the clients' own defaults.
  */
 import { DEFAULTS } from '../../protocol/index.js';
+import type { Contender } from '../contenders.js';
+import { connectionsPerClient } from './limits.js';
 
 export interface ScaledTimings {
   /** Client i connects at rampMs · i / (clients − 1). */
@@ -27,7 +29,10 @@ export interface ScaledTimings {
   drainMaxMs: number;
 }
 
-/** The ramp allows at most this many new clients per second. */
+/**
+ * The ramp allows at most this many new connections per second: 500 WebSocket clients, 250 of the
+ * clients that open two (SSE, long-polling: a connect is several HTTP requests).
+ */
 const CONNECTS_PER_SECOND = 500;
 /** A client's connect timeout grows by this much per client of the run, from the client's default. */
 const CONNECT_TIMEOUT_MS_PER_CLIENT = 3;
@@ -39,10 +44,11 @@ const DRAIN_QUIET_MS_PER_CLIENT = 0.2;
 const DRAIN_MAX_MS_PER_CLIENT = 2;
 
 export function scaleTimings(
-  run: { clients: number; rampMs: number; rttMs: number },
+  run: { clients: number; rampMs: number; rttMs: number; contender: Contender },
   given: { connectTimeoutMs?: number; joinTimeoutMs?: number } = {},
 ): ScaledTimings {
-  const rampMs = Math.max(run.rampMs, Math.round((1000 * run.clients) / CONNECTS_PER_SECOND));
+  const perSecond = CONNECTS_PER_SECOND / connectionsPerClient(run);
+  const rampMs = Math.max(run.rampMs, Math.round((1000 * run.clients) / perSecond));
   const base: number = DEFAULTS.connectTimeoutMs;
   const storm = Math.min(MAX_CONNECT_TIMEOUT_MS, run.clients * CONNECT_TIMEOUT_MS_PER_CLIENT);
   const connectTimeoutMs = given.connectTimeoutMs ?? (storm > base ? storm + 4 * run.rttMs : null);
