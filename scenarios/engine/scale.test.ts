@@ -51,7 +51,9 @@ describe('file descriptors', () => {
     const limit = { soft: 20_000, hard: 20_000 };
     const message = fdShortfall(plan, limit, planProcesses(plan, limit.soft, 2));
     expect(message).toMatch(/RLIMIT_NOFILE soft 20000, hard 20000/);
-    expect(message).toMatch(/about 7900 such clients fit/);
+    expect(message).toMatch(/about 9400 such clients fit/);
+    const fewer = { ...plan, clients: 8000 };
+    expect(fdShortfall(fewer, limit, planProcesses(fewer, limit.soft, 2))).toBeNull();
     const ws = { ...plan, contender: 'websocket' as const };
     expect(fdShortfall(ws, limit, planProcesses(ws, limit.soft, 2))).toBeNull();
   });
