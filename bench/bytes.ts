@@ -10,6 +10,9 @@
  * window) the traffic stops, and once everything sent has arrived and the last acks had time to go
  * out, the window opens; traffic runs `bytesWindowMs`, stops, and the window closes when it is quiet
  * again. So the window holds whole messages and everything they cost, and the figure is exact:
+ * (an ack that waits longer than the settling time — ours by POST on SSE, 16 s — is owed at both
+ * edges alike: the one for the messages before the window goes out inside it, the one for its last
+ * messages after it, so the window still counts one per edge, what steady traffic costs)
  * (wire bytes in the window) ÷ (application messages in the window, both directions), split by the
  * meter's categories; overhead = that − the application's own bytes (`payloadBytes`); for ours, the
  * ack cost (bench/ack-meter.ts).
@@ -136,7 +139,7 @@ async function traffic(lanes: Lane[], generator: Host, on: boolean, payloadBytes
 
 /**
  * After the traffic stopped: until everything sent has arrived (at most 5 s), then SETTLE_MS more for
- * the last acks (sent on a timer, ≤ 1 s) — so a window holds its messages and all they cost.
+ * the last acks (ours alone after ≤ 1 s on WebSocket) — so a window holds its messages and all they cost.
  */
 async function quiesce(lanes: Lane[], generator: Host): Promise<void> {
   const until = performance.now() + 5000;

@@ -3,6 +3,8 @@
  * clients), each forked with its own event loop and CPU, so process.cpuUsage() in the server host
  * is the server's alone and the generator's share can be read beside every figure. Both load
  * TypeScript through tsx and run with --expose-gc (heap figures are taken after a full GC).
+ * BENCH_PROFILE=<dir> also writes V8 CPU profiles of each (`--cpu-prof`, one per thread) into a
+ * directory per host under <dir> (`server-host.<bench pid>.<n>`): the server under the bench's load.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -16,9 +18,16 @@ export interface Host {
 
 const TSX = import.meta.resolve('tsx');
 
+let started = 0;
+
+function profile(kind: string): string[] {
+  const dir = process.env.BENCH_PROFILE;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}/${kind}.${process.pid}.${++started}`] : [];
+}
+
 export function startHost(kind: 'server-host' | 'generator-host'): Host {
   const child = fork(fileURLToPath(new URL(`./${kind}.ts`, import.meta.url)), [], {
-    execArgv: ['--import', TSX, '--expose-gc'],
+    execArgv: ['--import', TSX, '--expose-gc', ...profile(kind)],
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

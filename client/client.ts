@@ -8,6 +8,7 @@
  * or buffers a stream.
  */
 import {
+  AckSchedule,
   CloseCodes,
   createLog,
   DEFAULTS,
@@ -49,7 +50,7 @@ export class Client extends Emitter<ClientEvents> {
   private token: string | null = null;
   private hello: Hello | null = null;
   private readonly seq = new Sequencer();
-  private ackTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly acks: AckSchedule;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private watchdog: ReturnType<typeof setInterval> | null = null;
   private lastHeardAt = 0;
@@ -84,6 +85,13 @@ export class Client extends Emitter<ClientEvents> {
       throw new TypeError(`transports must list some of ${TRANSPORTS.join(', ')}`);
     }
     this.log = createLog(options.logger, 'transport-lab:client');
+    const ackOwner = { flushAck: () => this.flushAck() }; // kept off the Client's public surface
+    this.acks = new AckSchedule(
+      this.seq,
+      ackOwner,
+      options.ackEvery ?? DEFAULTS.ackEvery,
+      options.ackDelayMs ?? DEFAULTS.ackDelayMs,
+    );
     this.settings = {
       baseUrl,
       platform: { ...platform, ...options.platform },
@@ -127,11 +135,17 @@ export class Client extends Emitter<ClientEvents> {
       hello?.maxMessageBytes ?? DEFAULTS.maxMessageBytes,
       hello?.maxJsonDepth ?? DEFAULTS.maxJsonDepth,
     );
-    if (this.seq.bufferedBytes + payload.bytes > (this.options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes)) {
+    const maxBufferedBytes = this.options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes;
+    if (this.seq.bufferedBytes + payload.bytes > maxBufferedBytes) {
       throw new TransportLabError('BUFFER_FULL', 'Outbound buffer is full: the server has not acknowledged enough');
     }
     const seq = this.seq.queue(payload);
-    this.current?.send([this.seq.envelope(seq, payload, this.piggybacks())]);
+    const current = this.current;
+    if (!current) return;
+    current.send([this.seq.envelope(seq, payload, this.piggybacks())]);
+    // Past half the buffer, ask for the server's ack where it is lazy (POST answers always carry it).
+    if (current.capabilities.upstream === 'connection' && this.acks.shouldAsk(maxBufferedBytes))
+      current.send([{ type: 'ping' }]);
   }
 
   /** Ends the session: the server is told, nothing reconnects. */
@@ -319,7 +333,7 @@ export class Client extends Emitter<ClientEvents> {
           this.settle(transport);
         return;
       case 'ping':
-        return transport.send([{ type: 'pong', id: envelope.id }]);
+        return this.pong(transport, envelope.id);
       case 'data':
         // Not yet verified: keep it. If verification fails it was never acked and will be resent.
         if (pending) return void (pending.probe || pending.held.push(envelope));
@@ -374,7 +388,7 @@ export class Client extends Emitter<ClientEvents> {
     if (arrival === 'duplicate') return; // resent after a reconnect or switch
     if (arrival === 'gap')
       return this.onGone(transport, 'sequence gap from server', { closeCode: CloseCodes.BAD_DATA });
-    this.scheduleAck(transport);
+    this.acks.received(transport.capabilities.ack);
     let data: unknown;
     try {
       data = fromPayload(envelope.kind, envelope.body);
@@ -391,34 +405,20 @@ export class Client extends Emitter<ClientEvents> {
     return this.current?.capabilities.ack !== 'poll';
   }
 
-  /**
-   * What an ack costs decides how often it goes: a frame (ackEvery / ackDelayMs), a whole POST (16×
-   * less often), or nothing (every poll carries one).
-   */
-  private scheduleAck(transport: ClientTransport): void {
-    const cost = transport.capabilities.ack;
-    if (cost === 'poll') return;
-    const scale = cost === 'post' ? 16 : 1;
-    const every = (this.options.ackEvery ?? DEFAULTS.ackEvery) * scale;
-    if (this.seq.unacknowledged >= every) return this.flushAck();
-    this.ackTimer ??= setTimeout(
-      () => this.flushAck(),
-      (this.options.ackDelayMs ?? DEFAULTS.ackDelayMs) * (scale > 1 ? 5 : 1),
-    );
+  /** Answers the server's ping (a heartbeat, or a request for room) with a pong and the ack, together. */
+  private pong(transport: ClientTransport, id: number | undefined): void {
+    const pong: Envelope = { type: 'pong', id };
+    if (transport !== this.current || transport.capabilities.ack === 'poll') return transport.send([pong]);
+    this.acks.cancel();
+    const ack = this.seq.takeAck();
+    transport.send(ack === undefined ? [pong] : [pong, { type: 'ack', ack }]);
   }
 
+  /** Sends the ack alone (protocol/acks.ts decides when). */
   private flushAck(): void {
-    this.clearAckTimer();
     if (!this.current) return;
     const ack = this.seq.takeAck();
     if (ack !== undefined) this.current.send([{ type: 'ack', ack }]);
-  }
-
-  private clearAckTimer(): void {
-    if (this.ackTimer) {
-      clearTimeout(this.ackTimer);
-      this.ackTimer = null;
-    }
   }
 
   private loseSession(reason: string): void {
@@ -446,7 +446,7 @@ export class Client extends Emitter<ClientEvents> {
   }
 
   private scheduleReconnect(error: Error): void {
-    this.clearAckTimer();
+    this.acks.cancel();
     const reason = error.message;
     const policy = this.options.reconnect;
     if (policy === false) return this.finish(CloseCodes.GOING_AWAY, reason);
@@ -467,7 +467,7 @@ export class Client extends Emitter<ClientEvents> {
   private finish(code: number, reason: string): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.clearAckTimer();
+    this.acks.cancel();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.watchdog) clearInterval(this.watchdog);
     for (const transport of [...this.pending.keys()]) this.settle(transport, 'client closed');

@@ -17,10 +17,12 @@ import {
   type TransportCapabilities,
   type TransportName,
 } from '../protocol/index.js';
+import type { Fetch } from './fetch.js';
 import { codeOfStatus, type Ending, refusalCode } from './refusal.js';
 import { Upstream } from './upstream.js';
 
 export type { Ending } from './refusal.js';
+export type { Fetch, FetchInit, FetchResponse } from './fetch.js';
 export { codeOfStatus, refusalCode };
 
 export interface WebSocketLike {
@@ -50,8 +52,9 @@ export interface Platform {
     protocols?: string | string[],
     options?: { headers?: Record<string, string> },
   ) => WebSocketLike;
-  EventSource: new (url: string, init?: { fetch?: typeof fetch }) => EventSourceLike;
-  fetch: typeof fetch;
+  /** `fetch`: what the EventSource requests with, where it takes one (Node's eventsource package). */
+  EventSource: new (url: string, init?: { fetch?: Fetch }) => EventSourceLike;
+  fetch: Fetch;
   /**
    * Whether requests of this kind to this URL may carry our headers (the resume token, `auth`). Node:
    * always. Browsers: fetch only, and only same-origin (WebSocket and EventSource cannot set headers;
@@ -97,6 +100,8 @@ export type ClientTransportClass = new (settings: TransportSettings, owner: Tran
 export abstract class ClientTransport {
   abstract readonly name: TransportName;
   private done = false;
+  /** `{baseUrl}/{name}`, parsed once. */
+  private endpoint: URL | null = null;
 
   constructor(
     protected readonly settings: TransportSettings,
@@ -120,7 +125,10 @@ export abstract class ClientTransport {
     const { fetch } = this.settings.platform;
     const body = encodeBatch([encode(envelope)]);
     const { url, headers } = this.request('fetch', { upstream: true });
-    fetch(url, { method: 'POST', body, headers: { 'Content-Type': BATCH_CONTENT_TYPE, ...headers } }).catch(() => {});
+    // The answer is read (and dropped) so the connection under it is free again.
+    fetch(url, { method: 'POST', body, headers: { 'Content-Type': BATCH_CONTENT_TYPE, ...headers } })
+      .then((response) => response.arrayBuffer())
+      .catch(() => {});
   }
 
   /** Ends the transport from the client side; the owner hears nothing more from it. */
@@ -141,26 +149,28 @@ export abstract class ClientTransport {
     kind: RequestKind,
     params: Partial<OpenParams> & { open?: boolean; upstream?: boolean },
   ): { url: string; headers: Record<string, string> } {
-    const url = new URL(`${this.settings.baseUrl.replace(/\/$/, '')}/${this.name}`);
-    const inHeaders = this.settings.platform.headers(kind, url);
+    const endpoint = (this.endpoint ??= new URL(`${this.settings.baseUrl.replace(/\/$/, '')}/${this.name}`));
+    const inHeaders = this.settings.platform.headers(kind, endpoint);
     const headers: Record<string, string> = { ...this.settings.headers };
     const current = this.settings.session();
     const sid = params.sid !== undefined ? params.sid : current.sid;
     const token = params.token !== undefined ? params.token : current.token;
+    let query = '';
+    const add = (name: string, value: string) => (query += `${query ? '&' : '?'}${name}=${encodeURIComponent(value)}`);
     if (sid && token) {
-      url.searchParams.set('sid', sid);
+      add('sid', sid);
       if (inHeaders) headers['X-Session-Token'] = token;
-      else url.searchParams.set('token', token);
+      else add('token', token);
     }
-    if (!params.upstream) url.searchParams.set('ack', String(params.ack ?? this.settings.currentAck()));
-    if (params.probe) url.searchParams.set('probe', '1');
-    if (params.open) url.searchParams.set('open', '1');
+    if (!params.upstream) add('ack', String(params.ack ?? this.settings.currentAck()));
+    if (params.probe) add('probe', '1');
+    if (params.open) add('open', '1');
     const auth = params.open || kind !== 'fetch' ? this.settings.auth() : null;
     if (auth !== null) {
       if (inHeaders) headers.Authorization = `Bearer ${auth}`;
-      else url.searchParams.set('auth', auth);
+      else add('auth', auth);
     }
-    return { url: url.toString(), headers };
+    return { url: endpoint.href + query, headers };
   }
 
   /** HTTP POST upstream (`upstream: 'post'`): the ack in each answer arrives like any envelope. */

@@ -13,9 +13,10 @@ import {
   isErrorCode,
 } from '../protocol/index.js';
 import { codeOfStatus, type Ending, refusalCode } from './refusal.js';
+import type { FetchResponse } from './fetch.js';
 
 export interface UpstreamSink {
-  post(body: Uint8Array<ArrayBuffer>, signal: AbortSignal): Promise<Response>;
+  post(body: Uint8Array<ArrayBuffer>, signal: AbortSignal): Promise<FetchResponse>;
   maxBatchBytes(): number;
   /** The server's answer to a POST (its cumulative ack, `a<n>`). */
   onResponse(text: string): void;

@@ -6,25 +6,40 @@
  * Text and binary frames mix freely; a frame is decoded like a WebSocket frame of the same bytes.
  */
 import { TransportLabError } from './codes.js';
-import { type Frame, utf8 } from './envelope.js';
+import { byteLength, type Frame } from './envelope.js';
 
 export const BATCH_CONTENT_TYPE = 'application/octet-stream';
 const COLON = 0x3a;
+const utf8Encoder = new TextEncoder();
 
+/** Encodes frames as one batch, written straight into one buffer (no buffer per frame). */
 export function encodeBatch(frames: readonly Frame[]): Uint8Array<ArrayBuffer> {
-  const parts = frames.map((f) => (typeof f === 'string' ? utf8(f) : f));
-  const prefixes = parts.map((p) => utf8(`${p.byteLength}:`));
+  const lengths = frames.map(byteLength);
   let total = 0;
-  for (let i = 0; i < parts.length; i++) total += prefixes[i].byteLength + parts[i].byteLength;
+  for (const length of lengths) total += digits(length) + 1 + length;
   const out = new Uint8Array(total);
   let at = 0;
-  for (let i = 0; i < parts.length; i++) {
-    out.set(prefixes[i], at);
-    at += prefixes[i].byteLength;
-    out.set(parts[i], at);
-    at += parts[i].byteLength;
+  for (let i = 0; i < frames.length; i++) {
+    const length = lengths[i];
+    for (let d = digits(length) - 1, n = length; d >= 0; d--, n = Math.floor(n / 10)) out[at + d] = 48 + (n % 10);
+    at += digits(length);
+    out[at++] = COLON;
+    const frame = frames[i];
+    if (typeof frame === 'string') utf8Encoder.encodeInto(frame, out.subarray(at, at + length));
+    else out.set(frame, at);
+    at += length;
   }
   return out;
+}
+
+/** Decimal digits of a non-negative integer. */
+function digits(n: number): number {
+  let count = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    count++;
+  }
+  return count;
 }
 
 /**

@@ -29,9 +29,13 @@ export const DEFAULTS = {
   maxSessions: 10_000,
   /** New sessions per client address: a token bucket of `burst`, refilled at `perSecond`. */
   sessionRateLimit: { burst: 100, perSecond: 10 },
-  /** A receiver acknowledges after this many unacked messages, or after ackDelayMs. */
+  /**
+   * A receiver with nothing to carry its ack (data of its own, a pong) sends it after this many
+   * unacknowledged messages, or ackDelayMs after the first of them; both 16× where an ack costs a
+   * POST (SSE). See protocol/acks.ts.
+   */
   ackEvery: 64,
-  ackDelayMs: 200,
+  ackDelayMs: 1000,
   /** How long the client waits for a transport's hello (and WebSocket round trip). */
   connectTimeoutMs: 4_000,
   reconnect: { minDelayMs: 250, maxDelayMs: 10_000, factor: 2, jitter: 0.5 },

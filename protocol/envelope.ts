@@ -56,6 +56,7 @@ export type Frame = string | Uint8Array;
 
 const MAX_HEADER = 40; // kind + two 16-digit numbers, with room to spare
 const SPACE = 0x20;
+const COMMA = 0x2c;
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -63,19 +64,30 @@ export function utf8(text: string): Uint8Array {
   return utf8Encoder.encode(text);
 }
 
+/** UTF-8 byte length: Buffer.byteLength on Node (native), a JS loop elsewhere. */
 export function byteLength(frame: Frame): number {
   if (typeof frame !== 'string') return frame.byteLength;
+  if (NodeBuffer) return NodeBuffer.byteLength(frame);
   let bytes = 0;
   for (let i = 0; i < frame.length; i++) {
     const c = frame.charCodeAt(i);
     if (c < 0x80) bytes += 1;
     else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < frame.length) {
-      bytes += 4;
+    else if (c >= 0xd800 && c <= 0xdbff && (frame.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4; // a surrogate pair; a lone surrogate encodes as U+FFFD, 3 bytes
       i++;
     } else bytes += 3;
   }
   return bytes;
+}
+
+/**
+ * Whether a text's UTF-8 encoding fits `maxBytes`, without encoding or measuring it when its length
+ * decides: a UTF-16 code unit encodes to 1–3 bytes.
+ */
+export function fitsBytes(text: string, maxBytes: number): boolean {
+  if (text.length * 3 <= maxBytes) return true;
+  return text.length <= maxBytes && byteLength(text) <= maxBytes;
 }
 
 function dataHeader(kind: string, seq: number, ack?: number): string {
@@ -113,7 +125,10 @@ export function decode(frame: Frame): Envelope {
   if (frame.byteLength > 0 && frame[0] === 0x62 /* b */) {
     const space = frame.subarray(0, MAX_HEADER + 1).indexOf(SPACE);
     if (space < 0) throw bad('binary header has no space');
-    const [seq, ack] = parseHeader(String.fromCharCode(...frame.subarray(1, space)));
+    const comma = frame.subarray(1, space).indexOf(COMMA);
+    const seqEnd = comma < 0 ? space : comma + 1;
+    const seq = numberAt(frame, 1, seqEnd);
+    const ack = seqEnd < space ? numberAt(frame, seqEnd + 1, space) : undefined;
     return { type: 'data', kind: 'b', seq, ack, body: frame.subarray(space + 1) };
   }
   let text: string;
@@ -125,38 +140,42 @@ export function decode(frame: Frame): Envelope {
   return decodeText(text);
 }
 
+/** Decodes a text envelope; header numbers are read in place (no slices of the header). */
 function decodeText(text: string): Envelope {
   const kind = text[0];
   const space = text.indexOf(' ');
-  const header = space < 0 ? text.slice(1) : text.slice(1, space);
-  if (header.length > MAX_HEADER) throw bad('header too long');
-  const body = space < 0 ? undefined : text.slice(space + 1);
+  const end = space < 0 ? text.length : space; // the header is text[1, end)
+  if (end - 1 > MAX_HEADER) throw bad('header too long');
   switch (kind) {
     case 't':
     case 'j':
     case 'B': {
-      if (body === undefined) throw bad('data envelope has no body separator');
-      const [seq, ack] = parseHeader(header);
+      if (space < 0) throw bad('data envelope has no body separator');
+      let seqEnd = 1;
+      while (seqEnd < end && text.charCodeAt(seqEnd) !== COMMA) seqEnd++;
+      const seq = numberAt(text, 1, seqEnd);
+      const ack = seqEnd < end ? numberAt(text, seqEnd + 1, end) : undefined;
+      const body = text.slice(space + 1);
       if (kind === 'B') return { type: 'data', kind: 'b', seq, ack, body: fromBase64(body) };
       return { type: 'data', kind, seq, ack, body };
     }
     case 'a':
-      return { type: 'ack', ack: parseNumber(header) };
+      return { type: 'ack', ack: numberAt(text, 1, end) };
     case 'p':
     case 'o': {
-      if (body !== undefined) throw bad('ping/pong carries no body');
-      const id = header === '' ? undefined : parseNumber(header);
+      if (space >= 0) throw bad('ping/pong carries no body');
+      const id = end === 1 ? undefined : numberAt(text, 1, end);
       return kind === 'p' ? { type: 'ping', id } : { type: 'pong', id };
     }
     case 'h':
-      if (header !== '' || body === undefined) throw bad('malformed hello');
+      if (end !== 1 || space < 0) throw bad('malformed hello');
       try {
-        return { type: 'hello', hello: JSON.parse(body) as Hello };
+        return { type: 'hello', hello: JSON.parse(text.slice(space + 1)) as Hello };
       } catch {
         throw bad('hello is not JSON');
       }
     case 'c':
-      return { type: 'close', code: parseNumber(header), reason: body ?? '' };
+      return { type: 'close', code: numberAt(text, 1, end), reason: space < 0 ? '' : text.slice(space + 1) };
     case 'u':
       if (text !== 'u') throw bad('upgrade carries nothing');
       return { type: 'upgrade' };
@@ -165,21 +184,23 @@ function decodeText(text: string): Envelope {
   }
 }
 
-function parseHeader(header: string): [number, number | undefined] {
-  const comma = header.indexOf(',');
-  if (comma < 0) return [parseNumber(header), undefined];
-  return [parseNumber(header.slice(0, comma)), parseNumber(header.slice(comma + 1))];
-}
-
-function parseNumber(digits: string): number {
-  if (digits.length === 0 || digits.length > 15) throw bad(`bad number ${JSON.stringify(digits)}`);
+/** The decimal number in text[from, to) (or those bytes): 1–15 ASCII digits. */
+function numberAt(source: string | Uint8Array, from: number, to: number): number {
+  const text = typeof source === 'string';
+  if (to <= from || to - from > 15) throw badNumber(source, from, to);
   let n = 0;
-  for (let i = 0; i < digits.length; i++) {
-    const d = digits.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) throw bad(`bad number ${JSON.stringify(digits)}`);
+  for (let i = from; i < to; i++) {
+    const d = (text ? source.charCodeAt(i) : source[i]) - 48;
+    if (d < 0 || d > 9) throw badNumber(source, from, to);
     n = n * 10 + d;
   }
   return n;
+}
+
+function badNumber(source: string | Uint8Array, from: number, to: number): TransportLabError {
+  const digits =
+    typeof source === 'string' ? source.slice(from, to) : String.fromCharCode(...source.subarray(from, to));
+  return bad(`bad number ${JSON.stringify(digits)}`);
 }
 
 function bad(detail: string): TransportLabError {
@@ -196,6 +217,7 @@ export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
 type BufferLike = {
   from(data: Uint8Array | string, enc?: string): Uint8Array & { toString(enc: string): string };
   from(data: ArrayBufferLike, offset: number, length: number): Uint8Array & { toString(enc: string): string };
+  byteLength(text: string): number;
 };
 const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
 

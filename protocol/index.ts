@@ -6,3 +6,4 @@ export * from './envelope.js';
 export * from './batch.js';
 export * from './payload.js';
 export * from './sequencer.js';
+export * from './acks.js';

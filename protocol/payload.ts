@@ -5,7 +5,7 @@
  *   anything else JSON can encode   → `j` (delivered as the parsed value)
  */
 import { TransportLabError } from './codes.js';
-import { byteLength, type Envelope } from './envelope.js';
+import { byteLength, type Envelope, fitsBytes } from './envelope.js';
 
 export type Payload = { kind: 't' | 'j'; body: string; bytes: number } | { kind: 'b'; body: Uint8Array; bytes: number };
 
@@ -74,7 +74,13 @@ export function assertJsonDepth(json: string, maxDepth: number): void {
   }
 }
 
-/** Refuses a received data envelope whose payload is over the limit (a peer that skipped its own check). */
+/**
+ * Refuses a received data envelope whose payload is over the limit (a peer that skipped its own
+ * check). Text is measured only when its length cannot decide (see fitsBytes): free for the usual message.
+ */
 export function assertPayloadWithin(envelope: Envelope, maxBytes: number): void {
-  if (envelope.type === 'data' && byteLength(envelope.body) > maxBytes) throw new TransportLabError('MESSAGE_TOO_BIG');
+  if (envelope.type !== 'data') return;
+  const body = envelope.body;
+  if (typeof body === 'string' ? !fitsBytes(body, maxBytes) : body.byteLength > maxBytes)
+    throw new TransportLabError('MESSAGE_TOO_BIG');
 }

@@ -50,4 +50,21 @@ describe('Sequencer', () => {
     seq.reset();
     expect([seq.unconfirmedCount, seq.bufferedBytes, seq.received, seq.queue(text('a'))]).toEqual([0, 0, 0, 1]);
   });
+
+  it('takes up a stream kept elsewhere: numbering, resend and acks continue from it', () => {
+    const seq = new Sequencer();
+    seq.restore(10, [text('k'), text('lm')], 5);
+    expect([seq.sent, seq.acknowledged, seq.received, seq.unconfirmedCount, seq.bufferedBytes]).toEqual([
+      12, 10, 5, 2, 3,
+    ]);
+    expect(seq.payload(11)).toMatchObject({ body: 'k' });
+    expect(seq.resend().map((e) => [e.seq, e.body])).toEqual([
+      [11, 'k'],
+      [12, 'lm'],
+    ]);
+    expect(seq.acknowledge(11)).toBe(true);
+    expect(seq.unconfirmed().map((p) => p.body)).toEqual(['lm']);
+    expect(seq.queue(text('n'))).toBe(13);
+    expect(seq.arrive(6)).toBe('next');
+  });
 });

@@ -3,7 +3,7 @@
  * messages, keeps them until the peer's cumulative ack covers them, and decides for each inbound data
  * message whether it is the next one, a duplicate (drop), or a gap (a protocol violation).
  */
-import type { Envelope } from './envelope.js';
+import type { DataEnvelope } from './envelope.js';
 import type { Payload } from './payload.js';
 
 export type Arrival = 'next' | 'duplicate' | 'gap';
@@ -11,12 +11,15 @@ export type Arrival = 'next' | 'duplicate' | 'gap';
 export class Sequencer {
   /** Highest seq given to an outbound message. */
   private outSeq = 0;
+  /** Highest outbound seq the peer acknowledged. */
+  private ackedSeq = 0;
   /**
-   * Unacknowledged outbound messages, oldest first, from index `head` on; acknowledged slots are
-   * emptied at once (the payload is released when the ack arrives), and the array itself is
-   * compacted once its empty prefix is half of it.
+   * Unacknowledged outbound payloads, oldest first, from index `head` on: `pending[head + k]` has seq
+   * `ackedSeq + 1 + k`. Acknowledged slots are emptied at once (the payload is released when the ack
+   * arrives); the array is emptied when everything is acknowledged, and compacted once its empty
+   * prefix is half of it.
    */
-  private pending: Array<{ seq: number; payload: Payload } | undefined> = [];
+  private pending: Array<Payload | undefined> = [];
   private head = 0;
   private bytes = 0;
   /** Highest inbound seq received in order. */
@@ -48,21 +51,29 @@ export class Sequencer {
     return Math.max(0, this.ackable - this.ackSent);
   }
 
+  /** The highest inbound seq this side has told the peer about. */
+  get ackTold(): number {
+    return this.ackSent;
+  }
+
   /** Numbers a new outbound message and keeps it until acknowledged; returns its seq. */
   queue(payload: Payload): number {
-    this.pending.push({ seq: ++this.outSeq, payload });
+    this.pending.push(payload);
     this.bytes += payload.bytes;
-    return this.outSeq;
+    return ++this.outSeq;
   }
 
   /** Drops what the peer's cumulative ack covers. Returns false for an ack beyond what was sent. */
   acknowledge(ack: number): boolean {
     if (ack > this.outSeq) return false;
-    while (this.head < this.pending.length && this.pending[this.head]!.seq <= ack) {
-      this.bytes -= this.pending[this.head]!.payload.bytes;
+    if (ack <= this.ackedSeq) return true;
+    for (; this.ackedSeq < ack; this.ackedSeq++) {
+      this.bytes -= this.pending[this.head]!.bytes;
       this.pending[this.head++] = undefined;
     }
-    if (this.head >= 32 && this.head * 2 >= this.pending.length) {
+    if (this.head === this.pending.length) {
+      this.pending.length = this.head = 0;
+    } else if (this.head >= 32 && this.head * 2 >= this.pending.length) {
       this.pending = this.pending.slice(this.head);
       this.head = 0;
     }
@@ -86,20 +97,22 @@ export class Sequencer {
 
   /** Records that the peer learned our ack some other way (a hello, a poll's query). */
   ackedUpTo(ack: number): void {
-    this.ackSent = Math.max(this.ackSent, ack);
+    if (ack > this.ackSent) this.ackSent = ack;
   }
 
   /** A data envelope for an outbound message, piggybacking the ack when it moved (unless told not to). */
-  envelope(seq: number, payload: Payload, piggyback = true): Envelope {
+  envelope(seq: number, payload: Payload, piggyback = true): DataEnvelope {
     const ack = piggyback ? this.takeAck() : undefined;
-    return { type: 'data', seq, ack, ...payload } as Envelope;
+    return payload.kind === 'b'
+      ? { type: 'data', seq, ack, kind: 'b', body: payload.body }
+      : { type: 'data', seq, ack, kind: payload.kind, body: payload.body };
   }
 
   /** Every unacknowledged message as envelopes, in order: what a new connection resends. */
-  resend(piggyback = true): Envelope[] {
-    const out: Envelope[] = [];
-    for (let i = this.head; i < this.pending.length; i++)
-      out.push(this.envelope(this.pending[i]!.seq, this.pending[i]!.payload, piggyback));
+  resend(piggyback = true): DataEnvelope[] {
+    const out: DataEnvelope[] = [];
+    for (let seq = this.ackedSeq + 1; seq <= this.outSeq; seq++)
+      out.push(this.envelope(seq, this.payload(seq)!, piggyback));
     return out;
   }
 
@@ -110,23 +123,22 @@ export class Sequencer {
 
   /** Highest outbound seq the peer acknowledged. */
   get acknowledged(): number {
-    return this.outSeq - (this.pending.length - this.head);
+    return this.ackedSeq;
   }
 
   /** The unacknowledged message with this seq (undefined when acknowledged or never sent). */
   payload(seq: number): Payload | undefined {
-    const first = this.acknowledged + 1;
-    if (seq < first || seq > this.outSeq) return undefined;
-    return this.pending[this.head + seq - first]!.payload;
+    if (seq <= this.ackedSeq || seq > this.outSeq) return undefined;
+    return this.pending[this.head + seq - this.ackedSeq - 1];
   }
 
   /** Unacknowledged payloads, oldest first. */
   unconfirmed(): Payload[] {
-    return this.pending.slice(this.head).map((p) => p!.payload);
+    return this.pending.slice(this.head) as Payload[];
   }
 
   get unconfirmedCount(): number {
-    return this.pending.length - this.head;
+    return this.outSeq - this.ackedSeq;
   }
 
   /**
@@ -135,14 +147,14 @@ export class Sequencer {
    */
   restore(acknowledged: number, unconfirmed: readonly Payload[], received: number): void {
     this.reset();
-    this.outSeq = acknowledged;
+    this.outSeq = this.ackedSeq = acknowledged;
     for (const payload of unconfirmed) this.queue(payload);
     this.inSeq = this.ackSent = received;
   }
 
   /** Forgets everything: the session is gone and numbering starts again at 1. */
   reset(): void {
-    this.outSeq = this.head = this.bytes = this.inSeq = this.ackSent = 0;
+    this.outSeq = this.ackedSeq = this.head = this.bytes = this.inSeq = this.ackSent = 0;
     this.pending = [];
   }
 }

@@ -41,13 +41,27 @@ export type Authenticate = (request: HandshakeRequest) => unknown;
 /** Query parameters the application never sees in `conn.request.url`. */
 const SECRET_PARAMS = ['token', 'auth'];
 
-/** What the application sees of a request: url without secrets, headers without the resume token. */
+/** A target that may carry a secret (or needs a URL parser to tell): anything but a plain path + query. */
+const MAY_HOLD_SECRET = /^[^/]|%|[?&](?:token|auth)(?:[=&]|$)/;
+
+/**
+ * What the application sees of a request: url without secrets, headers without the resume token. A
+ * session keeps it, so what has no secret in it is the request's own (no copies).
+ */
 export function requestInfo(req: IncomingMessage, trustProxy: boolean): RequestInfo {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  for (const name of SECRET_PARAMS) url.searchParams.delete(name);
-  const headers = { ...req.headers };
-  delete headers[TOKEN_HEADER];
-  return { url: url.pathname + url.search, headers, remoteAddress: clientAddress(req, trustProxy) };
+  const target = req.url ?? '/';
+  let url = target;
+  if (MAY_HOLD_SECRET.test(target)) {
+    const parsed = new URL(target, 'http://localhost');
+    for (const name of SECRET_PARAMS) parsed.searchParams.delete(name);
+    url = parsed.pathname + parsed.search;
+  }
+  let headers = req.headers;
+  if (headers[TOKEN_HEADER] !== undefined) {
+    headers = {};
+    for (const name in req.headers) if (name !== TOKEN_HEADER) headers[name] = req.headers[name];
+  }
+  return { url, headers, remoteAddress: clientAddress(req, trustProxy) };
 }
 
 export function parseCookies(header: string | undefined): Record<string, string> {

@@ -115,3 +115,28 @@ it('upstream POSTs keep an SSE connection alive on the server past heartbeatMs +
   expect(disconnects).toBe(0);
   expect(c.transport).toBe('sse');
 });
+
+it.each(['websocket', 'sse'] as TransportName[])(
+  '%s: a client that only receives (its acks lazy) is pinged for a sign of life, not cut',
+  async (transport) => {
+    const s = (server = await startServer(HEARTBEAT));
+    const connected = s.nextConnection();
+    // Acks a minute away: only the server's pings make this client say anything.
+    const c = (client = await openClient(s.url, { transports: [transport], ackDelayMs: 60_000, ackEvery: 1e6 }));
+    const conn = await connected;
+    let disconnects = 0;
+    conn.on('disconnect', () => disconnects++);
+    let received = 0;
+    c.on('message', () => received++);
+    // A steady stream: the server is never quiet, the client never speaks unless asked.
+    const until = Date.now() + 3 * (HEARTBEAT.heartbeatMs + HEARTBEAT.heartbeatTimeoutMs);
+    let sent = 0;
+    while (Date.now() < until) {
+      conn.send(sent++);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(disconnects).toBe(0);
+    expect(received).toBeGreaterThan(0);
+    expect(c.transport).toBe(transport);
+  },
+);

@@ -235,9 +235,16 @@ export function createMessageServer(options: MessageServerOptions = {}): Message
   const started = backplane.start(registry);
   started.catch((error: Error) => log('error', `backplane: ${error.message}`, { cause: error }));
 
+  // The session ticker also times out parked polls: no timer per poll.
   const tickMs = Math.max(
     10,
-    Math.min(1000, sessionOptions.heartbeatMs / 4, sessionOptions.heartbeatTimeoutMs / 4, sessionOptions.graceMs / 4),
+    Math.min(
+      1000,
+      sessionOptions.heartbeatMs / 4,
+      sessionOptions.heartbeatTimeoutMs / 4,
+      sessionOptions.graceMs / 4,
+      pollTimeoutMs / 4,
+    ),
   );
   const ticker = setInterval(() => registry.tick(Date.now()), tickMs);
   ticker.unref();

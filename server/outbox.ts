@@ -7,7 +7,7 @@
  * Data leaves the outbox as the active connection drains: `pump` writes while the connection is below
  * its high-water mark (one message at least), and again when it says it is writable.
  */
-import { type Envelope, type Payload, Sequencer, TransportLabError } from '../protocol/index.js';
+import { type Payload, Sequencer, TransportLabError } from '../protocol/index.js';
 import type { ServerConnection } from './transport.js';
 
 export class Outbox {
@@ -60,17 +60,16 @@ export class Outbox {
   /** Writes unsent messages while the connection is below its high-water mark (at least one). */
   pump(connection: ServerConnection | null): void {
     if (!connection || this.held || !connection.writable) return;
-    this.writtenUpTo = Math.max(this.writtenUpTo, this.seq.acknowledged);
-    const batch: Envelope[] = [];
+    if (this.writtenUpTo < this.seq.acknowledged) this.writtenUpTo = this.seq.acknowledged;
+    const limit = connection.limits.highWaterMark;
     let bytes = connection.bufferedAmount;
     const upTo = Math.min(this.seq.sent, this.durableUpTo);
-    while (this.writtenUpTo < upTo && (batch.length === 0 || bytes < connection.limits.highWaterMark)) {
+    for (let first = true; this.writtenUpTo < upTo && (first || bytes < limit); first = false) {
       const seq = ++this.writtenUpTo;
       const payload = this.seq.payload(seq)!;
-      batch.push(this.seq.envelope(seq, payload));
+      connection.send(this.seq.envelope(seq, payload));
       bytes += payload.bytes;
     }
-    connection.send(batch);
   }
 
   /**

@@ -47,15 +47,16 @@ interface RegistryAdmission extends Admission {
 }
 
 interface ClosedSession {
-  tokens: Array<string | null>;
+  tokens: Array<Buffer | null>;
   code: number;
   reason: string;
   until: number;
 }
 
-function tokenMatches(expected: string | null, given: string | null): boolean {
+/** Whether a presented token is the kept one (its ASCII bytes), compared in constant time. */
+function tokenMatches(expected: Buffer | null, given: string | null): boolean {
   if (expected === null || given === null || given.length !== expected.length) return false;
-  return timingSafeEqual(Buffer.from(expected), Buffer.from(given));
+  return timingSafeEqual(expected, Buffer.from(given, 'latin1'));
 }
 
 export class SessionRegistry implements SessionHost, BackplaneHost {
@@ -80,7 +81,7 @@ export class SessionRegistry implements SessionHost, BackplaneHost {
     this.forget(session);
     this.backplane.ended(session, code, reason);
     if (TERMINAL_CLOSE_CODES.has(code)) {
-      const tokens = [session.token, session.previousToken];
+      const tokens = [session.tokenBytes, session.previousTokenBytes];
       this.closed.set(session.id, { tokens, code, reason, until: Date.now() + this.options.session.graceMs });
     }
   }
@@ -154,7 +155,7 @@ export class SessionRegistry implements SessionHost, BackplaneHost {
         throw new TransportLabError('WRONG_USER');
       case 'closed':
         this.closed.set(query.sid!, {
-          tokens: [query.token],
+          tokens: [query.token === null ? null : Buffer.from(query.token, 'latin1')],
           code: claim.code,
           reason: claim.reason,
           until: Date.now() + this.options.session.graceMs,
@@ -261,8 +262,8 @@ export class SessionRegistry implements SessionHost, BackplaneHost {
 
   /** 'current', 'previous' (the token before the last rotation, until the client shows it has the new one), or null. */
   private tokenState(session: Session, given: string | null): 'current' | 'previous' | null {
-    if (tokenMatches(session.token, given)) return 'current';
-    return tokenMatches(session.previousToken, given) ? 'previous' : null;
+    if (tokenMatches(session.tokenBytes, given)) return 'current';
+    return tokenMatches(session.previousTokenBytes, given) ? 'previous' : null;
   }
 
   private checkToken(session: Session, given: string | null): void {

@@ -26,7 +26,15 @@ import {
   TransportLabError,
 } from '../protocol/index.js';
 import type { RelayAnswer } from './backplane.js';
-import { errorBody, parseSessionQuery, readBody, rejectUpgrade, sendError, type SessionQuery } from './http.js';
+import {
+  errorBody,
+  omitKeepAliveHeaders,
+  parseSessionQuery,
+  readBody,
+  rejectUpgrade,
+  sendError,
+  type SessionQuery,
+} from './http.js';
 import type { OriginCheck } from './origin.js';
 import type { Session } from './session.js';
 import type { TransportEndpoint } from './transport.js';
@@ -47,18 +55,32 @@ export interface RouterContext {
   log: Log;
 }
 
-/** The transport a path names; null when the path is not under the base path (or does not parse). */
-function routeOf(ctx: RouterContext, req: IncomingMessage): { url: URL; name: TransportName | null } | null {
-  let url: URL;
-  try {
-    url = new URL(req.url ?? '/', 'http://localhost');
-  } catch {
-    return null; // an absolute-form target that is not a URL: not ours to answer
+/** A plain origin-form path: nothing a URL parser would rewrite (dot segments, escapes, backslashes). */
+const PLAIN_PATH = /^\/[\w/-]*$/;
+
+/**
+ * The transport a path names, and the raw query; null when the path is not under the base path (or
+ * does not parse). The usual request target (`/rt/sse?sid=…`) is split without a URL parser; anything
+ * else (an absolute-form target, dot segments, escapes) goes through one, with the same result.
+ */
+function routeOf(ctx: RouterContext, req: IncomingMessage): { name: TransportName | null; query: string } | null {
+  const target = req.url ?? '/';
+  const mark = target.indexOf('?');
+  let path = mark < 0 ? target : target.slice(0, mark);
+  let query = mark < 0 ? '' : target.slice(mark + 1);
+  if (!PLAIN_PATH.test(path)) {
+    try {
+      const url = new URL(target, 'http://localhost');
+      path = url.pathname;
+      query = url.search.slice(1);
+    } catch {
+      return null; // an absolute-form target that is not a URL: not ours to answer
+    }
   }
   const prefix = ctx.basePath.endsWith('/') ? ctx.basePath : `${ctx.basePath}/`;
-  if (!url.pathname.startsWith(prefix)) return null;
-  const name = url.pathname.slice(prefix.length);
-  return { url, name: isTransportName(name) ? name : null };
+  if (!path.startsWith(prefix)) return null;
+  const name = path.slice(prefix.length);
+  return { name: isTransportName(name) ? name : null, query };
 }
 
 /** Handles a request under the base path; returns false when the path is not ours. */
@@ -72,9 +94,9 @@ export function handleRequest(ctx: RouterContext, req: IncomingMessage, res: Ser
     if (req.method === 'OPTIONS') return (preflight(ctx, req, res), true);
     const endpoint = ctx.endpoints[route.name];
     if (req.method === 'POST' && TRANSPORT_CAPABILITIES[route.name].upstream === 'post') {
-      upstream(ctx, req, res, parseSessionQuery(route.url, req)).catch(refuse);
+      upstream(ctx, req, res, parseSessionQuery(route.query, req)).catch(refuse);
     } else if (req.method === 'GET' && endpoint.get) {
-      const answered = endpoint.get(req, res, parseSessionQuery(route.url, req));
+      const answered = endpoint.get(req, res, parseSessionQuery(route.query, req));
       if (answered) answered.catch(refuse);
     } else if (req.method === 'GET' && endpoint.upgrade) {
       throw new TransportLabError('BAD_REQUEST', `${route.name} endpoint: send an Upgrade request`);
@@ -96,7 +118,7 @@ export function handleUpgrade(ctx: RouterContext, req: IncomingMessage, socket: 
     if (!endpoint?.upgrade) throw new TransportLabError('UNKNOWN_TRANSPORT', 'No transport upgrades on this path');
     if (!ctx.origins.allows(req)) throw new TransportLabError('FORBIDDEN_ORIGIN');
     checkWebSocketHandshake(req);
-    endpoint.upgrade(req, socket, head, parseSessionQuery(route.url, req));
+    endpoint.upgrade(req, socket, head, parseSessionQuery(route.query, req));
   } catch (error) {
     const e = refusal(ctx, req, error);
     rejectUpgrade(
@@ -162,12 +184,11 @@ async function upstream(
     const limit = declared >= 0 && declared <= ctx.maxBatchBytes ? declared : ctx.maxBatchBytes;
     ack = await applyUpstream(ctx, session, limit, () => readBody(req, ctx.maxBatchBytes));
   }
-  res.writeHead(200, {
-    ...ctx.origins.corsHeaders(req),
-    'Content-Type': 'text/plain',
-    'Content-Length': ack.length,
-    'Cache-Control': 'no-store',
-  });
+  // An answer to a POST is never cached: no Cache-Control (nor keep-alive headers) on each of them.
+  const headers: Record<string, string | number> = { 'Content-Type': 'text/plain', 'Content-Length': ack.length };
+  if (req.headers.origin !== undefined) Object.assign(headers, ctx.origins.corsHeaders(req));
+  omitKeepAliveHeaders(res);
+  res.writeHead(200, headers);
   res.end(ack);
 }
 
@@ -191,7 +212,7 @@ export async function applyUpstream(
   } finally {
     release();
   }
-  for (const envelope of envelopes) assertPayloadWithin(envelope, ctx.maxMessageBytes);
+  for (const envelope of envelopes) assertPayloadWithin(envelope, ctx.maxMessageBytes); // all before any applies
   session.receiveBatch(envelopes);
   // On a cluster the answer acknowledges the batch's messages: only once they (and their effects) are durable.
   const settled = envelopes.some((e) => e.type === 'data') ? session.settled() : null;

@@ -6,6 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  type AckOwner,
+  AckSchedule,
   CloseCodes,
   decode,
   type Envelope,
@@ -53,17 +55,29 @@ export interface SessionHost {
   readonly backplane: Backplane;
 }
 
+const PING: Envelope = { type: 'ping' };
+const PONG: Envelope = { type: 'pong' };
+
+/** A token's ASCII bytes (base64url: one byte per character). */
+function tokenBytes(token: string): Buffer {
+  return Buffer.from(token, 'latin1');
+}
+
 /** 128 bits from the CSPRNG, base64url. */
 export function randomId(): string {
   return randomBytes(16).toString('base64url');
 }
 
-export class Session implements ConnectionOwner, ConnectionTarget, HostedSession, BackplaneSession {
+export class Session implements ConnectionOwner, ConnectionTarget, HostedSession, BackplaneSession, AckOwner {
   readonly id: string;
-  /** The resume token; rotated on every resume, so a token seen once (a logged URL) cannot take the session. */
-  token: string;
+  /**
+   * The resume token, kept as its ASCII bytes (compared with what requests present, in constant time,
+   * without encoding it again per request); rotated on every resume, so a token seen once (a logged
+   * URL) cannot take the session.
+   */
+  tokenBytes: Buffer;
   /** The token the last resume presented: still accepted until the client shows it has the new one. */
-  previousToken: string | null = null;
+  previousTokenBytes: Buffer | null;
   readonly rooms = new Set<string>();
   /** What the application holds for this session. */
   readonly connection: SessionConnection;
@@ -73,7 +87,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   private lastTransport: TransportName | null = null;
   private readonly outbox: Outbox;
   private readonly seq: Sequencer;
-  private ackTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly acks: AckSchedule;
   private detachedAt = Date.now();
   private ended = false;
   /** Whether the application was told about this session (its 'connection' event). */
@@ -90,11 +104,12 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   ) {
     this.backplane = host.backplane;
     this.id = restored?.id ?? randomId();
-    this.token = restored?.token ?? randomId();
-    this.previousToken = restored?.previousToken ?? null;
+    this.tokenBytes = tokenBytes(restored?.token ?? randomId());
+    this.previousTokenBytes = restored?.previousToken ? tokenBytes(restored.previousToken) : null;
     this.connection = new SessionConnection(this, request, user, restored !== undefined, host.backplane.node);
     this.outbox = new Outbox(options.maxBufferedBytes);
     this.seq = this.outbox.seq;
+    this.acks = new AckSchedule(this.seq, this, options.ackEvery, options.ackDelayMs);
     if (restored) {
       this.seq.restore(restored.acknowledged, restored.unconfirmed, restored.received);
       for (const room of restored.rooms) this.rooms.add(room);
@@ -110,7 +125,9 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     this.outbox.durableUpTo = outbound;
     this.seq.ackLimit = inbound;
     this.outbox.pump(this.current);
-    if (this.current?.capabilities.upstream === 'connection' && this.seq.unacknowledged > 0) this.scheduleAck();
+    const c = this.current;
+    if (c?.capabilities.upstream === 'connection' && this.seq.unacknowledged > 0)
+      this.acks.received(c.capabilities.ack);
   }
 
   /** What a cluster backplane keeps of this session. */
@@ -142,7 +159,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   release(why: ReleaseReason): void {
     if (this.ended) return;
     this.ended = true;
-    this.clearAckTimer();
+    this.acks.cancel();
     const connection = this.current;
     this.current = null;
     const code = { moved: CloseCodes.REPLACED, diverged: CloseCodes.TRY_LATER, shutdown: CloseCodes.GOING_AWAY }[why];
@@ -150,6 +167,15 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     connection?.close(code, why);
     this.log('info', `released (${why})`, { why });
     this.connection.emit('moved', { reason: why });
+  }
+
+  /** The resume token (the hello carries it; a cluster backplane keeps it). */
+  get token(): string {
+    return this.tokenBytes.toString('latin1');
+  }
+
+  get previousToken(): string | null {
+    return this.previousTokenBytes?.toString('latin1') ?? null;
   }
 
   /** The transport of the active connection (while the client is away: of the last one). */
@@ -177,14 +203,14 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
 
   /** Rotates the resume token for a connection opened with `presented` (the hello carries the new one). */
   rotateToken(presented: string, next = randomId()): void {
-    this.previousToken = presented;
-    this.token = next;
+    this.previousTokenBytes = tokenBytes(presented);
+    this.tokenBytes = tokenBytes(next);
   }
 
   /** The client showed it has the current token: the one before it no longer opens the session. */
   retirePreviousToken(): void {
-    if (this.previousToken === null) return;
-    this.previousToken = null;
+    if (this.previousTokenBytes === null) return;
+    this.previousTokenBytes = null;
     this.backplane.tokens(this);
   }
 
@@ -209,13 +235,22 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
       return false;
     }
     this.backplane.queued(this, this.outbox.queue(payload, this.current), payload);
+    // Past half the budget, ask the client for its (lazy) ack rather than wait for it.
+    const c = this.current;
+    if (c && c.capabilities.ack !== 'poll' && this.acks.shouldAsk(this.options.maxBufferedBytes)) this.ping(c);
     return true;
   }
 
-  /** Writes control envelopes (pong, ack, ping) at once; past maxBufferedBytes the consumer is slow. */
-  private control(connection: ServerConnection, envelopes: Envelope[]): void {
-    connection.send(envelopes);
+  /** Writes a control envelope (pong, ack, ping) at once; past maxBufferedBytes the consumer is slow. */
+  private control(connection: ServerConnection, envelope: Envelope): void {
+    connection.send(envelope);
     if (connection === this.current && !this.outbox.fits(0, connection)) this.slowConsumer('control replies piled up');
+  }
+
+  /** A ping: a heartbeat, or a request for the client's ack (its answer carries both). */
+  private ping(connection: ServerConnection): void {
+    connection.lastPingAt = Date.now();
+    this.control(connection, PING);
   }
 
   /** The client does not take what it is sent: cut it with 1013; it resumes and drains later. */
@@ -243,7 +278,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   close(code: number = CloseCodes.NORMAL, reason = ''): void {
     if (this.ended) return;
     this.ended = true;
-    this.clearAckTimer();
+    this.acks.cancel();
     const connection = this.current;
     this.current = null;
     this.probe?.close(code, reason);
@@ -266,7 +301,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     // A probe stays a probe even while the session is detached: the client treats it as one (drops
     // data on it, then says `u`), so activating it here would make its `u` a protocol error.
     const probe = opts.probe;
-    connection.send([{ type: 'hello', hello: this.hello(connection.transport, opts.resumed, probe) }]);
+    connection.send({ type: 'hello', hello: this.hello(connection.transport, opts.resumed, probe) });
     this.seq.ackedUpTo(this.seq.ackable);
     const what = probe ? 'probe' : opts.resumed ? 'resumed' : 'opened';
     this.log(probe ? 'debug' : 'info', `${what} on ${connection.transport}`, { transport: connection.transport });
@@ -331,19 +366,19 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   /**
    * Handles one inbound envelope. `via` is the connection it came on, or null for an upstream POST.
    * Throws TransportLabError for protocol violations (the caller closes or answers with its code).
+   * A data payload's size was checked where its frame was decoded (onFrame, the router's POST).
    */
   receive(envelope: Envelope, via: ServerConnection | null): void {
     if (this.ended) return;
     switch (envelope.type) {
       case 'data': {
         if (envelope.ack !== undefined) this.acknowledge(envelope.ack);
-        assertPayloadWithin(envelope, this.options.maxMessageBytes);
         // JSON_TOO_DEEP / BAD_JSON before it counts as received
         const data = fromPayload(envelope.kind, envelope.body, this.options.maxJsonDepth);
         const arrival = this.seq.arrive(envelope.seq);
         if (arrival === 'duplicate') return; // a resent message we already have
         if (arrival === 'gap') throw new TransportLabError('BAD_SEQUENCE');
-        if (via) this.scheduleAck();
+        if (via) this.acks.received(via.capabilities.ack);
         const body = envelope.body;
         const message = typeof body === 'string' ? data : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
         this.backplane.delivering(this, envelope.seq, () => this.deliverToApp(message));
@@ -352,8 +387,12 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
       case 'ack':
         return this.acknowledge(envelope.ack);
       case 'ping': {
+        // Answered with a pong and, where acks are lazy, the ack (a POST's answer carries it anyway).
         const to = via ?? this.current;
-        return to ? this.control(to, [{ type: 'pong', id: envelope.id }]) : undefined;
+        if (!to) return;
+        this.control(to, envelope.id === undefined ? PONG : { type: 'pong', id: envelope.id });
+        if (via) this.acks.now();
+        return;
       }
       case 'pong':
         return;
@@ -386,7 +425,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
 
   /** The cumulative ack to put in an upstream POST response; marks it as sent. */
   takeAckForResponse(): number {
-    this.clearAckTimer();
+    this.acks.cancel();
     this.seq.ackedUpTo(this.seq.ackable);
     return this.seq.ackable;
   }
@@ -418,7 +457,9 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     // A frame on the active connection after its hello: the client holds the token the hello carried.
     if (connection === this.current) this.retirePreviousToken();
     try {
-      this.receive(decode(frame), connection);
+      const envelope = decode(frame);
+      assertPayloadWithin(envelope, this.options.maxMessageBytes);
+      this.receive(envelope, connection);
     } catch (error) {
       return this.refuse(connection, TransportLabError.from(error));
     }
@@ -451,10 +492,11 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     this.connection.emit('disconnect', undefined);
   }
 
-  /** Called by the server's ticker: heartbeats, dead-peer detection, grace expiry. */
+  /** Called by the server's ticker: heartbeats, dead-peer detection, write timeouts, grace expiry. */
   tick(now: number): void {
     if (this.ended) return;
     const { heartbeatMs, heartbeatTimeoutMs, graceMs } = this.options;
+    this.probe?.tick(now);
     // A probe the client never promoted (a stalled path, a client that gave up) does not linger.
     if (this.probe && now - this.probeSince > heartbeatMs + heartbeatTimeoutMs)
       this.probe.close(CloseCodes.HEARTBEAT_TIMEOUT, 'PROBE_TIMEOUT');
@@ -463,6 +505,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
       if (now - this.detachedAt > graceMs) this.close(CloseCodes.GOING_AWAY, 'SESSION_EXPIRED');
       return;
     }
+    c.tick(now);
     for (const connection of [c, this.probe]) {
       if (connection && connection.stalledFor(now) > this.options.writeTimeoutMs) {
         this.log('warn', `write timeout on ${connection.transport}: the client stopped reading`, {
@@ -477,8 +520,14 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     if (now - c.lastInboundAt > heartbeatMs + heartbeatTimeoutMs) {
       this.log('info', `heartbeat timeout on ${c.transport}`, { transport: c.transport });
       c.close(CloseCodes.HEARTBEAT_TIMEOUT, 'HEARTBEAT_TIMEOUT');
-    } else if (c.capabilities.heartbeat === 'ping' && now - c.lastOutboundAt >= heartbeatMs) {
-      this.control(c, [{ type: 'ping' }]);
+    } else if (
+      // Pinged when either direction was quiet for heartbeatMs: the client hears the server, and a
+      // client that only receives answers (with its lazy ack), at most once per heartbeatMs.
+      c.capabilities.heartbeat === 'ping' &&
+      now - Math.min(c.lastInboundAt, c.lastOutboundAt) >= heartbeatMs &&
+      now - c.lastPingAt >= heartbeatMs
+    ) {
+      this.ping(c);
     }
   }
 
@@ -498,23 +547,11 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     return true;
   }
 
-  private scheduleAck(): void {
-    if (this.seq.unacknowledged >= this.options.ackEvery) return this.flushAck();
-    this.ackTimer ??= setTimeout(() => this.flushAck(), this.options.ackDelayMs);
-  }
-
-  private flushAck(): void {
-    this.clearAckTimer();
+  /** Sends the ack to the client now (AckOwner: protocol/acks.ts decides when). */
+  flushAck(): void {
     if (!this.current) return;
     const ack = this.seq.takeAck();
-    if (ack !== undefined) this.control(this.current, [{ type: 'ack', ack }]);
-  }
-
-  private clearAckTimer(): void {
-    if (this.ackTimer) {
-      clearTimeout(this.ackTimer);
-      this.ackTimer = null;
-    }
+    if (ack !== undefined) this.control(this.current, { type: 'ack', ack });
   }
 
   private hello(transport: TransportName, resumed: boolean, probe: boolean): Hello {

@@ -7,8 +7,9 @@
  *    only moves frames. An implementation:
  *     - calls `receive(frame)` for every inbound frame, in order (the session decodes it; a malformed
  *       frame closes the connection with its code);
- *     - implements `deliver(envelopes)` to write envelopes in order (binary as base64 when its
- *       capabilities say `binary: 'base64'`), and `terminate(code, reason)` to end the connection;
+ *     - implements `deliver(envelope)` to write envelopes in order (binary as base64 when its
+ *       capabilities say `binary: 'base64'`), coalescing what one tick of the event loop writes into
+ *       one write to its socket, and `terminate(code, reason)` to end the connection;
  *     - calls `lost()` once when the underlying connection ends by itself (peer gone, network cut);
  *     - hands every write to its socket with `trackWrite()`'s callback, reports what is handed over
  *       but not yet flushed as `bufferedAmount`, and implements `destroy()` (drop the socket now).
@@ -59,6 +60,12 @@ export interface ConnectionLimits {
   writeTimeoutMs: number;
 }
 
+/** Writes handed to a socket together; see ServerConnection.trackWrites. */
+export interface WriteBatch {
+  add(): void;
+  readonly done: () => void;
+}
+
 /** Writes handed to a socket and not yet flushed, at most, before a connection counts as backed up. */
 const MAX_PENDING_WRITES = 256;
 
@@ -66,16 +73,28 @@ export abstract class ServerConnection {
   abstract readonly transport: TransportName;
   /** Bytes written to the socket but not yet sent by the kernel-facing side (backpressure). */
   abstract readonly bufferedAmount: number;
-  /** Last time anything arrived from the client on this connection (ms, Date.now()). */
-  lastInboundAt = Date.now();
-  /** Last time anything was written to the client on this connection. */
-  lastOutboundAt = Date.now();
+  /**
+   * Last time anything arrived from the client / was written to it / a write made progress (ms). The
+   * clock is not read per message: activity sets a flag, and the session's tick stamps flagged
+   * activity with its own time (`tick`), which is all heartbeats and write timeouts need.
+   */
+  lastInboundAt: number;
+  lastOutboundAt: number;
+  private progressAt: number;
+  /** When the session last pinged this connection (0: never). */
+  lastPingAt = 0;
+  private heard = false;
+  private wrote = false;
+  private progressed = false;
   owner: ConnectionOwner | null = null;
-  limits: ConnectionLimits = { highWaterMark: 64 * 1024, writeTimeoutMs: 20_000 };
+  limits: ConnectionLimits = DEFAULT_LIMITS;
   private ended = false;
   private writesPending = 0;
-  private progressAt = Date.now();
   private inboundPaused = false;
+
+  constructor() {
+    this.lastInboundAt = this.lastOutboundAt = this.progressAt = Date.now();
+  }
 
   get capabilities(): TransportCapabilities {
     return TRANSPORT_CAPABILITIES[this.transport];
@@ -98,11 +117,25 @@ export abstract class ServerConnection {
     return this.writesPending > 0 ? now - this.progressAt : 0;
   }
 
-  /** Writes envelopes in order. No-op once the connection has ended. */
-  send(envelopes: readonly Envelope[]): void {
-    if (this.ended || envelopes.length === 0) return;
-    this.lastOutboundAt = Date.now();
-    this.deliver(envelopes);
+  /**
+   * The session's tick: stamps the activity flagged since the last one with `now`. Transports hang
+   * their own timeouts here (a parked poll's), rather than on a timer per connection.
+   */
+  tick(now: number): void {
+    if (this.heard) this.lastInboundAt = now;
+    if (this.wrote) this.lastOutboundAt = now;
+    if (this.progressed) this.progressAt = now;
+    this.heard = this.wrote = this.progressed = false;
+  }
+
+  /**
+   * Writes one envelope, after those written before it. No-op once the connection has ended. Every
+   * transport coalesces what is written in one tick of the event loop into one write to its socket.
+   */
+  send(envelope: Envelope): void {
+    if (this.ended) return;
+    this.wrote = true;
+    this.deliver(envelope);
   }
 
   /** Ends the connection from the server side, telling the client why when the transport can. */
@@ -130,7 +163,7 @@ export abstract class ServerConnection {
   /** Feeds one inbound frame to the session; stops reading while the outbound side is backed up. */
   protected receive(frame: Frame): void {
     if (this.ended) return;
-    this.lastInboundAt = Date.now();
+    this.heard = true;
     this.owner?.onFrame(this, frame);
     if (!this.ended && !this.inboundPaused && !this.writable) {
       this.inboundPaused = true;
@@ -143,18 +176,33 @@ export abstract class ServerConnection {
    * once the write is flushed (or failed).
    */
   protected trackWrite(): () => void {
-    if (this.writesPending++ === 0) this.progressAt = Date.now();
-    return () => {
-      this.writesPending--;
-      this.progressAt = Date.now();
-      // Once nothing is pending the connection is drained, whatever a socket's counters still say.
-      if (this.writesPending > 0 && !this.writable) return;
-      if (this.inboundPaused && !this.ended) {
-        this.inboundPaused = false;
-        this.resumeInbound();
-      }
-      if (!this.ended) this.owner?.onWritable(this);
+    return this.trackWrites().done;
+  }
+
+  /**
+   * Counts writes handed to the socket together and flushed together (a corked tick's frames): the
+   * first is counted now, each `add()` counts one more, and `done` — passed with the first — settles
+   * them all. One callback per flush, not per frame, yet every frame counts against the mark.
+   */
+  protected trackWrites(): WriteBatch {
+    if (this.writesPending++ === 0) this.progressed = true;
+    let count = 1;
+    return {
+      add: () => void (count++, this.writesPending++),
+      done: () => this.written(count),
     };
+  }
+
+  private written(count: number): void {
+    this.writesPending -= count;
+    this.progressed = true;
+    // Once nothing is pending the connection is drained, whatever a socket's counters still say.
+    if (this.writesPending > 0 && !this.writable) return;
+    if (this.inboundPaused && !this.ended) {
+      this.inboundPaused = false;
+      this.resumeInbound();
+    }
+    if (!this.ended) this.owner?.onWritable(this);
   }
 
   /** Stops reading from the peer (where the transport can); resumeInbound() starts again. */
@@ -163,7 +211,7 @@ export abstract class ServerConnection {
 
   /** Marks inbound activity that carries no frame on this connection (a poll, an upstream POST). */
   touch(): void {
-    this.lastInboundAt = Date.now();
+    this.heard = true;
   }
 
   /** The underlying connection ended without the server asking for it. */
@@ -173,11 +221,14 @@ export abstract class ServerConnection {
     this.owner?.onConnectionGone(this);
   }
 
-  protected abstract deliver(envelopes: readonly Envelope[]): void;
+  /** Writes one envelope (see `send`); binary as base64 where the capabilities say so. */
+  protected abstract deliver(envelope: Envelope): void;
   protected abstract terminate(code: number, reason: string): void;
   /** Drops the underlying socket(s) now. */
   protected abstract destroy(): void;
 }
+
+const DEFAULT_LIMITS: ConnectionLimits = { highWaterMark: 64 * 1024, writeTimeoutMs: 20_000 };
 
 /** A session as a transport endpoint that continues one sees it (a long-poll without `open=1`). */
 export interface HostedSession {

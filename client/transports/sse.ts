@@ -1,6 +1,13 @@
 /** Server-Sent Events downstream (EventSource), HTTP POST upstream. */
 import { type Envelope, ErrorCodes, isErrorCode } from '../../protocol/index.js';
-import { ClientTransport, codeOfStatus, type EventSourceLike, type OpenParams, refusalCode } from '../transport.js';
+import {
+  ClientTransport,
+  codeOfStatus,
+  type EventSourceLike,
+  type Fetch,
+  type OpenParams,
+  refusalCode,
+} from '../transport.js';
 import type { Upstream } from '../upstream.js';
 
 export class SseTransport extends ClientTransport {
@@ -12,13 +19,11 @@ export class SseTransport extends ClientTransport {
     const { EventSource, fetch } = this.settings.platform;
     const { url, headers } = this.request('eventsource', params);
     let refused: string | undefined;
-    // Where EventSource takes a fetch (Node's eventsource), it carries our headers and reads a refusal's code.
-    const viaFetch: typeof fetch = async (input, init) => {
-      const response = await fetch(input, {
-        ...init,
-        headers: { ...(init?.headers as Record<string, string>), ...headers },
-      });
-      if (!response.ok) refused = refusalCode(await response.clone().text());
+    // Where EventSource takes a fetch (Node's eventsource), it carries our headers and reads a refusal's
+    // code (EventSource reads nothing of a refused answer but its status).
+    const viaFetch: Fetch = async (input, init) => {
+      const response = await fetch(input, { ...init, headers: { ...init?.headers, ...headers } });
+      if (!response.ok) refused = refusalCode(await response.text());
       return response;
     };
     const source = new EventSource(url, { fetch: viaFetch });

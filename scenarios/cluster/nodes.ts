@@ -137,6 +137,8 @@ function clusterSide(
   }));
   const killedAt: Array<number | null> = inits.map(() => null);
   const restartedAt: Array<number | null> = inits.map(() => null);
+  /** Faults firing now (a restart waits for its process to start). */
+  const inFlight = new Set<Promise<void>>();
   /** Stats of processes that were replaced (a restart): counted into their node's row. */
   const before: NodeStats[] = inits.map(() => ({ ...last[0]! }));
   const timers: Array<ReturnType<typeof setTimeout>> = [];
@@ -182,6 +184,7 @@ function clusterSide(
     async stop() {
       clearInterval(poll);
       timers.forEach(clearTimeout);
+      await Promise.all(inFlight);
       await stopAll();
     },
     startFaults(trafficStart, start, log) {
@@ -214,7 +217,13 @@ function clusterSide(
             log({ t: restartedAt[i]!, type: 'restart-node', detail: `${inits[i]!.name} started again as ${name}` });
           }
         };
-        timers.push(setTimeout(() => void fire().catch(() => {}), trafficStart + fault.at - now()));
+        // A restart still starting when the run stops is awaited by stop() (recorded, then stopped).
+        const track = () => {
+          const firing = fire().catch(() => {});
+          inFlight.add(firing);
+          void firing.then(() => inFlight.delete(firing));
+        };
+        timers.push(setTimeout(track, trafficStart + fault.at - now()));
       }
     },
     describe: () => ({

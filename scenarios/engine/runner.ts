@@ -218,9 +218,10 @@ export async function runPlan(asked: RunPlan, options: RunOptions = {}): Promise
   } finally {
     // Read before the pages close: their errors, the User-Agent, the CPU split.
     browserInfo = browser?.describe();
-    cluster = server?.describe() ?? null;
     await stopWorkers(workers);
     await server?.stop();
+    // After stop: a cluster's fault still under way (a node restarting) has finished and is recorded.
+    cluster = server?.describe() ?? null;
     figures = (await proxy?.close()) ?? null;
     for (const e of figures?.events ?? [])
       events.push({ t: e.at - runStart, type: `proxy-${e.type}`, detail: `connection ${e.connectionId}: ${e.detail}` });

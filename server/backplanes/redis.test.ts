@@ -134,9 +134,10 @@ async function rawOpen(url: string) {
 }
 
 describe('redis unreachable', () => {
-  it('at start: listen() rejects with a clear error naming the URL', async () => {
+  it('at start: listen() rejects with a clear error naming the URL; a broadcast before ready reaches nobody', async () => {
     const url = `redis://127.0.0.1:${await freePort()}`;
     const rt = createMessageServer({ backplane: redisBackplane({ url }) });
+    expect(rt.broadcast('before ready')).toBe(0); // nowhere to put it yet: reaches nobody, throws nothing
     await expect(rt.listen(0)).rejects.toThrow(new RegExp(`cannot reach Redis at ${url}`));
     await expect(rt.ready()).rejects.toThrow(/ECONNREFUSED/);
     await rt.close();

@@ -308,6 +308,11 @@ export function redisBackplane(options: RedisBackplaneOptions = {}): Backplane {
       record(session.id, ['R', session.id, roomsJson(h)]);
     },
     broadcast(payload, room, except) {
+      // Before start() connected (or after close) there is nowhere to put it: nobody gets it.
+      if (!queue || closed) {
+        host.log('warn', 'broadcast while the backplane is not connected (before ready() or after close): dropped', {});
+        return 0;
+      }
       record(null, ['B', room ?? '', except ?? '', frameOf(0, payload)]);
       const members = room === undefined ? held.keys() : (rooms.get(room) ?? []);
       let count = 0;

@@ -4,9 +4,9 @@
  * Binary travels as binary. Upstream is HTTP POST (the router's).
  *
  * A parked poll is a `PollSink`: the HTTP response here, or (cluster) a poll that another node
- * received and relays through the backplane. The HTTP response encodes an answer of at least the
- * compression threshold with gzip/brotli when the request accepts it (zlib, off the event loop), and
- * on HTTP/2 ends only its stream.
+ * received and relays through the backplane. Its timeout runs on the session's tick, not on a timer.
+ * The HTTP response encodes an answer of at least the compression threshold with gzip/brotli when
+ * the request accepts it (zlib, off the event loop), and on HTTP/2 ends only its stream.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -17,8 +17,8 @@ import {
   type Frame,
   TransportLabError,
 } from '../../protocol/index.js';
-import type { Compression } from '../compression.js';
-import { isHttp2, responseGone, sendError, type SessionQuery } from '../http.js';
+import type { Compression, ContentEncoding } from '../compression.js';
+import { isHttp2, omitKeepAliveHeaders, responseGone, sendError, type SessionQuery } from '../http.js';
 import { type HostedSession, ServerConnection, type TransportFactory, type TransportHost } from '../transport.js';
 
 /** Where a parked poll's answer goes. */
@@ -35,58 +35,106 @@ export interface PollSink {
   destroy(): void;
 }
 
-/** A poll on this node: the HTTP response itself. */
+/**
+ * A poll on this node: the HTTP response itself (one object per poll, no closures kept while parked
+ * but onGone's). `encoding`: what compression negotiated for this request (null: answers go as is).
+ */
+class ResponseSink implements PollSink {
+  private answered = false;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly cors: Record<string, string>,
+    private readonly compression: Compression,
+    private readonly encoding: ContentEncoding | null,
+  ) {}
+
+  answer(body: Uint8Array, closing: boolean, flushed: () => void): void {
+    this.answered = true;
+    if (this.encoding === null) return this.write(body, null, closing, flushed);
+    this.compression.body(this.encoding, body, (error, encoded, used) => {
+      if (responseGone(this.res)) return flushed();
+      if (error) this.write(body, null, closing, flushed);
+      else this.write(encoded, used, closing, flushed);
+    });
+  }
+
+  private write(body: Uint8Array, encoding: ContentEncoding | null, closing: boolean, flushed: () => void): void {
+    const res = this.res;
+    const http2 = isHttp2(res.req);
+    // Once per message: the head carries what it needs and no keep-alive headers (server/http.ts).
+    // HTTP/1.1: the last answer closes the connection; HTTP/2: it ends only its stream.
+    if (!closing && !http2) omitKeepAliveHeaders(res);
+    res.writeHead(200, answerHeaders(body.byteLength, closing && !http2, encoding, this.cors));
+    let done = false;
+    const settle = () => void (done || ((done = true), flushed()));
+    res.end(body, settle);
+    res.once('close', settle); // cut before it was flushed
+  }
+
+  refuse(error: TransportLabError): void {
+    this.answered = true;
+    sendError(this.res, error, this.cors);
+  }
+
+  get pending(): number {
+    return this.res.writableLength;
+  }
+
+  onGone(listener: () => void): void {
+    this.res.once('close', () => this.answered || listener());
+  }
+
+  destroy(): void {
+    this.res.destroy();
+  }
+}
+
 export function responseSink(
   req: IncomingMessage,
   res: ServerResponse,
   cors: Record<string, string>,
   compression: Compression,
 ): PollSink {
-  let answered = false;
-  return {
-    answer(body, closing, flushed) {
-      answered = true;
-      compression.body(compression.negotiate(req), body, (error, encoded, encoding) => {
-        const [out, used] = error ? [body, null] : [encoded, encoding];
-        if (responseGone(res)) return flushed();
-        res.writeHead(200, {
-          ...cors,
-          'Content-Type': BATCH_CONTENT_TYPE,
-          'Content-Length': out.byteLength,
-          'Cache-Control': 'no-store',
-          ...(used ? { 'Content-Encoding': used, Vary: 'Accept-Encoding' } : {}),
-          // HTTP/1.1: the last answer closes the connection; HTTP/2: it ends only its stream.
-          ...(closing && !isHttp2(req) ? { Connection: 'close' } : {}),
-        });
-        res.end(out, flushed);
-      });
-    },
-    refuse(error) {
-      answered = true;
-      sendError(res, error, cors);
-    },
-    get pending() {
-      return res.writableLength;
-    },
-    onGone(listener) {
-      res.on('close', () => !answered && listener());
-    },
-    destroy: () => res.destroy(),
+  return new ResponseSink(res, cors, compression, compression.negotiate(req));
+}
+
+/** A poll answer's head: a fresh object per answer (Node keeps none of it), CORS only for allowed origins. */
+function answerHeaders(
+  length: number,
+  closeConnection: boolean,
+  encoding: ContentEncoding | null,
+  cors: Record<string, string>,
+): Record<string, string | number> {
+  const headers: Record<string, string | number> = {
+    'Content-Type': BATCH_CONTENT_TYPE,
+    'Content-Length': length,
+    'Cache-Control': 'no-store',
   };
+  if (encoding !== null) {
+    headers['Content-Encoding'] = encoding;
+    headers.Vary = 'Accept-Encoding';
+  }
+  if (closeConnection) headers.Connection = 'close';
+  for (const name in cors) headers[name] = cors[name];
+  return headers;
 }
 
 export class LongPollingConnection extends ServerConnection {
   readonly transport = 'long-polling' as const;
-  private queue: Frame[] = [];
+  /** Frames for the next answer (made on the first). */
+  private queue: Frame[] | null = null;
   private queuedBytes = 0;
   /** Highest data seq queued, and highest written in an answer. */
   private queuedUpTo = 0;
   private answeredUpTo = 0;
-  private parked: { sink: PollSink; timer: ReturnType<typeof setTimeout> } | null = null;
+  /** The poll waiting for something to answer with, and since when. */
+  private parked: PollSink | null = null;
+  private parkedAt = 0;
   private flushScheduled = false;
   private closing = false;
-  /** Answers written and not yet flushed. */
-  private readonly answering = new Set<PollSink>();
+  /** Answers written and not yet flushed (null when none). */
+  private answering: PollSink[] | null = null;
 
   constructor(private readonly pollTimeoutMs: number) {
     super();
@@ -95,7 +143,7 @@ export class LongPollingConnection extends ServerConnection {
   /** Queued for the next poll, plus answers still on their way out. */
   get bufferedAmount(): number {
     let bytes = this.queuedBytes;
-    for (const sink of this.answering) bytes += sink.pending;
+    if (this.answering) for (const sink of this.answering) bytes += sink.pending;
     return bytes;
   }
 
@@ -112,64 +160,76 @@ export class LongPollingConnection extends ServerConnection {
   poll(sink: PollSink): void {
     if (this.parked) return sink.refuse(new TransportLabError('POLL_IN_PROGRESS'));
     this.touch();
-    const parked = { sink, timer: setTimeout(() => this.flush(), this.pollTimeoutMs) };
-    this.parked = parked;
+    this.parked = sink;
+    this.parkedAt = Date.now();
     sink.onGone(() => {
-      if (this.parked !== parked) return;
-      clearTimeout(parked.timer);
+      if (this.parked !== sink) return;
       this.parked = null;
       this.lost(); // the client went away with a poll parked
     });
-    if (this.queue.length > 0) this.scheduleFlush();
+    if (this.queue) this.scheduleFlush();
   }
 
-  protected deliver(envelopes: readonly Envelope[]): void {
-    for (const envelope of envelopes) {
-      const frame = encode(envelope);
-      this.queue.push(frame);
-      this.queuedBytes += typeof frame === 'string' ? frame.length : frame.byteLength;
-      if (envelope.type === 'data') this.queuedUpTo = Math.max(this.queuedUpTo, envelope.seq);
-    }
+  /** An idle poll is answered, empty, once it has waited pollTimeoutMs (it is the heartbeat). */
+  override tick(now: number): void {
+    super.tick(now);
+    if (this.parked && now - this.parkedAt >= this.pollTimeoutMs) this.flush();
+  }
+
+  protected deliver(envelope: Envelope): void {
+    const frame = encode(envelope);
+    (this.queue ??= []).push(frame);
+    this.queuedBytes += typeof frame === 'string' ? frame.length : frame.byteLength;
+    if (envelope.type === 'data' && envelope.seq > this.queuedUpTo) this.queuedUpTo = envelope.seq;
     if (this.parked) this.scheduleFlush();
   }
 
   protected terminate(code: number, reason: string): void {
     this.closing = true;
-    this.queue.push(encode({ type: 'close', code, reason }));
+    (this.queue ??= []).push(encode({ type: 'close', code, reason }));
     if (this.parked) this.flush();
   }
 
   protected destroy(): void {
-    this.parked?.sink.destroy();
-    for (const sink of this.answering) sink.destroy();
+    this.parked?.destroy();
+    if (this.answering) for (const sink of this.answering) sink.destroy();
   }
 
-  /** Everything sent in the same tick goes out in one response. */
+  /** Everything sent in the same event-loop turn goes out in one response. */
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      this.flush();
+    setImmediate(LongPollingConnection.scheduledFlush, this);
+  }
+
+  private static scheduledFlush(connection: LongPollingConnection): void {
+    connection.flushScheduled = false;
+    connection.flush();
+  }
+
+  /** Answers the parked poll with everything queued (an empty batch when nothing is). */
+  private flush(): void {
+    const sink = this.parked;
+    if (!sink) return;
+    this.parked = null;
+    const body = encodeBatch(this.queue ?? []);
+    this.answeredUpTo = this.queuedUpTo;
+    this.queue = null;
+    this.queuedBytes = 0;
+    const flushed = this.trackWrite();
+    (this.answering ??= []).push(sink);
+    sink.answer(body, this.closing, () => {
+      this.answered(sink);
+      flushed();
     });
   }
 
-  private flush(): void {
-    const poll = this.parked;
-    if (!poll) return;
-    clearTimeout(poll.timer);
-    this.parked = null;
-    const body = encodeBatch(this.queue);
-    this.answeredUpTo = this.queuedUpTo;
-    this.queue = [];
-    this.queuedBytes = 0;
-    this.lastOutboundAt = Date.now();
-    const flushed = this.trackWrite();
-    this.answering.add(poll.sink);
-    poll.sink.answer(body, this.closing, () => {
-      this.answering.delete(poll.sink);
-      flushed();
-    });
+  private answered(sink: PollSink): void {
+    const answering = this.answering;
+    const at = answering ? answering.indexOf(sink) : -1;
+    if (at < 0) return;
+    answering!.splice(at, 1);
+    if (answering!.length === 0) this.answering = null;
   }
 }
 
@@ -202,20 +262,21 @@ export const longPolling: TransportFactory = (host: TransportHost) => {
   const { pollTimeoutMs, compression } = host.options;
   const sinkOf = (req: IncomingMessage, res: ServerResponse) =>
     responseSink(req, res, host.corsHeaders(req), compression);
+  const open = async (req: IncomingMessage, res: ServerResponse, query: SessionQuery) => {
+    const admission = await host.admit(req, query, 'long-polling');
+    if (responseGone(res)) return; // the client left while it was being admitted
+    host.open(admission, () => {
+      const connection = new LongPollingConnection(pollTimeoutMs);
+      connection.poll(sinkOf(req, res));
+      return connection;
+    });
+  };
   return {
-    async get(req, res, query: SessionQuery) {
-      if (query.open) {
-        const admission = await host.admit(req, query, 'long-polling');
-        if (responseGone(res)) return; // the client left while it was being admitted
-        return host.open(admission, () => {
-          const connection = new LongPollingConnection(pollTimeoutMs);
-          connection.poll(sinkOf(req, res));
-          return connection;
-        });
-      }
+    get(req, res, query: SessionQuery) {
+      if (query.open) return open(req, res, query);
       const session = host.findOrRelay(query);
       if (session) return continuePoll(session, sinkOf(req, res), query.ack, pollTimeoutMs);
-      await host.relayPoll(query, sinkOf(req, res));
+      return host.relayPoll(query, sinkOf(req, res));
     },
   };
 };
