@@ -18,6 +18,8 @@ import { describeRun } from './testkit.js';
 
 const CLIENTS = 200;
 const one = { nodes: 1, balancer: null, backplane: 'memory' as const, faults: [] };
+const ticker = { pattern: 'broadcast' as const, rate: 1, rooms: 1 };
+const telemetry = { pattern: 'upstream' as const, rate: 20, rooms: 1 };
 
 describe('scaled timings', () => {
   it('keeps a small run as the scenario says, and grows ramp, connect timeout and join window with the clients', () => {
@@ -37,7 +39,7 @@ describe('scaled timings', () => {
 
 describe('file descriptors', () => {
   it('spreads clients and proxy over enough processes that each stays within the limit', () => {
-    const plan = { contender: 'sse' as const, clients: 10_000, cluster: one };
+    const plan = { contender: 'sse' as const, clients: 10_000, cluster: one, traffic: telemetry };
     const layout = planProcesses(plan, 20_000, 2);
     const conns = connectionsPerClient(plan);
     expect(conns).toBe(2);
@@ -46,8 +48,16 @@ describe('file descriptors', () => {
     expect(layout.loadProcesses).toBeGreaterThanOrEqual(2);
   });
 
+  it('counts one connection per listening SSE client, two per sending one', () => {
+    expect(connectionsPerClient({ contender: 'sse', traffic: ticker })).toBe(1);
+    expect(connectionsPerClient({ contender: 'long-polling', traffic: ticker })).toBe(1);
+    expect(connectionsPerClient({ contender: 'sse', traffic: telemetry })).toBe(2);
+    expect(connectionsPerClient({ contender: 'websocket', traffic: telemetry })).toBe(1);
+    expect(connectionsPerClient({ contender: 'socketio', traffic: ticker })).toBe(2);
+  });
+
   it('names the limit and the clients it allows when the server process cannot fit', () => {
-    const plan = { contender: 'sse' as const, clients: 10_000, cluster: one };
+    const plan = { contender: 'sse' as const, clients: 10_000, cluster: one, traffic: telemetry };
     const limit = { soft: 20_000, hard: 20_000 };
     const message = fdShortfall(plan, limit, planProcesses(plan, limit.soft, 2));
     expect(message).toMatch(/RLIMIT_NOFILE soft 20000, hard 20000/);
