@@ -13,7 +13,11 @@ let url: string;
 
 test.beforeAll(async () => {
   const port = await freePort();
-  demo = spawn('npx', ['tsx', 'demo/cluster.ts', '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // node itself (tsx as a loader), not `npx tsx`: the SIGTERM of afterAll must reach demo/cluster.ts, which then
+  // stops its nodes, Redis and HAProxy (npx exits on it and leaves the whole cluster running).
+  demo = spawn(process.execPath, ['--import', 'tsx', 'demo/cluster.ts', '--port', String(port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the cluster demo did not start in 60 s')), 60_000);
     demo.stdout!.on('data', (d: Buffer) => {
