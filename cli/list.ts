@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { CONTENDER_INFO, CONTENDERS, SUITES } from '../scenarios/index.js';
 import { LIBRARY } from '../scenarios/library/index.js';
-import { NETWORK_PROFILES } from '../scenarios/network/profiles.js';
+import { NETWORK_PROFILES, RTT_PROFILE_USAGE } from '../scenarios/network/profiles.js';
 import { MIDDLEBOX_LIST } from '../scenarios/network/middleboxes.js';
 
 export function listText(): string {
@@ -21,6 +21,7 @@ export function listText(): string {
       (p) =>
         `  ${p.name.padEnd(10)} RTT ${p.rttMs} ms ±${p.jitterMs} ms, down ${kbps(p.downKbps)}, up ${kbps(p.upKbps)}`,
     ),
+    `  ${RTT_PROFILE_USAGE.padEnd(10)} a plain delay line: that RTT, no jitter, uncapped (e.g. rtt:100)`,
     '',
     'Middleboxes:',
     ...MIDDLEBOX_LIST.map(({ usage, description }) => `  ${usage.padEnd(26)} ${description}`),

@@ -1,11 +1,14 @@
 /**
  * The `transport-lab` command: thin — parse, call, print. Subcommands: run (scenarios → results),
- * report (results → table / HTML / Markdown, baselines, budgets), list.
+ * advise (a workload → which transport, why, at what cost), report (results → table / HTML /
+ * Markdown, baselines, budgets), list, inspect.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { registerAdviseCommand } from './advise.js';
+import { registerClaimsCommand } from './claims.js';
 import { registerInspectCommand } from './inspect.js';
 import { registerListCommand } from './list.js';
 import { registerReportCommand } from './report.js';
@@ -26,6 +29,8 @@ export function createProgram(): Command {
     )
     .version(version);
   registerRunCommand(program);
+  registerAdviseCommand(program);
+  registerClaimsCommand(program);
   registerReportCommand(program);
   registerListCommand(program);
   registerInspectCommand(program);

@@ -6,10 +6,11 @@
 import cliProgress from 'cli-progress';
 import type { RunPlan, RunProgress } from '../scenarios/index.js';
 import type { RunResult } from '../scenarios/results.js';
+import { invalidNote } from '../reports/validity.js';
 
 /** Rough set-up + drain + tear-down time of one run, for the bar's weights only. */
 const OVERHEAD_S = 2.5;
-const weight = (plan: RunPlan) => plan.durationMs / 1000 + OVERHEAD_S;
+const weight = (plan: RunPlan) => (plan.warmUpMs + plan.durationMs) / 1000 + OVERHEAD_S;
 const label = (plan: RunPlan) =>
   `${plan.scenario} · ${plan.contender}${plan.variant ? ` (${plan.variant})` : ''}${plan.clientMode === 'browser' ? ' (browser)' : ''} · ${plan.network}${plan.middlebox ? ` · ${plan.middlebox}` : ''}`;
 
@@ -20,6 +21,7 @@ export interface Progress {
   stop(): void;
 }
 
+/** `plans`: in the order they run (repeats included). */
 export function createProgress(plans: RunPlan[], mode: 'bar' | 'lines' | 'silent'): Progress {
   if (mode === 'silent') return { runStart() {}, runProgress() {}, runEnd() {}, stop() {} };
   if (mode === 'lines') {
@@ -35,8 +37,12 @@ export function createProgress(plans: RunPlan[], mode: 'bar' | 'lines' | 'silent
         trafficSeen = true;
         process.stderr.write(`[${current + 1}/${plans.length}] ${label(plan)}: traffic\n`);
       },
-      runEnd: (r, i, total) =>
-        process.stderr.write(`[${i + 1}/${total}] ${label(plans[i]!)}: ${r.status}${r.error ? ` (${r.error})` : ''}\n`),
+      runEnd: (r, i, total) => {
+        const invalid = invalidNote(r);
+        process.stderr.write(
+          `[${i + 1}/${total}] ${label(plans[i]!)}: ${r.status}${r.error ? ` (${r.error})` : ''}${invalid ? ` — ${invalid}` : ''}\n`,
+        );
+      },
       stop() {},
     };
   }

@@ -11,6 +11,9 @@ import { dirname } from 'node:path';
 import { CommanderError, type Command } from 'commander';
 import {
   BudgetError,
+  decide,
+  DEFAULT_DECISION_WORKLOAD,
+  renderDecisionHeadlines,
   ResultsFileError,
   evaluateBudgets,
   loadBudgetFile,
@@ -64,6 +67,7 @@ export async function runReport(resultsPath: string, options: ReportOptions, out
 
   const evaluation = budgets.length ? evaluateBudgets(results, budgets) : undefined;
   out.log(renderTable(results).trimEnd());
+  out.log(`\n${renderDecisionHeadlines(decide(results, results.decision ?? DEFAULT_DECISION_WORKLOAD)).trimEnd()}`);
   try {
     if (options.html) {
       const page = renderHtml(results, { baseline });

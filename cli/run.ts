@@ -4,8 +4,6 @@
  * Ctrl-C or SIGTERM stops after the current run's traffic and still writes what it has (partial
  * results; see interrupt.ts).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { Option, type Command } from 'commander';
 import {
   CONTENDERS,
@@ -19,7 +17,6 @@ import {
   BACKPLANES,
   BALANCERS,
   parseNodeFaults,
-  runSuite,
   type BalancerMode,
   type Overrides,
   type Scenario,
@@ -27,13 +24,12 @@ import {
   type SuiteEntry,
 } from '../scenarios/index.js';
 import { LIBRARY, LONG_SCENARIOS } from '../scenarios/library/index.js';
-import type { Contender, ResultsFile, RunResult } from '../scenarios/results.js';
-import { emptyResults } from '../scenarios/engine/suite.js';
-import { handleInterrupts } from './interrupt.js';
-import { createProgress } from './progress.js';
+import type { Contender, ResultsFile } from '../scenarios/results.js';
+import { executeEntries, parseRepeat } from './execute.js';
 import { importScenarioFile } from './scenario-file.js';
-import { renderHtml, renderTable } from '../reports/index.js';
+import { decide, DEFAULT_DECISION_WORKLOAD, renderDecisionHeadlines, renderTable } from '../reports/index.js';
 import { runLabel } from '../reports/groups.js';
+import type { WireCheck } from '../scenarios/meter/wire-check.js';
 
 export interface RunCommandOptions {
   transports?: string;
@@ -47,6 +43,7 @@ export interface RunCommandOptions {
   json?: boolean;
   progress?: boolean;
   verifyCapture?: boolean;
+  repeat?: string;
   /** true (the flag alone), or "on", "off", "off,on". */
   tls?: boolean | string;
   http?: string;
@@ -162,9 +159,7 @@ export function withClients(entries: SuiteEntry[], specs: ClientSpec[], override
       `${without.join(', ')} has no browser client (its client runs in Node only): leave it out of --transports, or run it with Node clients`,
     );
   }
-  return entries.flatMap((e) =>
-    specs.map((spec) => ({ scenario: e.scenario, overrides: { ...e.overrides, ...spec } })),
-  );
+  return entries.flatMap((e) => specs.map((spec) => ({ ...e, overrides: { ...e.overrides, ...spec } })));
 }
 
 /** Built-in names, or paths of files that default-export a defineScenario(...). */
@@ -184,68 +179,26 @@ async function loadScenarioFile(path: string): Promise<Scenario> {
   return defineScenario(mod.default as ScenarioInput);
 }
 
-async function writeJson(path: string, results: ResultsFile): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, JSON.stringify(results, null, 2) + '\n');
-}
-
 export async function runCommand(names: string[], o: RunCommandOptions): Promise<number> {
   const overrides = parseOverrides(o);
+  const repeat = parseRepeat(o.repeat);
   const connectTimeoutMs = parseConnectTimeout(o.connectTimeout);
   const entries = withClients(await selectEntries(names, o.suite), parseClients(o.clients), overrides);
-  const plans = planSuite(entries, overrides); // validates networks and middleboxes before anything starts
   const skipped = browserSkips(entries, overrides);
   if (skipped.length && !o.json)
     process.stderr.write(`Note: ${skipped.join(', ')} skipped: no browser client (its client runs in Node only).\n`);
-  const progress = createProgress(
-    plans,
-    o.json ? 'silent' : process.stderr.isTTY && o.progress !== false ? 'bar' : 'lines',
-  );
-  const finished: RunResult[] = [];
-  let writing: Promise<void> | null = null; // the final write, once under way
-  const interrupt = handleInterrupts({
-    first: (signal) =>
-      process.stderr.write(
-        `\n${signal}: finishing the current run and writing partial results (${signal === 'SIGINT' ? 'Ctrl-C' : 'signal'} again to quit now)\n`,
-      ),
-    force: () => writing ?? writeOutputs({ ...emptyResults(), runs: finished }, o),
-  });
-  let results: ResultsFile;
-  try {
-    results = await runSuite(entries, {
-      overrides,
-      signal: interrupt.signal,
-      verifyCapture: o.verifyCapture,
-      connectTimeoutMs,
-      onRunStart: (plan, i, total) => progress.runStart(plan, i, total),
-      onRunProgress: (plan, p) => progress.runProgress(plan, p),
-      onRunEnd: (result, i, total) => (finished.push(result), progress.runEnd(result, i, total)),
-    });
-    // Written under the handlers: a second signal now waits for this write, then quits.
-    await (writing = writeOutputs(results, o));
-  } finally {
-    progress.stop();
-    interrupt.dispose();
-  }
+  const { results, exitCode, planned } = await executeEntries(entries, overrides, { ...o, repeat, connectTimeoutMs });
   if (o.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
   else {
-    process.stdout.write(renderTable(results).trimEnd() + '\n');
+    process.stdout.write(renderTable(results).trimEnd() + '\n\n');
+    process.stdout.write(renderDecisionHeadlines(decide(results, results.decision ?? DEFAULT_DECISION_WORKLOAD)));
     if (o.verifyCapture) process.stdout.write(wireCheckText(results));
-    const interrupted = interrupt.exitCode !== null ? ', interrupted' : '';
-    process.stdout.write(`\nResults: ${o.out} (${results.runs.length} of ${plans.length} runs${interrupted})\n`);
+    const interrupted = exitCode !== null ? ', interrupted' : '';
+    process.stdout.write(`\nResults: ${o.out} (${results.runs.length} of ${planned} runs${interrupted})\n`);
     if (o.report) process.stdout.write(`HTML report: ${o.report}\n`);
   }
   // A failed run is a finding (e.g. nothing connects through that middlebox), not a tool error.
-  return interrupt.exitCode ?? 0;
-}
-
-/** The results file, and the HTML report when asked for. */
-async function writeOutputs(results: ResultsFile, o: RunCommandOptions): Promise<void> {
-  await writeJson(o.out, results);
-  if (o.report) {
-    await mkdir(dirname(o.report), { recursive: true });
-    await writeFile(o.report, renderHtml(results));
-  }
+  return exitCode ?? 0;
 }
 
 /** Contenders the browser-client entries would have run with Node clients: left out, for a note. */
@@ -264,21 +217,20 @@ function browserSkips(entries: SuiteEntry[], overrides: Overrides): Contender[] 
 
 function wireCheckText(results: ResultsFile): string {
   const lines = results.runs.map((r) => {
-    const w = r.params.wireCheck as
-      | {
-          captured: { upstream: number; downstream: number };
-          metered: { upstream: number; downstream: number };
-          equal: boolean;
-        }
-      | { error: string }
-      | undefined;
+    const w = r.params.wireCheck as WireCheck | { error: string } | undefined;
     const name = `${r.scenario} · ${runLabel(r)}`.padEnd(36);
     if (!w) return `  ${name} not captured`;
     if ('error' in w) return `  ${name} capture failed: ${w.error}`;
-    const pair = (k: 'upstream' | 'downstream') => `${k} metered ${w.metered[k]} / captured ${w.captured[k]}`;
-    return `  ${name} ${pair('upstream')}, ${pair('downstream')}: ${w.equal ? 'equal' : 'DIFFERENT'}`;
+    const pair = (k: 'upstream' | 'downstream') =>
+      `${k} metered ${w.metered[k]} / captured ${w.captured[k]}${w.inFlightAtCuts[k] ? ` (${w.inFlightAtCuts[k]} in flight at cuts)` : ''}`;
+    const verdict = w.equal
+      ? 'equal'
+      : w.accounted
+        ? `equal on every connection that ended in order; ${w.cutConnections} cut connection(s) had bytes in flight`
+        : `DIFFERENT on ${w.mismatches.length} connection(s)`;
+    return `  ${name} ${pair('upstream')}, ${pair('downstream')}: ${verdict}`;
   });
-  return `\nWire bytes vs tshark capture:\n${lines.join('\n')}\n`;
+  return `\nWire bytes vs tshark capture (docs/measurement.md, "Equal to the capture"):\n${lines.join('\n')}\n`;
 }
 
 export function registerRunCommand(program: Command): Command {
@@ -300,6 +252,10 @@ export function registerRunCommand(program: Command): Command {
         `or Playwright's); contenders without a browser client (${CONTENDERS.filter((c) => !hasBrowserClient(c)).join(', ')}) are skipped`,
     )
     .option('--duration <d>', 'traffic time per run, e.g. 10s (overrides the scenario)')
+    .option(
+      '--repeat <n>',
+      'run every plan n times, interleaved; reports show the median of the runs and its interval, and claim a difference only beyond their noise (default 1)',
+    )
     .option(
       '--connect-timeout <d>',
       "every client's connect timeout, e.g. 30s (default: the client's own, scaled up from ~1,300 clients on)",

@@ -10,16 +10,19 @@
  *                 none = the metric's base unit (ms, bytes, count)
  *
  * The expression states the failure: `websocket.latency.p99 > 50ms` fails when it is true.
- * It is checked against every matching run (all networks and middleboxes of the scenario, or of all
- * scenarios). A named contender matches its runs whatever their status, so a failed run without the
- * figure fails the budget; `*` matches only runs that did not fail. A budget matching no run fails.
+ * It is checked against every matching contender (all networks and middleboxes of the scenario, or
+ * of all scenarios), on the figure the reports show: the median of its runs when it ran more than
+ * once. A named contender matches whatever its status, so a failed one without the figure fails the
+ * budget; `*` matches only contenders that did not fail. Runs that are invalid (a saturated load
+ * generator or server: validity.ts) do not count; a contender with no valid run fails the budget,
+ * saying so — its figures measure the harness. A budget matching no run fails.
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { CONTENDERS, isContender, type Contender } from '../scenarios/contenders.js';
 import { LATENCY_HISTOGRAMS, type ResultsFile, type RunResult } from '../scenarios/results.js';
-import { formatValue } from './format.js';
-import { runLabel } from './groups.js';
+import { formatSpread } from './format.js';
+import { entriesOf, figureOf, type Entry } from './groups.js';
 import { findMetric, METRICS, STATS, type Metric, type MetricUnit } from './metrics.js';
 
 export type BudgetOp = '>' | '>=' | '<' | '<=' | '==' | '!=';
@@ -35,6 +38,7 @@ export interface Budget {
 
 export interface BudgetFailure {
   budget: Budget;
+  /** The contender's representative run (groups.ts Entry), null when the budget matched none. */
   run: RunResult | null;
   value: number | null;
   /** One printable line: the expression, where it failed, and the measured value. */
@@ -42,7 +46,7 @@ export interface BudgetFailure {
 }
 
 export interface BudgetEvaluation {
-  checked: number; // (budget, run) pairs evaluated
+  checked: number; // (budget, contender) pairs evaluated
   failures: BudgetFailure[];
 }
 
@@ -148,38 +152,44 @@ const COMPARE: Record<BudgetOp, (a: number, b: number) => boolean> = {
   '!=': (a, b) => a !== b,
 };
 
-function matches(budget: Budget, run: RunResult): boolean {
+function matches(budget: Budget, entry: Entry): boolean {
+  const run = entry.representative;
   if (budget.scenario !== null && budget.scenario !== run.scenario) return false;
-  return budget.contender === '*' ? run.status !== 'failed' : budget.contender === run.contender;
+  return budget.contender === '*' ? entry.status !== 'failed' : budget.contender === entry.contender;
 }
 
-const where = (run: RunResult) =>
-  `${run.scenario} · ${run.network.name} · ${run.middlebox ?? 'no middlebox'} · ${runLabel(run)}`; // runLabel says "(browser)"
+const where = (entry: Entry) => {
+  const run = entry.representative;
+  return `${run.scenario} · ${run.network.name} · ${run.middlebox ?? 'no middlebox'} · ${entry.label}`; // the label says "(browser)"
+};
 
 export function evaluateBudgets(results: ResultsFile, budgets: readonly Budget[]): BudgetEvaluation {
   const failures: BudgetFailure[] = [];
+  const entries = entriesOf(results.runs);
   let checked = 0;
   for (const budget of budgets) {
-    const runs = results.runs.filter((run) => matches(budget, run));
-    if (runs.length === 0) {
+    const matched = entries.filter((entry) => matches(budget, entry));
+    if (matched.length === 0) {
       failures.push({ budget, run: null, value: null, message: `${budget.source} — matched no run` });
       continue;
     }
-    for (const run of runs) {
+    for (const entry of matched) {
       checked++;
-      const value = budget.metric.value(run);
-      if (value === null) {
+      const run = entry.representative;
+      const failure = (value: number | null, detail: string) =>
+        failures.push({ budget, run, value, message: `${budget.source} — ${where(entry)}: ${detail}` });
+      if (entry.counted.length === 0 && entry.invalid.length > 0) {
+        failure(null, `invalid, not checked (${entry.invalid.join('; ')}): its figures measure the harness`);
+        continue;
+      }
+      const spread = entry.counted.length ? figureOf(entry, budget.metric) : null;
+      if (spread === null) {
+        const errors = [...new Set(entry.runs.map((r) => r.error).filter(Boolean))].join('; ');
         const why =
-          run.status === 'ok' ? 'no such figure in this run' : `run ${run.status}${run.error ? `: ${run.error}` : ''}`;
-        failures.push({ budget, run, value, message: `${budget.source} — ${where(run)}: no value (${why})` });
-      } else if (COMPARE[budget.op](value, budget.threshold)) {
-        const shown = formatValue(value, budget.metric.unit);
-        failures.push({
-          budget,
-          run,
-          value,
-          message: `${budget.source} — ${where(run)}: ${budget.metric.label} = ${shown}`,
-        });
+          entry.status === 'ok' ? 'no such figure in this run' : `run ${entry.status}${errors ? `: ${errors}` : ''}`;
+        failure(null, `no value (${why})`);
+      } else if (COMPARE[budget.op](spread.median, budget.threshold)) {
+        failure(spread.median, `${budget.metric.label} = ${formatSpread(spread, budget.metric.unit)}`);
       }
     }
   }

@@ -1,5 +1,6 @@
 /** Number formatting and escaping shared by the renderers. Sizes use SI units (1 KB = 1000 B). */
 import type { MetricUnit } from './metrics.js';
+import type { Spread } from './noise.js';
 
 export function formatMs(ms: number): string {
   if (ms >= 1000) return `${trim(ms / 1000, 2)} s`;
@@ -10,6 +11,7 @@ export function formatMs(ms: number): string {
 
 export function formatBytes(bytes: number): string {
   const abs = Math.abs(bytes);
+  if (abs >= 1e12) return `${trim(bytes / 1e12, 2)} TB`;
   if (abs >= 1e9) return `${trim(bytes / 1e9, 2)} GB`;
   if (abs >= 1e6) return `${trim(bytes / 1e6, 2)} MB`;
   if (abs >= 1e4) return `${trim(bytes / 1e3, 1)} KB`;
@@ -27,6 +29,23 @@ export function formatValue(value: number | null, unit: MetricUnit): string {
   if (unit === 'bytes') return formatBytes(value);
   if (unit === 'percent') return `${trim(value, 1)} %`;
   return formatCount(value);
+}
+
+/**
+ * A figure over repeated runs: "5.25 ms [4.9–5.6]" (median [interval], noise.ts); one run: its value.
+ * The interval drops the unit when it is the median's.
+ */
+export function formatSpread(spread: Spread | null, unit: MetricUnit): string {
+  if (spread === null) return '—';
+  const median = formatValue(spread.median, unit);
+  if (spread.n <= 1) return median;
+  const low = formatValue(spread.low, unit);
+  const high = formatValue(spread.high, unit);
+  if (low === high) return median;
+  const suffix = /\s\S+$/.exec(median)?.[0] ?? '';
+  const same = suffix !== '' && low.endsWith(suffix) && high.endsWith(suffix);
+  const bare = (text: string) => (same ? text.slice(0, -suffix.length) : text);
+  return `${median} [${bare(low)}–${bare(high)}]`;
 }
 
 /** "+12.3 %" / "−4 %" / "±0"; for a zero baseline, the absolute change in the metric's unit. */

@@ -2,8 +2,16 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../scenarios/results.js';
 import { compareToBaseline, parseResults, renderHtml, renderMarkdown, renderTable } from './index.js';
-import { bestRuns, endedOn, groupRuns, runKey, runLabel, verdictOf, verdictText } from './groups.js';
+import { endedOn, groupRuns, runKey, runLabel, type RunGroup } from './groups.js';
+import { bestEntries, verdictOf, verdictText } from './verdict.js';
 import { findMetric } from './metrics.js';
+
+/** The verdict's winners for one of its figures ("lowest p99 latency"): cohort, names, medians. */
+const winners = (group: RunGroup, label = 'lowest p99 latency') =>
+  verdictOf(group)
+    .figures.find((f) => f.label === label)!
+    .winners.map((w) => ({ among: w.among, contenders: w.contenders, values: w.values.map((v) => v.median) }));
+const starred = (group: RunGroup, metric: string) => [...bestEntries(group, findMetric(metric)!)].map((e) => e.label);
 
 const fixture = parseResults(
   JSON.parse(readFileSync(new URL('./fixtures/small-results.json', import.meta.url), 'utf8')),
@@ -32,9 +40,28 @@ describe('groups and verdicts', () => {
   it('derives the verdict from the numbers: change a figure and the verdict follows', () => {
     const results = structuredClone(fixture);
     const [ticker] = groupRuns(results.runs);
-    expect(verdictOf(ticker!).lowestP99).toEqual([{ among: null, contenders: ['raw-ws'], value: 2.739 }]);
+    // One run each: within the 25 % latency floor of each other, websocket, sse, auto → websocket
+    // and raw-ws are not measurably apart; each is measurably better than long-polling.
+    expect(winners(ticker!)).toEqual([
+      {
+        among: null,
+        contenders: ['websocket', 'sse', 'auto → websocket', 'raw-ws'],
+        values: [2.977, 3.334, 3.096, 2.739],
+      },
+    ]);
     results.runs.find((r) => r.scenario === 'ticker' && r.contender === 'sse')!.latency.serverToClient!.p99 = 1;
-    expect(verdictOf(groupRuns(results.runs)[0]!).lowestP99).toEqual([{ among: null, contenders: ['sse'], value: 1 }]);
+    expect(winners(groupRuns(results.runs)[0]!)).toEqual([{ among: null, contenders: ['sse'], values: [1] }]);
+  });
+
+  it('ranks websocket and auto → websocket as one transport: starred together, never against each other', () => {
+    const results = structuredClone(fixture);
+    const ws = tickerRun(results, 'websocket');
+    const auto = tickerRun(results, 'auto');
+    results.runs = [ws, auto]; // auto ended on websocket: the same transport
+    auto.latency.serverToClient!.p99 = ws.latency.serverToClient!.p99 / 3; // "faster" by far: still no claim
+    const [group] = groupRuns(results.runs);
+    expect(starred(group!, 'latency.p99')).toEqual([]);
+    expect(verdictText(group!)).not.toMatch(/lowest p99/);
   });
 
   it('says which contenders worked behind the middlebox and where they ended', () => {
@@ -72,7 +99,7 @@ describe('groups and verdicts', () => {
     expect([runLabel(auto), runLabel(upgrade)]).toEqual(['auto (fallback)', 'auto (upgrade)']);
     expect(runKey(auto)).not.toBe(runKey(upgrade));
     expect(endedOn(upgrade)).toEqual(['sse']);
-    expect(compareToBaseline(results, results).runs).toHaveLength(results.runs.length);
+    expect(compareToBaseline(results, results).entries).toHaveLength(results.runs.length);
     expect(renderTable(results)).toMatch(/^ {2}auto \(upgrade\) → sse /m);
   });
 
@@ -120,9 +147,9 @@ describe('groups and verdicts', () => {
     sse.latency.serverToClient!.p99 = 0.01;
     sse.bytes.perMessage = 1;
     const [ticker] = groupRuns(results.runs);
-    expect(bestRuns(ticker!.runs, findMetric('latency.p99')!)).toEqual(new Set([tickerRun(results, 'raw-ws')]));
+    expect(starred(ticker!, 'latency.p99')).toEqual(['websocket', 'auto', 'raw-ws']);
     expect(verdictText(ticker!)).toMatch(
-      /lowest p99 latency: raw-ws \(2\.74 ms\); lowest bytes\/message: raw-ws \(123 B\); not cleanly: sse \(partial\)\.$/,
+      /lowest p99 latency: websocket \(2\.98 ms\), auto → websocket \(3\.1 ms\), raw-ws \(2\.74 ms\); fewest bytes\/message: raw-ws \(123 B\); not cleanly: sse \(partial\)\.$/,
     );
     expect(renderTable(results)).toMatch(/^ {2}sse \(partial\) +1\.\d+ ms +0\.01 ms /m); // shown, not starred
     expect(renderMarkdown(results)).toMatch(
@@ -137,27 +164,29 @@ describe('groups and verdicts', () => {
       run.latency.serverToClient!.p99 = 0.5; // better than every Node run: must not beat them
       run.bytes.perMessage = 100;
     };
-    const sseBrowser = addCopy(results, 'sse', browser);
+    addCopy(results, 'sse', browser);
     const [alone] = groupRuns(results.runs);
     // A lone browser run has nothing to be ranked against: no ★, no claim.
-    expect(bestRuns(alone!.runs, findMetric('latency.p99')!).has(sseBrowser)).toBe(false);
-    expect(verdictText(alone!)).toMatch(
-      /^For this workload — lowest p99 latency \(Node clients\): raw-ws \(2\.74 ms\); lowest bytes\/message \(Node clients\): raw-ws \(123 B\)\.$/,
-    );
+    expect(starred(alone!, 'latency.p99')).not.toContain('sse (browser)');
+    expect(verdictText(alone!)).toMatch(/lowest p99 latency \(Node clients\): websocket/);
+    expect(verdictText(alone!)).not.toMatch(/browser clients/);
 
-    addCopy(results, 'websocket', (run) => {
+    addCopy(results, 'long-polling', (run) => {
       browser(run);
-      run.latency.serverToClient!.p99 = 0.7;
-      run.bytes.perMessage = 90;
+      run.latency.serverToClient!.p99 = 3;
+      run.bytes.perMessage = 300;
     });
     const [both] = groupRuns(results.runs);
-    expect(verdictOf(both!).lowestP99).toEqual([
-      { among: 'Node clients', contenders: ['raw-ws'], value: 2.739 },
-      { among: 'browser clients', contenders: ['sse (browser)'], value: 0.5 },
+    expect(winners(both!)).toEqual([
+      {
+        among: 'Node clients',
+        contenders: ['websocket', 'sse', 'auto → websocket', 'raw-ws'],
+        values: [2.977, 3.334, 3.096, 2.739],
+      },
+      { among: 'browser clients', contenders: ['sse (browser)'], values: [0.5] },
     ]);
-    expect(verdictText(both!)).toContain('lowest bytes/message (browser clients): websocket (browser) (90 B)');
-    const p99 = bestRuns(both!.runs, findMetric('latency.p99')!);
-    expect([...p99].map(runLabel)).toEqual(['raw-ws', 'sse (browser)']); // one ★ per client mode
+    expect(verdictText(both!)).toContain('fewest bytes/message (browser clients): sse (browser) (100 B)');
+    expect(starred(both!, 'bytesPerMessage')).toEqual(['raw-ws', 'sse (browser)']); // one ★ per client mode
   });
 
   it('does not rank latency across runs that lead with different histograms', () => {
@@ -166,10 +195,12 @@ describe('groups and verdicts', () => {
     echo.latency.roundTrip = { ...echo.latency.serverToClient!, p99: 0.9 };
     echo.latency.serverToClient = null; // leads with round trip now
     const [ticker] = groupRuns(results.runs);
-    const verdict = verdictOf(ticker!);
-    expect(verdict.lowestP99).toEqual([{ among: 'server→client', contenders: ['raw-ws'], value: 2.739 }]); // a round trip of one: no claim
+    // Without long-polling in the server→client cohort, only raw-ws is measurably ahead of anyone.
+    expect(winners(ticker!)).toEqual([{ among: 'server→client', contenders: ['raw-ws'], values: [2.739] }]); // a round trip of one: no claim
     expect(verdictText(ticker!)).not.toMatch(/long-polling \(0\.9/);
-    expect(verdict.lowestBytesPerMessage).toEqual([{ among: null, contenders: ['raw-ws'], value: 122.955 }]); // bytes still compare
+    expect(winners(ticker!, 'fewest bytes/message')).toEqual([
+      { among: null, contenders: ['raw-ws'], values: [122.955] },
+    ]); // bytes still compare
   });
 
   it('makes each workload variant (payload size, compression) its own comparison; the strategy stays a contender variant', () => {
@@ -200,8 +231,12 @@ describe('groups and verdicts', () => {
     ]);
     expect(groups.map((g) => g.runs.length)).toEqual([7, 6]);
     expect(groups[0]!.runs).toContain(upgrade);
-    expect(verdictOf(groups[0]!).lowestP99[0]!.contenders).toEqual(['raw-ws (64 KB, deflate on)']);
-    expect(verdictOf(groups[1]!).lowestP99[0]!.contenders).toEqual(['websocket (64 KB, deflate off)']);
+    // auto ended on websocket too: the same transport, starred with it.
+    expect(winners(groups[1]!)[0]!.contenders).toEqual([
+      'websocket (64 KB, deflate off)',
+      'auto (64 KB, deflate off) → websocket',
+    ]);
+    expect(winners(groups[0]!)[0]!.contenders).not.toContain('websocket (64 KB, deflate off)');
     expect(renderMarkdown(results)).toContain('### large-payload · lan · no middlebox · 64 KB, deflate off');
     // behind-proxy's auto (fallback) and auto (upgrade) are one comparison with the other contenders.
     const proxy = tickerRun(results, 'sse'); // any run: variants without a workload part

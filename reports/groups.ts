@@ -1,18 +1,16 @@
 /**
  * Runs that are compared with each other: same scenario, network, middlebox and workload (payload
  * size, compression: see workloadOf), different contenders — Node-client and browser-client runs side
- * by side ("websocket", "websocket (browser)"). Also the best values (★) and the derived verdict —
- * computed from the data, never written by hand.
- *
- * Ranking contract (★ and the verdict's "lowest …"): only runs with status 'ok' are ranked; a run is
- * ranked only against runs of the same client mode and, for the lead latency (latency.<stat>), the
- * same primary histogram (Metric.basis); a cohort of fewer than two such runs, or one where all tie,
- * has no best.
+ * by side ("websocket", "websocket (browser)"). Within a group, the repeated runs of one contender
+ * (`run --repeat N`) form one Entry, whose figures are the median of its runs with an interval
+ * (noise.ts); an entry is ranked (verdict.ts: ★, the verdict; decide.ts) when every one of its runs
+ * completed and at least one is valid (validity.ts), and its figures come from its valid runs only.
  */
-import { pinnedTransport } from '../scenarios/contenders.js';
+import { CONTENDER_INFO, pinnedTransport } from '../scenarios/contenders.js';
 import type { RunResult } from '../scenarios/results.js';
-import { formatValue } from './format.js';
-import { basisLabel, findMetric, isBetter, type Metric } from './metrics.js';
+import { findMetric, type Metric } from './metrics.js';
+import { pooledNoise, spreadOf, type Spread } from './noise.js';
+import { invalidReasons } from './validity.js';
 
 export interface RunGroup {
   id: string; // stable, HTML-id-safe
@@ -25,7 +23,29 @@ export interface RunGroup {
   workload: string | null;
   /** The client modes among the runs, first seen first. */
   clientModes: Array<RunResult['clientMode']>;
+  /** Every run, repeats included, in file order. */
   runs: RunResult[];
+  /** One per contender (runKey), its repeats together, first seen first. */
+  entries: Entry[];
+  /** The comparison's typical run-to-run spread of a metric (noise.ts pooledNoise over its entries). */
+  noise(metric: Metric): number;
+}
+
+/** The repeated runs of one contender in one comparison. */
+export interface Entry {
+  key: string; // runKey
+  label: string; // runLabel
+  contender: RunResult['contender'];
+  clientMode: RunResult['clientMode'];
+  runs: RunResult[];
+  /** The runs whose figures count: valid ones (validity.ts) that did not fail. */
+  counted: RunResult[];
+  /** The run whose charts and events stand for the entry: the counted run with the median lead latency. */
+  representative: RunResult;
+  /** 'failed' when every run failed, 'partial' when any run did not complete, else 'ok'. */
+  status: RunResult['status'];
+  /** Why runs of it are invalid ("load generator at 97 % of a core"), with how many. */
+  invalid: string[];
 }
 
 /**
@@ -54,7 +74,7 @@ export function runLabel(run: RunResult): string {
   return notes.length ? `${run.contender} (${notes.join(', ')})` : run.contender;
 }
 
-/** The identity of a run across results files (for baselines) and within a group. */
+/** The identity of a run across results files (for baselines) and within a group; repeats share it. */
 export function runKey(run: RunResult): string {
   return [run.scenario, run.network.name, run.middlebox ?? '-', run.clientMode, runLabel(run)].join(' | ');
 }
@@ -79,147 +99,136 @@ export function groupRuns(runs: readonly RunResult[]): RunGroup[] {
         workload,
         clientModes: [],
         runs: [],
+        entries: [],
+        noise: () => 0,
       };
       groups.set(key, group);
     }
     if (!group.clientModes.includes(run.clientMode)) group.clientModes.push(run.clientMode);
     group.runs.push(run);
   }
+  for (const group of groups.values()) {
+    group.entries = entriesOf(group.runs);
+    group.noise = noiseOf(group.entries);
+  }
   return [...groups.values()];
 }
 
-/** The legend of the best-value mark, as every renderer states it. */
-export const BEST_RULE = 'best among completed (ok) runs of the same client mode';
-
-/** A run with figures to show (tables, charts): it did not fail outright. Partial runs are shown. */
-export const hasFigures = (run: RunResult) => run.status !== 'failed';
-
-/** A run whose figures are ranked (★, verdict): it completed. Partial and failed runs are not. */
-export const isRanked = (run: RunResult) => run.status === 'ok';
-
-type ClientMode = RunResult['clientMode'];
-
-/** Runs ranked against each other on one metric: same client mode, same basis (Metric.basis). */
-interface Cohort {
-  clientMode: ClientMode;
-  basis: string | null;
-  entries: Array<{ run: RunResult; value: number }>;
-  /** The best value; null when fewer than two runs have a value, or all of them tie. */
-  best: number | null;
-}
-
-/** The ranked runs with a value of the metric, by cohort, in first-seen order. */
-function cohorts(runs: readonly RunResult[], metric: Metric): Cohort[] {
-  const byKey = new Map<string, Cohort>();
-  for (const run of runs.filter(isRanked)) {
-    const value = metric.value(run);
-    if (value === null) continue;
-    const basis = metric.basis?.(run) ?? null;
-    const key = `${run.clientMode}\u0000${basis ?? ''}`;
-    let cohort = byKey.get(key);
-    if (!cohort) byKey.set(key, (cohort = { clientMode: run.clientMode, basis, entries: [], best: null }));
-    cohort.entries.push({ run, value });
-  }
-  for (const cohort of byKey.values()) {
-    const values = cohort.entries.map((e) => e.value);
-    if (values.length < 2 || values.every((v) => v === values[0])) continue;
-    cohort.best = values.reduce((best, value) => (isBetter(metric, value, best) ? value : best));
-  }
-  return [...byKey.values()];
-}
-
-/** The runs that hold the best value of the metric in their cohort: these get ★. */
-export function bestRuns(runs: readonly RunResult[], metric: Metric): Set<RunResult> {
-  return new Set(cohorts(runs, metric).flatMap((c) => c.entries.filter((e) => e.value === c.best).map((e) => e.run)));
-}
-
-/** The winners of one cohort; `among` says which cohort when the group has more than one. */
-export interface Winner {
-  among: string | null; // "Node clients", "browser clients, round trip"; null: the only cohort
-  contenders: string[];
-  value: number;
-}
-
-export interface Verdict {
-  /** One entry per cohort (client mode × primary latency histogram) that has a best value. */
-  lowestP99: Winner[];
-  lowestBytesPerMessage: Winner[];
-  /** Runs that failed, were partial, or lost, duplicated or reordered messages: "raw-ws (38 lost)". */
-  troubled: string[];
-  /** Only when a middlebox was in the path: the runs that came through it cleanly. */
-  middlebox: { name: string; works: string[] } | null;
-}
-
-const MODE_LABEL: Record<ClientMode, string> = { node: 'Node clients', browser: 'browser clients' };
-
-function winners(group: RunGroup, metricName: string): Winner[] {
-  const metric = findMetric(metricName)!;
-  const all = cohorts(group.runs, metric);
-  // Name the cohort only as far as it is ambiguous: the client mode when ranked runs of both modes
-  // have this figure, the histogram when the lead latency differs between runs.
-  const modes = new Set(all.map((c) => c.clientMode)).size > 1;
-  const bases = new Set(all.map((c) => c.basis)).size > 1;
-  return all.flatMap((cohort) => {
-    if (cohort.best === null) return [];
-    const among = [
-      modes ? MODE_LABEL[cohort.clientMode] : null,
-      bases && cohort.basis ? basisLabel(cohort.basis) : null,
-    ].filter((x): x is string => x !== null);
-    const contenders = cohort.entries.filter((e) => e.value === cohort.best).map((e) => runLabel(e.run));
-    return [{ among: among.length ? among.join(', ') : null, contenders, value: cohort.best }];
-  });
-}
-
-/** Why a run did not come through cleanly, or null when it did. */
-export function troubleOf(run: RunResult): string | null {
-  if (run.status !== 'ok') return run.status;
-  const { serverToClient: down, clientToServer: up } = run.delivery;
-  const counts: Array<[number, string]> = [
-    [down.lost + up.lost, 'lost'],
-    [down.duplicated + up.duplicated, 'duplicated'],
-    [down.outOfOrder + up.outOfOrder, 'reordered'],
-  ];
-  const issues = counts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
-  return issues.length ? issues.join(', ') : null;
-}
-
-export function verdictOf(group: RunGroup): Verdict {
-  return {
-    lowestP99: winners(group, 'latency.p99'),
-    lowestBytesPerMessage: winners(group, 'bytesPerMessage'),
-    troubled: group.runs.flatMap((run) => {
-      const trouble = troubleOf(run);
-      return trouble ? [`${runLabel(run)} (${trouble})`] : [];
-    }),
-    middlebox: group.middlebox
-      ? { name: group.middlebox, works: group.runs.filter((run) => troubleOf(run) === null).map(withFinalTransport) }
-      : null,
+/** pooledNoise of each metric over these entries, computed once per metric. */
+export function noiseOf(entries: readonly Entry[]): (metric: Metric) => number {
+  const cache = new Map<string, number>();
+  return (metric) => {
+    let value = cache.get(metric.name);
+    if (value === undefined) cache.set(metric.name, (value = pooledNoise(entries.map((e) => figureOf(e, metric)))));
+    return value;
   };
 }
 
-/** One plain-text sentence; renderers escape it. */
-export function verdictText(group: RunGroup): string {
-  const parts = verdictParts(group);
-  if (parts.length) return `For this workload — ${parts.join('; ')}.`;
-  return group.runs.some(isRanked)
-    ? 'Nothing to rank in this comparison: fewer than two comparable runs completed, or they tie.'
-    : 'No contender completed this comparison.';
+/** The entries of a set of runs: one per runKey, first seen first. */
+export function entriesOf(runs: readonly RunResult[]): Entry[] {
+  const byKey = new Map<string, RunResult[]>();
+  for (const run of runs) byKey.set(runKey(run), [...(byKey.get(runKey(run)) ?? []), run]);
+  return [...byKey].map(([key, list]) => makeEntry(key, list));
 }
 
-/** The verdict's clauses: "lowest p99 latency: websocket (8.22 ms)", … */
-export function verdictParts(group: RunGroup): string[] {
-  const verdict = verdictOf(group);
-  const parts: string[] = [];
-  const clause = (what: string, { among, contenders, value }: Winner, unit: 'ms' | 'bytes') =>
-    `${what}${among ? ` (${among})` : ''}: ${contenders.join(', ')} (${formatValue(value, unit)})`;
-  for (const winner of verdict.lowestP99) parts.push(clause('lowest p99 latency', winner, 'ms'));
-  for (const winner of verdict.lowestBytesPerMessage) parts.push(clause('lowest bytes/message', winner, 'bytes'));
-  if (verdict.middlebox) {
-    const { name, works } = verdict.middlebox;
-    parts.push(`works behind ${name}: ${works.length ? works.join(', ') : 'none'}`);
-  }
-  if (verdict.troubled.length) parts.push(`not cleanly: ${verdict.troubled.join(', ')}`);
-  return parts;
+function makeEntry(key: string, runs: RunResult[]): Entry {
+  const counted = runs.filter((run) => run.status !== 'failed' && invalidReasons(run).length === 0);
+  const status: RunResult['status'] = runs.every((r) => r.status === 'failed')
+    ? 'failed'
+    : runs.every((r) => r.status === 'ok')
+      ? 'ok'
+      : 'partial';
+  const invalid = invalidSummary(runs);
+  return {
+    key,
+    label: runLabel(runs[0]!),
+    contender: runs[0]!.contender,
+    clientMode: runs[0]!.clientMode,
+    runs,
+    counted,
+    representative: medianRun(counted.length ? counted : runs),
+    status,
+    invalid,
+  };
+}
+
+/**
+ * Why runs are invalid, one line per cause: "load generator at 93–94 % of a core (2 of 3 runs)".
+ * The percentages of one cause (validity.ts reasons share their wording) are merged into a range.
+ */
+function invalidSummary(runs: RunResult[]): string[] {
+  const byCause = new Map<string, { percents: number[]; runs: Set<RunResult> }>();
+  for (const run of runs)
+    for (const reason of invalidReasons(run)) {
+      const percent = Number(/(\d+) %/.exec(reason)?.[1] ?? NaN);
+      const cause = reason.replace(/\d+ %/, '%');
+      const entry = byCause.get(cause) ?? { percents: [], runs: new Set() };
+      entry.percents.push(percent);
+      entry.runs.add(run);
+      byCause.set(cause, entry);
+    }
+  return [...byCause].map(([cause, { percents, runs: hit }]) => {
+    const [low, high] = [Math.min(...percents), Math.max(...percents)];
+    const text = cause.replace('%', low === high ? `${low} %` : `${low}–${high} %`);
+    return runs.length > 1 ? `${text} (${hit.size} of ${runs.length} runs)` : text;
+  });
+}
+
+/** The run with the median lead latency p50 (the first when none has one). */
+function medianRun(runs: RunResult[]): RunResult {
+  const lead = findMetric('latency.p50')!;
+  const withValue = runs.filter((r) => lead.value(r) !== null).sort((a, b) => lead.value(a)! - lead.value(b)!);
+  return withValue[Math.floor((withValue.length - 1) / 2)] ?? runs[0]!;
+}
+
+/** An entry with figures to show (tables, charts): not every run failed. */
+export const hasFigures = (entry: Entry) => entry.status !== 'failed';
+
+/** An entry whose figures are ranked (★, verdict, decisions): every run completed, one at least is valid. */
+export const isRanked = (entry: Entry) => entry.status === 'ok' && entry.counted.length > 0;
+
+/**
+ * An entry's figure: median and interval over its counted runs; over all its runs with figures when
+ * none counts (an invalid entry is still shown). Null when no run has the figure.
+ */
+export function figureOf(entry: Entry, metric: Metric): Spread | null {
+  const runs = entry.counted.length ? entry.counted : entry.runs.filter((r) => r.status !== 'failed');
+  return spreadOf(runs.map((r) => metric.value(r)).filter((v): v is number => v !== null));
+}
+
+/**
+ * What is compared as one transport: the implementation and the transport its clients ended on —
+ * `websocket` and `auto → websocket` are both our WebSocket. The auto client's upgrade strategy
+ * starts elsewhere (on long-polling), so it stays apart.
+ */
+export function transportIdentity(entry: Entry): string {
+  const run = entry.representative;
+  const info = CONTENDER_INFO[run.contender];
+  const pinned = pinnedTransport(run.contender);
+  if (pinned) return `${info.family}:${pinned}`;
+  const ended = Object.entries(run.finalTransports)
+    .filter(([, n]) => n > 0)
+    .map(([name]) => name)
+    .sort();
+  const strategy = run.params.strategy === 'upgrade' ? ':upgrade' : '';
+  return ended.length === 1
+    ? `${info.family}:${ended[0]}${strategy}`
+    : `${run.contender}${strategy}:${ended.join('+')}`;
+}
+
+/** Why an entry did not come through cleanly, or null when it did. */
+export function troubleOf(entry: Entry): string | null {
+  if (entry.status !== 'ok') return entry.status;
+  const sum = (key: 'lost' | 'duplicated' | 'outOfOrder') =>
+    entry.runs.reduce((n, r) => n + r.delivery.serverToClient[key] + r.delivery.clientToServer[key], 0);
+  const counts: Array<[number, string]> = [
+    [sum('lost'), 'lost'],
+    [sum('duplicated'), 'duplicated'],
+    [sum('outOfOrder'), 'reordered'],
+  ];
+  const issues = counts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
+  if (issues.length === 0) return null;
+  return entry.runs.length > 1 ? `${issues.join(', ')} in ${entry.runs.length} runs` : issues.join(', ');
 }
 
 /**
@@ -233,8 +242,10 @@ export function endedOn(run: RunResult): string[] {
   );
 }
 
-/** "auto (upgrade) → sse": the run's name, and where its clients ended when that says more. */
-export function withFinalTransport(run: RunResult): string {
+/** "auto (upgrade) → sse": the entry's name, and where its clients ended when that says more. */
+export function withFinalTransport(entry: Entry | RunResult): string {
+  const run = 'representative' in entry ? entry.representative : entry;
+  const label = 'representative' in entry ? entry.label : runLabel(entry);
   const ended = endedOn(run);
-  return ended.length ? `${runLabel(run)} → ${ended.join(' + ')}` : runLabel(run);
+  return ended.length ? `${label} → ${ended.join(' + ')}` : label;
 }

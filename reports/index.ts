@@ -6,7 +6,13 @@ export { loadResults, parseResults, ResultsFileError } from './load.js';
 export { renderHtml, type HtmlOptions } from './html/render.js';
 export { renderMarkdown, type MarkdownOptions } from './markdown.js';
 export { renderTable } from './table.js';
-export { compareToBaseline, type Comparison, type FigureChange, type RunComparison } from './baseline.js';
+export {
+  compareToBaseline,
+  type Comparison,
+  type EntryComparison,
+  type FigureChange,
+  type VerdictFlip,
+} from './baseline.js';
 export {
   parseBudget,
   evaluateBudgets,
@@ -17,3 +23,20 @@ export {
   type BudgetFailure,
 } from './budget.js';
 export { METRICS, findMetric, type Metric } from './metrics.js';
+export { verdictText, verdictParts, bestEntries, type Verdict } from './verdict.js';
+export {
+  decide,
+  isProxy,
+  DEFAULT_DECISION_WORKLOAD,
+  type Decision,
+  type DecisionWorkload,
+  type CostRow,
+} from './decide.js';
+export {
+  renderDecisionText,
+  renderDecisionHeadlines,
+  renderDecisionMarkdown,
+  renderDecisionSummaryMarkdown,
+} from './decide-render.js';
+export { evaluateClaims, hasClaims, type ClaimResult, type ClaimsReport, type ClaimVerdict } from './claims.js';
+export { renderClaimsMarkdown, claimsSection } from './claims-render.js';

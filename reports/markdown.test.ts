@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { evaluateBudgets, parseBudget, parseResults, renderMarkdown } from './index.js';
+import { repeatRuns } from './testkit.js';
 
 const fixture = parseResults(
   JSON.parse(readFileSync(new URL('./fixtures/small-results.json', import.meta.url), 'utf8')),
@@ -11,9 +12,9 @@ describe('renderMarkdown', () => {
 
   it('has a verdict and a key-figure table per comparison, best values marked', () => {
     expect(text).toMatch(/^## transport-lab report\n/);
-    expect(text.match(/^### /gm)).toHaveLength(3);
-    expect(text).toContain(
-      '### ticker · lan · no middlebox\n\nFor this workload — lowest p99 latency: raw-ws (2.74 ms); lowest bytes/message: raw-ws (123 B).',
+    expect(text.match(/^### /gm)).toHaveLength(4); // the decision table, then one per comparison
+    expect(text).toMatch(
+      /### ticker · lan · no middlebox\n\nFor this workload — lowest p50 latency: .*; fewest bytes\/message: raw-ws \(123 B\)\./,
     );
     expect(text).toContain(
       '| contender | p50 | p99 | connect p50 | first msg p50 | bytes/msg | overhead/msg | B/client·h | lost | dup | reordered | CPU/conn | mem/conn |',
@@ -22,7 +23,8 @@ describe('renderMarkdown', () => {
     expect(text).toMatch(/^\| auto → sse \| /m);
     // Every row has as many cells as the header, the failed one included.
     const cells = (line: string) => line.split(/(?<!\\)\|/).length;
-    const rows = text.split('\n').filter((line) => line.startsWith('| '));
+    const comparisons = text.split('\n### ').filter((block) => !block.startsWith('Decision'));
+    const rows = comparisons.flatMap((block) => block.split('\n').filter((line) => line.startsWith('| ')));
     expect(new Set(rows.map(cells)).size).toBe(1);
   });
 
@@ -45,15 +47,22 @@ describe('renderMarkdown', () => {
   });
 
   it('shows each key figure’s change against a baseline and flags regressions', () => {
-    const current = structuredClone(fixture);
-    current.runs[0]!.latency.serverToClient!.p99 *= 1.5;
-    const withBaseline = renderMarkdown(current, { baseline: fixture });
+    // Three runs of everything on each side, 1 % apart: the noise is measured in both files.
+    const baseline = repeatRuns(fixture, 3, 0.01, 7);
+    const current = repeatRuns(fixture, 3, 0.01, 8);
+    const [first] = fixture.runs;
+    for (const run of current.runs.filter((r) => r.scenario === first!.scenario && r.contender === first!.contender))
+      run.latency.serverToClient!.p99 *= 1.5;
+    const withBaseline = renderMarkdown(current, { baseline });
     expect(withBaseline).toMatch(
-      /\*\*Against the baseline\*\* \(2026-01-01T00:00:00\.000Z, commit unknown\): 14 runs matched, 1 regression\./,
+      /\*\*Against the baseline\*\* \(2026-01-01T00:00:00\.000Z, commit unknown\): 14 contenders matched, 1 regression beyond the noise of both files, no verdict flipped\./,
     );
-    expect(withBaseline).toContain(
-      '- ⚠️ ticker \\| lan \\| - \\| node \\| websocket: latency.serverToClient.p99 2.98 ms → 4.47 ms (+50 %)',
+    expect(withBaseline).toMatch(
+      /^- ⚠️ ticker \\\| lan \\\| - \\\| node \\\| websocket: latency\.serverToClient\.p99 2\.9\d ms \\\[[\d.–]+\\\] → 4\.4\d ms \\\[[\d.–]+\\\] \(\+50 %\)$/m,
     );
-    expect(withBaseline).toMatch(/^\| websocket \| 1\.33 ms \| 4\.47 ms \(\+50 % ⚠️\) \|/m); // identical: no mark
+    // Each figure: median [interval] (change); the p99 flagged, the rest within noise.
+    expect(withBaseline).toMatch(
+      /^\| websocket \| \*\*1\.3\d ms \[[\d.–]+\]\*\* ★ \(−?[\d.]+ %\) \| 4\.4\d ms \[[\d.–]+\] \(\+50 % ⚠️\) \|/m,
+    );
   });
 });

@@ -1,6 +1,7 @@
 /**
  * How each figure is measured, as printed in the report's methods section. Source of truth for the
- * definitions: ../shared/DESIGN.md, "Measurement definitions". Change this when the runner changes.
+ * definitions: ../shared/DESIGN.md, "Measurement definitions", and docs/measurement.md. Change this
+ * when the runner changes.
  */
 import { CONTENDER_INFO, CONTENDERS } from '../scenarios/contenders.js';
 /** "raw-ws has no browser client." from the contender table (empty when every contender has one). */
@@ -14,8 +15,12 @@ export const METHODS: ReadonlyArray<readonly [term: string, text: string]> = [
     'Wire bytes',
     'Bytes written to and read from the TCP socket, per connection and direction, counted in the ' +
       'transport-lab proxy between client and server: the TCP payload a packet capture sees. The ' +
-      'project’s tests cross-check this meter against tshark captures on loopback (sum of tcp.len) ' +
-      'for each transport and Socket.IO; the totals must be equal.',
+      'project’s tests cross-check this meter against tshark captures (run --verify-capture does it for ' +
+      'any run), connection by connection. “Equal” means: every connection that ended in order carries ' +
+      'exactly the captured bytes, both directions; a connection ended by a cut or a reset may have had ' +
+      'bytes in flight — sent by the client, on the capture, never read by the proxy because the kernel ' +
+      'dropped them with the socket — and those are named as such (bytes in flight at cuts), never ' +
+      'counted as payload. Totals are equal exactly when no cut left bytes in flight (docs/measurement.md).',
   ],
   [
     'Byte categories',
@@ -130,7 +135,54 @@ export const METHODS: ReadonlyArray<readonly [term: string, text: string]> = [
     'Network and middleboxes',
     'Emulated in user space by a TCP proxy in the path: per-direction delay (half the RTT), jitter and a ' +
       'bandwidth cap (token bucket); middleboxes (blocking or stalling WebSocket, buffering streams, idle ' +
-      'timeouts, cuts) act on the same proxy.',
+      'timeouts, cuts) act on the same proxy. Every new TCP connection pays the handshake: its first bytes ' +
+      'leave one RTT after the connect, so a request on a new connection is answered after two RTTs, one on ' +
+      'a kept-alive connection after one. Over TLS (params.tls) the TLS 1.3 handshake crosses the same ' +
+      'delay and costs its round trip as on a real network: three RTTs to a new connection’s first answer. ' +
+      'A cluster’s balancer sits behind the proxy, on loopback to its nodes. Each ' +
+      'client has its own port of the proxy and one bandwidth bucket per direction shared by all its ' +
+      'connections — one radio per client: an SSE stream and its POSTs, a browser’s several connections ' +
+      'share it. rtt:<ms> is a plain delay line (no jitter, no cap), where each figure is a predictable ' +
+      'number of round trips.',
+  ],
+  [
+    'Warm-up',
+    'Before anything is measured, each Node load-generator worker connects one throwaway client straight ' +
+      'to the server (not through the proxy, not metered) and closes it: a process’s first connection pays ' +
+      'for loading the client library (Node’s first fetch() alone costs ~50 ms). The traffic phase then ' +
+      'starts with a warm-up — one interval at the slowest rate, at least 300 ms, at most 1 s — whose ' +
+      'messages are delivered, counted and metered but not timed: a run’s first messages took 16–48 ms ' +
+      'where the rest took 1.5–3 ms. Browser clients have no throwaway connection.',
+  ],
+  [
+    'Repeated runs and noise',
+    'With run --repeat N (npm run compare: 3) every plan runs N times, interleaved round by round. A ' +
+      'figure is then the median of its runs, with an interval: the order-statistic confidence interval for ' +
+      'the median, min–max below six runs (it holds the median with probability 1 − 2·½^N: 75 % for 3 runs, ' +
+      '94 % for 5), 95 % from six runs on. Two figures differ only when their intervals do not overlap, the ' +
+      'gap between their medians exceeds both their spreads and the comparison’s typical spread of that ' +
+      'figure (1.5 × the 75th percentile of every contender’s relative spread), and the metric’s resolution ' +
+      'floor (latency 0.5 ms and 25 %, bytes 1 B and 1 %, server CPU 0.1 ms and 10 %). Latency percentiles ' +
+      'resting on fewer than 5 samples beyond them (p99 below 500 samples) are shown, not ranked.',
+  ],
+  [
+    'Invalid runs',
+    'A run whose load generator (the busiest worker thread, or Chromium process) or server process used ' +
+      '90 % of a core or more over the traffic phase measured the harness, not the transport: it is marked ' +
+      'invalid everywhere (tables, Markdown, this report, budgets), never ranked, never judged against a ' +
+      'baseline, and a budget that names it fails saying so.',
+  ],
+  [
+    'Which transport? (the decision)',
+    'For each scenario: of our transports pinned, those whose runs on the plain networks (a flaky link ' +
+      'counts as a network) completed, were valid and delivered everything exactly once are candidates; one ' +
+      'that another beats beyond noise on some figure (p50, p99, first message, bytes per message, on some ' +
+      'network) and loses to on none is out; of the rest, the first in the fallback order is the pick. Where ' +
+      'the scenario ran behind proxies and the pick did not come through, the advice is our client’s fallback ' +
+      'list with the strategy whose first message came soonest behind them (fallback unless upgrade was ' +
+      'measurably sooner). Costs: bandwidth per month = wire bytes per client-hour × 730 h (on the ' +
+      'non-loopback network), priced per GB; server CPU and memory per 10k connections scaled linearly from ' +
+      'the run’s clients.',
   ],
   [
     'Clusters',
@@ -148,14 +200,16 @@ export const METHODS: ReadonlyArray<readonly [term: string, text: string]> = [
   [
     'Comparisons, best and changes',
     'A comparison is one scenario, network, middlebox and workload variant (payload size, compression). ' +
-      '★ marks the best value (lower is better, except messages delivered) among runs that completed ' +
-      '(status ok; partial and failed runs are shown, not ranked), and only among runs of the same client ' +
-      'mode — Node with Node, browser with browser — and, for the lead latency, the same histogram; a ' +
-      'single comparable run, or a tie, gets no ★. The verdict follows the same rule. Against a ' +
-      'baseline, a change is a regression when it goes the wrong way by more than the metric’s noise: ' +
-      '25 % and 0.5 ms for latency (p50 to p99, mean; a shared machine’s scheduling moves ' +
-      'sub-millisecond figures by more than 10 %), 10 % and 0.1 ms for server CPU, 1 % and 1 B for bytes, ' +
-      'any increase for lost, duplicated and reordered messages. p99.9, max and memory per connection ' +
-      '(a few samples; GC-dependent, may be negative) show their change but are never flagged.',
+      '★ marks a contender measurably better (the noise rule above) than at least one other and measurably ' +
+      'worse than none, among contenders whose runs completed (status ok; partial and failed runs are shown, ' +
+      'not ranked) and were valid, of the same client mode — Node with Node, browser with browser — and, for ' +
+      'the lead latency, the same histogram. The same transport of the same implementation (websocket, and ' +
+      'auto that ended on websocket) is never ranked against itself. The verdict follows the same rule, and ' +
+      'says “no measurable difference” where nothing is. Against a baseline, a change is a regression when ' +
+      'it goes the wrong way by the same rule, the noise measured in both files: any increase for lost, ' +
+      'duplicated and reordered messages; only contenders with two valid runs or more in each file are ' +
+      'judged (a single run measures no noise: its changes are shown, not flagged). p90, means, p99.9, max, memory per connection and the load ' +
+      'generator’s CPU show their change but are never flagged. A verdict that flips (A better than B ' +
+      'beyond noise in one file, B better than A in the other) is listed.',
   ],
 ];

@@ -37,6 +37,13 @@ export interface Metric {
    * histogram (server→client for one run, round trip for another): the basis is that histogram.
    */
   basis?(run: RunResult): string | null;
+  /**
+   * How many samples the value rests on, and how many it needs to be ranked or judged: a percentile
+   * with fewer than MIN_TAIL_SAMPLES samples beyond it (p99 of 400 samples rests on 4) is shown,
+   * never ranked or flagged. Absent: no such limit.
+   */
+  samples?(run: RunResult): number | null;
+  minSamples?: number;
   value(run: RunResult): number | null;
 }
 
@@ -62,8 +69,22 @@ const STAT_LABEL: Record<Stat, string> = {
 const LATENCY_NOISE = { relative: 0.25, absolute: 0.5 };
 /** CPU time of the server process per connection: 10 % and at least 0.1 ms. */
 const CPU_NOISE = { relative: 0.1, absolute: 0.1 };
-/** Tail statistics (p99.9, max) rest on a few samples: shown against a baseline, never flagged. */
-const INFORMATIONAL_STATS: ReadonlySet<Stat> = new Set(['p999', 'max']);
+/**
+ * Judged against a baseline: p50 and p99. Tail statistics (p99.9, max) rest on a few samples; p90 and
+ * the mean move with p50 and p99, and judging them too would count one change several times (and
+ * multiply the chances of a false alarm): all four are shown against a baseline, never flagged.
+ */
+const INFORMATIONAL_STATS: ReadonlySet<Stat> = new Set(['p90', 'mean', 'p999', 'max']);
+/** Samples a percentile needs beyond it (or, for p50 and the mean, in all) before it is ranked or judged. */
+const MIN_TAIL_SAMPLES = 5;
+const MIN_SAMPLES: Record<Stat, number> = {
+  p50: MIN_TAIL_SAMPLES,
+  mean: MIN_TAIL_SAMPLES,
+  p90: MIN_TAIL_SAMPLES * 10,
+  p99: MIN_TAIL_SAMPLES * 100,
+  p999: MIN_TAIL_SAMPLES * 1000,
+  max: Infinity,
+};
 /** Byte counts are nearly deterministic: 1 % and at least 1 B. */
 const BYTE_NOISE = { relative: 0.01, absolute: 1 };
 /** Lost, duplicated, reordered: any increase counts. */
@@ -115,6 +136,8 @@ const latencyMetrics: Metric[] = [
     informational: INFORMATIONAL_STATS.has(stat),
     alias: true,
     basis: (run) => primaryLatency(run)?.name ?? null,
+    samples: (run) => primaryLatency(run)?.histogram.count ?? null,
+    minSamples: MIN_SAMPLES[stat],
     value: (run) => primaryLatency(run)?.histogram[stat] ?? null,
   })),
   ...LATENCY_HISTOGRAMS.flatMap((histogram) =>
@@ -125,6 +148,8 @@ const latencyMetrics: Metric[] = [
       better: 'lower',
       tolerance: LATENCY_NOISE,
       informational: INFORMATIONAL_STATS.has(stat),
+      samples: (run) => run.latency[histogram]?.count ?? null,
+      minSamples: MIN_SAMPLES[stat],
       value: (run) => {
         const h = run.latency[histogram];
         return h && h.count > 0 ? h[stat] : null;
@@ -216,6 +241,7 @@ const otherMetrics: Metric[] = [
     unit: 'percent',
     better: 'lower',
     tolerance: { relative: 0.1, absolute: 5 },
+    informational: true, // the harness's, not the transport's (its saturation invalidates a run: validity.ts)
     value: (run) => run.loadGenerator.cpuPercent,
   },
 ];
@@ -248,6 +274,12 @@ export const KEY_METRICS: readonly Metric[] = [
   'cpuMsPerConnection',
   'memoryPerConnection',
 ].map((name) => findMetric(name)!);
+
+/** Does the value rest on enough samples to be ranked or judged (Metric.minSamples)? */
+export function isJudgeable(metric: Metric, run: RunResult): boolean {
+  if (metric.minSamples === undefined || !metric.samples) return true;
+  return (metric.samples(run) ?? 0) >= metric.minSamples;
+}
 
 /** Is `a` better than `b` for this metric? */
 export function isBetter(metric: Metric, a: number, b: number): boolean {

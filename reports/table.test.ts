@@ -18,9 +18,8 @@ describe('renderTable', () => {
     const block = lines.slice(1, 8);
     expect(new Set(block.map((l) => l.length)).size).toBe(1); // columns line up
     expect(text).toMatch(/^ {2}raw-ws +\*1\.23 ms +\*2\.74 ms /m);
-    expect(text).toContain(
-      '  For this workload — lowest p99 latency: raw-ws (2.74 ms); lowest bytes/message: raw-ws (123 B).',
-    );
+    expect(text).toMatch(/^ {2}long-polling +2\.77 ms +6\.19 ms /m); // measurably worse than others: no ★
+    expect(text).toContain('; fewest bytes/message: raw-ws (123 B).');
   });
 
   it('shows a failed run without figures, and its error', () => {

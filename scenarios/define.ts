@@ -3,9 +3,11 @@
  * the runner can hand it to the server process and the client workers as it is.
  *
  * Rates are messages per second. `push`/`broadcast`: the server's rate (one stream, every client
- * gets every message; push sends per connection, broadcast uses the server's broadcast). `upstream`,
- * `echo`, `fanout`: each client's rate (echo: the server sends each message back; fanout: the server
- * relays each message to everyone in the sender's room, the sender included).
+ * gets every message; push sends per connection, broadcast uses the server's broadcast), and with
+ * `upstreamRate` each client also sends that many a second to the server, which only listens (a
+ * workload with traffic both ways at different rates). `upstream`, `echo`, `fanout`: each client's
+ * rate (echo: the server sends each message back; fanout: the server relays each message to
+ * everyone in the sender's room, the sender included).
  *
  * Fields that take a list (payload bytes, network, middlebox, strategy, compression, tls, http) expand
  * into one run per value; `contenders` too.
@@ -37,6 +39,8 @@ export const trafficSchema = z.object({
   rate: z.number().positive().max(100_000),
   /** fanout: clients are spread over this many rooms (client i joins room i mod rooms). */
   rooms: z.number().int().positive().default(1),
+  /** push/broadcast only: each client's own stream to the server, messages per second. */
+  upstreamRate: z.number().positive().max(100_000).optional(),
 });
 
 export const throughputSchema = z.object({
@@ -139,6 +143,12 @@ export const scenarioSchema = z
     s.middlebox.forEach((spec, i) => spec !== null && checkName(ctx, ['middlebox', i], () => parseMiddlebox(spec)));
     if (s.traffic.rooms > s.clients.count)
       ctx.addIssue({ code: 'custom', path: ['traffic', 'rooms'], message: 'more rooms than clients' });
+    if (s.traffic.upstreamRate !== undefined && !['push', 'broadcast'].includes(s.traffic.pattern))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['traffic', 'upstreamRate'],
+        message: "upstreamRate goes with push or broadcast (the other patterns set the clients' rate with `rate`)",
+      });
     if (s.traffic.pattern === 'push' && s.nodes.some((n) => n > 1))
       ctx.addIssue({
         code: 'custom',

@@ -189,7 +189,10 @@ export const runResultSchema = z.object({
   /** Browser runs only: which browser, what it sent, how its clock and CPU were read. */
   browser: browserInfoSchema.optional(),
   clients: nonNegative,
+  /** Which of the repeated runs of the same plan this is (`run --repeat N`), from 0. Absent: run once. */
+  repeat: z.number().int().nonnegative().optional(),
   startedAt: z.string(),
+  /** The traffic phase, warm-up included (params.warmUpMs: its first part, whose messages are not timed). */
   durationMs: ms,
   status: z.enum(['ok', 'failed', 'partial']),
   error: z.string().optional(),
@@ -205,6 +208,8 @@ export const runResultSchema = z.object({
     messages: nonNegative, // application messages delivered (both directions)
     perMessage: nonNegative, // (upstream.total + downstream.total) / messages
     overheadPerMessage: nonNegative, // (total − payload) / messages
+    connections: nonNegative.optional(), // TCP connections opened through the proxy (each paid a handshake)
+    requests: nonNegative.optional(), // HTTP requests other than stream setups (polls, POSTs)
   }),
   /** Wire bandwidth per second, all clients together. */
   bandwidth: z.array(z.object({ t: ms, upBytesPerSec: nonNegative, downBytesPerSec: nonNegative })),
@@ -217,6 +222,8 @@ export const runResultSchema = z.object({
     rssBytes: bytes,
     heapUsedBytes: bytes,
     memoryPerConnectionBytes: z.number().finite(), // growth can be negative when the GC ran
+    /** Server CPU time over the traffic phase ÷ its wall time, % of one core (saturation check). */
+    trafficCpuPercent: nonNegative.nullable().optional(),
   }),
   /** % of one core; near 100 per worker (browser: per Chromium process) means the run is saturated. */
   loadGenerator: z.object({ cpuPercent: nonNegative }),
@@ -241,16 +248,29 @@ const environmentSchema = z.object({
   tool: z.string(), // transport-lab version
 });
 
+/**
+ * What the runs were asked to decide (`transport-lab advise`): the workload as given, and what the
+ * decision's costs are for (reports/decide.ts). Absent: the reports decide with their defaults.
+ */
+const decisionSchema = z.object({
+  clients: z.number().int().positive(),
+  pricePerGB: nonNegative,
+  restrictiveProxies: z.boolean(),
+  workload: z.record(z.string(), z.unknown()).optional(),
+});
+
 export const resultsFileSchema = z.object({
   schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
   createdAt: z.string(), // ISO 8601
   environment: environmentSchema,
+  decision: decisionSchema.optional(),
   runs: z.array(runResultSchema),
 });
 
 export type ResultsFile = z.infer<typeof resultsFileSchema>;
 export type RunResult = z.infer<typeof runResultSchema>;
 export type Environment = z.infer<typeof environmentSchema>;
+export type DecisionInput = z.infer<typeof decisionSchema>;
 export type BrowserInfo = z.infer<typeof browserInfoSchema>;
 export type ClusterInfo = z.infer<typeof clusterInfoSchema>;
 export type HistogramSummary = z.infer<typeof histogramSummarySchema>;

@@ -1,15 +1,25 @@
 /**
  * Named suites: which scenarios `run --suite NAME` runs, with what trimmed. `default` is what
- * `npm run compare` runs: sized to finish in about two minutes on a 2-core machine.
+ * `npm run compare` runs (with --repeat 3): push and upload traffic on loopback and on a mobile
+ * network (4g), the fallback strategies behind a proxy that refuses and one that stalls the
+ * upgrade, and delivery across cuts — about four minutes on a 2-core machine. Proxy and flaky-link
+ * runs go once (maxRepeat): whether a transport comes through, and how long a stalled upgrade
+ * delays the first message, are findings one run makes.
  */
 import { TRANSPORTS } from '../protocol/index.js';
 import type { Scenario } from './define.js';
+import { claimsSuite } from './claims.js';
 import { getScenario, LIBRARY } from './library/index.js';
 import type { Overrides } from './plan.js';
 
 export interface SuiteEntry {
   scenario: Scenario;
   overrides?: Overrides;
+  /**
+   * At most this many runs of each of its plans, whatever `--repeat` asks (e.g. 1 where the finding
+   * is whether something comes through at all, and one run says it).
+   */
+  maxRepeat?: number;
 }
 
 /** Each of our transports, pinned. */
@@ -17,15 +27,18 @@ const ours = TRANSPORTS;
 
 export const SUITES: Record<string, () => SuiteEntry[]> = {
   default: () => [
-    { scenario: getScenario('ticker'), overrides: { durationMs: 3000 } },
+    { scenario: getScenario('ticker'), overrides: { durationMs: 2000, contenders: [...ours, 'auto', 'raw-ws'] } },
+    { scenario: getScenario('ticker'), overrides: { durationMs: 2000, networks: ['4g'], contenders: [...ours] } },
+    { scenario: getScenario('telemetry'), overrides: { durationMs: 2000, contenders: [...ours, 'raw-ws'] } },
     {
-      scenario: getScenario('telemetry'),
-      overrides: { durationMs: 3000, contenders: [...ours, 'socketio-polling', 'raw-ws'] },
+      scenario: getScenario('behind-proxy'),
+      overrides: { middleboxes: ['block-websocket', 'stall-websocket'], durationMs: 2000, contenders: ['auto'] },
+      maxRepeat: 1,
     },
-    { scenario: getScenario('behind-proxy'), overrides: { middleboxes: ['block-websocket'], durationMs: 2000 } },
     {
       scenario: getScenario('flaky-link'),
-      overrides: { durationMs: 5000, contenders: [...ours, 'socketio-websocket', 'raw-ws'] },
+      overrides: { durationMs: 4000, contenders: [...ours, 'raw-ws'] },
+      maxRepeat: 1,
     },
   ],
   /**
@@ -59,6 +72,8 @@ export const SUITES: Record<string, () => SuiteEntry[]> = {
     { scenario: getScenario('scale'), overrides: { contenders: ['sse'], clients: 10_000 } },
     { scenario: getScenario('scale'), overrides: { contenders: ['long-polling'], clients: 5_000 } },
   ],
+  /** The runs behind the classic claims (scenarios/claims.ts; `transport-lab claims`). */
+  claims: claimsSuite,
 };
 
 export function getSuite(name: string): SuiteEntry[] {

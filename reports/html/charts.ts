@@ -1,11 +1,13 @@
 /**
  * The charts of one comparison group, as data: a ChartSpec (drawn in the page by browser-charts.js
  * with Chart.js) plus the same numbers as an HTML table, so the report reads without JavaScript.
+ * Each contender is drawn from its representative run (groups.ts: the run with the median lead
+ * latency among its repeats); the summary table has the medians and intervals of all of them.
  */
 import { CONTENDER_INFO } from '../../scenarios/contenders.js';
 import { HISTOGRAM_INFO, LATENCY_HISTOGRAMS, type HistogramSummary, type RunResult } from '../../scenarios/results.js';
 import { formatBytes, formatMs } from '../format.js';
-import { hasFigures, runKey, runLabel, variantOf, type RunGroup } from '../groups.js';
+import { runKey, runLabel, variantOf, type RunGroup } from '../groups.js';
 import { primaryLatency, histogramLabel } from '../metrics.js';
 import { dataTable, type Cell, type Html } from './html.js';
 
@@ -36,8 +38,32 @@ export interface Figure {
   table: Html;
 }
 
-/** Each contender's colour (contenders.ts). Peers, variants and browser runs draw dashed. */
-const colorOf = (run: RunResult) => CONTENDER_INFO[run.contender].color;
+/**
+ * Each contender's colour (contenders.ts); a second variant of the same contender (auto's upgrade
+ * strategy beside its fallback) gets a darker shade, a third a lighter one, so they never share a
+ * line colour. Peers, variants and browser runs draw dashed.
+ */
+function colorOf(run: RunResult): string {
+  const base = CONTENDER_INFO[run.contender].color;
+  const strategy = run.params.strategy === 'upgrade' ? 1 : 0;
+  const browser = run.clientMode === 'browser' ? 2 : 0;
+  const step = strategy + browser;
+  return step === 0 ? base : shade(base, step % 2 === 1 ? -0.4 : 0.45);
+}
+
+/** Mixes a #rrggbb colour toward black (amount < 0) or white (amount > 0). */
+function shade(hex: string, amount: number): string {
+  const channel = (i: number) => {
+    const c = parseInt(hex.slice(1 + 2 * i, 3 + 2 * i), 16);
+    const mixed = amount < 0 ? c * (1 + amount) : c + (255 - c) * amount;
+    return Math.round(mixed).toString(16).padStart(2, '0');
+  };
+  return `#${channel(0)}${channel(1)}${channel(2)}`;
+}
+
+/** The run each contender is drawn from: its representative, for contenders that did not fail. */
+const chartRuns = (group: RunGroup): RunResult[] =>
+  group.entries.filter((e) => e.status !== 'failed').map((e) => e.representative);
 
 export const BYTE_CATEGORIES = [
   { key: 'payload', label: 'payload', color: '#009e73' },
@@ -75,7 +101,7 @@ function seriesTable(
 }
 
 function percentileFigure(group: RunGroup, id: string): Figure | null {
-  const runs = group.runs.filter((run) => primaryLatency(run)?.histogram.curve.length);
+  const runs = chartRuns(group).filter((run) => primaryLatency(run)?.histogram.curve.length);
   if (runs.length === 0) return null;
   const sources = new Set(runs.map((run) => histogramLabel(primaryLatency(run)!.name)));
   const curve = (run: RunResult) => primaryLatency(run)!.histogram.curve.filter(([p]) => p < 100);
@@ -104,11 +130,11 @@ function percentileFigure(group: RunGroup, id: string): Figure | null {
 }
 
 function latencyOverTimeFigure(group: RunGroup, id: string): Figure | null {
-  const runs = group.runs.filter((run) => run.latencyOverTime.length > 0);
+  const runs = chartRuns(group).filter((run) => run.latencyOverTime.length > 0);
   if (runs.length === 0) return null;
   // Events are per client; one line per run, event type and quarter second is what the eye can use.
   const seen = new Set<string>();
-  const markers = group.runs.flatMap((run) =>
+  const markers = chartRuns(group).flatMap((run) =>
     run.events.flatMap((e) => {
       const key = `${runKey(run)}|${e.type}|${Math.floor(e.t / 250)}`;
       if (seen.has(key)) return [];
@@ -142,7 +168,7 @@ function latencyOverTimeFigure(group: RunGroup, id: string): Figure | null {
 }
 
 function bytesFigure(group: RunGroup, id: string): Figure | null {
-  const runs = group.runs.filter((run) => run.bytes.messages > 0);
+  const runs = chartRuns(group).filter((run) => run.bytes.messages > 0);
   if (runs.length === 0) return null;
   const perMessage = (run: RunResult, key: (typeof BYTE_CATEGORIES)[number]['key']) =>
     round1((run.bytes.upstream[key] + run.bytes.downstream[key]) / run.bytes.messages);
@@ -219,7 +245,7 @@ function http2Figure(group: RunGroup, id: string): Figure | null {
 }
 
 function bandwidthFigure(group: RunGroup, id: string, direction: 'down' | 'up'): Figure | null {
-  const runs = group.runs.filter((run) => run.bandwidth.length > 0);
+  const runs = chartRuns(group).filter((run) => run.bandwidth.length > 0);
   if (runs.length === 0) return null;
   const key = direction === 'down' ? 'downBytesPerSec' : 'upBytesPerSec';
   const name = direction === 'down' ? 'server → client' : 'client → server';
@@ -256,8 +282,8 @@ const TIMINGS = LATENCY_HISTOGRAMS.filter((key) => HISTOGRAM_INFO[key].kind === 
 }));
 
 function timingsFigure(group: RunGroup, id: string): Figure | null {
-  const timings = TIMINGS.filter((t) => group.runs.some((run) => run.latency[t.key]?.count));
-  const runs = group.runs.filter((run) => timings.some((t) => run.latency[t.key]?.count));
+  const timings = TIMINGS.filter((t) => chartRuns(group).some((run) => run.latency[t.key]?.count));
+  const runs = chartRuns(group).filter((run) => timings.some((t) => run.latency[t.key]?.count));
   if (runs.length === 0) return null;
   const stat = (h: HistogramSummary | null, s: 'p50' | 'p99') => (h?.count ? h[s] : null);
   const columns = timings.flatMap((t) => (['p50', 'p99'] as const).map((s) => ({ ...t, stat: s })));
@@ -290,7 +316,7 @@ function timingsFigure(group: RunGroup, id: string): Figure | null {
 }
 
 function serverFigure(group: RunGroup, id: string, what: 'cpu' | 'memory'): Figure | null {
-  const runs = group.runs.filter(hasFigures);
+  const runs = chartRuns(group);
   if (runs.length === 0) return null;
   const cpu = what === 'cpu';
   return {

@@ -7,7 +7,12 @@
 import { createHash } from 'node:crypto';
 import type { ResultsFile } from '../../scenarios/results.js';
 import { compareToBaseline, type Comparison } from '../baseline.js';
-import { groupRuns, verdictParts, type RunGroup } from '../groups.js';
+import { decide, DEFAULT_DECISION_WORKLOAD } from '../decide.js';
+import { decisionSection } from '../decide-render.js';
+import { evaluateClaims, hasClaims } from '../claims.js';
+import { claimsSection } from '../claims-render.js';
+import { groupRuns, type RunGroup } from '../groups.js';
+import { verdictParts } from '../verdict.js';
 import { assets } from './assets.js';
 import { clusterSection } from './cluster.js';
 import { figuresFor, type ChartSpec, type Figure } from './charts.js';
@@ -25,6 +30,8 @@ import {
 
 export interface HtmlOptions {
   baseline?: ResultsFile;
+  /** Extra sections after the decision (e.g. the classic claims, reports/claims.ts). */
+  sections?: Html[];
 }
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
@@ -75,6 +82,7 @@ export function renderHtml(results: ResultsFile, options: HtmlOptions = {}): str
     "form-action 'none'",
   ].join('; ');
   const env = results.environment;
+  const decisions = decide(results, results.decision ?? DEFAULT_DECISION_WORKLOAD);
 
   const page = html`<!doctype html>
 <html lang="en" class="no-js">
@@ -94,7 +102,10 @@ export function renderHtml(results: ResultsFile, options: HtmlOptions = {}): str
 <h1>Which transport? transport-lab report</h1>
 <p class="lede">${groups.length} comparison${groups.length === 1 ? '' : 's'}, ${results.runs.length} runs · results of ${results.createdAt} · ${env.tool} · commit ${env.commit ?? 'unknown'}</p>
 </header>
+${decisionSection(decisions, results.decision !== undefined)}
 ${comparison && options.baseline ? baselineSummary(comparison, options.baseline) : ''}
+${options.sections ?? ''}
+${hasClaims(results) ? claimsSection(evaluateClaims(results)) : ''}
 <nav aria-label="Comparisons"><ol>${groups.map((g) => html`<li><a href="#${g.id}">${g.title}</a> <span class="muted">— ${verdictParts(g).join('; ')}</span></li>`)}</ol>
 <p><a href="#environment">Environment</a> · <a href="#methods">How each figure is measured</a></p></nav>
 ${sections}

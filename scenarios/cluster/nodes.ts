@@ -30,6 +30,8 @@ export interface ServerSide extends ServerProcess {
   startFaults(trafficStart: number, runStart: number, log: (e: RunResult['events'][number]) => void): void;
   /** What ran, per node, for the results (null for one node in memory). */
   describe(): ClusterInfo | null;
+  /** A server process's own port (not the balancer's): the load generator's unmetered warm-up goes there. */
+  warmUpPort: number;
 }
 
 type Merge = (answers: unknown[]) => unknown;
@@ -68,8 +70,11 @@ const MERGES: Record<string, Merge> = {
     const latency: Record<string, string | null> = {};
     for (const metric of new Set(list.flatMap((r) => Object.keys(r.latency as object))))
       latency[metric] = mergeHistograms(list.map((r) => (r.latency as Record<string, string>)[metric]));
+    const cpu = list.map((r) => r.trafficCpuPercent).filter((p): p is number => typeof p === 'number');
     return {
       ...sumFields(list),
+      // The saturation check looks at the busiest node, not the sum of them.
+      trafficCpuPercent: cpu.length ? Math.max(...cpu) : null,
       latency,
       perSecond: mergeSeriesOf(list.map((r) => r.perSecond as Record<string, EncodedSeries>)),
       upstream: sumFields(list.map((r) => r.upstream)),
@@ -82,7 +87,7 @@ export async function startServerSide(plan: RunPlan, tls?: ServerTlsInit): Promi
   const { nodes, balancer: mode, backplane } = plan.cluster;
   if (nodes === 1 && backplane === 'memory') {
     const server = await startServerProcess(plan, undefined, tls);
-    return { ...server, startFaults() {}, describe: () => null };
+    return { ...server, startFaults() {}, describe: () => null, warmUpPort: server.port };
   }
   if (tls) throw new Error('TLS runs take one server: the cluster balancer (HAProxy, mode http) speaks plain HTTP');
   let redis: RedisServer | null = null;
@@ -179,6 +184,7 @@ function clusterSide(
   return {
     caller,
     port: balancer?.port ?? procs[0]!.port,
+    warmUpPort: procs[0]!.port,
     pid: procs[0]!.pid,
     kill: () => procs.forEach((p) => p?.kill()),
     async stop() {

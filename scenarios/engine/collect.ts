@@ -28,6 +28,7 @@ export interface ServerReport {
   rssBytes: number;
   heapUsedBytes: number;
   connectedBytesDelta: number;
+  trafficCpuPercent: number | null;
 }
 
 export interface WorkerReport {
@@ -54,7 +55,7 @@ export interface RunFacts {
   connectedClients: number;
   server: ServerReport | null;
   workers: WorkerReport[];
-  bytes: { upstream: ByteBreakdown; downstream: ByteBreakdown };
+  bytes: { upstream: ByteBreakdown; downstream: ByteBreakdown; connections?: number; requests?: number };
   bandwidth: RunResult['bandwidth'];
   events: RunResult['events'];
   /** Busy share of each load generator over the traffic phase, 0–1 of one core (ClientWorker.markCpu). */
@@ -63,6 +64,8 @@ export interface RunFacts {
   runner?: RunResult['runner'];
   extraParams?: Record<string, unknown>;
   browser?: RunResult['browser'];
+  /** Which of the repeated runs of this plan (RunResult.repeat). */
+  repeat?: number;
   cluster?: RunResult['cluster'] | null;
 }
 
@@ -102,6 +105,7 @@ export function buildResult(f: RunFacts): RunResult {
     clientMode: f.plan.clientMode ?? 'node',
     ...(f.browser ? { browser: f.browser } : {}),
     clients: f.plan.clients,
+    ...(f.repeat !== undefined ? { repeat: f.repeat } : {}),
     startedAt: f.startedAt,
     durationMs: Math.round(f.trafficMs),
     status: f.status,
@@ -116,6 +120,8 @@ export function buildResult(f: RunFacts): RunResult {
       messages,
       perMessage: messages > 0 ? round(total / messages) : 0,
       overheadPerMessage: messages > 0 ? round((total - payload) / messages) : 0,
+      ...(f.bytes.connections !== undefined ? { connections: f.bytes.connections } : {}),
+      ...(f.bytes.requests !== undefined ? { requests: f.bytes.requests } : {}),
     },
     bandwidth: f.bandwidth,
     events: [...f.events, ...f.workers.flatMap((w) => w.events)]
@@ -129,6 +135,10 @@ export function buildResult(f: RunFacts): RunResult {
       heapUsedBytes: f.server?.heapUsedBytes ?? 0,
       // Can come out negative when the GC freed more than the connections took: reported as measured.
       memoryPerConnectionBytes: Math.round(perConnection(f.server?.connectedBytesDelta ?? 0)),
+      trafficCpuPercent:
+        f.server?.trafficCpuPercent === undefined || f.server.trafficCpuPercent === null
+          ? null
+          : round(f.server.trafficCpuPercent),
     },
     loadGenerator: { cpuPercent: round(Math.max(0, ...f.workerUtilization) * 100) },
     ...(f.runner ? { runner: f.runner } : {}),

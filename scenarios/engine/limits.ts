@@ -88,8 +88,7 @@ export function connectionsPerClient(plan: Pick<RunPlan, 'contender'> & { traffi
   if (contender === 'websocket' || contender === 'raw-ws' || contender === 'socketio-websocket') return 1;
   if (contender === 'auto' || contender === 'socketio') return 2;
   // (A push or broadcast may carry an upstream rate too.)
-  const upstreamRate = (traffic as { upstreamRate?: number } | undefined)?.upstreamRate;
-  const sends = traffic ? CLIENT_SENDS.has(traffic.pattern) || upstreamRate !== undefined : true;
+  const sends = traffic ? CLIENT_SENDS.has(traffic.pattern) || traffic.upstreamRate !== undefined : true;
   return sends ? 2 : 1;
 }
 

@@ -117,7 +117,7 @@ export function startWorkers(plan: RunPlan, count: number): ClientWorker[] {
   return workers;
 }
 
-/** Client i connects to baseUrls[i] (its proxy process's port). */
+/** Client i connects to baseUrls[i] (its own port of a proxy process: its own link). */
 export async function connectWorkers(
   workers: ClientWorker[],
   baseUrls: string[],

@@ -15,7 +15,7 @@ import { type ConnectionTap, createProxy, type ProxyEvent } from '../network/pro
 import { teeTap } from '../network/tee.js';
 import type { MiddleboxSpec } from '../network/middleboxes.js';
 import type { NetworkProfile } from '../network/profiles.js';
-import { createWireMeter, type BandwidthPoint, type WireMeter } from '../meter/meter.js';
+import { createWireMeter, type BandwidthPoint, type ConnectionBytes, type WireMeter } from '../meter/meter.js';
 import { KeyLog } from '../meter/tls.js';
 import { addBreakdown, emptyBreakdown } from '../meter/tally.js';
 import type { ProxyProcessInit, ProxyProcessStart } from '../load/proxy-process.js';
@@ -28,6 +28,9 @@ type Totals = { upstream: ByteBreakdown; downstream: ByteBreakdown };
 export interface ProxyFigures {
   /** Null when the meter never started. */
   totals: Totals | null;
+  counts: { connections: number; requests: number };
+  /** Each connection's bytes, when asked for (a capture's comparison; one shard). */
+  connections?: ConnectionBytes[];
   bandwidth: BandwidthPoint[];
   /** Cuts and middlebox events. */
   events: ProxyEvent[];
@@ -38,8 +41,10 @@ export interface ProxySide {
   /** Every listening port (a capture filters on them). */
   readonly ports: readonly number[];
   readonly middlebox: string | null;
-  /** Client i's port. */
+  /** Client i's port (its own link: network/proxy.ts). */
   portFor(client: number): number;
+  /** Every shard's meter's request cycles in [from, to] (meter.ts requestCycles), sorted. */
+  requestCycles(from: number, to: number): Promise<number[]>;
   /** Starts the meter: every connection from now on is metered, its bandwidth counted from `startedAt`. */
   start(meter: ProxyProcessStart): Promise<void>;
   /**
@@ -48,13 +53,14 @@ export interface ProxySide {
    */
   markCpu(): () => Promise<number | null>;
   /** Stops accepting, ends every connection, and returns what the meters counted. */
-  close(): Promise<ProxyFigures>;
+  close(options?: { connections: boolean }): Promise<ProxyFigures>;
 }
 
 export interface ProxySideOptions {
   target: { host: string; port: number };
   network: NetworkProfile;
   middlebox: MiddleboxSpec | null;
+  clients: number;
   shards: number;
   /** Inline only. */
   tap?: (connectionId: number) => ConnectionTap;
@@ -71,28 +77,37 @@ async function inlineProxy(options: ProxySideOptions, tap: (id: number) => Conne
     target: options.target,
     network: options.network,
     middlebox: options.middlebox,
-    tap: (id) => teeTap(meter!.tap(id), tap(id)),
+    clients: options.clients,
+    tap: (id, info) => teeTap(meter!.tap(id, info), tap(id)),
     onEvent: (e) => (e.type === 'cut' || e.type === 'middlebox') && events.push(e),
   });
   return {
     shards: 1,
-    ports: [proxy.port],
+    ports: proxy.ports,
     middlebox: proxy.middlebox,
-    portFor: () => proxy.port,
+    portFor: (client) => proxy.ports[client]!,
+    requestCycles: async (from, to) => meter?.requestCycles(from, to) ?? [],
     async start({ dialect, startedAt, keylogFile }) {
       meter = createWireMeter({ dialect, startedAt, ...(keylogFile ? { keylog: new KeyLog(keylogFile) } : {}) });
     },
     markCpu: () => async () => null,
-    async close() {
+    async close(how) {
       await proxy.close();
-      return { totals: meter?.totals() ?? null, bandwidth: meter?.bandwidth() ?? [], events };
+      return {
+        totals: meter?.totals() ?? null,
+        counts: meter?.counts() ?? { connections: 0, requests: 0 },
+        ...(how?.connections && meter ? { connections: meter.connections() } : {}),
+        bandwidth: meter?.bandwidth() ?? [],
+        events,
+      };
     },
   };
 }
 
 interface Shard {
   caller: Caller;
-  port: number;
+  /** Its clients' ports: the shard's client j (run client j · shards + k) has ports[j]. */
+  ports: number[];
   stop(): Promise<void>;
 }
 
@@ -108,10 +123,15 @@ async function startShard(init: ProxyProcessInit): Promise<Shard & { middlebox: 
   child.once('exit', (code) => caller.failAll(new Error(`proxy process exited (${code})`)));
   child.on('error', (err) => caller.failAll(err));
   try {
-    const { port, middlebox } = await caller.call<{ port: number; middlebox: string | null }>('init', init);
+    // Thousands of listening ports take a moment to open.
+    const { ports, middlebox } = await caller.call<{ ports: number[]; middlebox: string | null }>(
+      'init',
+      init,
+      30_000 + 5 * init.clients,
+    );
     return {
       caller,
-      port,
+      ports,
       middlebox,
       async stop() {
         const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
@@ -133,6 +153,8 @@ async function proxyProcesses(options: ProxySideOptions): Promise<ProxySide> {
         target: options.target,
         network: options.network,
         middlebox: options.middlebox,
+        // Client i goes to shard i mod shards.
+        clients: Math.floor(options.clients / options.shards) + (k < options.clients % options.shards ? 1 : 0),
         // Shard k > 0 connects from 127.0.0.(k+1): each shard has the whole ephemeral port range to
         // reach the server with (one address has about 28k ports, fewer than 10,000 SSE clients need).
         ...(k > 0 ? { localAddress: `127.0.0.${k + 1}` } : {}),
@@ -148,9 +170,13 @@ async function proxyProcesses(options: ProxySideOptions): Promise<ProxySide> {
   const cpuReadings = () => Promise.all(shards.map((s) => s.caller.call<CpuReading>('cpu')));
   return {
     shards: shards.length,
-    ports: shards.map((s) => s.port),
+    ports: shards.flatMap((s) => s.ports),
     middlebox: shards[0]!.middlebox,
-    portFor: (client) => shards[client % shards.length]!.port,
+    portFor: (client) => shards[client % shards.length]!.ports[Math.floor(client / shards.length)]!,
+    async requestCycles(from, to) {
+      const all = await Promise.all(shards.map((s) => s.caller.call<number[]>('requestCycles', { from, to })));
+      return all.flat().sort((a, b) => a - b);
+    },
     async start(meter) {
       await Promise.all(shards.map((s) => s.caller.call('start', meter)));
     },
@@ -158,9 +184,11 @@ async function proxyProcesses(options: ProxySideOptions): Promise<ProxySide> {
       const from = cpuReadings();
       return async () => busyShare(await from, await cpuReadings());
     },
-    async close() {
+    async close(how) {
       const figures = await Promise.all(
-        shards.map((s) => s.caller.call<ProxyFigures>('close', undefined, 15_000).catch(() => null)),
+        shards.map((s) =>
+          s.caller.call<ProxyFigures>('close', { connections: how?.connections ?? false }, 30_000).catch(() => null),
+        ),
       );
       await Promise.all(shards.map((s) => s.stop()));
       return mergeFigures(figures.filter((f): f is ProxyFigures => f !== null));
@@ -188,8 +216,14 @@ export function mergeFigures(figures: ProxyFigures[]): ProxyFigures {
     sum.downBytesPerSec += p.downBytesPerSec;
     perSecond.set(p.t, sum);
   }
+  const connections = figures.flatMap((f) => f.connections ?? []);
   return {
     totals,
+    counts: {
+      connections: figures.reduce((n, f) => n + f.counts.connections, 0),
+      requests: figures.reduce((n, f) => n + f.counts.requests, 0),
+    },
+    ...(figures.some((f) => f.connections) ? { connections } : {}),
     bandwidth: [...perSecond.values()].sort((a, b) => a.t - b.t),
     events: figures.flatMap((f) => f.events).sort((a, b) => a.at - b.at),
   };

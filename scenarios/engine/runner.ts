@@ -1,15 +1,18 @@
 /**
  * Runs one plan: server process → proxy (network profile + middlebox, with the wire meter on its
- * client-facing sockets; in proxy processes, proxy-side.ts) → client workers: Node clients in
- * load-generator processes or, with `plan.clientMode: 'browser'`, pages in headless Chromium driven
- * from this thread (browser/worker.ts). Phases: connect (until every client has joined or the join
- * timeout), traffic (duration, message count, or throughput steps), drain (until everything sent
- * has arrived or arrivals stop), report. An abort (Ctrl-C) ends the traffic phase early and the run
+ * client-facing sockets; one listening port and one link per client; in proxy processes,
+ * proxy-side.ts) → client workers: Node clients in load-generator processes or, with
+ * `plan.clientMode: 'browser'`, pages in headless Chromium driven from this thread
+ * (browser/worker.ts). Phases: warm-up (each Node load process connects one throwaway client
+ * straight to the server, unmetered, so no measured client pays for loading the client library),
+ * connect (until every client has joined or the join timeout), traffic (warm-up messages, not
+ * timed, then the duration, a message count, or throughput steps), drain (until everything sent has
+ * arrived or arrivals stop), report. An abort (Ctrl-C) ends the traffic phase early and the run
  * still reports, as `partial`.
  *
- * Large runs: the ramp, the clients' connect timeout and the join window grow with the client count
- * (scale.ts), and the clients and the proxy are spread over as many processes as their file
- * descriptors need (limits.ts). The runner's own CPU share, and the proxy processes', are reported.
+ * Large runs: the ramp, the clients' connect timeout, the join window and the drain grow with the
+ * client count (scale.ts), and the clients and the proxy are spread over as many processes as their
+ * file descriptors need (limits.ts). The runner's own CPU share, and the proxy processes', are reported.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -33,9 +36,11 @@ import {
 import { startServerSide, type ServerSide } from '../cluster/nodes.js';
 import type { RunResult } from '../results.js';
 import { climb } from './throughput.js';
+import { cycleStats } from '../predictions.js';
 import { type Certificate, createCertificate } from '../network/certificate.js';
 import { emptyBreakdown } from '../meter/tally.js';
 import { startCapture, type Capture } from '../meter/capture.js';
+import { checkWire, type WireCheck } from '../meter/wire-check.js';
 import { startBrowserWorker, type BrowserWorker } from './browser/worker.js';
 import { sleep } from './sleep.js';
 import { fdShortfall, planProcesses, raiseFdLimit, readFdLimit } from './limits.js';
@@ -57,12 +62,15 @@ export interface RunOptions {
   /** Proxy processes (default: as many as the file descriptors need, limits.ts). */
   proxyShards?: number;
   /**
-   * Capture the proxy port with tshark for the whole run and record the captured TCP payload next
-   * to the metered bytes in `params.wireCheck` (they must be equal). Needs tshark and capture rights.
+   * Capture the proxy ports with tshark for the whole run and record the captured TCP payload next
+   * to the metered bytes in `params.wireCheck` (meter/wire-check.ts: what "equal" means). Needs
+   * tshark and capture rights.
    */
   verifyCapture?: boolean;
   /** Also sees every connection's bytes at the proxy, beside the wire meter (the inspector: scenarios/inspect/). */
   tap?: (connectionId: number) => ConnectionTap;
+  /** Recorded as RunResult.repeat: which of the repeated runs of this plan this is. */
+  repeat?: number;
 }
 
 const CLIENTS_PER_WORKER = 8;
@@ -110,7 +118,7 @@ export async function runPlan(asked: RunPlan, options: RunOptions = {}): Promise
   let browserInfo: RunResult['browser'];
   let cluster: RunResult['cluster'] | null;
   let capture: Capture | null = null;
-  let wireCheck: Record<string, unknown> | undefined;
+  let wireCheck: WireCheck | { error: string } | undefined;
   let reports: Reports = {
     server: null,
     workers: [],
@@ -144,14 +152,25 @@ export async function runPlan(asked: RunPlan, options: RunOptions = {}): Promise
       workers = startWorkers(plan, layout.loadProcesses);
       server = await startServerSide(plan, serverTls);
     }
+    const scheme = plan.tls ? 'https' : 'http';
+    const clientTls = certificate ? { ca: certificate.cert, http: plan.http ?? '1.1' } : undefined;
+    // Warm the client library up before anything is timed (client-host.ts warmUp) — straight to one
+    // server process, not through a cluster's balancer — then what the servers spent on it is not the run's.
+    if (!browser) {
+      const url = `${scheme}://127.0.0.1:${server.warmUpPort}`;
+      await callAll(workers, 'warmUp', { url, timeoutMs: 5000, tls: clientTls }, 10_000);
+      await server.caller.call('rebase');
+    }
     proxy = await startProxySide({
       target: { host: '127.0.0.1', port: server.port },
       network: profile,
       middlebox: plan.middlebox,
+      clients: plan.clients,
       shards,
       tap: options.tap,
     });
-    if (options.verifyCapture) capture = await startCapture({ port: proxy.ports[0]! });
+    if (options.verifyCapture) capture = await startCapture({ port: [...proxy.ports] });
+    const baseUrls = Array.from({ length: plan.clients }, (_, i) => `${scheme}://127.0.0.1:${proxy!.portFor(i)}`);
     runStart = now();
     await server.caller.call('setRunStart', runStart);
     await proxy.start({
@@ -159,17 +178,14 @@ export async function runPlan(asked: RunPlan, options: RunOptions = {}): Promise
       startedAt: runStart,
       ...(serverTls ? { keylogFile: serverTls.keylogFile } : {}),
     });
-    const scheme = plan.tls ? 'https' : 'http';
-    const baseUrls = Array.from({ length: plan.clients }, (_, i) => `${scheme}://127.0.0.1:${proxy!.portFor(i)}`);
     // Pages load by request interception (nothing reaches the proxy), but only now is every byte metered.
-    await browser?.load(baseUrls[0]!);
-    const clientTls = certificate ? { ca: certificate.cert, http: plan.http ?? '1.1' } : undefined;
+    await browser?.load(baseUrls);
     // The runner's and the proxy's CPU over connect and traffic: what the run cost its own machinery.
     const runnerCpuFrom = { usage: process.cpuUsage(), at: now() };
     const proxyCpu = proxy.markCpu();
     await connectWorkers(workers, baseUrls, runStart, clientTls);
 
-    progress({ phase: 'connect', elapsedMs: 0, totalMs: plan.durationMs });
+    progress({ phase: 'connect', elapsedMs: 0, totalMs: plan.warmUpMs + plan.durationMs });
     const joinTimeout = timings.joinTimeoutMs;
     connected = await waitForJoins(server, plan.clients, joinTimeout, options.signal);
     if (connected === 0 && !options.signal?.aborted) throw new Error(`no client connected within ${joinTimeout} ms`);
@@ -182,8 +198,9 @@ export async function runPlan(asked: RunPlan, options: RunOptions = {}): Promise
     // The load generator's busy share is taken over the traffic phase, not thread start-up.
     const cpuMarks = workers.map((w) => w.markCpu());
     const rate = plan.throughput?.startRate ?? plan.traffic.rate;
-    await server.caller.call('start', { at: trafficStart, rate });
-    await callAll(workers, 'start', { at: trafficStart, rate });
+    const measureFrom = trafficStart + plan.warmUpMs;
+    await server.caller.call('start', { at: trafficStart, rate, measureFrom });
+    await callAll(workers, 'start', { at: trafficStart, rate, measureFrom });
     server.startFaults(trafficStart, runStart, (e) => events.push(e));
     if (plan.throughput) {
       extraParams = { throughput: await climb(plan, plan.throughput, server, workers, options.signal, progress) };
@@ -198,8 +215,11 @@ export async function runPlan(asked: RunPlan, options: RunOptions = {}): Promise
       cpuPercent: round((100 * (used.user + used.system)) / 1000 / Math.max(1, now() - runnerCpuFrom.at)),
       proxyCpuPercent: proxyShare === null ? null : round(100 * proxyShare),
     };
+    // Measured after the warm-up: how long a client's poll (or POST) cycle took, RTT and machine time together.
+    const cycles = cycleStats(await proxy.requestCycles(measureFrom, trafficStart + trafficMs));
+    if (cycles) extraParams = { ...extraParams, ...cycles };
 
-    progress({ phase: 'drain', elapsedMs: trafficMs, totalMs: plan.durationMs });
+    progress({ phase: 'drain', elapsedMs: trafficMs, totalMs: plan.warmUpMs + plan.durationMs });
     await drain(server, workers, timings.drainQuietMs, timings.drainMaxMs);
     reports = await collectReports(server, workers, cpuMarks, plan.clients);
     if (options.signal?.aborted) {
@@ -222,12 +242,13 @@ export async function runPlan(asked: RunPlan, options: RunOptions = {}): Promise
     await server?.stop();
     // After stop: a cluster's fault still under way (a node restarting) has finished and is recorded.
     cluster = server?.describe() ?? null;
-    figures = (await proxy?.close()) ?? null;
+    // A capture compares connection by connection: only then are the meter's connections asked for.
+    figures = (await proxy?.close({ connections: capture !== null })) ?? null;
     for (const e of figures?.events ?? [])
       events.push({ t: e.at - runStart, type: `proxy-${e.type}`, detail: `connection ${e.connectionId}: ${e.detail}` });
-    if (capture) wireCheck = await checkWire(capture, figures).catch((err: Error) => ({ error: err.message }));
+    if (capture) wireCheck = await compareWithCapture(capture, figures).catch((err: Error) => ({ error: err.message }));
     if (tlsDir) await rm(tlsDir, { recursive: true, force: true });
-    progress({ phase: 'done', elapsedMs: trafficMs, totalMs: plan.durationMs });
+    progress({ phase: 'done', elapsedMs: trafficMs, totalMs: plan.warmUpMs + plan.durationMs });
   }
 
   return buildResult({
@@ -242,7 +263,10 @@ export async function runPlan(asked: RunPlan, options: RunOptions = {}): Promise
     server: reports.server,
     workers: reports.workers,
     // Read after the proxy closed: every connection is finished, so every byte is classified.
-    bytes: figures?.totals ?? { upstream: emptyBreakdown(), downstream: emptyBreakdown() },
+    bytes: figures?.totals
+      ? { ...figures.totals, ...figures.counts }
+      : { upstream: emptyBreakdown(), downstream: emptyBreakdown() },
+    repeat: options.repeat,
     bandwidth: (figures?.bandwidth ?? []).map((p) => ({ ...p, t: p.t * 1000 })),
     events,
     workerUtilization: reports.utilization,
@@ -260,16 +284,11 @@ export async function runPlan(asked: RunPlan, options: RunOptions = {}): Promise
   });
 }
 
-/** Captured TCP payload per direction next to what the meter counted; `equal` when both match. */
-async function checkWire(capture: Capture, figures: ProxyFigures | null) {
+/** Captured TCP payload next to what the meter counted, connection by connection (meter/wire-check.ts). */
+async function compareWithCapture(capture: Capture, figures: ProxyFigures | null): Promise<WireCheck> {
   const captured = await capture.stop();
   if (!figures?.totals) throw new Error('the run ended before the meter started');
-  const { upstream, downstream } = figures.totals;
-  return {
-    captured: { upstream: captured.upstream, downstream: captured.downstream, retransmitted: captured.retransmitted },
-    metered: { upstream: upstream.total, downstream: downstream.total },
-    equal: captured.upstream === upstream.total && captured.downstream === downstream.total,
-  };
+  return checkWire(captured, figures.connections ?? []);
 }
 
 async function waitForJoins(
@@ -297,11 +316,11 @@ async function waitTraffic(
   signal: AbortSignal | undefined,
   progress: (p: RunProgress) => void,
 ): Promise<void> {
-  const end = start + plan.durationMs;
+  const end = start + plan.warmUpMs + plan.durationMs;
   const serverSends = plan.traffic.pattern === 'push' || plan.traffic.pattern === 'broadcast';
   while (!signal?.aborted && now() < end) {
     await sleep(Math.min(250, end - now()), signal);
-    progress({ phase: 'traffic', elapsedMs: now() - start, totalMs: plan.durationMs });
+    progress({ phase: 'traffic', elapsedMs: now() - start, totalMs: plan.warmUpMs + plan.durationMs });
     if (plan.messages === null) continue;
     const done = serverSends
       ? (await server.caller.call<{ serverMessagesSent: number }>('stats')).serverMessagesSent >= plan.messages

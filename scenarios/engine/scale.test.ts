@@ -83,9 +83,15 @@ describe('file descriptors', () => {
       },
     });
     const merged = mergeFigures([
-      { totals: totals(10), bandwidth: [{ t: 0, upBytesPerSec: 10, downBytesPerSec: 20 }], events: [] },
+      {
+        totals: totals(10),
+        counts: { connections: 3, requests: 7 },
+        bandwidth: [{ t: 0, upBytesPerSec: 10, downBytesPerSec: 20 }],
+        events: [],
+      },
       {
         totals: totals(5),
+        counts: { connections: 2, requests: 1 },
         bandwidth: [
           { t: 0, upBytesPerSec: 1, downBytesPerSec: 2 },
           { t: 1, upBytesPerSec: 4, downBytesPerSec: 8 },
@@ -95,6 +101,7 @@ describe('file descriptors', () => {
     ]);
     expect(merged.totals!.upstream).toMatchObject({ total: 15, handshake: 15 });
     expect(merged.totals!.downstream).toMatchObject({ total: 30, framing: 15, payload: 15 });
+    expect(merged.counts).toEqual({ connections: 5, requests: 8 });
     expect(merged.bandwidth).toEqual([
       { t: 0, upBytesPerSec: 11, downBytesPerSec: 22 },
       { t: 1, upBytesPerSec: 4, downBytesPerSec: 8 },

@@ -11,6 +11,7 @@ import { sumReceive } from './delivery.js';
 import { LatencyRecorder, encodeOne, type HistogramSnapshot, type LatencyMetric } from './histograms.js';
 import type { Handlers } from './ipc.js';
 import { LoadClient } from './load-client.js';
+import { WELCOME } from './server-app.js';
 import { now } from './payload.js';
 import type { ClientFactory, ClientOptions } from '../peers/adapter.js';
 import type { RunPlan } from '../plan.js';
@@ -29,6 +30,7 @@ const MAX_EVENTS = 200;
 
 export function createClientHost(plan: RunPlan, indices: number[], factory: ClientFactory): Handlers {
   let runStart = now();
+  let measureFrom = 0;
   const recorder = new LatencyRecorder(() => runStart);
   const events: Array<{ t: number; type: string; detail: string }> = [];
   const dropped = new Map<string, number>();
@@ -36,7 +38,7 @@ export function createClientHost(plan: RunPlan, indices: number[], factory: Clie
     if (events.length < MAX_EVENTS) events.push({ t: now() - runStart, type, detail });
     else dropped.set(type, (dropped.get(type) ?? 0) + 1);
   };
-  const clients = indices.map((i) => new LoadClient(i, plan, { recorder, event }));
+  const clients = indices.map((i) => new LoadClient(i, plan, { recorder, event, measureFrom: () => measureFrom }));
   const timers: NodeJS.Timeout[] = [];
   const received = () => sumReceive(clients.map((c) => c.delivery.totals()));
   const sent = () => clients.reduce((n, c) => n + c.sent, 0);
@@ -58,13 +60,47 @@ export function createClientHost(plan: RunPlan, indices: number[], factory: Clie
   }
 
   return {
+    /**
+     * Before anything is measured: one throwaway client connects straight to the server (no proxy,
+     * not metered), waits for the server's welcome and closes. A process's first connection pays for
+     * loading and compiling the client library (Node's first fetch() alone costs ~50 ms; over TLS, the
+     * TLS stack too); the measured clients should not.
+     */
+    async warmUp({ url, timeoutMs, tls }: { url: string; timeoutMs: number; tls?: ClientOptions['tls'] }) {
+      let adapter: ReturnType<ClientFactory> | null = null;
+      const welcomed = new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), timeoutMs);
+        const ignore = () => {};
+        adapter = factory(
+          url,
+          {
+            contender: plan.contender,
+            strategy: plan.strategy,
+            compression: plan.compression,
+            ...(tls ? { tls } : {}),
+          },
+          {
+            open: ignore,
+            message: (data) => data === WELCOME && (clearTimeout(timer), resolve(true)),
+            down: ignore,
+            up: ignore,
+            event: ignore,
+          },
+        );
+      });
+      const ok = await welcomed;
+      (adapter as ReturnType<ClientFactory> | null)?.close();
+      return ok;
+    },
     /** The host boots while the server starts; this is when its clients may go, client i to baseUrls[i]. */
     connect({ baseUrls, at, tls }: { baseUrls: string[]; at: number; tls?: ClientOptions['tls'] }) {
       runStart = at;
       connectAll(baseUrls, tls);
     },
     opened: () => clients.filter((c) => c.opened).length,
-    start({ at, rate }: { at: number; rate?: number }) {
+    /** `measureFrom`: the end of the warm-up (see LoadClient). */
+    start({ at, rate, measureFrom: from }: { at: number; rate?: number; measureFrom?: number }) {
+      measureFrom = from ?? at;
       for (const c of clients) c.start(at, rate);
     },
     setRate: (rate: number) => clients.forEach((c) => c.setRate(rate)),

@@ -1,7 +1,8 @@
 /**
  * Applies a plan's deliberate faults to one sending stream (see Faults in plan.ts): wraps the real
  * send so the sequence number decides whether a message is dropped, sent twice, or held back until
- * the next one has gone. Only tests set faults; without them the send passes straight through.
+ * the next one has gone, and `holdMs` holds every message that long (a regression that costs time).
+ * Only tests set faults; without them the send passes straight through.
  */
 import type { Faults } from '../plan.js';
 
@@ -12,6 +13,11 @@ export function faultySend<T>(
   send: (data: T) => void,
 ): (seq: number, data: T) => void {
   if (!faults) return (_seq, data) => send(data);
+  if (faults.holdMs) {
+    const holdMs = faults.holdMs;
+    const inner = faultySend({ ...faults, holdMs: undefined }, send);
+    return (seq, data) => void setTimeout(() => inner(seq, data), holdMs);
+  }
   const drop = new Set(faults.drop);
   const duplicate = new Set(faults.duplicate);
   const delay = new Set(faults.delay);

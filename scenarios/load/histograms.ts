@@ -40,8 +40,8 @@ export function mergeEncoded(encoded: Array<string | null | undefined>): Histogr
 
 /** Percentiles of the chart curve: dense in the tail, where transports differ. */
 const CURVE_PERCENTILES = [
-  0, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 92.5, 95, 96, 97, 97.5, 98, 98.5, 99, 99.25, 99.5, 99.75, 99.9, 99.95,
-  99.99, 99.999, 100,
+  0, 10, 20, 25, 30, 40, 50, 60, 70, 75, 80, 85, 90, 92.5, 95, 96, 97, 97.5, 98, 98.5, 99, 99.25, 99.5, 99.75, 99.9,
+  99.95, 99.99, 99.999, 100,
 ];
 
 export function summarize(h: Histogram | null): HistogramSummary | null {

@@ -17,6 +17,8 @@ import { JOIN, WELCOME } from './server-app.js';
 export interface ClientShared {
   recorder: LatencyRecorder;
   event(type: string, detail: string): void;
+  /** Messages sent before this time (the warm-up) are delivered and counted, but not timed. */
+  measureFrom(): number;
 }
 
 const CLIENT_PATTERNS = new Set(['upstream', 'echo', 'fanout']);
@@ -75,15 +77,20 @@ export class LoadClient {
     );
   }
 
-  /** Starts this client's upstream, if the pattern has one, at a random phase within one interval. */
-  start(at: number, rate = this.plan.traffic.rate): void {
-    if (!CLIENT_PATTERNS.has(this.plan.traffic.pattern)) return;
+  /**
+   * Starts this client's upstream, if the pattern has one (or push/broadcast with an upstreamRate),
+   * at a random phase within one interval.
+   */
+  start(at: number, patternRate = this.plan.traffic.rate): void {
+    const rate = CLIENT_PATTERNS.has(this.plan.traffic.pattern) ? patternRate : this.plan.traffic.upstreamRate;
+    if (rate === undefined) return;
     this.pacer = new Pacer(rate, (plannedAt) => this.sendOne(plannedAt), this.plan.messages ?? Infinity);
     this.pacer.start(at, Math.random() * Math.min(1000, 1000 / rate));
   }
 
+  /** The throughput climb's new rate: for the client's stream only when the pattern's rate is the clients'. */
   setRate(rate: number): void {
-    this.pacer?.setRate(rate);
+    if (CLIENT_PATTERNS.has(this.plan.traffic.pattern)) this.pacer?.setRate(rate);
   }
 
   /**
@@ -126,6 +133,7 @@ export class LoadClient {
     const stamp = readStamp(data);
     if (!stamp) return;
     this.delivery.record(stamp.stream, stamp.seq);
+    if (stamp.sentAt < this.shared.measureFrom()) return;
     const { recorder } = this.shared;
     if (stamp.echoAt > 0) recorder.record('serverToClient', at - stamp.echoAt, at);
     else recorder.record('serverToClient', at - stamp.sentAt, at);

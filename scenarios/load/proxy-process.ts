@@ -15,6 +15,8 @@ import { serve } from './ipc.js';
 
 export interface ProxyProcessInit {
   target: { host: string; port: number };
+  /** This shard's clients: one listening port (one link) each. */
+  clients: number;
   network: NetworkProfile;
   middlebox: MiddleboxSpec | null;
   /** Connect to the target from this local address (spreads source ports over 127.0.0.0/8). */
@@ -50,33 +52,38 @@ serve(
         target: init.target,
         network: init.network,
         middlebox: init.middlebox,
+        clients: init.clients,
         ...(init.localAddress ? { localAddress: init.localAddress } : {}),
-        tap: (id) => meter!.tap(id),
+        tap: (id, info) => meter!.tap(id, info),
         onEvent: (e) => {
           if (e.type !== 'cut' && e.type !== 'middlebox') return;
           if (events.length < MAX_EVENTS) events.push(e);
           else dropped.set(e.type, (dropped.get(e.type) ?? 0) + 1);
         },
       });
-      return { port: proxy.port, middlebox: proxy.middlebox, pid: process.pid };
+      return { ports: proxy.ports, middlebox: proxy.middlebox, pid: process.pid };
     },
     /** The meter starts now: every connection from here on is metered (none arrive before). */
     start({ dialect, startedAt, keylogFile }: ProxyProcessStart) {
       meter = createWireMeter({ dialect, startedAt, ...(keylogFile ? { keylog: new KeyLog(keylogFile) } : {}) });
     },
+    /** The meter's request cycles in [from, to] (sorted). */
+    requestCycles: ({ from, to }: { from: number; to: number }) => meter?.requestCycles(from, to) ?? [],
     /** CPU time of this process so far (µs) and when it was read (ms): the proxy's busy share. */
     cpu: () => {
       const { user, system } = process.cpuUsage();
       return { us: user + system, at: Date.now() };
     },
-    /** Stops accepting, ends every connection, then reports what the meter counted. */
-    async close() {
+    /** Stops accepting, ends every connection, then reports what the meter counted (`connections`: each one's too). */
+    async close({ connections }: { connections: boolean }) {
       await proxy?.close();
       const at = Date.now();
       for (const [type, n] of dropped)
         events.push({ type: type as ProxyEvent['type'], connectionId: 0, detail: `${n} more ${type} events`, at });
       return {
         totals: meter?.totals() ?? null,
+        counts: meter?.counts() ?? { connections: 0, requests: 0 },
+        ...(connections && meter ? { connections: meter.connections() } : {}),
         bandwidth: meter?.bandwidth() ?? [],
         events,
       };

@@ -32,6 +32,8 @@ export class ServerApp {
   /** Cluster: only one node runs the server's own stream (a broadcast reaches every node's clients). */
   paces = true;
   private runStart: number | null = null;
+  /** Messages sent before this time (the warm-up) are counted but not timed. */
+  private measureFrom = 0;
   private pacer: Pacer | null = null;
   private roomSizes: number[];
   private readonly sendTick: (seq: number, data: AppData) => void;
@@ -62,7 +64,8 @@ export class ServerApp {
   }
 
   /** Starts the server's own stream (push/broadcast); client-driven patterns need nothing here. */
-  start(at: number, rate = this.plan.traffic.rate): void {
+  start(at: number, rate = this.plan.traffic.rate, measureFrom = at): void {
+    this.measureFrom = measureFrom;
     const { pattern } = this.plan.traffic;
     if ((pattern !== 'push' && pattern !== 'broadcast') || !this.paces) return;
     this.pacer = new Pacer(rate, (plannedAt) => this.tick(plannedAt), this.plan.messages ?? Infinity);
@@ -111,7 +114,7 @@ export class ServerApp {
     // A message the client sent twice (a peer resending after a reconnect) is counted as a
     // duplicate upstream once, and not relayed again: relaying it would make downstream look lossy.
     if (this.upstream.record(stamp.stream, stamp.seq) === 'duplicate') return;
-    this.latency.record('clientToServer', at - stamp.sentAt, at);
+    if (stamp.sentAt >= this.measureFrom) this.latency.record('clientToServer', at - stamp.sentAt, at);
     const { pattern, rooms } = this.plan.traffic;
     if (pattern === 'echo') {
       conn.send(withEchoTime(data, now()));

@@ -35,6 +35,10 @@ let app: ServerApp;
 let cpuAtStart: NodeJS.CpuUsage;
 let baselineBytes = 0;
 let connectedBytes = 0;
+/** CPU time over the traffic phase (start → stop), for the saturation check: µs and ms of wall time. */
+let trafficCpu: { at: NodeJS.CpuUsage; wallAt: number } | null = null;
+let trafficCpuUs = 0;
+let trafficWallMs = 0;
 
 /** Heap + off-heap buffers after a full GC: what the server holds, without garbage. */
 function liveBytes(): number {
@@ -78,15 +82,30 @@ serve(
       cpuAtStart = process.cpuUsage();
       return { port, pid: process.pid };
     },
+    /** After the load generators' warm-up connections: what they cost is not the run's. */
+    rebase() {
+      baselineBytes = liveBytes();
+      cpuAtStart = process.cpuUsage();
+      app.opened = 0;
+      app.adopted = 0;
+    },
     setRunStart: (at: number) => app.setRunStart(at),
     joined: () => app.clients.size,
     /** All clients are in: measure what their connections cost, then start the server's stream. */
-    start({ at, rate }: { at: number; rate?: number }) {
+    start({ at, rate, measureFrom }: { at: number; rate?: number; measureFrom?: number }) {
       connectedBytes = liveBytes();
-      app.start(at, rate);
+      trafficCpu = { at: process.cpuUsage(), wallAt: performance.now() };
+      app.start(at, rate, measureFrom);
     },
     setRate: (rate: number) => app.setRate(rate),
-    stop: () => app.stop(),
+    stop() {
+      app.stop();
+      if (!trafficCpu) return;
+      const used = process.cpuUsage(trafficCpu.at);
+      trafficCpuUs = used.user + used.system;
+      trafficWallMs = performance.now() - trafficCpu.wallAt;
+      trafficCpu = null;
+    },
     stats: () => ({
       downstreamSent: app.downstreamSent,
       upstreamReceived: app.upstream.totals().received,
@@ -117,6 +136,7 @@ serve(
         rssBytes: memory.rss,
         heapUsedBytes: memory.heapUsed,
         connectedBytesDelta: connectedBytes - baselineBytes,
+        trafficCpuPercent: trafficWallMs > 0 ? (trafficCpuUs / 1000 / trafficWallMs) * 100 : null,
       };
     },
     async close() {

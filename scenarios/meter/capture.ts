@@ -1,6 +1,7 @@
 /**
- * Packet-capture cross-check: captures loopback traffic of one TCP port with tshark and sums the
- * TCP payload per direction, to compare with the wire meter. Needs tshark and capture rights (root,
+ * Packet-capture cross-check: captures loopback traffic of the proxy's TCP ports with tshark and
+ * sums the TCP payload per direction (and per client source port, to compare connection by
+ * connection: meter/wire-check.ts), to compare with the wire meter. Needs tshark and capture rights (root,
  * or the wireshark group); `tsharkUnavailableReason()` says why it cannot run (null when it can).
  *
  *   const capture = await startCapture({ port: proxy.port });   // resolves once tshark is capturing
@@ -12,7 +13,7 @@
  * the capture; stop sends a marker and ends tshark only after that marker is printed, so every packet
  * before it has been counted, however far behind tshark runs on a loaded machine.
  *
- * upstream = payload of segments sent TO `port` (client → proxy), downstream = FROM `port`. Each
+ * upstream = payload of segments sent TO a proxy port (client → proxy), downstream = FROM it. Each
  * sequence byte counts once (per flow: highest seq+len − lowest seq: the stream the application
  * wrote); `retransmitted` is the plain sum of tcp.len minus that (segments seen twice), reported
  * so nothing is hidden.
@@ -26,6 +27,8 @@ export interface CapturedBytes {
   downstream: number;
   retransmitted: number;
   packets: number;
+  /** The same per client source port (the other end of each flow): client port → bytes. */
+  byClientPort: Map<number, { upstream: number; downstream: number }>;
 }
 
 export interface Capture {
@@ -45,12 +48,18 @@ export function tsharkUnavailableReason(iface = 'lo'): string | null {
   return null;
 }
 
-export async function startCapture(options: { port: number; iface?: string; timeoutMs?: number }): Promise<Capture> {
-  const { port, iface = 'lo', timeoutMs = 10_000 } = options;
+export async function startCapture(options: {
+  /** The proxy's port, or all of them (one per client: proxy.ports). */
+  port: number | readonly number[];
+  iface?: string;
+  timeoutMs?: number;
+}): Promise<Capture> {
+  const { iface = 'lo', timeoutMs = 10_000 } = options;
+  const ports = typeof options.port === 'number' ? [options.port] : [...options.port];
   const marker = dgram.createSocket('udp4');
   await new Promise<void>((r) => marker.bind(0, '127.0.0.1', r));
   const markerPort = (marker.address() as AddressInfo).port;
-  const filter = `tcp port ${port} or (udp dst port ${markerPort})`;
+  const filter = `${ports.map((p) => `tcp port ${p}`).join(' or ')} or (udp dst port ${markerPort})`;
   const args = ['-i', iface, '-f', filter, '-l', '-n', '-T', 'fields', ...FIELDS.flatMap((f) => ['-e', f])];
   const child = spawn(TSHARK, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -94,28 +103,35 @@ export async function startCapture(options: { port: number; iface?: string; time
       child.kill('SIGINT');
       await exited;
       marker.close();
-      return sumPayload(lines.slice(from, to), port);
+      return sumPayload(lines.slice(from, to), new Set(ports));
     },
   };
 }
 
-function sumPayload(lines: string[], port: number): CapturedBytes {
-  const flows = new Map<string, { up: boolean; first: number; end: number }>();
-  const totals: CapturedBytes = { upstream: 0, downstream: 0, retransmitted: 0, packets: 0 };
+function sumPayload(lines: string[], ports: ReadonlySet<number>): CapturedBytes {
+  const flows = new Map<string, { up: boolean; clientPort: number; first: number; end: number }>();
+  const totals: CapturedBytes = { upstream: 0, downstream: 0, retransmitted: 0, packets: 0, byClientPort: new Map() };
   let sumOfLengths = 0;
   for (const line of lines) {
     const [, , stream, src, dst, seq, len] = line.split('\t').map(Number);
-    if (!Number.isFinite(len) || (src !== port && dst !== port)) continue;
+    if (!Number.isFinite(len) || (!ports.has(src!) && !ports.has(dst!))) continue;
     totals.packets++;
     if (len === 0) continue;
-    sumOfLengths += len;
+    sumOfLengths += len!;
     const key = `${stream}:${src}`;
-    const flow = flows.get(key) ?? { up: dst === port, first: seq, end: seq };
-    flow.first = Math.min(flow.first, seq);
-    flow.end = Math.max(flow.end, seq + len);
+    const up = ports.has(dst!);
+    const flow = flows.get(key) ?? { up, clientPort: up ? src! : dst!, first: seq!, end: seq! };
+    flow.first = Math.min(flow.first, seq!);
+    flow.end = Math.max(flow.end, seq! + len!);
     flows.set(key, flow);
   }
-  for (const flow of flows.values()) totals[flow.up ? 'upstream' : 'downstream'] += flow.end - flow.first;
+  for (const flow of flows.values()) {
+    const direction = flow.up ? 'upstream' : 'downstream';
+    totals[direction] += flow.end - flow.first;
+    const perPort = totals.byClientPort.get(flow.clientPort) ?? { upstream: 0, downstream: 0 };
+    perPort[direction] += flow.end - flow.first;
+    totals.byClientPort.set(flow.clientPort, perPort);
+  }
   totals.retransmitted = sumOfLengths - totals.upstream - totals.downstream;
   return totals;
 }

@@ -54,6 +54,8 @@ export class ConnectionDissector {
   };
   private readonly http: HttpConnection;
   private readonly classify: MessageClassifier;
+  /** HTTP requests that are not a stream's setup (upgrade, SSE): polls, POSTs, anything else. */
+  requests = 0;
 
   constructor(private readonly dialect: Dialect) {
     this.classify = CLASSIFIERS[dialect];
@@ -104,10 +106,13 @@ export class ConnectionDissector {
   private onToken(direction: Direction, token: HttpToken): void {
     const side = this.sides[direction];
     switch (token.kind) {
-      case 'head':
-        side.tally.add(isSetup(token.head, token.request) ? 'handshake' : 'httpHeaders', token.bytes.length);
+      case 'head': {
+        const setup = isSetup(token.head, token.request);
+        side.tally.add(setup ? 'handshake' : 'httpHeaders', token.bytes.length);
+        if (direction === 'upstream' && !setup) this.requests++;
         side.body = bodyFor(this.dialect, this.classify, side.tally, token.head, token.request);
         return;
+      }
       case 'body':
         (side.body ??= opaqueBody(side.tally, 'framing')).push(token.bytes);
         return;

@@ -50,6 +50,8 @@ interface Side {
 export class Http2Dissector implements PlaintextDissector {
   private readonly classify;
   private readonly streams = new Map<number, Stream>();
+  /** Requests (client header blocks, trailers aside) that were not a stream's setup: polls, POSTs. */
+  requests = 0;
   private readonly sides: Record<Direction, Side> = {
     upstream: this.side(PREFACE),
     downstream: this.side(0),
@@ -175,7 +177,9 @@ export class Http2Dissector implements PlaintextDissector {
     this.streams.set(block.stream, stream);
     const trailers = stream.bodies[direction] !== undefined;
     const request = direction === 'downstream' ? stream.request : undefined;
-    side.tally.add(!trailers && isSetup(head, request) ? 'handshake' : 'httpHeaders', block.bytes);
+    const setup = !trailers && isSetup(head, request);
+    side.tally.add(setup ? 'handshake' : 'httpHeaders', block.bytes);
+    if (direction === 'upstream' && !trailers && !setup) this.requests++;
     if (!trailers && !(direction === 'downstream' && head.status !== undefined && head.status < 200)) {
       if (direction === 'upstream') stream.request = head;
       stream.bodies[direction] = bodyFor(this.dialect, this.classify, side.tally, head, request);

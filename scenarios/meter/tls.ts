@@ -33,6 +33,8 @@ export interface PlaintextDissector {
   downstream(bytes: Buffer): void;
   finish(): void;
   breakdown(direction: Direction): ByteBreakdown;
+  /** HTTP requests so far that were not a stream's setup (polls, POSTs): see meter.ts counts(). */
+  readonly requests: number;
 }
 
 const RECORD_HEADER = 5;
@@ -180,6 +182,10 @@ export class TlsConnection implements PlaintextDissector {
 
   private get inner(): PlaintextDissector {
     return (this.plaintext ??= this.dissect(this.alpn));
+  }
+
+  get requests(): number {
+    return this.plaintext?.requests ?? 0;
   }
 
   upstream(bytes: Buffer): void {

@@ -3,14 +3,23 @@
  * jitter. Bytes leave in the order they came in: a chunk is released at
  *   max(previous release, time it finished "transmitting" + delay ± jitter)
  * so jitter stretches gaps but never reorders a TCP stream.
+ *
+ * The bucket can be shared: one client's connections (its SSE stream and its POSTs, a browser's
+ * several connections) go through one radio, so they queue behind each other for the same capacity
+ * (proxy.ts gives each client one bucket per direction). `holdUntil` delays a new connection's first
+ * bytes: nothing counts as sent before the TCP handshake has completed (proxy.ts).
  */
 import { performance } from 'node:perf_hooks';
 
 export interface LinkParams {
   delayMs: number;
   jitterMs: number;
-  /** Kilobits per second (1 kbit = 1000 bits); null = uncapped. */
-  rateKbps: number | null;
+  /** Kilobits per second (1 kbit = 1000 bits); null = uncapped. Ignored when `bucket` is given. */
+  rateKbps?: number | null;
+  /** A bandwidth cap shared with other links (createBucket); overrides rateKbps. */
+  bucket?: TokenBucket | null;
+  /** performance.now() time before which nothing counts as sent (a connection's TCP handshake). */
+  holdUntil?: number;
 }
 
 export interface Link {
@@ -36,27 +45,44 @@ const BURST_BYTES = 16 * 1024;
 /** Large chunks are split so a capped link releases them progressively, like packets. */
 const SLICE_BYTES = 16 * 1024;
 
+/** A bandwidth cap: bytes handed to it finish leaving in the order they came, at its rate. */
+export interface TokenBucket {
+  readonly rateKbps: number;
+  /** When `size` bytes handed over at `now` (performance.now()) have finished leaving. */
+  finish(size: number, now: number): number;
+}
+
+export function createBucket(rateKbps: number): TokenBucket {
+  const bytesPerMs = rateKbps / 8;
+  let tokens = BURST_BYTES;
+  let tokensAt = performance.now();
+  return {
+    rateKbps,
+    finish(size, now) {
+      tokens = Math.min(BURST_BYTES, tokens + (now - tokensAt) * bytesPerMs);
+      tokensAt = now;
+      tokens -= size; // debt: the bytes finish leaving when the bucket is back to zero
+      return tokens < 0 ? now + -tokens / bytesPerMs : now;
+    },
+  };
+}
+
 type Item = { at: number; bytes: Buffer | null }; // null marks the end of the stream
 
 export function createLink(params: LinkParams, sinks: LinkSinks, random: () => number = Math.random): Link {
-  const bytesPerMs = params.rateKbps === null ? null : params.rateKbps / 8;
+  const bucket =
+    params.bucket ?? (params.rateKbps === null || params.rateKbps === undefined ? null : createBucket(params.rateKbps));
+  const holdUntil = params.holdUntil ?? 0;
   const queue: Item[] = [];
   let queued = 0;
   let lastRelease = 0;
-  let tokens = BURST_BYTES;
-  let tokensAt = performance.now();
   let timer: NodeJS.Timeout | null = null;
   let ended = false;
   let destroyed = false;
 
   function releaseTime(size: number, now: number): number {
-    let sentAt = now;
-    if (bytesPerMs !== null) {
-      tokens = Math.min(BURST_BYTES, tokens + (now - tokensAt) * bytesPerMs);
-      tokensAt = now;
-      tokens -= size; // debt: the bytes finish leaving when the bucket is back to zero
-      if (tokens < 0) sentAt = now + -tokens / bytesPerMs;
-    }
+    const from = Math.max(now, holdUntil);
+    const sentAt = bucket ? bucket.finish(size, from) : from;
     const jitter = params.jitterMs > 0 ? (random() * 2 - 1) * params.jitterMs : 0;
     lastRelease = Math.max(lastRelease, sentAt + Math.max(0, params.delayMs + jitter));
     return lastRelease;
@@ -98,7 +124,7 @@ export function createLink(params: LinkParams, sinks: LinkSinks, random: () => n
   return {
     send(bytes) {
       if (destroyed || ended) return;
-      const slice = bytesPerMs === null ? bytes.length : SLICE_BYTES;
+      const slice = bucket === null ? bytes.length : SLICE_BYTES;
       for (let at = 0; at < bytes.length; at += slice)
         enqueue(bytes.subarray(at, at + slice), Math.min(slice, bytes.length - at));
     },

@@ -32,11 +32,22 @@ export type NetworkProfileName = keyof typeof NETWORK_PROFILES;
 
 export const NETWORK_PROFILE_NAMES = Object.keys(NETWORK_PROFILES) as NetworkProfileName[];
 
-/** Looks a profile up by name; throws an Error naming the valid profiles when there is none. */
+/**
+ * `rtt:<ms>`: a plain delay line — that round-trip time, no jitter, no bandwidth cap. What the
+ * prediction tests and the claims use: with nothing else in the way, each figure is a whole number
+ * of round trips (or halves) that can be predicted and checked.
+ */
+const RTT_PROFILE = /^rtt:(\d+(?:\.\d+)?)$/;
+export const RTT_PROFILE_USAGE = 'rtt:<ms>';
+
+/** Looks a profile up by name (or `rtt:<ms>`); throws an Error naming the valid profiles when there is none. */
 export function getProfile(name: string): NetworkProfile {
   if (Object.hasOwn(NETWORK_PROFILES, name)) return NETWORK_PROFILES[name as NetworkProfileName];
+  const rtt = RTT_PROFILE.exec(name);
+  if (rtt && Number(rtt[1]) > 0 && Number(rtt[1]) <= 10_000)
+    return { name, rttMs: Number(rtt[1]), jitterMs: 0, downKbps: null, upKbps: null };
   throw new Error(
-    `Unknown network profile ${JSON.stringify(name)}; valid profiles: ${NETWORK_PROFILE_NAMES.join(', ')}`,
+    `Unknown network profile ${JSON.stringify(name)}; valid profiles: ${NETWORK_PROFILE_NAMES.join(', ')}, or ${RTT_PROFILE_USAGE} (a plain delay, e.g. rtt:100)`,
   );
 }
 

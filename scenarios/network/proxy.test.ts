@@ -49,8 +49,14 @@ describe('profiles', () => {
     expect(NETWORK_PROFILE_NAMES).toEqual(['loopback', 'lan', 'broadband', 'rtt-50ms', '4g', '3g', 'satellite']);
     expect(getProfile('3g').rttMs).toBe(200);
     expect(() => getProfile('5g')).toThrow(
-      /Unknown network profile "5g"; valid profiles: loopback, lan, broadband, rtt-50ms, 4g, 3g, satellite/,
+      /Unknown network profile "5g"; valid profiles: loopback, lan, broadband, rtt-50ms, 4g, 3g, satellite, or rtt:<ms>/,
     );
+  });
+
+  it('rtt:<ms> is a plain delay line: that RTT, no jitter, no cap', () => {
+    expect(getProfile('rtt:150')).toEqual({ name: 'rtt:150', rttMs: 150, jitterMs: 0, downKbps: null, upKbps: null });
+    for (const bad of ['rtt:', 'rtt:0', 'rtt:-5', 'rtt:1e3', 'rtt:20000'])
+      expect(() => getProfile(bad)).toThrow(/rtt:<ms>/);
   });
 });
 
@@ -82,6 +88,32 @@ describe('proxy', () => {
     for (let i = 0; i < 10; i++) rtts.push(await roundTrip(socket));
     for (const rtt of rtts) expect(rtt).toBeGreaterThanOrEqual(99);
     expect(Math.min(...rtts)).toBeLessThan(200);
+  });
+
+  // A real network costs a round trip before a new connection's first byte leaves (SYN, SYN-ACK); the
+  // proxy holds each connection's first upstream bytes for it. So the first request on a connection
+  // takes two RTTs and later ones one: lower bounds, which a busy machine cannot break, and an
+  // ordering within the same connection.
+  it('charges a new connection the TCP handshake: first round trip ≥ 2 RTT, later ones ≥ 1 RTT', async () => {
+    const proxy = await proxyTo(await listen(echo), {
+      network: { name: 't', rttMs: 100, jitterMs: 0, downKbps: null, upKbps: null },
+    });
+    const socket = await dial(proxy.port);
+    const first = await roundTrip(socket);
+    const later: number[] = [];
+    for (let i = 0; i < 5; i++) later.push(await roundTrip(socket));
+    expect(first).toBeGreaterThanOrEqual(199);
+    for (const rtt of later) expect(rtt).toBeGreaterThanOrEqual(99);
+    expect(Math.min(...later)).toBeLessThan(first);
+    // A second connection pays its own handshake.
+    expect(await roundTrip(await dial(proxy.port))).toBeGreaterThanOrEqual(199);
+  });
+
+  it('loopback (RTT 0) holds nothing back', async () => {
+    const proxy = await proxyTo(await listen(echo));
+    const socket = await dial(proxy.port);
+    const first = await roundTrip(socket);
+    expect(first).toBeLessThan(1000); // no handshake hold to wait for: only the machine's own time
   });
 
   it('jitter varies the delay but never reorders bytes', async () => {
@@ -126,6 +158,39 @@ describe('proxy', () => {
     const slow = await transfer(4000);
     const fast = await transfer(8000);
     expect(fast).toBeLessThan(slow);
+  });
+
+  // One client, one radio: two downloads on two connections of the same client share its capacity,
+  // so together they never beat the cap. Two clients (two ports) each get their own, so the same two
+  // downloads at once finish sooner — an ordering measured side by side in this test.
+  it('shares one bandwidth bucket across the connections of a client, one bucket per client', async () => {
+    const each = 200 * 1024;
+    const downKbps = 4000;
+    const port = await listen((s) => s.end(Buffer.alloc(each, 7)));
+    const network = { name: 'cap', rttMs: 0, jitterMs: 0, downKbps, upKbps: null };
+    const download = async (proxyPort: number) => {
+      const socket = await dial(proxyPort);
+      let got = 0;
+      socket.on('data', (b) => (got += b.length));
+      await new Promise((r) => socket.once('end', r));
+      return got;
+    };
+    const timed = async (ports: number[]) => {
+      const start = performance.now();
+      const got = await Promise.all(ports.map(download));
+      return { got: got.reduce((a, b) => a + b, 0), ms: performance.now() - start };
+    };
+    const oneClient = await proxyTo(port, { network });
+    const shared = await timed([oneClient.port, oneClient.port]);
+    expect(shared.got).toBe(2 * each);
+    // One burst of 16 KB may pass at line rate, the rest at the cap: for both connections together.
+    expect((shared.got - 16 * 1024) / shared.ms).toBeLessThanOrEqual((downKbps / 8) * 1.03);
+
+    const twoClients = await proxyTo(port, { network, clients: 2 });
+    expect(twoClients.ports).toHaveLength(2);
+    const separate = await timed([...twoClients.ports]);
+    expect(separate.got).toBe(2 * each);
+    expect(separate.ms).toBeLessThan(shared.ms);
   });
 
   it('honours backpressure: a server that stops reading makes the proxy stop reading the client', async () => {

@@ -6,6 +6,6 @@ export function teeTap(...taps: Array<ConnectionTap | undefined>): ConnectionTap
   return {
     upstream: (bytes) => all.forEach((t) => t.upstream(bytes)),
     downstream: (bytes) => all.forEach((t) => t.downstream(bytes)),
-    close: () => all.forEach((t) => t.close()),
+    close: (how) => all.forEach((t) => t.close(how)),
   };
 }

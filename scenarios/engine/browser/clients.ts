@@ -5,15 +5,16 @@
  * real browser. raw-ws has no browser client (its adapter is the Node `ws` package).
  *
  *   const browser = await launchBrowserClients({ count: 4 });   // Chromium, one page per client
- *   await browser.load(proxyBaseUrl);                           // pages go to the server's origin
- *   const adapter = browser.factory(proxyBaseUrl, clientOptions, events);   // a ClientFactory
+ *   await browser.load(proxyBaseUrls);                          // page i goes to proxyBaseUrls[i]'s origin
+ *   const adapter = browser.factory(proxyBaseUrls[i], clientOptions, events);   // a ClientFactory
  *   …
  *   await browser.close();
  *
  * `factory` has the ClientFactory signature (scenarios/peers/adapter.ts): a LoadClient drives a
  * browser client exactly as it drives a Node one. Each client gets its own page in its own browser
  * context (Chromium limits HTTP/1.1 connections per host per context to 6: SSE and long-polling
- * clients sharing one would starve). The page is served at `${url}/__transport-lab/harness` by
+ * clients sharing one would starve), at its own URL (the runner gives each client its own port of
+ * the proxy: its own link). The page is served at `${url}/__transport-lab/harness` by
  * request interception, so it is same-origin with the server behind `url` and passes the default
  * origin policy. Loading the page sends nothing to the server; interception is switched off once
  * the page is up (while on, Playwright holds every request of the page, and Chromium adds no-cache
@@ -41,7 +42,7 @@ const CLOCK_SAMPLES = 20;
 const TIMED: Record<string, number> = { open: 1, message: 1, down: 1, up: 0 };
 
 export interface BrowserClientsOptions {
-  /** Base URL of the server (the proxy in front of it), http://host:port; or call `load` later. */
+  /** Base URL of the server (the proxy in front of it), http://host:port, for every page; or call `load` later. */
   url?: string;
   /** How many clients (pages) to prepare. */
   count: number;
@@ -69,14 +70,17 @@ export interface BrowserClients {
    * of an estimate (ms), and how many pages had an offset beyond its uncertainty (corrected).
    */
   clock: { maxOffsetMs: number; maxUncertaintyMs: number; correctedPages: number } | null;
-  /** Opens the harness in every page at `url`'s origin. */
-  load(url: string): Promise<void>;
+  /** Opens the harness in page i at urls[i]'s origin (one URL: every page at it). */
+  load(urls: string | readonly string[]): Promise<void>;
   /** CPU time used so far by each Chromium process (browser, renderers, GPU, network service…). */
   processCpu(): Promise<Array<{ type: string; id: number; cpuSeconds: number }>>;
   close(): Promise<void>;
 }
 
 interface Slot {
+  /** The origin its page was loaded at: the factory hands it to a client of that origin. */
+  origin: string;
+  taken: boolean;
   context: BrowserContext;
   page: Page;
   events: ClientEvents | null;
@@ -124,6 +128,8 @@ export async function launchBrowserClients(options: BrowserClientsOptions): Prom
     const context = shared ?? (await browser.newContext());
     const page = await context.newPage();
     const slot: Slot = {
+      origin: '',
+      taken: false,
       context,
       page,
       events: null,
@@ -187,14 +193,15 @@ export async function launchBrowserClients(options: BrowserClientsOptions): Prom
         pump(slot, id);
       });
   };
-  let next = 0;
   const factory: ClientFactory = (baseUrl, clientOptions, events): ClientAdapter => {
     if (!loaded) throw new Error('browser clients: call load(url) first');
     if (!hasBrowserClient(clientOptions.contender)) throw new Error(`${clientOptions.contender} has no browser client`);
     const family = CONTENDER_INFO[clientOptions.contender].family;
-    const id = next++;
+    const origin = new URL(baseUrl).origin;
+    const id = slots.findIndex((s) => !s.taken && s.origin === origin);
     const slot = slots[id];
-    if (!slot) throw new Error(`all ${options.count} browser clients are in use`);
+    if (!slot) throw new Error(`no free browser client loaded at ${origin} (${options.count} in all)`);
+    slot.taken = true;
     slot.events = events;
     const command = (c: HarnessCommand) => (slot.outbox.push(c), pump(slot, id));
     command(['open', id, family as HarnessFamily, baseUrl, clientOptions]);
@@ -211,9 +218,14 @@ export async function launchBrowserClients(options: BrowserClientsOptions): Prom
     version: browser.version(),
     errors,
     clock: null,
-    async load(url) {
-      const origin = new URL(url).origin;
-      await Promise.all(slots.map((slot) => load(slot, origin)));
+    async load(urls) {
+      const list = typeof urls === 'string' ? [urls] : urls;
+      await Promise.all(
+        slots.map((slot, i) => {
+          slot.origin = new URL(list[i] ?? list[0]!).origin;
+          return load(slot, slot.origin);
+        }),
+      );
       loaded = true;
       clients.userAgent = (await slots[0]?.page.evaluate(() => navigator.userAgent)) ?? '';
       clients.clock = {

@@ -22,8 +22,8 @@ import type { launchBrowserClients } from './clients.js';
 import type { Certificate } from '../../network/certificate.js';
 
 export interface BrowserWorker extends ClientWorker {
-  /** Opens the pages at the proxy's origin: call once the proxy listens and its meter is ready. */
-  load(baseUrl: string): Promise<void>;
+  /** Opens page i at baseUrls[i] (its client's port of the proxy): once the proxy listens and its meter is ready. */
+  load(baseUrls: string[]): Promise<void>;
   /** For the result (RunResult.browser): browser, User-Agent, clock offsets, CPU split, page errors. */
   describe(): BrowserInfo;
 }
@@ -46,7 +46,7 @@ export async function startBrowserWorker(
   return {
     caller: localCaller(host),
     indices,
-    load: (baseUrl) => browser.load(baseUrl),
+    load: (baseUrls) => browser.load(baseUrls),
     markCpu() {
       const started = now();
       const first = browser.processCpu();
