@@ -53,18 +53,25 @@ describe('the classic claims', () => {
     expect(hasClaims(file)).toBe(true);
   });
 
-  it('frame headers: 2 B down and 6 B up held; anything else did not', () => {
-    const frames = (down: number, up: number) =>
+  it('frame headers: 2 B down and 6 B up per data frame held, close frames counted apart; anything else did not', () => {
+    const frames = (down: number, up: number, connections?: number) =>
       results([
         run('claims-frames', 'raw-ws', (r) => {
-          r.delivery.serverToClient.received = 100;
-          r.delivery.clientToServer.received = 100;
-          r.bytes.downstream.framing = down * 100;
-          r.bytes.upstream.framing = up * 100;
+          r.delivery.serverToClient.received = 32;
+          r.delivery.clientToServer.received = 32;
+          r.bytes.connections = connections;
+          // One close frame each way per connection: 2 B down, 6 B up (masked).
+          r.bytes.downstream.framing = down * 32 + (connections ?? 0) * 2;
+          r.bytes.upstream.framing = up * 32 + (connections ?? 0) * 6;
         }),
       ]);
-    expect(claim(frames(2, 6), '2 B down, 6 B up').verdict).toBe('held');
-    expect(claim(frames(2, 8), '2 B down, 6 B up').verdict).toBe('did not hold');
+    const held = claim(frames(2, 6, 2), '2 B down, 6 B up');
+    expect(held.verdict).toBe('held');
+    expect(held.measured).toBe(
+      '2.00 B down, 6.00 B up per data frame (2.13 / 6.38 per message with the close frames of 2 connections)',
+    );
+    expect(claim(frames(2, 8, 2), '2 B down, 6 B up').verdict).toBe('did not hold');
+    expect(claim(frames(2, 6), '2 B down, 6 B up').verdict).toBe('held'); // no connection count: per message
   });
 
   it('drops: raw ws loses messages, ours do not → held; a loss on ours → did not hold', () => {

@@ -68,6 +68,32 @@ describe('decide', () => {
     expect(ticker!.proxies[0]!.results.find((r) => r.label === 'websocket')).toMatchObject({ works: false });
   });
 
+  it('judges each strategy by its slowest start: seconds of stall behind one proxy outweigh a little time behind another', () => {
+    const results = tickerBehindProxy();
+    const stalled = results.runs
+      .filter((r) => r.middlebox === 'block-websocket')
+      .map((r) => ({ ...structuredClone(r), middlebox: 'stall-websocket' }));
+    results.runs.push(...stalled);
+    const auto = (middlebox: string) => results.runs.find((r) => r.middlebox === middlebox && r.contender === 'auto')!;
+    const firstMessage = (run: RunResult, p50: number) =>
+      (run.latency.firstMessage = { ...run.latency.firstMessage!, p50 });
+    firstMessage(auto('stall-websocket'), 4000); // fallback waits out the stalled WebSocket
+    for (const [middlebox, p50] of [
+      ['block-websocket', 320], // upgrade a little later than fallback's 287 ms here
+      ['stall-websocket', 30],
+    ] as const) {
+      const upgrade = structuredClone(auto(middlebox));
+      upgrade.params = { ...upgrade.params, strategy: 'upgrade', variant: 'upgrade' };
+      firstMessage(upgrade, p50);
+      results.runs.push(upgrade);
+    }
+    const [ticker] = decide(results, workload);
+    expect(ticker!.use?.strategy).toBe('upgrade');
+    expect(ticker!.because.join('\n')).toMatch(
+      /slowest start: upgrade 320 ms behind block-websocket, fallback 4 s behind stall-websocket/,
+    );
+  });
+
   it('keeps fallback when upgrade is not measurably sooner', () => {
     const [ticker] = decide(tickerBehindProxy(), workload);
     expect(ticker!.use?.strategy).toBe('fallback');

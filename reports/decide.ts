@@ -13,8 +13,8 @@
  *    difference is not a reason to give up the preferred transport.
  * 3. Proxies: where the scenario ran behind proxies (block-websocket, stall-websocket,
  *    buffer-streaming), a pick that did not come through all of them becomes `auto` — our client
- *    with its fallback list — with the strategy whose first message came soonest behind them
- *    (fallback unless upgrade was measurably faster somewhere and slower nowhere).
+ *    with its fallback list — with the strategy whose slowest first message behind them came
+ *    measurably sooner (fallback when neither did: it starts on the best transport).
  * 4. Costs for each candidate: latency per network, bytes per message, bandwidth per client per
  *    month and its price at the workload's clients, server CPU and memory per 10k connections
  *    (extrapolated linearly from the run's clients), and the proxies it did not come through.
@@ -322,31 +322,45 @@ function autoTransport(c: Candidate): string {
   return ended.length === 1 ? ended[0]! : TRANSPORTS.join(' → ');
 }
 
-/** Fallback unless upgrade's first message was measurably sooner behind some proxy and later behind none. */
+/**
+ * Each strategy is judged by its slowest start behind the proxies tested: a product is as usable as
+ * the worst network it must serve lets it be, so a multi-second stall behind one proxy outweighs
+ * milliseconds gained behind another. Upgrade when its slowest first message is measurably sooner
+ * than fallback's slowest; otherwise fallback (it starts on the best transport).
+ */
 function chooseStrategy(through: Candidate[], proxyGroups: RunGroup[], because: string[]): Candidate {
   const fallback = through.find((c) => c.strategy === 'fallback');
   const upgrade = through.find((c) => c.strategy === 'upgrade');
   if (!fallback || !upgrade) return (fallback ?? upgrade)!;
   const metric = findMetric('latency.firstMessage.p50')!;
   const notes: string[] = [];
-  let sooner = 0;
-  let later = 0;
+  type Slowest = { spread: Spread; group: RunGroup };
+  let slowestUpgrade: Slowest | null = null;
+  let slowestFallback: Slowest | null = null;
   for (const group of proxyGroups) {
     const [f, u] = [fallback, upgrade].map((c) => c.proxied.find((p) => p.group === group)!.entry);
     const [x, y] = [figureOf(u!, metric), figureOf(f!, metric)];
     if (!x || !y) continue;
-    const outcome = compareSpreads(metric, x, y, group.noise(metric));
-    if (outcome === -1) sooner++;
-    if (outcome === 1) later++;
+    if (!slowestUpgrade || x.median > slowestUpgrade.spread.median) slowestUpgrade = { spread: x, group };
+    if (!slowestFallback || y.median > slowestFallback.spread.median) slowestFallback = { spread: y, group };
     notes.push(
       `behind ${group.middlebox}, the first message came after ${formatSpread(x, 'ms')} with upgrade, ${formatSpread(y, 'ms')} with fallback`,
     );
   }
-  const choice = sooner > 0 && later === 0 ? upgrade : fallback;
+  let verdict = '';
+  let choice = fallback;
+  if (slowestUpgrade && slowestFallback) {
+    const noisier = slowestFallback.spread.median >= slowestUpgrade.spread.median ? slowestFallback : slowestUpgrade;
+    const outcome = compareSpreads(metric, slowestUpgrade.spread, slowestFallback.spread, noisier.group.noise(metric));
+    const slowest = (s: Slowest) => `${formatSpread(s.spread, 'ms')} behind ${s.group.middlebox}`;
+    if (outcome === -1) choice = upgrade;
+    verdict =
+      outcome === 0
+        ? ` (slowest starts not measurably apart — upgrade ${slowest(slowestUpgrade)}, fallback ${slowest(slowestFallback)}: fallback starts on the best transport)`
+        : ` (slowest start: ${choice.strategy} ${slowest(choice === upgrade ? slowestUpgrade : slowestFallback)}, ${choice === upgrade ? 'fallback' : 'upgrade'} ${slowest(choice === upgrade ? slowestFallback : slowestUpgrade)})`;
+  }
   const other = choice === upgrade ? fallback : upgrade;
-  because.push(
-    `strategy ${choice.strategy}: ${notes.join('; ')}${choice === fallback ? (later > 0 || sooner === 0 ? ' (upgrade not measurably sooner everywhere: fallback starts on the best transport)' : '') : ''}`,
-  );
+  because.push(`strategy ${choice.strategy}: ${notes.join('; ')}${verdict}`);
   // What the choice costs once connected, where it is measurably worse than the other strategy.
   const costs: string[] = [];
   for (const group of proxyGroups)

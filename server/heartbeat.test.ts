@@ -13,6 +13,13 @@ import { openClient, startServer, type TestServer, waitFor } from '../test/helpe
 
 const HEARTBEAT = { heartbeatMs: 200, heartbeatTimeoutMs: 200 };
 const BOUND_MS = 400 + 600; // interval + timeout, plus the ticker and a loaded CI machine's slack
+/**
+ * For the tests that a live connection is NOT cut: a timeout long against a loaded machine's pauses
+ * (a 200 ms one fires on a busy 2-core box), while each test still lasts twice interval + timeout, so
+ * a connection that said nothing would be cut within it.
+ */
+const PATIENT = { heartbeatMs: 300, heartbeatTimeoutMs: 1500 };
+const PATIENT_WAIT_MS = 2 * (PATIENT.heartbeatMs + PATIENT.heartbeatTimeoutMs);
 
 let server: TestServer | null = null;
 let client: Client | null = null;
@@ -105,13 +112,13 @@ describe('client detects a hung server (SIGSTOP: sockets open, nothing sent) and
 });
 
 it('upstream POSTs keep an SSE connection alive on the server past heartbeatMs + heartbeatTimeoutMs', async () => {
-  const s = (server = await startServer(HEARTBEAT));
+  const s = (server = await startServer(PATIENT));
   const connected = s.nextConnection();
   const c = (client = await openClient(s.url, { transports: ['sse'] }));
   const conn = await connected;
   let disconnects = 0;
   conn.on('disconnect', () => disconnects++);
-  await new Promise((r) => setTimeout(r, 3 * (HEARTBEAT.heartbeatMs + HEARTBEAT.heartbeatTimeoutMs)));
+  await new Promise((r) => setTimeout(r, PATIENT_WAIT_MS));
   expect(disconnects).toBe(0);
   expect(c.transport).toBe('sse');
 });
@@ -119,7 +126,7 @@ it('upstream POSTs keep an SSE connection alive on the server past heartbeatMs +
 it.each(['websocket', 'sse'] as TransportName[])(
   '%s: a client that only receives (its acks lazy) is pinged for a sign of life, not cut',
   async (transport) => {
-    const s = (server = await startServer(HEARTBEAT));
+    const s = (server = await startServer(PATIENT));
     const connected = s.nextConnection();
     // Acks a minute away: only the server's pings make this client say anything.
     const c = (client = await openClient(s.url, { transports: [transport], ackDelayMs: 60_000, ackEvery: 1e6 }));
@@ -129,7 +136,7 @@ it.each(['websocket', 'sse'] as TransportName[])(
     let received = 0;
     c.on('message', () => received++);
     // A steady stream: the server is never quiet, the client never speaks unless asked.
-    const until = Date.now() + 3 * (HEARTBEAT.heartbeatMs + HEARTBEAT.heartbeatTimeoutMs);
+    const until = Date.now() + PATIENT_WAIT_MS;
     let sent = 0;
     while (Date.now() < until) {
       conn.send(sent++);
