@@ -20,6 +20,8 @@ export interface ExecuteOptions {
   json?: boolean;
   progress?: boolean;
   verifyCapture?: boolean;
+  /** Every client's connect timeout (`run --connect-timeout`); default: scaled with the clients. */
+  connectTimeoutMs?: number;
   /** Fills in the results before they are written (e.g. the decision's workload, for advise). */
   decorate?: (results: ResultsFile) => ResultsFile;
   /** Writes more files beside the results (e.g. Markdown), after them. */
@@ -84,6 +86,7 @@ export async function executeEntries(
         repeat: o.repeat,
         signal: interrupt.signal,
         verifyCapture: o.verifyCapture,
+        connectTimeoutMs: o.connectTimeoutMs,
         onRunStart: (plan, i, total) => progress.runStart(plan, i, total),
         onRunProgress: (plan, p) => progress.runProgress(plan, p),
         onRunEnd: (result, i, total) => (finished.push(result), progress.runEnd(result, i, total)),

@@ -23,7 +23,7 @@ import {
   type ScenarioInput,
   type SuiteEntry,
 } from '../scenarios/index.js';
-import { LIBRARY } from '../scenarios/library/index.js';
+import { LIBRARY, LONG_SCENARIOS } from '../scenarios/library/index.js';
 import type { Contender, ResultsFile } from '../scenarios/results.js';
 import { executeEntries, parseRepeat } from './execute.js';
 import { importScenarioFile } from './scenario-file.js';
@@ -52,6 +52,16 @@ export interface RunCommandOptions {
   balancer?: string;
   backplane?: string;
   fault?: string;
+  /** Every client's connect timeout, e.g. 30s (default: scaled with the client count). */
+  connectTimeout?: string;
+}
+
+/** `--connect-timeout`: a duration, or undefined when not given. */
+export function parseConnectTimeout(text?: string): number | undefined {
+  if (text === undefined) return undefined;
+  const parsed = durationSchema.safeParse(/^\d+$/.test(text) ? Number(text) : text);
+  if (!parsed.success || parsed.data <= 0) throw new Error(`--connect-timeout takes e.g. 10s, 30s (got ${text})`);
+  return parsed.data;
 }
 
 const list = (text?: string) =>
@@ -157,7 +167,7 @@ export async function selectEntries(names: string[], suite?: string): Promise<Su
   if (suite && names.length) throw new Error('give scenario names or --suite, not both');
   if (suite) return getSuite(suite);
   // Without names: every scenario but the long throughput climb and the cluster (it needs redis-server and haproxy).
-  const chosen = names.length ? names : [...LIBRARY.keys()].filter((n) => n !== 'throughput' && n !== 'cluster');
+  const chosen = names.length ? names : [...LIBRARY.keys()].filter((n) => !LONG_SCENARIOS.has(n));
   return Promise.all(
     chosen.map(async (n) => ({ scenario: /\.[cm]?[jt]s$/.test(n) ? await loadScenarioFile(n) : getScenario(n) })),
   );
@@ -172,11 +182,12 @@ async function loadScenarioFile(path: string): Promise<Scenario> {
 export async function runCommand(names: string[], o: RunCommandOptions): Promise<number> {
   const overrides = parseOverrides(o);
   const repeat = parseRepeat(o.repeat);
+  const connectTimeoutMs = parseConnectTimeout(o.connectTimeout);
   const entries = withClients(await selectEntries(names, o.suite), parseClients(o.clients), overrides);
   const skipped = browserSkips(entries, overrides);
   if (skipped.length && !o.json)
     process.stderr.write(`Note: ${skipped.join(', ')} skipped: no browser client (its client runs in Node only).\n`);
-  const { results, exitCode, planned } = await executeEntries(entries, overrides, { ...o, repeat });
+  const { results, exitCode, planned } = await executeEntries(entries, overrides, { ...o, repeat, connectTimeoutMs });
   if (o.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
   else {
     process.stdout.write(renderTable(results).trimEnd() + '\n\n');
@@ -228,7 +239,7 @@ export function registerRunCommand(program: Command): Command {
     .description('Run scenarios against every transport and peer behind an emulated network; write a results file')
     .argument(
       '[scenario...]',
-      `built-in scenarios (${[...LIBRARY.keys()].join(', ')}) or scenario files (.ts/.js); default: all but throughput and cluster`,
+      `built-in scenarios (${[...LIBRARY.keys()].join(', ')}) or scenario files (.ts/.js); default: all but ${[...LONG_SCENARIOS].join(', ')}`,
     )
     .option('--transports <list>', `comma-separated contenders: ${CONTENDERS.join(', ')}`)
     .option('--network <list>', 'comma-separated network profiles (see `transport-lab list`)')
@@ -244,6 +255,10 @@ export function registerRunCommand(program: Command): Command {
     .option(
       '--repeat <n>',
       'run every plan n times, interleaved; reports show the median of the runs and its interval, and claim a difference only beyond their noise (default 1)',
+    )
+    .option(
+      '--connect-timeout <d>',
+      "every client's connect timeout, e.g. 30s (default: the client's own, scaled up from ~1,300 clients on)",
     )
     .option(
       '--nodes <list>',

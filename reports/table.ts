@@ -5,7 +5,7 @@
  */
 import type { ResultsFile, RunResult } from '../scenarios/results.js';
 import { formatSpread, terminalSafe } from './format.js';
-import { figureOf, groupRuns, withFinalTransport } from './groups.js';
+import { figureOf, groupRuns, runLabel, withFinalTransport } from './groups.js';
 import { BEST_RULE, bestEntries, verdictText } from './verdict.js';
 import { KEY_METRICS, shortLabel } from './metrics.js';
 import { describeInterval } from './noise.js';
@@ -18,6 +18,19 @@ function pad(rows: string[][]): string[] {
       .join('  ')
       .trimEnd(),
   );
+}
+
+/**
+ * The measuring machinery's own CPU (% of one core, connect and traffic phases): the runner process,
+ * the proxy processes together. One line per group; none for runs that did not record it.
+ */
+function runnerLine(runs: readonly RunResult[]): string[] {
+  const parts = runs.flatMap((run) => {
+    if (!run.runner) return [];
+    const proxy = run.runner.proxyCpuPercent === null ? '' : `, proxy ${run.runner.proxyCpuPercent} %`;
+    return [`${terminalSafe(runLabel(run))} ${run.runner.cpuPercent} %${proxy}`];
+  });
+  return parts.length ? [`  runner CPU (% of one core): ${parts.join('; ')}`] : [];
 }
 
 /** Accepts a whole results file or just its runs (e.g. while a run is still being assembled). */
@@ -51,6 +64,7 @@ export function renderTable(results: ResultsFile | readonly RunResult[]): string
       terminalSafe(group.title),
       ...pad([['contender', ...KEY_METRICS.map(shortLabel)], ...rows]).map((l) => `  ${l}`),
       ...notes,
+      ...runnerLine(group.runs),
       `  ${terminalSafe(verdictText(group))}`,
     ].join('\n');
   });

@@ -91,6 +91,7 @@ it('ships a valid library and default suite', () => {
     'flaky-link',
     'throughput',
     'cluster',
+    'scale',
   ]);
   for (const s of LIBRARY.values()) expect(s.description.length).toBeGreaterThan(100);
   const planned = getSuite('default').flatMap((e) => expandScenario(e.scenario, e.overrides));

@@ -15,7 +15,7 @@ export interface RunPlan {
   middlebox: string | null;
   clients: number;
   /**
-   * Who the clients are: Node clients in worker threads (default), or pages in headless Chromium
+   * Who the clients are: Node clients in load-generator processes (default), or pages in headless Chromium
    * driven from the runner's thread (engine/browser/worker.ts). Contenders without a browser client
    * (raw-ws) are left out of browser plans by expandScenario.
    */
@@ -54,6 +54,11 @@ export interface RunPlan {
   faults?: Faults;
   /** Server processes and what joins them (one node in memory unless a cluster is asked for). */
   cluster: ClusterPlan;
+  /**
+   * Every client's connect timeout (ClientOptions.connectTimeoutMs), set by the runner for a large
+   * run (engine/scale.ts) or by `run --connect-timeout`; absent: each client's own default.
+   */
+  connectTimeoutMs?: number;
 }
 
 export interface ClusterPlan {

@@ -227,6 +227,12 @@ export const runResultSchema = z.object({
   }),
   /** % of one core; near 100 per worker (browser: per Chromium process) means the run is saturated. */
   loadGenerator: z.object({ cpuPercent: nonNegative }),
+  /**
+   * The measuring machinery's own CPU over the connect and traffic phases, % of one core: the
+   * runner process (which only coordinates) and the proxy processes together (null: the proxy ran
+   * in the runner's thread). High figures mean the run measured its own bottleneck.
+   */
+  runner: z.object({ cpuPercent: nonNegative, proxyCpuPercent: nonNegative.nullable() }).optional(),
   /** Cluster runs only (several nodes, or one node on Redis). */
   cluster: clusterInfoSchema.optional(),
 });

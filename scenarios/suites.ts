@@ -61,8 +61,17 @@ export const SUITES: Record<string, () => SuiteEntry[]> = {
       },
     ];
   },
-  /** Every built-in scenario as defined. Long: tens of minutes. */
-  full: () => [...LIBRARY.values()].map((scenario) => ({ scenario })),
+  /** Every built-in scenario as defined but `scale` (its own suite). Long: tens of minutes. */
+  full: () => [...LIBRARY.values()].filter((s) => s.name !== 'scale').map((scenario) => ({ scenario })),
+  /**
+   * The scale runs, one transport per run: a ticker at 1 Hz to 10,000 WebSocket, 10,000 SSE and
+   * 5,000 long-polling clients (LONG_SCENARIOS: not in `run` without names).
+   */
+  scale: () => [
+    { scenario: getScenario('scale'), overrides: { contenders: ['websocket'], clients: 10_000 } },
+    { scenario: getScenario('scale'), overrides: { contenders: ['sse'], clients: 10_000 } },
+    { scenario: getScenario('scale'), overrides: { contenders: ['long-polling'], clients: 5_000 } },
+  ],
   /** The runs behind the classic claims (scenarios/claims.ts; `transport-lab claims`). */
   claims: claimsSuite,
 };

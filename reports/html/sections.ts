@@ -6,6 +6,7 @@ import { endedOn, figureOf, hasFigures, runLabel, type Entry, type RunGroup } fr
 import { BEST_RULE, bestEntries, verdictText } from '../verdict.js';
 import { KEY_METRICS, histogramLabel, primaryLatency, shortLabel, type Metric } from '../metrics.js';
 import { METHODS } from '../methods.js';
+import { eventRows } from '../events.js';
 import { describeInterval } from '../noise.js';
 import { invalidReasons, SATURATED_PERCENT } from '../validity.js';
 import { dataTable, html, type Html } from './html.js';
@@ -103,25 +104,27 @@ export function deliveryTable(group: RunGroup): Html {
   });
 }
 
+/** Events one by one while few; grouped by contender and kind when many (reports/events.ts). */
 export function eventsTable(group: RunGroup): Html | '' {
-  const events = group.entries
-    .map((e) => e.representative)
-    .flatMap((run) => run.events.map((event) => ({ run, event })))
-    .sort((a, b) => a.event.t - b.event.t);
-  if (events.length === 0) return '';
-  const rows = events.map(({ run, event }) => [
-    `${(event.t / 1000).toFixed(3)}`,
-    runLabel(run),
-    event.type,
-    event.detail,
-  ]);
-  return html`<details class="events"><summary>Events (${events.length}, of each contender's representative run): fallbacks, reconnects, cuts</summary>${dataTable(
-    {
-      head: ['t (s)', 'contender', 'event', 'detail'],
-      rows,
-      className: 'data left',
-    },
-  )}</details>`;
+  const { rows, total, grouped, leftOut } = eventRows(group.entries.map((e) => e.representative));
+  if (total === 0) return '';
+  const seconds = (t: number) => (t / 1000).toFixed(3);
+  const table = grouped
+    ? dataTable({
+        head: ['first t (s)', 'last t (s)', 'contender', 'event', 'count', 'first detail'],
+        rows: [
+          ...rows.map((r) => [seconds(r.firstT), seconds(r.lastT), runLabel(r.run), r.type, String(r.count), r.detail]),
+          ...(leftOut > 0 ? [['', '', '', 'other kinds', String(leftOut), '']] : []),
+        ],
+        className: 'data left',
+      })
+    : dataTable({
+        head: ['t (s)', 'contender', 'event', 'detail'],
+        rows: rows.map((r) => [seconds(r.firstT), runLabel(r.run), r.type, r.detail]),
+        className: 'data left',
+      });
+  const how = grouped ? `, grouped by kind` : '';
+  return html`<details class="events"><summary>Events (${total}${how}, of each contender's representative run): fallbacks, reconnects, cuts</summary>${table}</details>`;
 }
 
 /** Parameters as "key: value" pairs; nested objects one level deep as "key.sub"; nulls left out. */

@@ -60,6 +60,8 @@ export interface RunFacts {
   events: RunResult['events'];
   /** Busy share of each load generator over the traffic phase, 0–1 of one core (ClientWorker.markCpu). */
   workerUtilization: number[];
+  /** The runner's own CPU and the proxy processes', connect and traffic phases. */
+  runner?: RunResult['runner'];
   extraParams?: Record<string, unknown>;
   browser?: RunResult['browser'];
   /** Which of the repeated runs of this plan (RunResult.repeat). */
@@ -139,6 +141,7 @@ export function buildResult(f: RunFacts): RunResult {
           : round(f.server.trafficCpuPercent),
     },
     loadGenerator: { cpuPercent: round(Math.max(0, ...f.workerUtilization) * 100) },
+    ...(f.runner ? { runner: f.runner } : {}),
     ...(f.cluster ? { cluster: f.cluster } : {}),
   };
 }

@@ -1,22 +1,22 @@
 /**
- * Starting the two kinds of helper the runner drives: the server process (child_process.fork, so
- * its CPU and memory are measured alone) and the load-generator worker threads. Both start in
- * boot.mjs, which imports their entry: the compiled .js next to this file in the package, the .ts
- * source (through tsx) in a clone.
+ * Starting the helpers the runner drives, each a process of its own (child_process.fork): the
+ * server (so its CPU and memory are measured alone), the load generators (so thousands of clients
+ * spread their sockets and CPU over several processes, each with its own descriptor limit) and the
+ * proxy (proxy-side.ts). All start in boot.mjs, which imports their entry: the compiled .js next to
+ * this file in the package, the .ts source (through tsx) in a clone.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { Caller, type Callable } from '../load/ipc.js';
 import type { RunPlan } from '../plan.js';
 import type { WorkerInit } from '../load/client-worker.js';
 import type { ClientOptions } from '../peers/adapter.js';
 import type { ClusterNodeInit, ServerTlsInit } from '../load/server-host.js';
 
-const BOOT = fileURLToPath(new URL('./boot.mjs', import.meta.url));
+export const BOOT = fileURLToPath(new URL('./boot.mjs', import.meta.url));
 /** This module's own extension: `.js` compiled (dist/), `.ts` from source. */
 const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const entry = (name: string) => new URL(`../load/${name}${EXT}`, import.meta.url);
+export const entry = (name: string) => new URL(`../load/${name}${EXT}`, import.meta.url);
 
 export interface ServerProcess {
   caller: Callable;
@@ -62,8 +62,8 @@ export async function startServerProcess(
 }
 
 /**
- * A load generator the runner drives: a worker thread with Node clients, or (browser/worker.ts)
- * the runner's own thread driving browser pages. Same RPC either way (client-host.ts).
+ * A load generator the runner drives: a process with Node clients (client-worker.ts), or
+ * (browser/worker.ts) the runner's own thread driving browser pages. Same RPC either way (client-host.ts).
  */
 export interface ClientWorker {
   caller: Callable;
@@ -77,33 +77,47 @@ export interface ClientWorker {
 }
 
 /**
- * Spreads `plan.clients` over `count` workers (client i goes to worker i mod count). The workers
- * boot and load their client library; `connectWorkers` sends them on their way.
+ * Spreads `plan.clients` over `count` load-generator processes (client i goes to process i mod
+ * count). They boot and load their client library; `connectWorkers` sends them on their way.
  */
 export function startWorkers(plan: RunPlan, count: number): ClientWorker[] {
   const workers: ClientWorker[] = [];
   for (let w = 0; w < count; w++) {
     const indices = Array.from({ length: plan.clients }, (_, i) => i).filter((i) => i % count === w);
     if (indices.length === 0) continue;
-    const init: WorkerInit = { entry: entry('client-worker').href, plan, indices };
-    const worker = new Worker(BOOT, { workerData: init });
-    const caller = new Caller({ post: (m) => worker.postMessage(m), listen: (fn) => worker.on('message', fn) });
-    worker.on('error', (err) => caller.failAll(err));
-    worker.on('exit', (code) => caller.failAll(new Error(`worker exited (${code})`)));
+    const child = fork(BOOT, [fileURLToPath(entry('client-worker'))], {
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // Its own process group, like the server: Ctrl-C reaches the runner, which still collects its report.
+      detached: true,
+    });
+    const caller = new Caller({ post: (m) => child.send(m as object), listen: (fn) => child.on('message', fn) });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.once('exit', (code) => caller.failAll(new Error(`load process exited (${code})`)));
+    child.on('error', (err) => caller.failAll(err));
+    const init: WorkerInit = { plan, indices };
+    const ready = caller.call('init', init, 60_000);
+    // Every later call waits for the init (its failure fails them).
+    const call: Callable['call'] = (method, args, timeoutMs) => ready.then(() => caller.call(method, args, timeoutMs));
     workers.push({
-      caller,
+      caller: { call },
       indices,
       markCpu() {
-        const start = worker.performance.eventLoopUtilization();
-        return async () => worker.performance.eventLoopUtilization(start).utilization;
+        const from = call<CpuReading>('cpu');
+        return async () => busyShare([await from], [await call<CpuReading>('cpu')]);
       },
-      terminate: async () => void (await worker.terminate()),
+      async terminate() {
+        const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+        if (child.connected) child.disconnect();
+        await exited;
+        clearTimeout(timer);
+      },
     });
   }
   return workers;
 }
 
-/** Client i connects to baseUrls[i] (its own port of the proxy: its own link). */
+/** Client i connects to baseUrls[i] (its own port of a proxy process: its own link). */
 export async function connectWorkers(
   workers: ClientWorker[],
   baseUrls: string[],
@@ -115,9 +129,22 @@ export async function connectWorkers(
 
 export async function stopWorkers(workers: ClientWorker[]): Promise<void> {
   await Promise.all(workers.map((w) => w.caller.call('close', undefined, 3000).catch(() => {})));
-  // Give clients a moment to send their close frames, then end the threads.
+  // Give clients a moment to send their close frames, then end the processes.
   await new Promise((r) => setTimeout(r, 100));
   await Promise.all(workers.map((w) => w.terminate()));
+}
+
+/** A helper process's CPU time so far (µs) and when it was read (Date.now()). */
+export interface CpuReading {
+  us: number;
+  at: number;
+}
+
+/** CPU time between two readings of the same processes (summed) ÷ the wall time, of one core (1 = 100 %). */
+export function busyShare(from: CpuReading[], to: CpuReading[]): number {
+  const busyUs = to.reduce((n, r, i) => n + r.us - from[i]!.us, 0);
+  const wallMs = Math.max(1, (to[0]?.at ?? 0) - (from[0]?.at ?? 0));
+  return busyUs / 1000 / wallMs;
 }
 
 /** Calls the same method on every worker and returns their answers. */

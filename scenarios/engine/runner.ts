@@ -1,20 +1,24 @@
 /**
  * Runs one plan: server process → proxy (network profile + middlebox, with the wire meter on its
- * client-facing sockets; one listening port and one link per client) → client workers: Node
- * clients in worker threads or, with `plan.clientMode: 'browser'`, pages in headless Chromium
- * driven from this thread (browser/worker.ts). Phases: warm-up (each Node worker connects one
- * throwaway client straight to the server, unmetered, so no measured client pays for loading the
- * client library), connect (until every client has joined or the join timeout), traffic (warm-up
- * messages, not timed, then the duration, a message count, or throughput steps), drain (until
- * everything sent has arrived or arrivals stop), report. An abort (Ctrl-C) ends the traffic phase
- * early and the run still reports, as `partial`.
+ * client-facing sockets; one listening port and one link per client; in proxy processes,
+ * proxy-side.ts) → client workers: Node clients in load-generator processes or, with
+ * `plan.clientMode: 'browser'`, pages in headless Chromium driven from this thread
+ * (browser/worker.ts). Phases: warm-up (each Node load process connects one throwaway client
+ * straight to the server, unmetered, so no measured client pays for loading the client library),
+ * connect (until every client has joined or the join timeout), traffic (warm-up messages, not
+ * timed, then the duration, a message count, or throughput steps), drain (until everything sent has
+ * arrived or arrivals stop), report. An abort (Ctrl-C) ends the traffic phase early and the run
+ * still reports, as `partial`.
+ *
+ * Large runs: the ramp, the clients' connect timeout, the join window and the drain grow with the
+ * client count (scale.ts), and the clients and the proxy are spread over as many processes as their
+ * file descriptors need (limits.ts). The runner's own CPU share, and the proxy processes', are reported.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { buildResult, type ServerReport, type WorkerReport } from './collect.js';
-import { type ConnectionTap, createProxy, type NetworkProxy, type ProxyEvent } from '../network/proxy.js';
-import { teeTap } from '../network/tee.js';
+import type { ConnectionTap } from '../network/proxy.js';
 import { getProfile } from '../network/profiles.js';
 import { now } from '../load/payload.js';
 import type { RunPlan, RunProgress } from '../plan.js';
@@ -33,22 +37,30 @@ import { startServerSide, type ServerSide } from '../cluster/nodes.js';
 import type { RunResult } from '../results.js';
 import { climb } from './throughput.js';
 import { cycleStats } from '../predictions.js';
-import { createWireMeter, type WireMeter } from '../meter/meter.js';
-import { KeyLog } from '../meter/tls.js';
 import { type Certificate, createCertificate } from '../network/certificate.js';
 import { emptyBreakdown } from '../meter/tally.js';
 import { startCapture, type Capture } from '../meter/capture.js';
 import { checkWire, type WireCheck } from '../meter/wire-check.js';
 import { startBrowserWorker, type BrowserWorker } from './browser/worker.js';
 import { sleep } from './sleep.js';
+import { fdShortfall, planProcesses, raiseFdLimit, readFdLimit } from './limits.js';
+import { type ProxyFigures, type ProxySide, startProxySide } from './proxy-side.js';
+import { scaleTimings } from './scale.js';
 
 export interface RunOptions {
   signal?: AbortSignal;
   onProgress?: (p: RunProgress) => void;
-  /** Most worker threads to spread clients over (default: cores, at least 2). */
+  /**
+   * Most load-generator processes for a small run (default: cores, at least 2); a large run gets as
+   * many more as its clients' file descriptors need (limits.ts).
+   */
   maxWorkers?: number;
-  /** How long clients get to connect and join (default 8 s + ramp + 6 RTT). */
+  /** How long clients get to connect and join (default: scale.ts, 8 s + ramp + 6 RTT on small runs). */
   joinTimeoutMs?: number;
+  /** Every client's connect timeout (default: scale.ts, each client's own on small runs). */
+  connectTimeoutMs?: number;
+  /** Proxy processes (default: as many as the file descriptors need, limits.ts). */
+  proxyShards?: number;
   /**
    * Capture the proxy ports with tshark for the whole run and record the captured TCP payload next
    * to the metered bytes in `params.wireCheck` (meter/wire-check.ts: what "equal" means). Needs
@@ -62,17 +74,38 @@ export interface RunOptions {
 }
 
 const CLIENTS_PER_WORKER = 8;
-const JOIN_TIMEOUT_MS = 8000;
 const POLL_MS = 50;
 
-export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<RunResult> {
+export async function runPlan(asked: RunPlan, options: RunOptions = {}): Promise<RunResult> {
   const startedAt = new Date().toISOString();
-  const profile = getProfile(plan.network);
-  let meter: WireMeter | null = null;
+  const profile = getProfile(asked.network);
+  const timings = scaleTimings({ ...asked, rttMs: profile.rttMs }, options);
+  // The plan as run: the scaled ramp and connect timeout go to every client and into the results' params.
+  const plan: RunPlan = {
+    ...asked,
+    rampMs: timings.rampMs,
+    ...(timings.connectTimeoutMs !== null ? { connectTimeoutMs: timings.connectTimeoutMs } : {}),
+  };
   const events: RunResult['events'] = [];
+  const layout = planProcesses(
+    plan,
+    readFdLimit().soft,
+    Math.min(options.maxWorkers ?? Math.max(2, os.cpus().length), Math.ceil(plan.clients / CLIENTS_PER_WORKER)),
+  );
+  const fdLimit = raiseFdLimit(layout.neededPerProcess);
+  const shortfall = fdShortfall(plan, fdLimit, layout);
+  if (shortfall) {
+    events.push({ t: 0, type: 'fd-limit', detail: shortfall });
+    process.stderr.write(`transport-lab: ${shortfall}\n`);
+  }
+  // One proxy process for a capture (it filters on one port) or browsers; as many as descriptors need otherwise.
+  const shards =
+    options.verifyCapture || plan.clientMode === 'browser' ? 1 : (options.proxyShards ?? layout.proxyShards);
+  let figures: ProxyFigures | null;
+  let runnerCpu: { cpuPercent: number; proxyCpuPercent: number | null } | undefined;
   const progress = options.onProgress ?? (() => {});
   let server: ServerSide | null = null;
-  let proxy: NetworkProxy | null = null;
+  let proxy: ProxySide | null = null;
   let workers: ClientWorker[] = [];
   let browser: BrowserWorker | null = null;
   let status: RunResult['status'] = 'ok';
@@ -116,11 +149,7 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
       server = serverProcess.value;
       if (chromium.status === 'rejected') throw new Error(`browser clients: ${(chromium.reason as Error).message}`);
     } else {
-      const workerCount = Math.min(
-        options.maxWorkers ?? Math.max(2, os.cpus().length),
-        Math.ceil(plan.clients / CLIENTS_PER_WORKER),
-      );
-      workers = startWorkers(plan, workerCount);
+      workers = startWorkers(plan, layout.loadProcesses);
       server = await startServerSide(plan, serverTls);
     }
     const scheme = plan.tls ? 'https' : 'http';
@@ -132,36 +161,32 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
       await callAll(workers, 'warmUp', { url, timeoutMs: 5000, tls: clientTls }, 10_000);
       await server.caller.call('rebase');
     }
-    proxy = await createProxy({
+    proxy = await startProxySide({
       target: { host: '127.0.0.1', port: server.port },
       network: profile,
       middlebox: plan.middlebox,
       clients: plan.clients,
-      tap: (id, info) => teeTap(meter!.tap(id, info), options.tap?.(id)),
-      onEvent: (e: ProxyEvent) => {
-        if (e.type === 'cut' || e.type === 'middlebox')
-          events.push({
-            t: e.at - runStart,
-            type: `proxy-${e.type}`,
-            detail: `connection ${e.connectionId}: ${e.detail}`,
-          });
-      },
+      shards,
+      tap: options.tap,
     });
-    if (options.verifyCapture) capture = await startCapture({ port: proxy.ports });
-    const baseUrls = proxy.ports.map((port) => `${scheme}://127.0.0.1:${port}`);
+    if (options.verifyCapture) capture = await startCapture({ port: [...proxy.ports] });
+    const baseUrls = Array.from({ length: plan.clients }, (_, i) => `${scheme}://127.0.0.1:${proxy!.portFor(i)}`);
     runStart = now();
     await server.caller.call('setRunStart', runStart);
-    meter = createWireMeter({
+    await proxy.start({
       dialect: CONTENDER_INFO[plan.contender].dialect,
       startedAt: runStart,
-      ...(serverTls ? { keylog: new KeyLog(serverTls.keylogFile) } : {}),
+      ...(serverTls ? { keylogFile: serverTls.keylogFile } : {}),
     });
     // Pages load by request interception (nothing reaches the proxy), but only now is every byte metered.
     await browser?.load(baseUrls);
+    // The runner's and the proxy's CPU over connect and traffic: what the run cost its own machinery.
+    const runnerCpuFrom = { usage: process.cpuUsage(), at: now() };
+    const proxyCpu = proxy.markCpu();
     await connectWorkers(workers, baseUrls, runStart, clientTls);
 
     progress({ phase: 'connect', elapsedMs: 0, totalMs: plan.warmUpMs + plan.durationMs });
-    const joinTimeout = options.joinTimeoutMs ?? JOIN_TIMEOUT_MS + plan.rampMs + 6 * profile.rttMs;
+    const joinTimeout = timings.joinTimeoutMs;
     connected = await waitForJoins(server, plan.clients, joinTimeout, options.signal);
     if (connected === 0 && !options.signal?.aborted) throw new Error(`no client connected within ${joinTimeout} ms`);
     if (connected < plan.clients) {
@@ -184,23 +209,31 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     }
     await Promise.all([server.caller.call('stop'), callAll(workers, 'stop')]);
     trafficMs = now() - trafficStart;
+    const used = process.cpuUsage(runnerCpuFrom.usage);
+    const proxyShare = await proxyCpu();
+    runnerCpu = {
+      cpuPercent: round((100 * (used.user + used.system)) / 1000 / Math.max(1, now() - runnerCpuFrom.at)),
+      proxyCpuPercent: proxyShare === null ? null : round(100 * proxyShare),
+    };
     // Measured after the warm-up: how long a client's poll (or POST) cycle took, RTT and machine time together.
-    const cycles = cycleStats(meter.requestCycles(measureFrom, trafficStart + trafficMs));
+    const cycles = cycleStats(await proxy.requestCycles(measureFrom, trafficStart + trafficMs));
     if (cycles) extraParams = { ...extraParams, ...cycles };
 
     progress({ phase: 'drain', elapsedMs: trafficMs, totalMs: plan.warmUpMs + plan.durationMs });
-    await drain(server, workers, 1000 + 2 * profile.rttMs, 5000 + 4 * profile.rttMs);
-    reports = await collectReports(server, workers, cpuMarks);
+    await drain(server, workers, timings.drainQuietMs, timings.drainMaxMs);
+    reports = await collectReports(server, workers, cpuMarks, plan.clients);
     if (options.signal?.aborted) {
       status = 'partial';
       error = error ?? 'interrupted';
     }
   } catch (err) {
     status = connected > 0 || options.signal?.aborted ? 'partial' : 'failed';
-    error = options.signal?.aborted ? 'interrupted' : err instanceof Error ? err.message : String(err);
+    const message = err instanceof Error ? err.message : String(err);
+    // A join shortfall found before the failure stays in the message.
+    error = options.signal?.aborted ? 'interrupted' : error ? `${error}; then ${message}` : message;
     if (trafficStart !== null && trafficMs === 0) trafficMs = now() - trafficStart;
     if (server && workers.length > 0 && reports.server === null) {
-      reports = await collectReports(server, workers, []).catch(() => reports);
+      reports = await collectReports(server, workers, [], plan.clients).catch(() => reports);
     }
   } finally {
     // Read before the pages close: their errors, the User-Agent, the CPU split.
@@ -209,8 +242,11 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     await server?.stop();
     // After stop: a cluster's fault still under way (a node restarting) has finished and is recorded.
     cluster = server?.describe() ?? null;
-    await proxy?.close();
-    if (capture) wireCheck = await compareWithCapture(capture, meter).catch((err: Error) => ({ error: err.message }));
+    // A capture compares connection by connection: only then are the meter's connections asked for.
+    figures = (await proxy?.close({ connections: capture !== null })) ?? null;
+    for (const e of figures?.events ?? [])
+      events.push({ t: e.at - runStart, type: `proxy-${e.type}`, detail: `connection ${e.connectionId}: ${e.detail}` });
+    if (capture) wireCheck = await compareWithCapture(capture, figures).catch((err: Error) => ({ error: err.message }));
     if (tlsDir) await rm(tlsDir, { recursive: true, force: true });
     progress({ phase: 'done', elapsedMs: trafficMs, totalMs: plan.warmUpMs + plan.durationMs });
   }
@@ -227,24 +263,32 @@ export async function runPlan(plan: RunPlan, options: RunOptions = {}): Promise<
     server: reports.server,
     workers: reports.workers,
     // Read after the proxy closed: every connection is finished, so every byte is classified.
-    bytes: meter
-      ? { ...meter.totals(), ...meter.counts() }
+    bytes: figures?.totals
+      ? { ...figures.totals, ...figures.counts }
       : { upstream: emptyBreakdown(), downstream: emptyBreakdown() },
     repeat: options.repeat,
-    bandwidth: (meter?.bandwidth() ?? []).map((p) => ({ ...p, t: p.t * 1000 })),
+    bandwidth: (figures?.bandwidth ?? []).map((p) => ({ ...p, t: p.t * 1000 })),
     events,
     workerUtilization: reports.utilization,
-    extraParams: wireCheck ? { ...extraParams, wireCheck } : extraParams,
+    runner: runnerCpu,
+    extraParams: {
+      ...extraParams,
+      joinTimeoutMs: timings.joinTimeoutMs,
+      // null: each client's own default (small runs)
+      connectTimeoutMs: timings.connectTimeoutMs,
+      processes: { load: workers.length, proxy: shards, fdLimit: fdLimit.soft },
+      ...(wireCheck ? { wireCheck } : {}),
+    },
     browser: browserInfo,
     cluster,
   });
 }
 
 /** Captured TCP payload next to what the meter counted, connection by connection (meter/wire-check.ts). */
-async function compareWithCapture(capture: Capture, meter: WireMeter | null): Promise<WireCheck> {
+async function compareWithCapture(capture: Capture, figures: ProxyFigures | null): Promise<WireCheck> {
   const captured = await capture.stop();
-  if (!meter) throw new Error('the run ended before the meter started');
-  return checkWire(captured, meter.connections());
+  if (!figures?.totals) throw new Error('the run ended before the meter started');
+  return checkWire(captured, figures.connections ?? []);
 }
 
 async function waitForJoins(
@@ -317,11 +361,16 @@ async function collectReports(
   server: ServerProcess,
   workers: ClientWorker[],
   cpuMarks: Array<() => Promise<number>>,
+  clients: number,
 ): Promise<Reports> {
+  // A process with thousands of clients (or a server that held them) takes longer to answer.
+  const timeoutMs = 5000 + 2 * clients;
   const [serverReport, workerReports, utilization] = await Promise.all([
-    server.caller.call<ServerReport>('report', undefined, 5000),
-    callAll<WorkerReport>(workers, 'report', undefined, 5000),
+    server.caller.call<ServerReport>('report', undefined, timeoutMs),
+    callAll<WorkerReport>(workers, 'report', undefined, timeoutMs),
     Promise.all(cpuMarks.map((read) => read())),
   ]);
   return { server: serverReport, workers: workerReports, utilization };
 }
+
+const round = (x: number) => Math.round(x * 100) / 100;

@@ -49,7 +49,13 @@ export class LoadClient {
     const { plan, shared } = this;
     this.adapter = factory(
       baseUrl,
-      { contender: plan.contender, strategy: plan.strategy, compression: plan.compression, ...(tls ? { tls } : {}) },
+      {
+        contender: plan.contender,
+        strategy: plan.strategy,
+        compression: plan.compression,
+        ...(plan.connectTimeoutMs ? { connectTimeoutMs: plan.connectTimeoutMs } : {}),
+        ...(tls ? { tls } : {}),
+      },
       {
         open: (transport, at = now()) => {
           if (!this.opened) shared.recorder.record('connect', at - this.connectStartedAt);

@@ -69,6 +69,8 @@ export interface ProxyOptions {
   highWaterMark?: number;
   /** Source of jitter randomness (tests pass a fixed one). */
   random?: () => number;
+  /** Connect to the target from this local address (e.g. 127.0.0.2: its own source ports). */
+  localAddress?: string;
 }
 
 export interface ProxyConnectionInfo {
@@ -132,7 +134,12 @@ export async function createProxy(options: ProxyOptions): Promise<NetworkProxy> 
       upstreamBytes: 0,
       downstreamBytes: 0,
     };
-    const server = net.connect({ host: options.target.host, port: options.target.port, allowHalfOpen: true });
+    const server = net.connect({
+      host: options.target.host,
+      port: options.target.port,
+      allowHalfOpen: true,
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    });
     client.setNoDelay(true);
     server.setNoDelay(true);
     const tap = options.tap?.(id, { client: clientIndex, remotePort: client.remotePort ?? 0 });

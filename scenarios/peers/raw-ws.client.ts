@@ -17,7 +17,11 @@ export const createRawWsClient: ClientFactory = (baseUrl, options, events) => {
   let closing = false;
 
   const open = () => {
-    ws = new WebSocket(url, { perMessageDeflate: options.compression, ...(options.tls ? { ca: options.tls.ca } : {}) });
+    ws = new WebSocket(url, {
+      perMessageDeflate: options.compression,
+      ...(options.connectTimeoutMs ? { handshakeTimeout: options.connectTimeoutMs } : {}),
+      ...(options.tls ? { ca: options.tls.ca } : {}),
+    });
     ws.on('open', () => {
       if (everOpened) events.up();
       everOpened = isUp = true;
