@@ -6,7 +6,7 @@ import type { ResultsFile } from '../scenarios/results.js';
 import type { PredictionCheck } from '../scenarios/predictions.js';
 import type { ClaimsReport } from './claims.js';
 import { escapeMarkdown as md, formatMs } from './format.js';
-import { dataTable, html, type Html } from './html/html.js';
+import { dataTable, html, type Html } from './safe-html.js';
 
 const VERDICT_MARK = {
   held: '✅ held',

@@ -4,7 +4,7 @@
  */
 import { escapeMarkdown as md, formatBytes, formatSpread, terminalSafe } from './format.js';
 import type { CostRow, Decision } from './decide.js';
-import { dataTable, html, type Html } from './html/html.js';
+import { dataTable, html, type Html } from './safe-html.js';
 
 /** A reason as a line: "because …", or a trade-off ("but …") as it stands. */
 const reason = (text: string) => (text.startsWith('but ') ? text : `because ${text}`);

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { TRANSPORTS } from '../protocol/index.js';
 import { defineScenario, ScenarioError, type Scenario } from './define.js';
 import { getProfile } from './network/profiles.js';
-import type { SuiteEntry } from './suites.js';
+import type { SuiteEntry } from './plan.js';
 import { MIN_PAYLOAD_BYTES, PAYLOAD_KINDS } from './workload.js';
 
 export const PROXY_MIDDLEBOXES = ['block-websocket', 'stall-websocket', 'buffer-streaming'] as const;

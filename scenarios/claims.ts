@@ -12,7 +12,7 @@ import {
   PREDICTION_WORKLOADS,
   type PredictionWorkload,
 } from './predictions.js';
-import type { SuiteEntry } from './suites.js';
+import type { SuiteEntry } from './plan.js';
 
 const claim = (input: Omit<ScenarioInput, 'description'> & { description: string }) => defineScenario(input);
 

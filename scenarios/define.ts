@@ -15,7 +15,6 @@
 import { z } from 'zod';
 import { parseMiddlebox } from './network/middleboxes.js';
 import { getProfile } from './network/profiles.js';
-import { BALANCERS } from './cluster/balancer.js';
 import { CONTENDERS } from './contenders.js';
 import { MIN_PAYLOAD_BYTES, PAYLOAD_KINDS } from './workload.js';
 
@@ -55,6 +54,9 @@ export const throughputSchema = z.object({
 });
 
 export const BACKPLANES = ['memory', 'redis'] as const;
+/** How a cluster's balancer spreads requests: no affinity, or cookie affinity (scenarios/cluster/balancer.ts). */
+export const BALANCERS = ['round-robin', 'sticky'] as const;
+export type BalancerMode = (typeof BALANCERS)[number];
 
 export const nodeFaultSchema = z.object({
   type: z.enum(['kill-node', 'restart-node']),

@@ -12,12 +12,12 @@ export {
   type Scenario,
   type ScenarioInput,
 } from './define.js';
-export { BALANCERS, type BalancerMode } from './cluster/balancer.js';
-export { expandScenario, type RunPlan, type Overrides, type ClientMode } from './plan.js';
+export { BALANCERS, type BalancerMode } from './define.js';
+export { expandScenario, type RunPlan, type Overrides, type ClientMode, type SuiteEntry } from './plan.js';
 export * from './contenders.js';
 export { runPlan, type RunOptions, type RunProgress } from './engine/runner.js';
 export { runSuite, planSuite, emptyResults, type SuiteOptions } from './engine/suite.js';
-export { SUITES, getSuite, type SuiteEntry } from './suites.js';
+export { SUITES, getSuite } from './suites.js';
 export { LIBRARY, getScenario } from './library/index.js';
 export { describeEnvironment } from './engine/environment.js';
 export * from './results.js';

@@ -2,8 +2,7 @@
  * A run plan: one (scenario × contender × network × middlebox × variant) as plain data, handed to
  * the server process and every worker. `expandScenario` is the only place the matrix is built.
  */
-import type { BalancerMode } from './cluster/balancer.js';
-import type { NodeFault, Scenario } from './define.js';
+import type { BalancerMode, NodeFault, Scenario } from './define.js';
 import type { PayloadKind } from './workload.js';
 import { hasBrowserClient, type Contender } from './contenders.js';
 
@@ -233,4 +232,15 @@ export interface RunProgress {
   /** Traffic phase: ms elapsed and planned. */
   elapsedMs: number;
   totalMs: number;
+}
+
+/** One entry of a suite: a scenario, what to override in it, and how many repeats it allows. */
+export interface SuiteEntry {
+  scenario: Scenario;
+  overrides?: Overrides;
+  /**
+   * At most this many runs of each of its plans, whatever `--repeat` asks (e.g. 1 where the finding
+   * is whether something comes through at all, and one run says it).
+   */
+  maxRepeat?: number;
 }

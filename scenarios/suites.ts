@@ -7,20 +7,9 @@
  * delays the first message, are findings one run makes.
  */
 import { TRANSPORTS } from '../protocol/index.js';
-import type { Scenario } from './define.js';
 import { claimsSuite } from './claims.js';
 import { getScenario, LIBRARY } from './library/index.js';
-import type { Overrides } from './plan.js';
-
-export interface SuiteEntry {
-  scenario: Scenario;
-  overrides?: Overrides;
-  /**
-   * At most this many runs of each of its plans, whatever `--repeat` asks (e.g. 1 where the finding
-   * is whether something comes through at all, and one run says it).
-   */
-  maxRepeat?: number;
-}
+import type { SuiteEntry } from './plan.js';
 
 /** Each of our transports, pinned. */
 const ours = TRANSPORTS;

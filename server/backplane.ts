@@ -16,7 +16,7 @@
 import type { Log, Payload } from '../protocol/index.js';
 import type { Connection } from './connection.js';
 import type { SessionQuery } from './http.js';
-import type { PollSink } from './transports/long-polling.js';
+import type { PollSink } from './transport.js';
 
 /** A session as the backplane sees it (server/session.ts). */
 export interface BackplaneSession {

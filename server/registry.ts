@@ -24,8 +24,7 @@ import type { Connection } from './connection.js';
 import type { SessionQuery } from './http.js';
 import { type RateLimit, SessionRateLimiter } from './rate-limit.js';
 import { randomId, Session, type SessionHost, type SessionOptions } from './session.js';
-import type { Admission, ServerConnection } from './transport.js';
-import type { PollSink } from './transports/long-polling.js';
+import type { Admission, PollSink, ServerConnection } from './transport.js';
 
 export interface RegistryOptions {
   session: SessionOptions;

@@ -40,7 +40,6 @@ import {
 import type { Compression } from './compression.js';
 import type { RequestInfo } from './connection.js';
 import type { SessionQuery } from './http.js';
-import type { PollSink } from './transports/long-polling.js';
 
 /** The session a connection belongs to (server/session.ts). */
 export interface ConnectionOwner {
@@ -229,6 +228,20 @@ export abstract class ServerConnection {
 }
 
 const DEFAULT_LIMITS: ConnectionLimits = { highWaterMark: 64 * 1024, writeTimeoutMs: 20_000 };
+
+/** Where a parked poll's answer goes. */
+export interface PollSink {
+  /** Answers with a batch (200); `closing`: the connection ends with it. `flushed` once written out (or failed). */
+  answer(body: Uint8Array, closing: boolean, flushed: () => void): void;
+  /** Answers with a refusal. */
+  refuse(error: TransportLabError): void;
+  /** Bytes answered and not yet flushed. */
+  readonly pending: number;
+  /** `listener` runs once if the poll goes away before it was answered (the client left). */
+  onGone(listener: () => void): void;
+  /** Drops it now, answered or not. */
+  destroy(): void;
+}
 
 /** A session as a transport endpoint that continues one sees it (a long-poll without `open=1`). */
 export interface HostedSession {

@@ -9,7 +9,7 @@ import { HISTOGRAM_INFO, LATENCY_HISTOGRAMS, type HistogramSummary, type RunResu
 import { formatBytes, formatMs } from '../format.js';
 import { runKey, runLabel, variantOf, type RunGroup } from '../groups.js';
 import { primaryLatency, histogramLabel } from '../metrics.js';
-import { dataTable, type Cell, type Html } from './html.js';
+import { dataTable, type Cell, type Html } from '../safe-html.js';
 
 /** What browser-charts.js reads. Keep the two in step. */
 export interface ChartSpec {

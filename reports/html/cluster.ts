@@ -2,7 +2,7 @@
 import { formatMs } from '../format.js';
 import { clusterRows, NODE_HEAD, nodeLines } from '../cluster.js';
 import type { RunGroup } from '../groups.js';
-import { dataTable, html, type Html } from './html.js';
+import { dataTable, html, type Html } from '../safe-html.js';
 
 const signed = (ms: number) => `${ms >= 0 ? '+' : '−'}${formatMs(Math.abs(ms))}`;
 

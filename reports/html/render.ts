@@ -16,7 +16,7 @@ import { verdictParts } from '../verdict.js';
 import { assets } from './assets.js';
 import { clusterSection } from './cluster.js';
 import { figuresFor, type ChartSpec, type Figure } from './charts.js';
-import { html, trusted, type Html } from './html.js';
+import { html, trusted, type Html } from '../safe-html.js';
 import {
   baselineSummary,
   deliveryTable,

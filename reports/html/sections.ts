@@ -9,7 +9,7 @@ import { METHODS } from '../methods.js';
 import { eventRows } from '../events.js';
 import { describeInterval } from '../noise.js';
 import { invalidReasons, SATURATED_PERCENT } from '../validity.js';
-import { dataTable, html, type Html } from './html.js';
+import { dataTable, html, type Html } from '../safe-html.js';
 
 const contenderName = (entry: Entry) => {
   const ended = endedOn(entry.representative);

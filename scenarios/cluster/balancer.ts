@@ -14,10 +14,8 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { BalancerMode } from '../define.js';
 import { freePort, waitForPort } from './ports.js';
-
-export const BALANCERS = ['round-robin', 'sticky'] as const;
-export type BalancerMode = (typeof BALANCERS)[number];
 
 export interface Balancer {
   port: number;
@@ -104,3 +102,5 @@ function haproxyVersion(binary: string): string {
     return 'unknown';
   }
 }
+
+export { BALANCERS, type BalancerMode } from '../define.js';

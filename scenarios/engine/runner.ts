@@ -33,7 +33,7 @@ import {
   type ClientWorker,
   type ServerProcess,
 } from './processes.js';
-import { startServerSide, type ServerSide } from '../cluster/nodes.js';
+import { startServerSide, type ServerSide } from './server-side.js';
 import type { RunResult } from '../results.js';
 import { climb } from './throughput.js';
 import { cycleStats } from '../predictions.js';

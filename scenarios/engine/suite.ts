@@ -9,7 +9,7 @@
  * (RunResult.repeat); the reports take the median of a contender's runs and its spread.
  */
 import type { Scenario } from '../define.js';
-import type { SuiteEntry } from '../suites.js';
+import type { SuiteEntry } from '../plan.js';
 import { describeEnvironment } from './environment.js';
 import { expandScenario, type Overrides, type RunPlan } from '../plan.js';
 import { RESULTS_SCHEMA_VERSION, type ResultsFile, type RunResult } from '../results.js';

@@ -31,10 +31,7 @@ export const SERVER_STREAM = 0;
 const TEXT_HEADER = 1 + 8 + 10 + 17 + 17 + 1;
 const BINARY_HEADER = 24;
 
-/** The clock shared by the runner, the server process and every worker thread (ms, fractional). */
-export function now(): number {
-  return performance.timeOrigin + performance.now();
-}
+export { now } from '../clock.js';
 
 export function makePayload(kind: PayloadKind, bytes: number, stamp: Stamp): AppData {
   if (bytes < MIN_PAYLOAD_BYTES) throw new RangeError(`payload must be at least ${MIN_PAYLOAD_BYTES} bytes`);

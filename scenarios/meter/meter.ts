@@ -17,7 +17,7 @@ import { ConnectionDissector, type Dialect } from './dissector.js';
 import { Http2Dissector } from './http2.js';
 import { type KeyLog, type PlaintextDissector, TlsConnection } from './tls.js';
 import { addBreakdown, emptyBreakdown } from './tally.js';
-import { now } from '../load/payload.js';
+import { now } from '../clock.js';
 
 export type { Dialect } from './dissector.js';
 

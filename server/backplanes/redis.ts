@@ -20,7 +20,7 @@ import { decode, encode, type Payload, TERMINAL_CLOSE_CODES, TransportLabError }
 import { identityOf } from '../auth.js';
 import type { Backplane, BackplaneHost, BackplaneSession, Claim, SessionSnapshot } from '../backplane.js';
 import type { SessionQuery } from '../http.js';
-import type { PollSink } from '../transports/long-polling.js';
+import type { PollSink } from '../transport.js';
 import { CommitQueue, type Op, type Settlement } from './redis-batch.js';
 import { CLAIM, COMMIT, RELAY } from './redis-scripts.js';
 import { Relay } from './relay.js';

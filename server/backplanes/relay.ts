@@ -16,7 +16,7 @@
 import { TransportLabError, type ErrorCode } from '../../protocol/index.js';
 import type { BackplaneHost, RelayAnswer } from '../backplane.js';
 import { errorBody, type SessionQuery } from '../http.js';
-import type { PollSink } from '../transports/long-polling.js';
+import type { PollSink } from '../transport.js';
 
 interface Header {
   t: 'post' | 'poll' | 'gone' | 'moved' | 'answer';

@@ -19,21 +19,13 @@ import {
 } from '../../protocol/index.js';
 import type { Compression, ContentEncoding } from '../compression.js';
 import { isHttp2, omitKeepAliveHeaders, responseGone, sendError, type SessionQuery } from '../http.js';
-import { type HostedSession, ServerConnection, type TransportFactory, type TransportHost } from '../transport.js';
-
-/** Where a parked poll's answer goes. */
-export interface PollSink {
-  /** Answers with a batch (200); `closing`: the connection ends with it. `flushed` once written out (or failed). */
-  answer(body: Uint8Array, closing: boolean, flushed: () => void): void;
-  /** Answers with a refusal. */
-  refuse(error: TransportLabError): void;
-  /** Bytes answered and not yet flushed. */
-  readonly pending: number;
-  /** `listener` runs once if the poll goes away before it was answered (the client left). */
-  onGone(listener: () => void): void;
-  /** Drops it now, answered or not. */
-  destroy(): void;
-}
+import {
+  type HostedSession,
+  type PollSink,
+  ServerConnection,
+  type TransportFactory,
+  type TransportHost,
+} from '../transport.js';
 
 /**
  * A poll on this node: the HTTP response itself (one object per poll, no closures kept while parked

@@ -6,14 +6,14 @@
  * A killed node's last `stats` (taken every 500 ms) stands as its share in the per-node table.
  */
 import { encodeHistogram, mergeEncoded, mergeSeries, type EncodedSeries } from '../load/histograms.js';
-import { startServerProcess, type ServerProcess } from '../engine/processes.js';
+import { startServerProcess, type ServerProcess } from './processes.js';
 import type { ClusterNodeInit, ServerTlsInit } from '../load/server-host.js';
-import { now } from '../load/payload.js';
+import { now } from '../clock.js';
 import type { RunPlan } from '../plan.js';
 import type { ClusterInfo, RunResult } from '../results.js';
-import { startBalancer, type Balancer } from './balancer.js';
-import { freePort } from './ports.js';
-import { startRedis, type RedisServer } from './redis.js';
+import { startBalancer, type Balancer } from '../cluster/balancer.js';
+import { freePort } from '../cluster/ports.js';
+import { startRedis, type RedisServer } from '../cluster/redis.js';
 
 export interface NodeStats {
   downstreamSent: number;

@@ -2,7 +2,7 @@
  * Safe HTML building: the `html` tagged template escapes every interpolated value unless it is
  * already Html. Data (scenario names, errors, params) can only reach the page through it.
  */
-import { escapeHtml } from '../format.js';
+import { escapeHtml } from './format.js';
 
 export class Html {
   constructor(readonly value: string) {}
