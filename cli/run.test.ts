@@ -119,7 +119,7 @@ it.each([
     expect(written.runs).toHaveLength(1);
     const [run] = written.runs;
     expect(run).toMatchObject({ contender, status: 'partial', error: 'interrupted' });
-    expect(run.durationMs).toBeLessThan(60_000);
+    expect(run.durationMs).toBeLessThan(run.params.durationMs as number); // cut short of the 60 s asked
     expect(run.delivery.serverToClient.received).toBeGreaterThan(0);
     expect(run.delivery.serverToClient.lost).toBe(0);
     expect(run.server.cpuUserMs + run.server.cpuSystemMs).toBeGreaterThan(0);

@@ -69,7 +69,6 @@ describe.skipIf(noChromium)(
         // The page clocks were estimated (an estimate that never happened is null, or Infinity).
         const clock = browser.browser!.clock!;
         expect(Number.isFinite(clock.maxUncertaintyMs) && Number.isFinite(clock.maxOffsetMs)).toBe(true);
-        expect(clock.correctedPages).toBeLessThanOrEqual(2);
         expect(browser.loadGenerator.cpuPercent).toBeGreaterThan(0); // Chromium's CPU, not the relay's
 
         const node = await runPlan(chat(contender, 'node'));
