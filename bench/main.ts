@@ -112,7 +112,7 @@ export function parseCommandLine(argv: string[]): { settings: Settings; json: st
 function environment(): string {
   let commit = 'unknown';
   try {
-    commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] })
+    commit = execSync('git describe --always --dirty --abbrev=7', { stdio: ['ignore', 'pipe', 'ignore'] })
       .toString()
       .trim();
   } catch {

@@ -4,7 +4,8 @@
  * heap, and the server runs the `idle` application, which keeps nothing per connection (see
  * server-host.ts). A few connections are opened and closed to warm the code paths, the baseline is
  * taken after a full GC, then connections are added up to each size (at most 100 connects in
- * progress), left idle for a second (hellos, acks and parked polls settle) and the server's heap and
+ * progress), left idle for 2.5 s (hellos and acks settle; our server holds a poll parked for a second,
+ * found on its next 1 s tick, by its socket alone: server/transports/poll-sink.ts) and the server's heap and
  * off-heap (external: Buffers, ArrayBuffers) are read after a full GC. Per connection = (reading −
  * baseline) ÷ connections the server accepted since. Between sizes, the marginal cost (Δ heap ÷ Δ
  * connections) is free of one-time costs.
@@ -35,7 +36,7 @@ export type MemoryResult = { fdLimit: number | null } & Partial<Record<BenchCont
 
 const WARM_CONNECTIONS = 10;
 const CONCURRENCY = 100;
-const SETTLE_MS = 1000;
+const SETTLE_MS = 2500;
 const WARM_CLOSE_MS = 1000;
 const FDS_PER_CONNECTION: Record<BenchContender, number> = {
   websocket: 1,

@@ -16,7 +16,7 @@
  * continuing polls are not re-authenticated: the session's resume token (rotated on every resume)
  * binds them to the admitted connection.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { type TransportName, TransportLabError } from '../protocol/index.js';
 import type { RequestInfo } from './connection.js';
 import { clientAddress } from './origin.js';
@@ -45,9 +45,24 @@ const SECRET_PARAMS = ['token', 'auth'];
 const MAY_HOLD_SECRET = /^[^/]|%|[?&](?:token|auth)(?:[=&]|$)/;
 
 /**
- * What the application sees of a request: url without secrets, headers without the resume token. A
- * session keeps it, so what has no secret in it is the request's own (no copies).
+ * Headers a session does not keep: hop-by-hop ones (RFC 9110 §7.6.1), which describe one connection
+ * and not the client, the WebSocket handshake's, and the resume token. The session outlives the
+ * connection that opened it, and at 10,000 idle sessions these strings are 0.2 KB each.
  */
+const CONNECTION_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'transfer-encoding',
+  'upgrade',
+  'sec-websocket-key',
+  'sec-websocket-version',
+  'sec-websocket-extensions',
+  TOKEN_HEADER,
+]);
+
+/** What the application sees of a request: url without secrets, headers without connection-specific ones. */
 export function requestInfo(req: IncomingMessage, trustProxy: boolean): RequestInfo {
   const target = req.url ?? '/';
   let url = target;
@@ -56,11 +71,8 @@ export function requestInfo(req: IncomingMessage, trustProxy: boolean): RequestI
     for (const name of SECRET_PARAMS) parsed.searchParams.delete(name);
     url = parsed.pathname + parsed.search;
   }
-  let headers = req.headers;
-  if (headers[TOKEN_HEADER] !== undefined) {
-    headers = {};
-    for (const name in req.headers) if (name !== TOKEN_HEADER) headers[name] = req.headers[name];
-  }
+  const headers: IncomingHttpHeaders = {};
+  for (const name in req.headers) if (!CONNECTION_HEADERS.has(name)) headers[name] = req.headers[name];
   return { url, headers, remoteAddress: clientAddress(req, trustProxy) };
 }
 

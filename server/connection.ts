@@ -45,7 +45,11 @@ export interface ConnectionEvents {
 export interface RequestInfo {
   /** Path and query (without the resume token and `auth`). */
   url: string;
-  /** Its headers (without X-Session-Token). */
+  /**
+   * Its end-to-end headers: without the hop-by-hop ones (Connection, Upgrade, Keep-Alive, TE,
+   * Transfer-Encoding), the WebSocket handshake's Sec-WebSocket-Key/-Version/-Extensions and
+   * X-Session-Token. Over HTTP/2, with its pseudo-headers (`:authority`, `:path`...).
+   */
   headers: IncomingHttpHeaders;
   /** The client's address: the socket's, or with `trustProxy` the first X-Forwarded-For entry. */
   remoteAddress: string | undefined;

@@ -72,11 +72,38 @@ export function rejectUpgrade(socket: Duplex, error: TransportLabError, headers:
 /** A whole HTTP/1.1 error response as text, for sockets that have no ServerResponse (upgrades, parse errors). */
 export function rawErrorResponse(error: TransportLabError, headers: Record<string, string> = {}): string {
   const body = errorBody(error.code, error.message);
-  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
   return (
-    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? error.code}\r\nConnection: close\r\n${extra.join('')}` +
-    `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\n\r\n${body}`
+    responseHead(error.status, {
+      Connection: 'close',
+      ...headers,
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(body),
+      'Cache-Control': 'no-store',
+    }) + body
   );
+}
+
+/**
+ * An HTTP/1.1 response head as Node's ServerResponse writes it for the same `writeHead` (headers in
+ * their order, then Date), for a connection taken off Node's HTTP server (server/takeover.ts).
+ */
+export function responseHead(status: number, headers: Record<string, string | number>): string {
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+  for (const name in headers) head += `${name}: ${headers[name]}\r\n`;
+  return `${head}Date: ${httpDate()}\r\n\r\n`;
+}
+
+let dateSecond = 0;
+let dateText = '';
+
+/** The IMF-fixdate of now, made once a second. */
+function httpDate(): string {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(second * 1000).toUTCString();
+  }
+  return dateText;
 }
 
 /**

@@ -55,6 +55,7 @@ export interface SessionHost {
   readonly backplane: Backplane;
 }
 
+const NO_ROOMS: ReadonlySet<string> = new Set();
 const PING: Envelope = { type: 'ping' };
 const PONG: Envelope = { type: 'pong' };
 
@@ -78,7 +79,11 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   tokenBytes: Buffer;
   /** The token the last resume presented: still accepted until the client shows it has the new one. */
   previousTokenBytes: Buffer | null;
-  readonly rooms = new Set<string>();
+  /** The rooms it joined (made on the first join: most sessions never join one). */
+  private joined: Set<string> | null = null;
+  get rooms(): ReadonlySet<string> {
+    return this.joined ?? NO_ROOMS;
+  }
   /** What the application holds for this session. */
   readonly connection: SessionConnection;
   private current: ServerConnection | null = null;
@@ -112,7 +117,7 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
     this.acks = new AckSchedule(this.seq, this, options.ackEvery, options.ackDelayMs);
     if (restored) {
       this.seq.restore(restored.acknowledged, restored.unconfirmed, restored.received);
-      for (const room of restored.rooms) this.rooms.add(room);
+      if (restored.rooms.length > 0) this.joined = new Set(restored.rooms);
       this.lastTransport = restored.transport as TransportName | null;
     }
     // On a cluster nothing is written or acknowledged before the backplane says it is durable.
@@ -265,13 +270,13 @@ export class Session implements ConnectionOwner, ConnectionTarget, HostedSession
   }
 
   join(room: string): void {
-    if (this.ended || this.rooms.has(room)) return;
-    this.rooms.add(room);
+    if (this.ended || this.joined?.has(room)) return;
+    (this.joined ??= new Set()).add(room);
     this.host.joined(this, room);
   }
 
   leave(room: string): void {
-    if (this.rooms.delete(room)) this.host.left(this, room);
+    if (this.joined?.delete(room)) this.host.left(this, room);
   }
 
   /** Ends the session for good; the client is told and does not reconnect (for NORMAL, the default). */

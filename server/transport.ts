@@ -239,6 +239,11 @@ export interface PollSink {
   readonly pending: number;
   /** `listener` runs once if the poll goes away before it was answered (the client left). */
   onGone(listener: () => void): void;
+  /**
+   * The poll has waited a while (nothing to answer with): a lighter sink for it, which takes over
+   * its gone listener, or null to keep this one.
+   */
+  idle?(): PollSink | null;
   /** Drops it now, answered or not. */
   destroy(): void;
 }

@@ -40,7 +40,9 @@ const FIELDS = ['udp.dstport', 'data.data', 'tcp.stream', 'tcp.srcport', 'tcp.ds
 
 /** Null when tshark can capture on `iface`; otherwise why not (for a test's skip message). */
 export function tsharkUnavailableReason(iface = 'lo'): string | null {
-  const probe = spawnSync(TSHARK, ['-D'], { encoding: 'utf8', timeout: 10_000 });
+  // `-D` also asks every extcap helper for its interfaces: 0.2 s on a quiet box, over 10 s beside a
+  // busy test run. Only a tshark that cannot answer in a minute counts as missing.
+  const probe = spawnSync(TSHARK, ['-D'], { encoding: 'utf8', timeout: 60_000 });
   if (probe.error) return `tshark not runnable (${probe.error.message})`;
   if (probe.status !== 0) return `tshark -D failed: ${probe.stderr.trim()}`;
   if (!probe.stdout.split('\n').some((line) => line.split(' ')[1] === iface))

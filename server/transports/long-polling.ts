@@ -9,16 +9,8 @@
  * the request accepts it (zlib, off the event loop), and on HTTP/2 ends only its stream.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  BATCH_CONTENT_TYPE,
-  encode,
-  encodeBatch,
-  type Envelope,
-  type Frame,
-  TransportLabError,
-} from '../../protocol/index.js';
-import type { Compression, ContentEncoding } from '../compression.js';
-import { isHttp2, omitKeepAliveHeaders, responseGone, sendError, type SessionQuery } from '../http.js';
+import { encode, encodeBatch, type Envelope, type Frame, TransportLabError } from '../../protocol/index.js';
+import { responseGone, type SessionQuery } from '../http.js';
 import {
   type HostedSession,
   type PollSink,
@@ -26,91 +18,10 @@ import {
   type TransportFactory,
   type TransportHost,
 } from '../transport.js';
+import { responseSink } from './poll-sink.js';
 
-/**
- * A poll on this node: the HTTP response itself (one object per poll, no closures kept while parked
- * but onGone's). `encoding`: what compression negotiated for this request (null: answers go as is).
- */
-class ResponseSink implements PollSink {
-  private answered = false;
-
-  constructor(
-    private readonly res: ServerResponse,
-    private readonly cors: Record<string, string>,
-    private readonly compression: Compression,
-    private readonly encoding: ContentEncoding | null,
-  ) {}
-
-  answer(body: Uint8Array, closing: boolean, flushed: () => void): void {
-    this.answered = true;
-    if (this.encoding === null) return this.write(body, null, closing, flushed);
-    this.compression.body(this.encoding, body, (error, encoded, used) => {
-      if (responseGone(this.res)) return flushed();
-      if (error) this.write(body, null, closing, flushed);
-      else this.write(encoded, used, closing, flushed);
-    });
-  }
-
-  private write(body: Uint8Array, encoding: ContentEncoding | null, closing: boolean, flushed: () => void): void {
-    const res = this.res;
-    const http2 = isHttp2(res.req);
-    // Once per message: the head carries what it needs and no keep-alive headers (server/http.ts).
-    // HTTP/1.1: the last answer closes the connection; HTTP/2: it ends only its stream.
-    if (!closing && !http2) omitKeepAliveHeaders(res);
-    res.writeHead(200, answerHeaders(body.byteLength, closing && !http2, encoding, this.cors));
-    let done = false;
-    const settle = () => void (done || ((done = true), flushed()));
-    res.end(body, settle);
-    res.once('close', settle); // cut before it was flushed
-  }
-
-  refuse(error: TransportLabError): void {
-    this.answered = true;
-    sendError(this.res, error, this.cors);
-  }
-
-  get pending(): number {
-    return this.res.writableLength;
-  }
-
-  onGone(listener: () => void): void {
-    this.res.once('close', () => this.answered || listener());
-  }
-
-  destroy(): void {
-    this.res.destroy();
-  }
-}
-
-export function responseSink(
-  req: IncomingMessage,
-  res: ServerResponse,
-  cors: Record<string, string>,
-  compression: Compression,
-): PollSink {
-  return new ResponseSink(res, cors, compression, compression.negotiate(req));
-}
-
-/** A poll answer's head: a fresh object per answer (Node keeps none of it), CORS only for allowed origins. */
-function answerHeaders(
-  length: number,
-  closeConnection: boolean,
-  encoding: ContentEncoding | null,
-  cors: Record<string, string>,
-): Record<string, string | number> {
-  const headers: Record<string, string | number> = {
-    'Content-Type': BATCH_CONTENT_TYPE,
-    'Content-Length': length,
-    'Cache-Control': 'no-store',
-  };
-  if (encoding !== null) {
-    headers['Content-Encoding'] = encoding;
-    headers.Vary = 'Accept-Encoding';
-  }
-  if (closeConnection) headers.Connection = 'close';
-  for (const name in cors) headers[name] = cors[name];
-  return headers;
-}
+/** A poll parked this long is idle: it is held by its socket alone (poll-sink.ts). */
+const IDLE_POLL_MS = 1000;
 
 export class LongPollingConnection extends ServerConnection {
   readonly transport = 'long-polling' as const;
@@ -120,9 +31,10 @@ export class LongPollingConnection extends ServerConnection {
   /** Highest data seq queued, and highest written in an answer. */
   private queuedUpTo = 0;
   private answeredUpTo = 0;
-  /** The poll waiting for something to answer with, and since when. */
+  /** The poll waiting for something to answer with, since when, and whether it was found idle. */
   private parked: PollSink | null = null;
   private parkedAt = 0;
+  private parkedIdle = false;
   private flushScheduled = false;
   private closing = false;
   /** Answers written and not yet flushed (null when none). */
@@ -154,18 +66,30 @@ export class LongPollingConnection extends ServerConnection {
     this.touch();
     this.parked = sink;
     this.parkedAt = Date.now();
+    this.parkedIdle = false;
+    // An unanswered sink is the parked one (or what it became when idle): no other can go away unanswered.
     sink.onGone(() => {
-      if (this.parked !== sink) return;
+      if (this.parked === null) return;
       this.parked = null;
       this.lost(); // the client went away with a poll parked
     });
     if (this.queue) this.scheduleFlush();
   }
 
-  /** An idle poll is answered, empty, once it has waited pollTimeoutMs (it is the heartbeat). */
+  /**
+   * A parked poll is answered, empty, once it has waited pollTimeoutMs (it is the heartbeat); once it
+   * has waited IDLE_POLL_MS it is held by the lightest sink it has.
+   */
   override tick(now: number): void {
     super.tick(now);
-    if (this.parked && now - this.parkedAt >= this.pollTimeoutMs) this.flush();
+    const parked = this.parked;
+    if (!parked) return;
+    const waited = now - this.parkedAt;
+    if (waited >= this.pollTimeoutMs) return this.flush();
+    if (waited >= IDLE_POLL_MS && !this.parkedIdle) {
+      this.parkedIdle = true;
+      this.parked = parked.idle?.() ?? parked;
+    }
   }
 
   protected deliver(envelope: Envelope): void {

@@ -6,15 +6,19 @@
  * per tick), so every event still leaves at once.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { encode, type Envelope } from '../../protocol/index.js';
 import type { StreamEncoder } from '../compression.js';
 import { isHttp2, responseGone } from '../http.js';
+import { takeOver } from '../takeover.js';
 import { ServerConnection, type TransportFactory } from '../transport.js';
 
 /** One SSE event. `data:` without the optional space: the envelope never starts with one. */
 export function sseEvent(text: string): string {
   return text.includes('\n') ? `data:${text.split('\n').join('\ndata:')}\n\n` : `data:${text}\n\n`;
 }
+
+const ignore = () => {};
 
 function sseSafe(envelope: Envelope): Envelope {
   if (envelope.type === 'data' && envelope.kind === 't' && envelope.body.includes('\r')) {
@@ -28,6 +32,11 @@ export class SseConnection extends ServerConnection {
   readonly transport = 'sse' as const;
   /** Events written in this tick, sent together at its end. */
   private out = '';
+  /**
+   * Where the events go: on HTTP/1.1 the connection's socket, taken from Node's HTTP server once the
+   * head is written (the stream owns its connection: nothing else will come on it), else the response.
+   */
+  private readonly stream: Socket | ServerResponse;
 
   /**
    * @param encoder a compressor for the negotiated Content-Encoding, or null: its output is written to
@@ -35,7 +44,7 @@ export class SseConnection extends ServerConnection {
    */
   constructor(
     req: IncomingMessage,
-    private readonly res: ServerResponse,
+    res: ServerResponse,
     cors: Record<string, string>,
     private readonly encoder: StreamEncoder | null = null,
   ) {
@@ -63,20 +72,27 @@ export class SseConnection extends ServerConnection {
     // The head goes out now, on its own: written once, it is kept as one flat string instead of the
     // tree of pieces Node built it from (~0.8 KB per idle stream).
     res.flushHeaders();
-    res.on('close', () => {
+    const socket = http2 ? null : takeOver(req, res);
+    if (socket) {
+      socket.on('error', () => socket.destroy());
+      socket.on('end', () => socket.destroy()); // the client hung up
+      socket.on('data', ignore); // nothing comes after the GET; reading goes on to see the client leave
+    }
+    const stream = (this.stream = socket ?? res);
+    stream.on('close', () => {
       encoder?.stream.destroy(); // its native memory goes with the stream
       this.lost();
     });
     if (encoder) {
-      encoder.stream.on('data', (chunk: Buffer) => res.write(chunk, this.trackWrite()));
-      encoder.stream.on('end', () => res.end());
+      encoder.stream.on('data', (chunk: Buffer) => stream.write(chunk, this.trackWrite()));
+      encoder.stream.on('end', () => stream.end());
       encoder.stream.on('error', () => this.destroy());
     }
   }
 
   get bufferedAmount(): number {
     const encoding = this.encoder ? this.encoder.stream.writableLength : 0;
-    return this.res.writableLength + encoding + this.out.length;
+    return this.stream.writableLength + encoding + this.out.length;
   }
 
   protected deliver(envelope: Envelope): void {
@@ -90,7 +106,7 @@ export class SseConnection extends ServerConnection {
     if (events.length === 0 || !connection.isOpen) return;
     connection.out = '';
     const encoder = connection.encoder;
-    if (!encoder) return void connection.res.write(events, connection.trackWrite());
+    if (!encoder) return void connection.stream.write(events, connection.trackWrite());
     encoder.stream.write(events);
     encoder.flush();
   }
@@ -99,12 +115,12 @@ export class SseConnection extends ServerConnection {
     const events = this.out + sseEvent(encode(sseSafe({ type: 'close', code, reason }), false) as string);
     this.out = '';
     if (this.encoder) this.encoder.stream.end(events);
-    else this.res.end(events, this.trackWrite());
+    else this.stream.end(events, this.trackWrite());
   }
 
   protected destroy(): void {
     this.encoder?.stream.destroy();
-    this.res.destroy();
+    this.stream.destroy();
   }
 }
 
