@@ -15,6 +15,10 @@ import { isHttp2, omitKeepAliveHeaders, rejectUpgrade, responseGone, responseHea
 import { handBack, takeOver } from '../takeover.js';
 import type { PollSink } from '../transport.js';
 
+function destroySocket(this: Socket): void {
+  this.destroy();
+}
+
 /** What a client may send on a connection while a poll waits on it (pipelined requests), at most. */
 const MAX_PIPELINED_BYTES = 64 * 1024;
 
@@ -121,6 +125,10 @@ class ResponseSink implements PollSink {
   }
 }
 
+/** The SocketSink a socket serves (its listeners are shared functions, not closures per poll). */
+const SINK = Symbol('poll sink');
+type SinkSocket = Socket & { [SINK]?: SocketSink | null };
+
 /**
  * An idle poll, held as its connection's socket alone. Reading goes on, to see the client leave; what
  * it sends meanwhile (a pipelined request) is kept, up to MAX_PIPELINED_BYTES, for the server to read
@@ -132,36 +140,40 @@ class SocketSink implements PollSink {
   private pipelinedBytes = 0;
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: SinkSocket,
     private readonly cors: Record<string, string>,
     private readonly compression: Compression,
     private readonly encoding: ContentEncoding | null,
     private gone: (() => void) | null,
   ) {
-    socket.on('data', this.onData);
-    socket.on('end', this.onEnd);
-    socket.on('close', this.onClose);
-    socket.on('error', this.onError);
+    socket[SINK] = this;
+    socket.on('data', SocketSink.onData);
+    socket.on('end', destroySocket); // the client hung up: the poll is abandoned (Node's default too)
+    socket.on('close', SocketSink.onClose);
+    socket.on('error', destroySocket);
   }
 
-  private readonly onData = (chunk: Buffer) => {
-    this.pipelinedBytes += chunk.length;
-    if (this.pipelinedBytes > MAX_PIPELINED_BYTES) return void this.socket.destroy();
-    (this.pipelined ??= []).push(chunk);
-  };
-  /** The client hung up (as Node's server does without allowHalfOpen: the poll is abandoned). */
-  private readonly onEnd = () => this.socket.destroy();
-  private readonly onClose = () => this.answered || this.gone?.();
-  private readonly onError = () => this.socket.destroy();
+  private static onData(this: SinkSocket, chunk: Buffer): void {
+    const sink = this[SINK]!;
+    sink.pipelinedBytes += chunk.length;
+    if (sink.pipelinedBytes > MAX_PIPELINED_BYTES) return void this.destroy();
+    (sink.pipelined ??= []).push(chunk);
+  }
+
+  private static onClose(this: SinkSocket): void {
+    const sink = this[SINK]!;
+    if (!sink.answered) sink.gone?.();
+  }
 
   /** Answered: its listeners off (but for errors while it closes) and, kept alive, back to the server. */
   private release(keepAlive: boolean): void {
     const socket = this.socket;
-    socket.off('data', this.onData);
-    socket.off('end', this.onEnd);
-    socket.off('close', this.onClose);
+    socket.off('data', SocketSink.onData);
+    socket.off('end', destroySocket);
+    socket.off('close', SocketSink.onClose);
+    socket[SINK] = null;
     if (!keepAlive) return;
-    socket.off('error', this.onError);
+    socket.off('error', destroySocket);
     if (this.pipelined) socket.unshift(Buffer.concat(this.pipelined));
     this.pipelined = null;
     handBack(socket);

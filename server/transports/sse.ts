@@ -19,6 +19,9 @@ export function sseEvent(text: string): string {
 }
 
 const ignore = () => {};
+function destroySocket(this: Socket): void {
+  this.destroy();
+}
 
 function sseSafe(envelope: Envelope): Envelope {
   if (envelope.type === 'data' && envelope.kind === 't' && envelope.body.includes('\r')) {
@@ -27,6 +30,10 @@ function sseSafe(envelope: Envelope): Envelope {
   if (envelope.type === 'close') return { ...envelope, reason: envelope.reason.replace(/[\r\n]/g, ' ') };
   return envelope;
 }
+
+/** The connection a stream serves (its listeners are shared functions, not closures per connection). */
+const CONNECTION = Symbol('connection');
+type Tagged = (Socket | ServerResponse) & { [CONNECTION]: SseConnection };
 
 export class SseConnection extends ServerConnection {
   readonly transport = 'sse' as const;
@@ -74,20 +81,24 @@ export class SseConnection extends ServerConnection {
     res.flushHeaders();
     const socket = http2 ? null : takeOver(req, res);
     if (socket) {
-      socket.on('error', () => socket.destroy());
-      socket.on('end', () => socket.destroy()); // the client hung up
+      socket.on('error', destroySocket);
+      socket.on('end', destroySocket); // the client hung up
       socket.on('data', ignore); // nothing comes after the GET; reading goes on to see the client leave
     }
     const stream = (this.stream = socket ?? res);
-    stream.on('close', () => {
-      encoder?.stream.destroy(); // its native memory goes with the stream
-      this.lost();
-    });
+    (stream as Tagged)[CONNECTION] = this;
+    stream.on('close', SseConnection.onClose);
     if (encoder) {
       encoder.stream.on('data', (chunk: Buffer) => stream.write(chunk, this.trackWrite()));
       encoder.stream.on('end', () => stream.end());
       encoder.stream.on('error', () => this.destroy());
     }
+  }
+
+  private static onClose(this: Socket | ServerResponse): void {
+    const connection = (this as Tagged)[CONNECTION];
+    connection.encoder?.stream.destroy(); // its native memory goes with the stream
+    connection.lost();
   }
 
   get bufferedAmount(): number {

@@ -9,6 +9,10 @@ import { encode, ENVELOPE_ALLOWANCE, type Envelope, TransportLabError } from '..
 import { rejectUpgrade } from '../http.js';
 import { ServerConnection, type TransportFactory, type WriteBatch } from '../transport.js';
 
+/** The connection a `ws` socket serves (its listeners are shared functions, not closures per connection). */
+const CONNECTION = Symbol('connection');
+type TaggedWebSocket = WebSocket & { [CONNECTION]: WebSocketConnection };
+
 export class WebSocketConnection extends ServerConnection {
   readonly transport = 'websocket' as const;
   /** The frames of this tick, written while the socket is corked (null: not corked). */
@@ -20,9 +24,18 @@ export class WebSocketConnection extends ServerConnection {
     private readonly socket: Duplex,
   ) {
     super();
-    ws.on('message', (data: Buffer, isBinary: boolean) => this.receive(isBinary ? data : data.toString('utf8')));
-    ws.on('close', () => this.lost());
-    ws.on('error', () => this.lost()); // ws closes the socket itself (1002 protocol error, 1009 too big, 1007 bad UTF-8)
+    (ws as TaggedWebSocket)[CONNECTION] = this;
+    ws.on('message', WebSocketConnection.onMessage);
+    ws.on('close', WebSocketConnection.onClose);
+    ws.on('error', WebSocketConnection.onClose); // ws closes the socket itself (1002 protocol error, 1009 too big, 1007 bad UTF-8)
+  }
+
+  private static onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+    (this as TaggedWebSocket)[CONNECTION].receive(isBinary ? data : data.toString('utf8'));
+  }
+
+  private static onClose(this: WebSocket): void {
+    (this as TaggedWebSocket)[CONNECTION].lost();
   }
 
   get bufferedAmount(): number {
