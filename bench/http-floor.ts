@@ -84,7 +84,9 @@ if (CLIENT) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const perConnection = (heap() - before) / held.length / 1024;
     const holding = alone ? 'the socket alone (taken over)' : 'the response';
-    console.log(`bare node:http, ${held.length} idle, holding ${holding}: ${what}: ${perConnection.toFixed(1)} KB heap`);
+    console.log(
+      `bare node:http, ${held.length} idle, holding ${holding}: ${what}: ${perConnection.toFixed(1)} KB heap`,
+    );
     child.kill();
     await new Promise((resolve) => setTimeout(resolve, 500));
     held.length = 0;
