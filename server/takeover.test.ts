@@ -3,11 +3,12 @@
  * poll are held by their sockets alone, and a long-poll connection goes back to the server for its
  * next request. Spoken over raw TCP, byte for byte, so what each answer looks like can be compared.
  */
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import net from 'node:net';
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decode, decodeBatch, type Hello } from '../protocol/index.js';
-import { sleep, startServer, type TestServer, waitFor } from '../test/helpers/server.js';
+import { sleep, startServer, testCertificate, type TestServer, waitFor } from '../test/helpers/server.js';
 import { canTakeOver } from './takeover.js';
 
 type ServerSocket = net.Socket & { parser?: unknown };
@@ -24,8 +25,9 @@ class RawConnection {
   private waiting: (() => void) | null = null;
   closed = false;
 
-  constructor(port: number) {
-    this.socket = net.connect(port, '127.0.0.1');
+  /** `socket`: a connection made elsewhere (TLS, half-open); by default a plain one to `port`. */
+  constructor(port: number, socket?: net.Socket) {
+    this.socket = socket ?? net.connect(port, '127.0.0.1');
     this.socket.on('data', (chunk) => {
       this.buffered = Buffer.concat([this.buffered, chunk]);
       this.waiting?.();
@@ -35,7 +37,7 @@ class RawConnection {
   }
 
   get(path: string): void {
-    this.socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */*\r\n\r\n`);
+    this.socket.write(request(path));
   }
 
   /** The next whole answer (head and Content-Length body). */
@@ -63,9 +65,28 @@ class RawConnection {
   }
 }
 
+const request = (path: string) => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */*\r\n\r\n`;
 const bodies = (answer: Answer) =>
   decodeBatch(new Uint8Array(answer.body), 1 << 20).map((frame) => decode(frame) as { type: string; body?: unknown });
 const withoutDate = (head: string) => head.replace(/\r\nDate: [^\r]+/, '');
+
+const heldAlone = (socket: ServerSocket) =>
+  waitFor<void>(
+    (resolve) => {
+      const check = setInterval(() => socket.parser === null && (clearInterval(check), resolve()), 20);
+    },
+    5000,
+    'the connection to be taken off the HTTP server',
+  );
+
+async function openPollingOn(server: TestServer, connection: RawConnection) {
+  const announced = server.nextConnection();
+  connection.get('/rt/long-polling?open=1');
+  const [hello] = bodies(await connection.answer()) as unknown as [{ hello: Hello }];
+  const conn = await announced;
+  const { sid, token } = hello.hello;
+  return { conn, poll: (ack: number) => `/rt/long-polling?sid=${sid}&token=${token}&ack=${ack}` };
+}
 
 describe.runIf(canTakeOver)('connections held by their sockets alone', () => {
   let server: TestServer;
@@ -83,25 +104,7 @@ describe.runIf(canTakeOver)('connections held by their sockets alone', () => {
     await sleep(20);
     return serverSockets.at(-1)!;
   };
-  const heldAlone = (socket: ServerSocket) =>
-    waitFor<void>(
-      (resolve) => {
-        const check = setInterval(() => socket.parser === null && (clearInterval(check), resolve()), 20);
-      },
-      5000,
-      'the connection to be taken off the HTTP server',
-    );
-
-  async function openPolling(connection: RawConnection) {
-    const announced = server.nextConnection();
-    connection.get(`${basePath}/long-polling?open=1`);
-    const [hello] = bodies(await connection.answer()) as unknown as [{ hello: Hello }];
-    const conn = await announced;
-    return {
-      conn,
-      poll: (ack: number) => `${basePath}/long-polling?sid=${hello.hello.sid}&token=${hello.hello.token}&ack=${ack}`,
-    };
-  }
+  const openPolling = (connection: RawConnection) => openPollingOn(server, connection);
 
   it('an SSE stream: its events still flow, and the client leaving is seen', async () => {
     const client = new RawConnection(server.port);
@@ -206,5 +209,94 @@ describe.runIf(canTakeOver)('connections held by their sockets alone', () => {
     } finally {
       httpServer.keepAliveTimeout = keepAlive;
     }
+  });
+  it('a request read behind the poll (pipelined in the same write) keeps the connection with Node', async () => {
+    const client = new RawConnection(server.port);
+    const { conn, poll } = await openPolling(client);
+    const socket = await newestServerSocket();
+    client.socket.write(request(poll(0)) + request(`${basePath}/no-such-thing`));
+    await sleep(1600); // past the idle threshold and a tick
+    expect(socket.parser).not.toBe(null);
+    conn.send('one');
+    expect(bodies(await client.answer()).map((e) => e.body)).toEqual(['one']);
+    expect((await client.answer()).head).toMatch(/^HTTP\/1.1 404 /);
+  });
+
+  it('a response someone else watches (a logger waiting for its finish) stays with Node', async () => {
+    const watched: string[] = [];
+    const watch = (req: IncomingMessage, res: ServerResponse) =>
+      res.on('finish', () => watched.push(`${req.url?.split('?')[0]} ${res.statusCode}`));
+    server.rt.httpServer!.prependListener('request', watch);
+    try {
+      const client = new RawConnection(server.port);
+      const { conn, poll } = await openPolling(client);
+      const socket = await newestServerSocket();
+      client.get(poll(0));
+      await sleep(1600);
+      expect(socket.parser).not.toBe(null);
+      conn.send('watched');
+      expect(bodies(await client.answer()).map((e) => e.body)).toEqual(['watched']);
+      expect(watched).toEqual([`${basePath}/long-polling 200`, `${basePath}/long-polling 200`]);
+    } finally {
+      server.rt.httpServer!.off('request', watch);
+    }
+  });
+
+  it('a stream the server ends is closed once flushed, even when its client keeps its half open', async () => {
+    const halfOpen = net.connect({ port: server.port, host: '127.0.0.1', allowHalfOpen: true });
+    const client = new RawConnection(server.port, halfOpen);
+    const announced = server.nextConnection();
+    client.get(`${basePath}/sse`);
+    const conn = await announced;
+    const socket = await newestServerSocket();
+    await heldAlone(socket);
+    conn.close();
+    await waitFor<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve())), 5000);
+  });
+});
+
+describe.runIf(canTakeOver)('over HTTPS', () => {
+  let server: TestServer;
+  const serverSockets: ServerSocket[] = [];
+  beforeAll(async () => {
+    server = await startServer(
+      { pollTimeoutMs: 20_000, heartbeatMs: 1000, heartbeatTimeoutMs: 20_000 },
+      { tls: true, http: '1.1', compression: false },
+    );
+    server.rt.httpServer!.on('secureConnection', (socket: ServerSocket) => serverSockets.push(socket));
+  });
+  afterAll(() => server.close());
+
+  const dial = async () => {
+    const { cert } = await testCertificate();
+    const socket = tls.connect({ port: server.port, host: '127.0.0.1', ca: cert, servername: 'localhost' });
+    await new Promise((resolve) => socket.once('secureConnect', resolve));
+    await sleep(20);
+    return { client: new RawConnection(server.port, socket), serverSocket: serverSockets.at(-1)! };
+  };
+
+  it('an SSE stream and an idle poll are held by their TLS sockets alone', async () => {
+    const sse = await dial();
+    const announced = server.nextConnection();
+    sse.client.get('/rt/sse');
+    const streaming = await announced;
+    await heldAlone(sse.serverSocket);
+    let text = '';
+    sse.client.socket.on('data', (chunk) => (text += chunk.toString()));
+    streaming.send('over tls');
+    await waitFor<void>((resolve) => {
+      const check = setInterval(() => text.includes('over tls') && (clearInterval(check), resolve()), 20);
+    });
+
+    const polling = await dial();
+    const { conn, poll } = await openPollingOn(server, polling.client);
+    polling.client.get(poll(0));
+    await heldAlone(polling.serverSocket);
+    conn.send('idle over tls');
+    expect(bodies(await polling.client.answer()).map((e) => e.body)).toEqual(['idle over tls']);
+    polling.client.get(poll(1));
+    await sleep(100);
+    conn.send('next');
+    expect(bodies(await polling.client.answer()).map((e) => e.body)).toEqual(['next']);
   });
 });

@@ -12,8 +12,13 @@
  *
  * Both lean on two Node internals, `_http_common.freeParser` and `_http_server._connectionListener`
  * (stable since Node 12 and used by the upgrade path). Where they are missing, on HTTP/2, or when
- * the request is not as expected (body unread, a pipelined request queued), `takeOver` returns null
- * and the caller keeps the response: the same wire bytes, only more memory.
+ * the request is not as expected (body unread, a pipelined request already read, response bytes
+ * not yet handed to the socket, or someone else watching the response: a logger waiting for its
+ * 'finish', a compression middleware wrapping its write), `takeOver` returns null and the caller
+ * keeps the response: the same wire bytes, only more memory.
+ *
+ * A connection taken over is no longer Node's: `server.closeAllConnections()` does not see it, and
+ * whoever took it ends it (`rt.close()` ends every session, and with it these connections).
  */
 import { createRequire } from 'node:module';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -61,7 +66,13 @@ type WithParser = Socket & { parser?: unknown; _httpMessage?: unknown; server?: 
 export function takeOver(req: IncomingMessage, res: ServerResponse): Socket | null {
   const socket = req.socket as WithParser;
   if (!internals || req.httpVersionMajor !== 1 || !req.complete || socket.destroyed) return null;
-  if (!socket.parser || socket._httpMessage !== res || res.writableLength > 0) return null;
+  const parser = socket.parser as { incoming?: unknown } | null | undefined;
+  // Another request read behind this one (pipelined) waits for its turn in Node's queue: keep it.
+  if (!parser || parser.incoming !== req || socket._httpMessage !== res) return null;
+  // Bytes still in the response (not yet in the socket), or a response someone else watches or wraps.
+  const outgoing = res as ServerResponse & { outputSize?: number };
+  if ((outgoing.outputSize ?? 0) > 0 || res.listenerCount('finish') > 1) return null;
+  if (Object.hasOwn(res, 'write') || Object.hasOwn(res, 'end')) return null;
   // Node's own listeners not where they should be: another Node. Leave the connection alone.
   for (const event of ['data', 'end', 'close', 'error']) {
     if (!socket.listeners(event).some((listener) => NODE_LISTENERS[event].has(listener.name))) return null;
@@ -74,6 +85,7 @@ export function takeOver(req: IncomingMessage, res: ServerResponse): Socket | nu
   }
   internals.freeParser(socket.parser, req, socket);
   socket.setTimeout(0);
+  socket.resume(); // Node may have paused it (backpressure): reading goes on, to see the client leave
   return socket;
 }
 

@@ -196,7 +196,7 @@ class SocketSink implements PollSink {
       socket.write(data, settle);
       process.nextTick(() => socket.uncork());
       this.release(!closing);
-      if (closing) socket.end();
+      if (closing) socket.end(() => socket.destroy()); // flushed: closed, as Node does after Connection: close
     };
     encodeAnswer(this.compression, this.encoding, body, () => this.socket.destroyed, write, flushed);
   }

@@ -83,6 +83,7 @@ export class SseConnection extends ServerConnection {
     if (socket) {
       socket.on('error', destroySocket);
       socket.on('end', destroySocket); // the client hung up
+      socket.on('finish', destroySocket); // the stream ended and is flushed: close, as Node does
       socket.on('data', ignore); // nothing comes after the GET; reading goes on to see the client leave
     }
     const stream = (this.stream = socket ?? res);
