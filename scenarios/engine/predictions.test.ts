@@ -6,11 +6,13 @@
  * against 5 % on a loaded machine (see PREDICTION_WORKLOADS); the figures checked are the fastest
  * sample (load only adds) and, for a wait behind a poll or POST cycle, its spread against the spread
  * of a wait falling evenly over the cycles the run measured, whose median must be at least the RTT
- * (scenarios/predictions.ts). The 5 % are beyond what the machine itself adds, measured in the same
- * runs, which no protocol prediction includes: this process's event-loop lag (p90; it hosts the delay
- * line), and for a spread, the spread (p75 − p25) of WebSocket's same figure in the same workload — a
- * message on an open connection over a zero-jitter line, whose spread is the machine's own (about
- * 0 on a quiet box; tens of milliseconds in the client and server processes of a busy 2-core one).
+ * (scenarios/predictions.ts) — or, below it, down to the protocol's own spread (½ RTT): the machine's
+ * time lengthens the cycles, and the waits need not spread over all of it. The 5 % are beyond what the
+ * machine itself adds, measured in the same runs, which no protocol prediction includes: this
+ * process's event-loop lag (p90; it hosts the delay line), and for a spread, the spread (p75 − p25)
+ * of WebSocket's same figure in the same workload — a message on an open connection over a
+ * zero-jitter line, whose spread is the machine's own (about 0 on a quiet box; tens of milliseconds
+ * in the client and server processes of a busy 2-core one).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
@@ -60,10 +62,14 @@ describe.each(Object.keys(PREDICTION_WORKLOADS) as PredictionWorkload[])('%s', (
       // A wait behind a cycle is checked against the cycle measured, which can never beat the RTT.
       if (check.stat === 'spread')
         expect(check.cycleMs, `${check.contender} cycle`).toBeGreaterThanOrEqual(0.99 * rttMs);
-      expect(
-        Math.abs(check.measuredMs! - check.predictedMs),
-        `${check.contender} ${check.figure}: ${check.measuredMs} ms vs ${check.predictedMs} ms (the machine's own: ${machineMs.toFixed(1)} ms)`,
-      ).toBeLessThanOrEqual(TOLERANCE * check.predictedMs + machineMs);
+      // A spread is predicted from the cycles measured, which the machine's time makes longer than the
+      // RTT (one loaded run: median 871 ms at RTT 800); the waits' spread lands between the protocol's
+      // own (½ RTT) and the cycles', each within the margin.
+      const lowest = check.stat === 'spread' ? Math.min(check.predictedMs, check.rtts * rttMs) : check.predictedMs;
+      const margin = TOLERANCE * check.predictedMs + machineMs;
+      const why = `${check.contender} ${check.figure}: ${check.measuredMs} ms vs ${check.predictedMs} ms (the machine's own: ${machineMs.toFixed(1)} ms)`;
+      expect(check.measuredMs!, why).toBeGreaterThanOrEqual(lowest - margin);
+      expect(check.measuredMs!, why).toBeLessThanOrEqual(check.predictedMs + margin);
     }
   });
 });
